@@ -1,0 +1,44 @@
+/// One record of the agent's JSON event stream (time, node, event, cause, phi …).
+public struct AgentEvent: Sendable, Equatable, Codable {
+    /// Wall time, seconds since the epoch.
+    public var time: AgentSeconds
+    /// Node label (`name`, else `host:port`); empty for agent-wide events.
+    public var node: String
+    /// e.g. `detached`, `disabled`, `recovered`, `standby_promoted`, `no_nodes_available`, `ack_failed`,
+    /// `ack_unmatched`, `retry_limit`.
+    public var event: String
+    /// Cause name (`phi`, `hard_timeout`, `ack_timeout`, …), if any.
+    public var cause: String?
+    /// Phi at the time, when evaluated and finite (JSON cannot carry Infinity/NaN; see `detail`).
+    public var phi: Double?
+    /// Threshold used for a phi decision.
+    public var threshold: Double?
+    /// Free-form detail (handshake reason, recovery samples, non-finite phi).
+    public var detail: String?
+
+    public init(time: AgentSeconds, node: String, event: String, cause: String? = nil, phi: Double? = nil,
+                threshold: Double? = nil, detail: String? = nil) {
+        self.time = time
+        self.node = node
+        self.event = event
+        self.cause = cause
+        self.phi = phi.flatMap { $0.isFinite ? $0 : nil }
+        self.threshold = threshold
+        self.detail = detail
+        if let phi, !phi.isFinite, detail == nil { self.detail = "phi=" + RubyInspect.float(phi) }
+    }
+
+    /// The stream record for a node transition.
+    public init(_ t: NodeTransition, nodeLabel: String) {
+        var threshold: Double?
+        var detail: String?
+        switch t.cause {
+        case .phi(_, let th): threshold = th
+        case .handshakeFailed(let reason): detail = reason
+        case .recovered(let samples): detail = "samples=\(samples)"
+        default: break
+        }
+        self.init(time: t.time, node: nodeLabel, event: t.event.rawValue, cause: t.cause.name, phi: t.phi,
+                  threshold: threshold, detail: detail)
+    }
+}
