@@ -1,0 +1,328 @@
+/// An input to the forwarder core (the shell reports what happened).
+public enum ForwarderEvent: Sendable, Equatable {
+    /// The heartbeat timer fired (every heartbeat_interval; never for heartbeat_type none).
+    case heartbeatTimerFired
+    /// A heartbeat arrived: transport connect (+handshake) succeeded, or a UDP reply matched this node.
+    case heartbeatReplied(node: Int)
+    /// A heartbeat attempt failed. `expected` = EAGAIN/EWOULDBLOCK/EINTR/ECONNREFUSED/ETIMEDOUT (of.rb:470-474).
+    case heartbeatFailed(node: Int, error: String, expected: Bool)
+    /// Every heartbeat of this timer run has been attempted (transport) or sent (udp): run the ticks.
+    case heartbeatRoundCompleted
+    /// A chunk was written to `node` without error (adds a `detect: false` sample, of.rb:681).
+    case sendSucceeded(node: Int)
+    /// After a successful write with require_ack_response: start waiting for the ack on `connection`.
+    case ackRegistered(chunkID: ChunkID, node: Int, connection: UInt64)
+    /// The ack reader decoded a reply on `connection`.
+    case ackReceived(connection: UInt64, reply: AckReply)
+    /// EOF/ECONNRESET on a connection awaiting an ack.
+    case peerClosed(connection: UInt64)
+    /// The ack reader's periodic pass (every `settings.ackCheckInterval`): expire overdue acks.
+    case ackCheckTimerFired
+    /// The `<security>` handshake with `node` failed (§2.4).
+    case handshakeFailed(node: Int, reason: String)
+    /// Name resolution answered.
+    case dnsResolved(node: Int, addresses: [String])
+    /// Name resolution failed.
+    case dnsFailed(node: Int, error: String)
+    /// Resolution failed at configure time with ignore_network_errors_at_startup (§6.5): node starts disabled.
+    case startupResolutionFailed(node: Int, error: String)
+}
+
+/// An output of the forwarder core (the shell executes it).
+public enum ForwarderDirective: Sendable, Equatable {
+    /// Resolve `host` and report `dnsResolved`/`dnsFailed`.
+    case resolveDNS(node: Int, host: String, port: Int)
+    /// Probe `address:port` (transport connect or one UDP `00` byte) and report the outcome.
+    case sendHeartbeat(node: Int, address: String, port: Int, type: HeartbeatType)
+    /// Write a log line (Fluentd's wording).
+    case log(CoreLogLevel, String)
+    /// Append to the JSON event stream.
+    case emitEvent(AgentEvent)
+    /// The weight array was rebuilt (node indices per slot).
+    case rebalanced(weightArray: [Int])
+    /// Commit (purge) the chunk.
+    case commitChunk(ChunkID)
+    /// Take the chunk back to the head of the queue; `updateRetry` false for ack failures (quirk 18).
+    case rollbackChunk(ChunkID, updateRetry: Bool)
+    /// Close (or return to the keepalive cache) this connection.
+    case closeConnection(UInt64)
+}
+
+/// out_forward's decisions for a set of nodes, in the style of `SWIM.Instance`: feed events, execute directives.
+/// Fluentd v1.16 behaviour by default; no I/O, no threads, time from the injected clock.
+public struct ForwarderCore: Sendable {
+    public let settings: ForwarderSettings
+    public let nodes: [ForwarderNodeConfig]
+    public let clock: any AgentClock
+    public private(set) var health: [NodeHealth]
+    public private(set) var dns: [DNSCache]
+    public private(set) var balancer: WeightedBalancer
+    public private(set) var acks: AckTracker
+    private var rng: SeededRandom
+    private let balancerNodes: [BalancerNode]
+    private var heartbeatPending: [Bool]
+    private var roundActive = false
+    private var roundNeedsRebuild = false
+
+    /// Configure: one detector per node created now (window `[h·10^6]`, last = floor(now)), then the first rebuild.
+    /// `configureDirectives` holds the "adding forwarding server" lines and the first rebuild's output.
+    public init(settings: ForwarderSettings, nodes: [ForwarderNodeConfig], clock: any AgentClock) {
+        self.settings = settings
+        self.nodes = nodes
+        self.clock = clock
+        var system = SeededRandom.fromSystem()
+        let seed = settings.seed ?? system.next()
+        var seeder = SeededRandom(seed: seed)
+        self.rng = SeededRandom(seed: seeder.next())
+        var lb = WeightedBalancer(seed: seeder.next())
+        lb.skipTriedNodes = settings.skipTriedNodes
+        self.balancer = lb
+        self.acks = AckTracker(ackResponseTimeout: settings.ackResponseTimeout)
+        let now = clock.now
+        let hs = settings.nodeHealthSettings
+        self.health = nodes.indices.map { i in
+            NodeHealth(node: i, settings: hs,
+                       detector: settings.detector.makeDetector(heartbeatInterval: settings.heartbeatInterval, configureTime: now))
+        }
+        self.dns = nodes.map { _ in DNSCache(expire: settings.expireDNSCache, roundRobin: settings.dnsRoundRobin) }
+        self.balancerNodes = nodes.map { BalancerNode(host: $0.host, port: $0.port, weight: $0.weight, standby: $0.standby) }
+        self.heartbeatPending = nodes.map { _ in false }
+        var out: [ForwarderDirective] = []
+        for n in nodes {
+            out.append(.log(.info, "adding forwarding server '\(n.label)' host=\(RubyInspect.string(n.host)) port=\(n.port) weight=\(n.weight)"))
+        }
+        rebuild(into: &out)
+        configureDirectives = out
+    }
+
+    /// Directives produced while configuring.
+    public private(set) var configureDirectives: [ForwarderDirective] = []
+
+    // MARK: - Queries
+
+    public func isAvailable(_ node: Int) -> Bool { health.indices.contains(node) && health[node].isAvailable }
+    public func state(_ node: Int) -> NodeState? { health.indices.contains(node) ? health[node].state : nil }
+    public func phi(_ node: Int) -> Double { health.indices.contains(node) ? health[node].phi(now: clock.now) : 0 }
+    public var weightArray: [Int] { balancer.weightArray }
+
+    // MARK: - Sends
+
+    /// Candidates for one chunk send (`select_healthy_node`). Throws `NoNodesAvailable`.
+    public func planSend() throws(NoNodesAvailable) -> WeightedBalancer.Plan {
+        let h = health
+        return try balancer.plan { h.indices.contains($0) && h[$0].isAvailable }
+    }
+
+    /// Reports which candidate succeeded (nil: all failed) so the round-robin pointer advances like Fluentd's.
+    public mutating func finishSend(_ plan: WeightedBalancer.Plan, succeededAt index: Int?) {
+        balancer.finish(plan, succeededAt: index)
+    }
+
+    /// The address to connect to for a send or heartbeat (`resolveNow` → resolve and report `dnsResolved`).
+    public func address(for node: Int) -> DNSLookup {
+        guard dns.indices.contains(node) else { return .resolveNow }
+        return dns[node].lookup(now: clock.now)
+    }
+
+    // MARK: - Events
+
+    /// Handles one event, returning the directives (allocates an array; see `handle(_:into:)`).
+    public mutating func handle(_ event: ForwarderEvent) -> [ForwarderDirective] {
+        var out: [ForwarderDirective] = []
+        handle(event, into: &out)
+        return out
+    }
+
+    /// Handles one event, appending directives to `out` (reuse the buffer in tight simulation loops).
+    public mutating func handle(_ event: ForwarderEvent, into out: inout [ForwarderDirective]) {
+        switch event {
+        case .heartbeatTimerFired:
+            heartbeatTimerFired(into: &out)
+        case .heartbeatReplied(let node):
+            heartbeatReplied(node: node, into: &out)
+        case .heartbeatFailed(let node, let error, let expected):
+            guard nodes.indices.contains(node) else { return }
+            let n = nodes[node]
+            let msg = expected ? "failed to send heartbeat packet" : "unexpected error happen during heartbeat"
+            out.append(.log(.debug, "\(msg) host=\(RubyInspect.string(n.host)) port=\(n.port) heartbeat_type=:\(settings.heartbeatType.rawValue) error=\(RubyInspect.string(error))"))
+        case .heartbeatRoundCompleted:
+            heartbeatRoundCompleted(into: &out)
+        case .sendSucceeded(let node):
+            guard health.indices.contains(node) else { return }
+            _ = health[node].heartbeat(detect: false, now: clock.now)
+        case .ackRegistered(let chunkID, let node, let connection):
+            acks.register(chunkID: chunkID, node: node, connection: connection, now: clock.monotonicNow)
+        case .ackReceived(let connection, let reply):
+            if let r = acks.received(reply, connection: connection) { apply(r, into: &out) }
+        case .peerClosed(let connection):
+            let label = nodeHostPort
+            if let r = acks.peerClosed(connection: connection, nodeLabel: label) { apply(r, into: &out) }
+        case .ackCheckTimerFired:
+            for r in acks.expire(now: clock.monotonicNow, nodeLabel: nodeHostPort) { apply(r, into: &out) }
+        case .handshakeFailed(let node, let reason):
+            guard nodes.indices.contains(node) else { return }
+            let n = nodes[node]
+            out.append(.log(.warn, "connection refused to \(n.name ?? n.host): \(reason)"))
+            disable(node: node, cause: .handshakeFailed(reason: reason), into: &out)
+        case .dnsResolved(let node, let addresses):
+            guard dns.indices.contains(node) else { return }
+            let chosen = dns[node].resolved(addresses, now: clock.now, rng: &rng)
+            if heartbeatPending[node] {
+                heartbeatPending[node] = false
+                if let chosen {
+                    out.append(.sendHeartbeat(node: node, address: chosen, port: nodes[node].port, type: settings.heartbeatType))
+                } else {
+                    dnsFailedDuringHeartbeat(node: node, error: "no address", into: &out)
+                }
+            }
+        case .dnsFailed(let node, let error):
+            guard nodes.indices.contains(node), heartbeatPending[node] else { return }
+            heartbeatPending[node] = false
+            dnsFailedDuringHeartbeat(node: node, error: error, into: &out)
+        case .startupResolutionFailed(let node, let error):
+            guard nodes.indices.contains(node) else { return }
+            out.append(.log(.warn, "failed to resolve node name when configured server=\(RubyInspect.string(nodes[node].name ?? nodes[node].host)) error=\(RubyInspect.string(error))"))
+            disable(node: node, cause: .dnsFailure, into: &out)
+        }
+    }
+
+    /// Simulation helper: one whole timer run where `replies(node)` says whether node's heartbeat succeeds.
+    /// DNS requests are answered with the host itself. Appends directives to `out`.
+    public mutating func runHeartbeatRound(into out: inout [ForwarderDirective], replies: (Int) -> Bool) {
+        let start = out.count
+        heartbeatTimerFired(into: &out)
+        var i = start
+        var guardCount = 0
+        while i < out.count && guardCount < 4 * nodes.count + 4 {
+            guardCount += 1
+            switch out[i] {
+            case .resolveDNS(let node, let host, _):
+                handle(.dnsResolved(node: node, addresses: [host]), into: &out)
+            case .sendHeartbeat(let node, _, _, _):
+                if replies(node) {
+                    heartbeatReplied(node: node, into: &out)
+                }
+            default: break
+            }
+            i += 1
+        }
+        heartbeatRoundCompleted(into: &out)
+    }
+
+    // MARK: - Internals
+
+    private var nodeHostPort: (Int) -> (host: String, port: Int) {
+        let n = nodes
+        return { i in n.indices.contains(i) ? (n[i].host, n[i].port) : ("", 0) }
+    }
+
+    private mutating func heartbeatTimerFired(into out: inout [ForwarderDirective]) {
+        guard settings.heartbeatType != .none else { return }
+        roundActive = true
+        roundNeedsRebuild = false
+        let now = clock.now
+        for i in nodes.indices {
+            switch dns[i].lookup(now: now) {
+            case .cached(let address):
+                out.append(.sendHeartbeat(node: i, address: address, port: nodes[i].port, type: settings.heartbeatType))
+            case .resolveNow:
+                heartbeatPending[i] = true
+                out.append(.resolveDNS(node: i, host: nodes[i].host, port: nodes[i].port))
+            }
+        }
+    }
+
+    private mutating func heartbeatReplied(node: Int, into out: inout [ForwarderDirective]) {
+        guard health.indices.contains(node) else { return }
+        guard let t = health[node].heartbeat(detect: true, now: clock.now) else { return }
+        let n = nodes[node]
+        out.append(.log(.warn, "recovered forwarding server '\(n.name ?? "")' host=\(RubyInspect.string(n.host)) port=\(n.port)"))
+        out.append(.emitEvent(AgentEvent(t, nodeLabel: n.label)))
+        // Transport: rebuild at the end of the timer run; UDP replies arrive outside it and rebuild at once.
+        if roundActive && settings.heartbeatType == .transport {
+            roundNeedsRebuild = true
+        } else {
+            rebuild(into: &out)
+        }
+    }
+
+    private mutating func heartbeatRoundCompleted(into out: inout [ForwarderDirective]) {
+        guard settings.heartbeatType != .none else { return }
+        let now = clock.now
+        var needRebuild = roundNeedsRebuild
+        for i in nodes.indices {
+            heartbeatPending[i] = false
+            guard let t = health[i].tick(now: now) else { continue }
+            let n = nodes[i]
+            let head = "detached forwarding server '\(n.name ?? "")' host=\(RubyInspect.string(n.host)) port=\(n.port)"
+            switch t.cause {
+            case .phi(let value, let threshold):
+                out.append(.log(.warn, head + " phi=\(RubyInspect.float(value)) phi_threshold=\(RubyInspect.number(threshold))"))
+            default:
+                out.append(.log(.warn, head + " hard_timeout=true"))
+            }
+            dns[i].invalidate()
+            out.append(.emitEvent(AgentEvent(t, nodeLabel: n.label)))
+            needRebuild = true
+        }
+        roundActive = false
+        roundNeedsRebuild = false
+        if needRebuild { rebuild(into: &out) }
+    }
+
+    private mutating func dnsFailedDuringHeartbeat(node: Int, error: String, into out: inout [ForwarderDirective]) {
+        let n = nodes[node]
+        if !dns[node].resolvedOnce && settings.ignoreNetworkErrorsAtStartup {
+            out.append(.log(.warn, "failed to resolve node name in heartbeating server=\(RubyInspect.string(n.name ?? n.host)) error=\(RubyInspect.string(error))"))
+        } else {
+            out.append(.log(.debug, "unexpected error happen during heartbeat host=\(RubyInspect.string(n.host)) port=\(n.port) heartbeat_type=:\(settings.heartbeatType.rawValue) error=\(RubyInspect.string(error))"))
+        }
+    }
+
+    private mutating func apply(_ r: AckResolution, into out: inout [ForwarderDirective]) {
+        if let log = r.log { out.append(.log(log.level, log.message)) }
+        out.append(.closeConnection(r.connection))
+        let label = nodes.indices.contains(r.node) ? nodes[r.node].label : ""
+        switch r.outcome {
+        case .success: break
+        case .failedTimeout, .failedEOF:
+            out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: "ack_failed",
+                                             cause: r.outcome == .failedTimeout ? "ack_timeout" : "peer_closed_before_ack",
+                                             detail: r.chunkID.hex)))
+        case .chunkIDUnmatched:
+            out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: "ack_unmatched", detail: r.chunkID.hex)))
+        case .error(let why):
+            out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: "ack_error", detail: why)))
+        }
+        if r.disablesNode {
+            disable(node: r.node, cause: r.outcome == .failedTimeout ? .ackTimeout : .peerClosedBeforeAck, into: &out)
+        }
+        switch r.chunkAction {
+        case .commit: out.append(.commitChunk(r.chunkID))
+        case .rollback: out.append(.rollbackChunk(r.chunkID, updateRetry: false))
+        case .none: break
+        }
+    }
+
+    private mutating func disable(node: Int, cause: TransitionCause, into out: inout [ForwarderDirective]) {
+        guard health.indices.contains(node) else { return }
+        guard let t = health[node].disable(cause: cause, now: clock.now) else { return }
+        out.append(.emitEvent(AgentEvent(t, nodeLabel: nodes[node].label)))
+        // Quirk 29: Fluentd does not rebuild here.
+        if settings.rebuildOnEveryChange { rebuild(into: &out) }
+    }
+
+    private mutating func rebuild(into out: inout [ForwarderDirective]) {
+        let h = health
+        let result = balancer.rebuild(nodes: balancerNodes) { h.indices.contains($0) && h[$0].isAvailable }
+        let now = clock.now
+        for log in result.logs { out.append(.log(log.level, log.message)) }
+        for i in result.promoted {
+            out.append(.emitEvent(AgentEvent(time: now, node: nodes[i].label, event: "standby_promoted")))
+        }
+        if balancer.weightArray.isEmpty {
+            out.append(.emitEvent(AgentEvent(time: now, node: "", event: "no_nodes_available")))
+        }
+        out.append(.rebalanced(weightArray: balancer.weightArray))
+    }
+}

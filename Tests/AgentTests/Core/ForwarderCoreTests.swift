@@ -1,0 +1,240 @@
+import Testing
+
+#if canImport(AgentCore)
+@testable import AgentCore
+#else
+@testable import Agent
+#endif
+
+@Suite struct ForwarderCoreTests {
+    private func makeCore(_ nodes: [ForwarderNodeConfig], clock: VirtualClock,
+                          _ tweak: (inout ForwarderSettings) -> Void = { _ in }) -> ForwarderCore {
+        var s = ForwarderSettings()
+        s.seed = 42
+        tweak(&s)
+        return ForwarderCore(settings: s, nodes: nodes, clock: clock)
+    }
+
+    private func logs(_ d: [ForwarderDirective]) -> [String] {
+        d.compactMap { if case .log(_, let m) = $0 { return m } else { return nil } }
+    }
+
+    private func events(_ d: [ForwarderDirective]) -> [AgentEvent] {
+        d.compactMap { if case .emitEvent(let e) = $0 { return e } else { return nil } }
+    }
+
+    /// Advances one heartbeat interval and runs a timer round; returns that round's directives.
+    private func round(_ core: inout ForwarderCore, _ clock: VirtualClock, replies: (Int) -> Bool) -> [ForwarderDirective] {
+        clock.advance(by: core.settings.heartbeatInterval)
+        var out: [ForwarderDirective] = []
+        core.runHeartbeatRound(into: &out, replies: replies)
+        return out
+    }
+
+    @Test func phiDetachAfter37SecondsWithFluentdLogLine() {
+        let clock = VirtualClock(wall: 1_700_000_000)
+        var core = makeCore([ForwarderNodeConfig(name: "a", host: "127.0.0.1")], clock: clock)
+        for _ in 0..<50 { _ = round(&core, clock, replies: { _ in true }) }
+        let t0 = clock.now
+        var detachOut: [ForwarderDirective] = []
+        var seconds = 0
+        while seconds < 100 && detachOut.isEmpty {
+            seconds += 1
+            let out = round(&core, clock, replies: { _ in false })
+            if out.contains(where: { if case .emitEvent = $0 { return true } else { return false } }) { detachOut = out }
+        }
+        #expect(clock.now - t0 == 37)
+        let line = logs(detachOut).first { $0.hasPrefix("detached forwarding server") }
+        #expect(line?.hasPrefix("detached forwarding server 'a' host=\"127.0.0.1\" port=24224 phi=16.0") == true)
+        #expect(line?.hasSuffix(" phi_threshold=16") == true)
+        let ev = events(detachOut).first
+        #expect(ev?.event == "detached" && ev?.cause == "phi" && ev?.node == "a" && ev?.threshold == 16)
+        // The detached regular node stays in the array (skipped at selection), so no "No nodes are available" line.
+        #expect(!logs(detachOut).contains("No nodes are available"))
+        #expect(!core.isAvailable(0))
+        #expect(throws: NoNodesAvailable.self) { try core.planSend() }
+        // DNS cache dropped on tick detach: the next round resolves again.
+        let next = round(&core, clock, replies: { _ in false })
+        #expect(next.contains(.resolveDNS(node: 0, host: "127.0.0.1", port: 24224)))
+    }
+
+    @Test func hardTimeoutLineWhenPhiDisabled() {
+        let clock = VirtualClock(wall: 1_700_000_000)
+        var core = makeCore([ForwarderNodeConfig(host: "h")], clock: clock) { $0.phiFailureDetector = false }
+        var all: [ForwarderDirective] = []
+        for _ in 0..<70 { all += round(&core, clock, replies: { _ in false }) }
+        #expect(logs(all).contains("detached forwarding server '' host=\"h\" port=24224 hard_timeout=true"))
+        #expect(events(all).first?.cause == "hard_timeout")
+    }
+
+    @Test func recoveryOnEleventhHeartbeatRebalances() {
+        let clock = VirtualClock(wall: 1_700_000_000)
+        var core = makeCore([ForwarderNodeConfig(name: "a", host: "h1"), ForwarderNodeConfig(name: "b", host: "h2")], clock: clock)
+        for _ in 0..<40 { _ = round(&core, clock, replies: { $0 == 1 }) }
+        #expect(!core.isAvailable(0))
+        var k = 0
+        var recoveredOut: [ForwarderDirective] = []
+        while k < 30 && recoveredOut.isEmpty {
+            k += 1
+            let out = round(&core, clock, replies: { _ in true })
+            if logs(out).contains(where: { $0.hasPrefix("recovered forwarding server") }) { recoveredOut = out }
+        }
+        #expect(k == 11)
+        #expect(logs(recoveredOut).contains("recovered forwarding server 'a' host=\"h1\" port=24224"))
+        #expect(recoveredOut.contains { if case .rebalanced(let w) = $0 { return w.contains(0) } else { return false } })
+        #expect(events(recoveredOut).first?.detail == "samples=11")
+    }
+
+    @Test func standbyPromotedOnTickDetach() throws {
+        // §12.23.
+        let clock = VirtualClock(wall: 1_700_000_000)
+        var core = makeCore([ForwarderNodeConfig(host: "A", port: 1), ForwarderNodeConfig(host: "S", port: 2, standby: true)], clock: clock)
+        #expect(core.weightArray.allSatisfy { $0 == 0 })
+        var all: [ForwarderDirective] = []
+        for _ in 0..<40 { all += round(&core, clock, replies: { $0 == 1 }) }
+        #expect(logs(all).contains("using standby node S:2 weight=60"))
+        #expect(events(all).contains { $0.event == "standby_promoted" && $0.node == "S:2" })
+        let plan = try core.planSend()
+        #expect(plan.candidates.allSatisfy { $0 == 1 })
+    }
+
+    @Test func twelveSendsSplitEvenly() throws {
+        // §12.22 through the core.
+        let clock = VirtualClock()
+        var core = makeCore([ForwarderNodeConfig(host: "a"), ForwarderNodeConfig(host: "b"), ForwarderNodeConfig(host: "z", weight: 0)], clock: clock)
+        var counts = [0, 0, 0]
+        for _ in 0..<12 {
+            let plan = try core.planSend()
+            counts[plan.candidates[0]] += 1
+            core.finishSend(plan, succeededAt: 0)
+            _ = core.handle(.sendSucceeded(node: plan.candidates[0]))
+        }
+        #expect(counts == [6, 6, 0])
+    }
+
+    @Test func ackTimeoutDisablesAndRollsBackWithoutRetry() {
+        // §12.13: ack_response_timeout 1 → detected within 1–2 s, delayed_commit_timeout 3, node disabled.
+        let clock = VirtualClock()
+        var core = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) { $0.requireAckResponse = true; $0.ackResponseTimeout = 1 }
+        #expect(core.settings.effectiveDelayedCommitTimeout == 3)
+        #expect(core.settings.ackCheckInterval == 1)
+        let id = ChunkID(bytes: Array(0...15))!
+        _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 7))
+        var out: [ForwarderDirective] = []
+        var waited = 0.0
+        while waited < 5 && out.isEmpty {
+            clock.advance(by: core.settings.ackCheckInterval)
+            waited += core.settings.ackCheckInterval
+            out = core.handle(.ackCheckTimerFired)
+        }
+        #expect(waited >= 1 && waited <= 2)
+        #expect(logs(out).contains("no response from node. regard it as unavailable. host=\"a\" port=24224"))
+        #expect(out.contains(.rollbackChunk(id, updateRetry: false)))
+        #expect(out.contains(.closeConnection(7)))
+        #expect(!core.isAvailable(0))
+        #expect(events(out).contains { $0.event == "disabled" && $0.cause == "ack_timeout" })
+        // Quirk 29: no rebuild on this path.
+        #expect(!out.contains { if case .rebalanced = $0 { return true } else { return false } })
+    }
+
+    @Test func peerCloseBeforeAck() {
+        // §12.14.
+        let clock = VirtualClock()
+        var core = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) { $0.requireAckResponse = true }
+        let id = ChunkID(high: 1, low: 2)
+        _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 3))
+        let out = core.handle(.peerClosed(connection: 3))
+        #expect(logs(out) == ["destination node closed the connection. regard it as unavailable. host=\"a\" port=24224"])
+        #expect(out.contains(.rollbackChunk(id, updateRetry: false)))
+        #expect(!core.isAvailable(0))
+        #expect(core.handle(.peerClosed(connection: 3)).isEmpty)
+    }
+
+    @Test func wrongAckRollsBackNodeStays() {
+        // §12.15.
+        let clock = VirtualClock()
+        var core = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) { $0.requireAckResponse = true }
+        let id = ChunkID(bytes: Array(0...15))!
+        _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 1))
+        let out = core.handle(.ackReceived(connection: 1, reply: .map(ack: "bogus")))
+        #expect(out.contains(.rollbackChunk(id, updateRetry: false)))
+        #expect(logs(out).first == "ack in response and chunk id in sent data are different chunk_id=\"000102030405060708090a0b0c0d0e0f\" ack=\"bogus\"")
+        #expect(core.isAvailable(0))
+        _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 2))
+        let ok = core.handle(.ackReceived(connection: 2, reply: .map(ack: "AAECAwQFBgcICQoLDA0ODw==\n")))
+        #expect(ok == [.closeConnection(2), .commitChunk(id)])
+    }
+
+    @Test func ackDisabledNodeReEnabledByNextHeartbeat() {
+        // §12.6.
+        let clock = VirtualClock()
+        var core = makeCore([ForwarderNodeConfig(name: "a", host: "a")], clock: clock) { $0.requireAckResponse = true }
+        for _ in 0..<20 { _ = round(&core, clock, replies: { _ in true }) }
+        _ = core.handle(.ackRegistered(chunkID: ChunkID(high: 1, low: 1), node: 0, connection: 1))
+        _ = core.handle(.peerClosed(connection: 1))
+        #expect(!core.isAvailable(0))
+        let out = round(&core, clock, replies: { _ in true })
+        #expect(core.isAvailable(0))
+        #expect(logs(out).contains("recovered forwarding server 'a' host=\"a\" port=24224"))
+    }
+
+    @Test func heartbeatTypeNoneIgnoresDisables() {
+        let clock = VirtualClock()
+        var core = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) { $0.heartbeatType = .none }
+        #expect(core.handle(.heartbeatTimerFired).isEmpty)
+        _ = core.handle(.handshakeFailed(node: 0, reason: "shared key mismatch"))
+        #expect(core.isAvailable(0))
+    }
+
+    @Test func rebuildOnEveryChangeOptIn() {
+        let clock = VirtualClock()
+        var core = makeCore([ForwarderNodeConfig(host: "A", port: 1), ForwarderNodeConfig(host: "S", port: 2, standby: true)], clock: clock) {
+            $0.rebuildOnEveryChange = true
+        }
+        let out = core.handle(.handshakeFailed(node: 0, reason: "authentication failed: x"))
+        #expect(logs(out).contains("connection refused to A: authentication failed: x"))
+        #expect(logs(out).contains("using standby node S:2 weight=60"))
+    }
+
+    @Test func dnsFailureDuringHeartbeatAndStartup() {
+        let clock = VirtualClock()
+        var core = makeCore([ForwarderNodeConfig(host: "nx.example")], clock: clock) { $0.ignoreNetworkErrorsAtStartup = true }
+        let start = core.handle(.startupResolutionFailed(node: 0, error: "getaddrinfo: Name or service not known"))
+        #expect(logs(start).first?.hasPrefix("failed to resolve node name when configured server=\"nx.example\"") == true)
+        #expect(!core.isAvailable(0))
+        let fired = core.handle(.heartbeatTimerFired)
+        #expect(fired == [.resolveDNS(node: 0, host: "nx.example", port: 24224)])
+        let failed = core.handle(.dnsFailed(node: 0, error: "boom"))
+        #expect(logs(failed).first?.hasPrefix("failed to resolve node name in heartbeating") == true)
+        let ok = core.handle(.dnsResolved(node: 0, addresses: ["10.1.1.1"]))
+        #expect(ok.isEmpty)  // no heartbeat pending any more
+    }
+
+    @Test func configValidationAndLogFormatting() {
+        var s = ForwarderSettings()
+        s.dnsRoundRobin = true
+        s.heartbeatType = .udp
+        s.ackResponseTimeout = 0.5
+        let errors = s.validationErrors(nodes: [])
+        #expect(errors.count == 3)
+        #expect(RubyInspect.float(16.0) == "16.0")
+        #expect(RubyInspect.float(1e-05) == "1.0e-05")
+        #expect(RubyInspect.float(.infinity) == "Infinity")
+        #expect(RubyInspect.number(16) == "16")
+        #expect(RubyInspect.string("a\"b") == "\"a\\\"b\"")
+    }
+
+    @Test func manyVirtualHoursAreFast() {
+        // One simulated hour of 1 s heartbeats for 3 nodes, with a reused directive buffer.
+        let clock = VirtualClock()
+        var core = makeCore((0..<3).map { ForwarderNodeConfig(host: "n\($0)") }, clock: clock)
+        var out: [ForwarderDirective] = []
+        out.reserveCapacity(64)
+        for k in 0..<3600 {
+            clock.advance(by: 1)
+            out.removeAll(keepingCapacity: true)
+            core.runHeartbeatRound(into: &out) { node in !(node == 2 && k % 600 > 300) }
+        }
+        #expect(core.isAvailable(0) && core.isAvailable(1))
+    }
+}
