@@ -1,10 +1,14 @@
 import ArgumentParser
 
-/// The ForwardLab command line: one subcommand per job.
+/// The ForwardLab command line: one subcommand per job, each a thin shell over a module.
 @main
 struct FwdLab: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fwdlab",
-        abstract: "Test and simulation harness for Fluentd forward-protocol log forwarding."
+        abstract: "Test and simulation harness for Fluentd forward-protocol log forwarding.",
+        subcommands: [
+            RunCommand.self, ReplayCommand.self, AgentCommand.self, ReceiverCommand.self, SimulateCommand.self,
+            PcapCommand.self, TuneCommand.self, BenchCommand.self,
+        ]
     )
 }

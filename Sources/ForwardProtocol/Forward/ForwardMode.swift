@@ -1,0 +1,7 @@
+/// The four carrier modes of forward protocol v1, decided by the type of element 1 (spec §1.2).
+public enum ForwardMode: String, Sendable, Codable, CaseIterable {
+    case message = "Message"
+    case forward = "Forward"
+    case packedForward = "PackedForward"
+    case compressedPackedForward = "CompressedPackedForward"
+}

@@ -1,0 +1,69 @@
+import NIOCore
+
+/// The option map that may trail a request (spec §1.4). Unknown keys are tolerated and ignored.
+public struct ForwardOption: Sendable {
+    /// `size`: the sender's event count (a hint, never validated).
+    public var size: Int64?
+    /// `chunk`: the encoded MessagePack value exactly as received, so an ack can echo it byte-for-byte.
+    public var chunk: ByteBuffer?
+    /// Whether `chunk` is present and truthy in Ruby's sense (only then is an ack due, §1.8).
+    public var wantsAck: Bool
+    /// `compressed`: `"gzip"` marks CompressedPackedForward; anything else means uncompressed (v1.16.9).
+    public var compressed: String?
+
+    public init(size: Int64? = nil, chunk: ByteBuffer? = nil, wantsAck: Bool = false, compressed: String? = nil) {
+        self.size = size
+        self.chunk = chunk
+        self.wantsAck = wantsAck
+        self.compressed = compressed
+    }
+
+    /// The chunk id as text (the 25-character Base64 line for out_forward), if it is a str or bin.
+    public var chunkString: String? {
+        guard let chunk, let v = try? MessagePackValue.decode(chunk) else { return nil }
+        return v.stringValue
+    }
+
+    /// Reads an option value. A value that is not a map yields nil (no ack), consuming the value.
+    public static func read(from reader: inout MessagePackReader) throws(MessagePackError) -> ForwardOption? {
+        guard reader.peekKind() == .map else {
+            try reader.skipValue()
+            return nil
+        }
+        var option = ForwardOption()
+        let count = try reader.readMapHeader()
+        for _ in 0 ..< count {
+            guard reader.peekKind() == .string || reader.peekKind() == .binary else {
+                try reader.skipValue(); try reader.skipValue(); continue
+            }
+            let key = try reader.readRawBytes()
+            if key.readableBytesView.elementsEqual("chunk".utf8) {
+                let value = try reader.readEncodedValue()
+                let format = value.getInteger(at: value.readerIndex, as: UInt8.self)
+                option.chunk = value
+                option.wantsAck = format != 0xc0 && format != 0xc2
+            } else if key.readableBytesView.elementsEqual("size".utf8), reader.peekKind() == .int {
+                option.size = try reader.readInt()
+            } else if key.readableBytesView.elementsEqual("compressed".utf8),
+                      reader.peekKind() == .string || reader.peekKind() == .binary {
+                option.compressed = String(decoding: try reader.readRawBytes().readableBytesView, as: UTF8.self)
+            } else {
+                try reader.skipValue()
+            }
+        }
+        return option
+    }
+
+    /// Writes the option map as out_forward does: `size`, `compressed`, then `chunk` only with acks (§1.9).
+    public static func write(size: Int, compressed: String, chunk: String?, into buffer: inout ByteBuffer) {
+        buffer.writeMessagePackMapHeader(count: chunk == nil ? 2 : 3)
+        buffer.writeMessagePackString("size")
+        buffer.writeMessagePackInt(size)
+        buffer.writeMessagePackString("compressed")
+        buffer.writeMessagePackString(compressed)
+        if let chunk {
+            buffer.writeMessagePackString("chunk")
+            buffer.writeMessagePackString(chunk)
+        }
+    }
+}
