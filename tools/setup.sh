@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# One-time set-up for a fresh Debian machine that already has Swift 6.1+ on PATH.
+# Installs the system libraries and tools ForwardLab builds against and tests with.
+set -euo pipefail
+
+packages=(
+  libpcap-dev        # CPcap: live capture
+  tcpdump tshark     # golden-capture cross-checks, Lua dissector test
+  iproute2 nftables  # network namespaces and partitions
+  libc-ares-dev      # agent DNS queries to a chosen nameserver
+  python3-msgpack python3-fluent-logger  # interop clients for the system python3
+  zlib1g-dev
+  chromium           # renders report.html in the report test
+)
+
+export DEBIAN_FRONTEND=noninteractive
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  # tshark asks whether non-root users may capture; answer no without a prompt.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The python3 first on PATH may not be Debian's: give it the same interop clients.
+if ! python3 -c 'import msgpack, fluent' 2>/dev/null; then
+  echo "setup: pip installing msgpack and fluent-logger for $(command -v python3)" >&2
+  python3 -m pip install -q msgpack fluent-logger
+fi
+echo "setup: done" >&2
