@@ -30,6 +30,8 @@ let package = Package(
     targets: [
         // libpcap, linked as a system library (Debian: libpcap-dev).
         .systemLibrary(name: "CPcap", path: "Sources/CPcap", providers: [.apt(["libpcap-dev"])]),
+        // c-ares, for DNS queries to a chosen nameserver (Debian: libc-ares-dev).
+        .systemLibrary(name: "CCares", path: "Sources/CCares", providers: [.apt(["libc-ares-dev"])]),
 
         // The wire: MessagePack on ByteBuffer, the four forward modes, acks, handshake, heartbeats.
         .target(
@@ -46,7 +48,7 @@ let package = Package(
         .target(
             name: "Agent",
             dependencies: [
-                "ForwardProtocol", "FluentdConfig",
+                "ForwardProtocol", "FluentdConfig", "CCares",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
