@@ -9,8 +9,8 @@ extension WireAnalyzer.Collector {
         var problems = self.problems
         let isNode = { (e: IPEndpoint) in serverPorts.contains(e.port) }
 
-        for (id, pair) in decoders.enumerated() {
-            for d in [pair.0, pair.1] {
+        for id in clientDecoders.indices {
+            for case let d? in [clientDecoders[id], serverDecoders[id]] {
                 if let reason = d.desyncReason {
                     problems.append("connection #\(id) \(d.direction.rawValue): stopped decoding (\(reason)); \(d.undecodedBytes) bytes not decoded")
                 } else if d.pendingBytes > 0 {

@@ -111,7 +111,8 @@ extension WireAnalyzer {
     struct Collector: TCPStreamSink {
         let options: Options
         var timeline: WireTimeline
-        var decoders: [(ForwardStreamDecoder, ForwardStreamDecoder)] = []
+        var clientDecoders: [ForwardStreamDecoder?] = []
+        var serverDecoders: [ForwardStreamDecoder?] = []
         var endpoints: [(client: IPEndpoint, server: IPEndpoint)] = []
         var requests: [RequestRecord] = []
         var pendingAcks: [Int: [String: [Int]]] = [:]  // connection → chunk → request indices
@@ -143,10 +144,10 @@ extension WireAnalyzer {
         mutating func tcpEvent(_ event: TCPStreamEvent) {
             switch event {
             case let .opened(id, client, server, _, _):
-                decoders.append((ForwardStreamDecoder(direction: .clientToServer, countPackedEntries: options.countPackedEntries),
-                                 ForwardStreamDecoder(direction: .serverToClient, countPackedEntries: options.countPackedEntries)))
+                clientDecoders.append(ForwardStreamDecoder(direction: .clientToServer, countPackedEntries: options.countPackedEntries))
+                serverDecoders.append(ForwardStreamDecoder(direction: .serverToClient, countPackedEntries: options.countPackedEntries))
                 endpoints.append((client, server))
-                precondition(decoders.count == id + 1)
+                assert(clientDecoders.count == id + 1)
             case let .syn(id, t): line(t, .syn, id)
             case let .synAck(id, t): line(t, .synAck, id)
             case let .established(id, t): line(t, .established, id)
@@ -156,18 +157,24 @@ extension WireAnalyzer {
             case let .gap(id, d, offset, missing, t):
                 line(t, .gap, id, "\(missing) bytes missing at \(d.rawValue) offset \(offset)")
                 problems.append("connection #\(id) \(d.rawValue): \(missing) bytes missing from the capture at stream offset \(offset)")
-                if d == .clientToServer { decoders[id].0.gap(missingBytes: missing) } else { decoders[id].1.gap(missingBytes: missing) }
+                if d == .clientToServer { clientDecoders[id]?.gap(missingBytes: missing) } else { serverDecoders[id]?.gap(missingBytes: missing) }
             case .data:
                 break
             }
         }
 
         mutating func tcpData(connection: Int, direction: TCPDirection, streamOffset: UInt64, bytes: UnsafeRawBufferPointer, time: Int64) {
-            var decoder = direction == .clientToServer ? decoders[connection].0 : decoders[connection].1
+            // Move the decoder out (leaving nil) so appending does not copy its buffer, and so
+            // `handle` may mutate self while the decoder runs.
+            var slot: ForwardStreamDecoder? = nil
+            if direction == .clientToServer { swap(&slot, &clientDecoders[connection]) } else { swap(&slot, &serverDecoders[connection]) }
+            guard var decoder = slot else { return }
+            slot = nil
             decoder.append(bytes, streamOffset: streamOffset, time: time) { message in
                 handle(message, connection: connection)
             }
-            if direction == .clientToServer { decoders[connection].0 = decoder } else { decoders[connection].1 = decoder }
+            slot = decoder
+            if direction == .clientToServer { swap(&slot, &clientDecoders[connection]) } else { swap(&slot, &serverDecoders[connection]) }
         }
 
         private mutating func line(_ t: Int64, _ kind: WireEventKind, _ id: Int, _ detail: String = "") {
