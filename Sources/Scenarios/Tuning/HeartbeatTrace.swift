@@ -122,34 +122,29 @@ public struct HeartbeatTrace: Sendable, Equatable {
     }
 
     private static func parseJSON(_ text: String, source: String) throws(TuningError) -> HeartbeatTrace {
-        let object: Any
+        // JSONDecoder rejects booleans and strings where numbers are expected, and names the bad index.
+        struct Wrapped: Decodable {
+            var heartbeat_interval: Double?
+            var arrivals: [Double]
+        }
+        let data = Data(text.utf8)
+        let decoder = JSONDecoder()
         do {
-            object = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [])
+            if text.hasPrefix("[") {
+                return try HeartbeatTrace(arrivals: try decoder.decode([Double].self, from: data), source: source)
+            }
+            let w = try decoder.decode(Wrapped.self, from: data)
+            if let h = w.heartbeat_interval, !(h > 0 && h.isFinite) {
+                throw TuningError(file: source, "heartbeat_interval must be a positive number of seconds")
+            }
+            return try HeartbeatTrace(arrivals: w.arrivals, interval: w.heartbeat_interval, source: source)
+        } catch let e as TuningError {
+            throw e
+        } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx), let DecodingError.keyNotFound(_, ctx) {
+            let path = ctx.codingPath.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+            throw TuningError(file: source, "JSON\(path.isEmpty ? "" : " at " + path): \(ctx.debugDescription); expected an array of arrival times or {\"arrivals\": [...]}")
         } catch {
-            throw TuningError(file: source, "invalid JSON: \((error as NSError).localizedDescription)")
+            throw TuningError(file: source, "invalid JSON: \(error)")
         }
-        var declared: Double?
-        let list: Any?
-        if let dict = object as? [String: Any] {
-            if let h = dict["heartbeat_interval"] {
-                guard let v = (h as? NSNumber)?.doubleValue, v > 0, v.isFinite else {
-                    throw TuningError(file: source, "heartbeat_interval must be a positive number of seconds")
-                }
-                declared = v
-            }
-            list = dict["arrivals"]
-        } else {
-            list = object
-        }
-        guard let array = list as? [Any] else { throw TuningError(file: source, "expected a JSON array of arrival times or {\"arrivals\": [...]}") }
-        var arrivals: [Double] = []
-        arrivals.reserveCapacity(array.count)
-        for (i, element) in array.enumerated() {
-            guard let n = element as? NSNumber, !(element is Bool), n.doubleValue.isFinite else {
-                throw TuningError(file: source, "arrivals[\(i)] is not a number")
-            }
-            arrivals.append(n.doubleValue)
-        }
-        return try HeartbeatTrace(arrivals: arrivals, interval: declared, source: source)
     }
 }

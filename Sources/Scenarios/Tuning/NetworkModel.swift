@@ -139,3 +139,22 @@ public struct NetworkModel: Sendable, Equatable {
         return lines
     }
 }
+
+extension NetworkModel {
+    /// The built-in model, identical to fixtures/networks/default.yaml: a healthy LAN with Fluentd's default
+    /// transport heartbeats, rare SYN loss, occasional GC pauses of the receiver and steady traffic.
+    public static var standard: NetworkModel {
+        var m = NetworkModel()
+        m.name = "default"
+        m.heartbeatType = .transport
+        m.replyDelay = .lognormal(median: 0.001, sigma: 0.6)
+        m.jitter = 0.0005
+        m.loss = .bernoulli(p: 0.001)
+        m.stalls.ratePerHour = 6
+        m.stalls.duration = .lognormal(median: 0.5, sigma: 1.2)
+        m.traffic.bytesPerSecond = 50_000
+        m.traffic.flushInterval = 1
+        m.connectTimeout = 5
+        return m
+    }
+}
