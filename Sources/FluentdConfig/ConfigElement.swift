@@ -25,19 +25,52 @@ public struct ConfigElement: Sendable, Hashable, CustomStringConvertible {
     public let children: [ConfigElement]
     /// Where the opening tag was written (file:1 for the root).
     public let location: ConfigLocation
-    /// Labels (`"match app.**"`) of the enclosing sections, outermost first; empty for top-level sections.
-    public let ancestors: [String]
+    /// Enclosing sections, shared between siblings so deep documents stay linear in memory.
+    let ancestry: AncestorChain?
 
     public init(
         name: String, argument: String = "", params: [ConfigParam] = [], children: [ConfigElement] = [],
         location: ConfigLocation, ancestors: [String] = []
+    ) {
+        self.init(
+            name: name, argument: argument, params: params, children: children, location: location,
+            ancestry: ancestors.reduce(nil) { AncestorChain(label: $1, parent: $0) })
+    }
+
+    init(
+        name: String, argument: String, params: [ConfigParam], children: [ConfigElement], location: ConfigLocation,
+        ancestry: AncestorChain?
     ) {
         self.name = name
         self.argument = argument
         self.params = params
         self.children = children
         self.location = location
-        self.ancestors = ancestors
+        self.ancestry = ancestry
+    }
+
+    /// Labels (`"match app.**"`) of the enclosing sections, outermost first; empty for top-level sections.
+    public var ancestors: [String] {
+        var out: [String] = []
+        var node = ancestry
+        while let n = node {
+            out.append(n.label)
+            node = n.parent
+        }
+        return out.reversed()
+    }
+
+    public static func == (a: ConfigElement, b: ConfigElement) -> Bool {
+        a.name == b.name && a.argument == b.argument && a.params == b.params && a.location == b.location
+            && a.ancestors == b.ancestors && a.children == b.children
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(name)
+        h.combine(argument)
+        h.combine(params)
+        h.combine(location)
+        h.combine(children)
     }
 
     // MARK: Arguments
@@ -90,8 +123,8 @@ public struct ConfigElement: Sendable, Hashable, CustomStringConvertible {
 
     /// The section and its ancestors for messages: `<server> in <match app.**>`; `top level` for the root.
     public var context: String {
-        if name == "ROOT" && ancestors.isEmpty { return "top level" }
-        guard !ancestors.isEmpty else { return tag }
+        if name == "ROOT" && ancestry == nil { return "top level" }
+        guard ancestry != nil else { return tag }
         return ([tag] + ancestors.reversed().map { "<\($0)>" }).joined(separator: " in ")
     }
 
@@ -101,14 +134,18 @@ public struct ConfigElement: Sendable, Hashable, CustomStringConvertible {
     /// Renders the element as configuration text, indented by `indent` levels of two spaces.
     public func rendered(indent: Int = 0) -> String {
         var out = ""
-        let isRoot = name == "ROOT" && ancestors.isEmpty && indent == 0
-        let pad = String(repeating: "  ", count: indent)
+        render(into: &out, indent: indent, isRoot: name == "ROOT" && ancestry == nil && indent == 0)
+        return out
+    }
+
+    /// Appends to one buffer (linear in the output) and caps indentation, which is cosmetic, for absurd depths.
+    private func render(into out: inout String, indent: Int, isRoot: Bool) {
+        let pad = String(repeating: "  ", count: min(indent, 32))
         let inner = isRoot ? pad : pad + "  "
         if !isRoot { out += "\(pad)\(tag)\n" }
         for p in params { out += "\(inner)\(p.name) \(Self.quoteIfNeeded(p.value))".trimmingTrailingSpaces() + "\n" }
-        for c in children { out += c.rendered(indent: isRoot ? indent : indent + 1) }
+        for c in children { c.render(into: &out, indent: isRoot ? indent : indent + 1, isRoot: false) }
         if !isRoot { out += "\(pad)</\(name)>\n" }
-        return out
     }
 
     /// Values that would not survive an unquoted round trip get double quotes and escapes.
@@ -156,5 +193,16 @@ extension Character {
         case " ", "\t", "\n", "\u{0B}", "\u{0C}", "\r", "\r\n", "\0": return true
         default: return false
         }
+    }
+}
+
+/// An immutable parent link; a class so thousands of nested sections share their common prefix.
+final class AncestorChain: Sendable {
+    let label: String
+    let parent: AncestorChain?
+
+    init(label: String, parent: AncestorChain?) {
+        self.label = label
+        self.parent = parent
     }
 }

@@ -7,6 +7,9 @@ import Foundation
 struct ConfigParser {
     /// Sections whose direct parameters may not use the `@` prefix (Fluentd's ELEM_SYMBOLS), besides the root.
     static let elementSymbols: Set<String> = ["match", "source", "filter", "system"]
+    /// Real configs nest a handful of levels; the cap keeps recursive tree operations (==, hashing,
+    /// deallocation) far from the stack limit on hostile input.
+    static let maxSectionDepth = 1000
 
     struct Result {
         var params: [ConfigParam]
@@ -20,9 +23,9 @@ struct ConfigParser {
         let name: String
         let argument: String
         let location: ConfigLocation
-        let ancestors: [String]
-        /// Labels to give this frame's children as `ancestors`.
-        let childAncestors: [String]
+        let ancestors: AncestorChain?
+        /// What this frame's children get as their ancestry.
+        let childAncestors: AncestorChain?
         var params: [ConfigParam] = []
         var children: [ConfigElement] = []
 
@@ -36,7 +39,7 @@ struct ConfigParser {
     let baseDirectory: String
     /// Canonical paths of the files currently being parsed, outermost first (cycle detection).
     let includeChain: [String]
-    let rootAncestors: [String]
+    let rootAncestors: AncestorChain?
     var pos = 0
     var line = 1
     var warnings: [ConfigWarning] = []
@@ -44,7 +47,7 @@ struct ConfigParser {
 
     init(
         bytes: [UInt8], file: String, options: ConfigParseOptions, baseDirectory: String,
-        includeChain: [String], rootAncestors: [String] = []
+        includeChain: [String], rootAncestors: AncestorChain? = nil
     ) {
         // A UTF-8 byte order mark would otherwise become part of the first key.
         self.bytes = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
@@ -221,12 +224,15 @@ struct ConfigParser {
         guard consumeLineEnd() else {
             throw error("unexpected text after <\(name)\(argument.isEmpty ? "" : " " + argument)> on the same line", at: loc)
         }
+        guard stack.count <= Self.maxSectionDepth else {
+            throw error("sections nested more than \(Self.maxSectionDepth) levels deep", at: loc)
+        }
         let parent = stack[stack.count - 1]
         let label = argument.isEmpty ? name : "\(name) \(argument)"
         stack.append(
             Frame(
                 name: name, argument: argument, location: loc, ancestors: parent.childAncestors,
-                childAncestors: parent.childAncestors + [label]))
+                childAncestors: AncestorChain(label: label, parent: parent.childAncestors)))
     }
 
     mutating func closeSection(_ stack: inout [Frame]) throws {
@@ -250,7 +256,7 @@ struct ConfigParser {
         stack.removeLast()
         let element = ConfigElement(
             name: open.name, argument: open.argument, params: open.params, children: open.children,
-            location: open.location, ancestors: open.ancestors)
+            location: open.location, ancestry: open.ancestors)
         stack[stack.count - 1].children.append(element)
     }
 

@@ -2,14 +2,14 @@
 ///
 /// Supported: `ENV['X']`, `ENV.fetch('X'[, 'default'])`, `Socket.gethostname`, `hostname`, `worker_id`,
 /// `Dir.pwd`, `File.join(...)`, `File.expand_path(p[, base])`, `File.basename`/`dirname`, `Socket.getifaddrs`
-/// (with `.addr.ipv4?`, `.addr.ip_address`, ...), string/integer literals, `||`, `&&`, `!`, `==`, `!=`,
+/// (with `.addr.ipv4?`, `.addr.ip_address`, ...), string/integer literals, `+`, `-`, `||`, `&&`, `!`, `==`, `!=`,
 /// parentheses, blocks `{ |x| ... }` for `select`/`reject`/`find`/`map`, and the string/array methods
 /// `split`, `[i]`, `first`, `last`, `join`, `downcase`, `upcase`, `strip`, `to_s`, `to_i`, `size`, `empty?`.
 /// Anything else throws instead of being kept as literal text, so a typo never silently becomes a value.
 enum EmbeddedRuby {
     static let supportedSummary =
         "supported: ENV['NAME'], ENV.fetch('NAME'[, 'default']), Socket.gethostname, hostname, worker_id, Dir.pwd, "
-        + "File.join/expand_path, Socket.getifaddrs, string literals, ||, ==, blocks, .split(...)[n], .downcase, .strip"
+        + "File.join/expand_path, Socket.getifaddrs, string literals, +, ||, ==, blocks, .split(...)[n], .downcase, .strip"
 
     /// The interpolated text for `code`, or a location-free `ConfigError`.
     static func evaluate(_ code: String, options: ConfigParseOptions) throws -> String {
@@ -95,7 +95,7 @@ enum EmbeddedRuby {
                 if ["||", "&&", "==", "!=", "::"].contains(two) {
                     out.append(.punct(two))
                     i += 2
-                } else if ".[](),{}|!-".unicodeScalars.contains(c) {
+                } else if ".[](),{}|!-+".unicodeScalars.contains(c) {
                     out.append(.punct(String(c)))
                     i += 1
                 } else {
@@ -118,6 +118,8 @@ enum EmbeddedRuby {
         case equal(Node, Node, negated: Bool)
         case not(Node)
         case negate(Node)
+        case add(Node, Node)
+        case subtract(Node, Node)
     }
 
     struct Block {
@@ -173,10 +175,23 @@ enum EmbeddedRuby {
         }
 
         mutating func equality(depth: Int) throws -> Node {
-            let lhs = try unary(depth: depth)
-            if take("==") { return .equal(lhs, try unary(depth: depth), negated: false) }
-            if take("!=") { return .equal(lhs, try unary(depth: depth), negated: true) }
+            let lhs = try additive(depth: depth)
+            if take("==") { return .equal(lhs, try additive(depth: depth), negated: false) }
+            if take("!=") { return .equal(lhs, try additive(depth: depth), negated: true) }
             return lhs
+        }
+
+        mutating func additive(depth: Int) throws -> Node {
+            var lhs = try unary(depth: depth)
+            while true {
+                if take("+") {
+                    lhs = .add(lhs, try unary(depth: depth))
+                } else if take("-") {
+                    lhs = .subtract(lhs, try unary(depth: depth))
+                } else {
+                    return lhs
+                }
+            }
         }
 
         mutating func unary(depth: Int) throws -> Node {
@@ -333,6 +348,18 @@ enum EmbeddedRuby {
             case .negate(let a):
                 guard case .integer(let n) = try eval(a, env: env, depth: depth + 1) else { throw unsupported("unary minus on a non-integer") }
                 return .integer(0 &- n)
+            case .add(let a, let b):
+                switch (try eval(a, env: env, depth: depth + 1), try eval(b, env: env, depth: depth + 1)) {
+                case let (.string(x), .string(y)): return .string(x + y)
+                case let (.integer(x), .integer(y)): return .integer(x &+ y)
+                case let (.array(x), .array(y)): return .array(x + y)
+                default: throw unsupported("'+' needs two strings or two integers (use .to_s to convert)")
+                }
+            case .subtract(let a, let b):
+                guard case .integer(let x) = try eval(a, env: env, depth: depth + 1),
+                    case .integer(let y) = try eval(b, env: env, depth: depth + 1)
+                else { throw unsupported("'-' needs two integers") }
+                return .integer(x &- y)
             case .index(let a, let k):
                 return try subscripted(try eval(a, env: env, depth: depth + 1), try eval(k, env: env, depth: depth + 1))
             case .call(let receiver, let method, let argNodes, let block):
