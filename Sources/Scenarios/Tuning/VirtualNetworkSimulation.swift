@@ -106,9 +106,9 @@ public struct VirtualNetworkSimulation: Sendable {
         let jitter = model.jitter
         let delayModel = model.replyDelay
 
-        @inline(__always) func record(_ t: Double, _ kind: PhiSample.Kind) {
+        @inline(__always) func record(_ t: Double, _ kind: PhiSample.Kind, phi: Double? = nil) {
             guard let k = tracing, spec.traceWindow.contains(t) else { return }
-            var p = lanes[k].health.phi(now: wall0 + t)
+            var p = phi ?? lanes[k].health.phi(now: wall0 + t)
             if !p.isFinite { p = p.isNaN ? 0 : (p > 0 ? 1e9 : -1e9) }
             phiTrace.append(PhiSample(time: t, phi: p, kind: kind))
         }
@@ -147,7 +147,8 @@ public struct VirtualNetworkSimulation: Sendable {
                 guard let tr = lanes[i].health.tick(now: wall) else { continue }
                 let cause: DetachCause
                 if case .phi = tr.cause { cause = .phi } else { cause = .hardTimeout }
-                if tracing == i { record(t, .detach) }
+                // The detach cleared the window: record the phi that triggered it (0 for hard_timeout).
+                if tracing == i { record(t, .detach, phi: tr.phi ?? 0) }
                 if alive {
                     lanes[i].out.falseDetaches += 1
                     if cause == .hardTimeout { lanes[i].out.falseDetachesByHardTimeout += 1 }
