@@ -1,0 +1,264 @@
+import ForwardProtocol
+
+/// Why entry bytes were refused (each one closes the connection, like Fluentd's decoder raising).
+enum EntryScanError: Error, CustomStringConvertible {
+    case truncated(offset: Int)
+    case invalidFormat(byte: UInt8, offset: Int)
+    case invalidEventTime(length: Int, offset: Int)
+    case unknownExtension(type: Int8, offset: Int)
+
+    var description: String {
+        switch self {
+        case let .truncated(o): return "entries truncated at byte \(o)"
+        case let .invalidFormat(b, o): return "invalid MessagePack format byte 0x\(String(b, radix: 16)) at byte \(o) of entries"
+        case let .invalidEventTime(l, o): return "EventTime ext with \(l)-byte payload (want 8) at byte \(o) of entries"
+        case let .unknownExtension(t, o): return "unknown ext type \(t) at byte \(o) of entries"
+        }
+    }
+}
+
+/// One entry as the hot path sees it: positions into the scanned bytes, no copies.
+struct ScannedEntry {
+    var time: StoredTime
+    /// Integer or EventTime (Fluentd's validity rule for the time, §1.6).
+    var timeIsValid: Bool
+    /// `time.to_i == 0` (nil, strings, 0, EventTime(0, _)) — §1.5.
+    var timeIsZero: Bool
+    var recordKind: MessagePackKind
+    /// Byte range of the encoded record (empty when absent).
+    var recordStart: Int
+    var recordEnd: Int
+    var seq: Int64?
+}
+
+/// An allocation-free walker over concatenated `[time, record]` entries (PackedForward blobs,
+/// inflated gzip, Forward arrays), checking every length against the bytes present, rejecting
+/// ext types other than a well-formed EventTime (§1.3), and pulling the sequence field out of each
+/// record without decoding it. Skipping uses a pending-value counter instead of recursion, so
+/// nesting depth cannot exhaust the stack. Mirrors `ForwardEntry.read`'s Ruby-destructuring rules.
+struct EntryScanner {
+    let bytes: UnsafeRawBufferPointer
+    private(set) var position: Int
+    /// Entries left for a Forward array; nil for a packed blob (until the bytes end).
+    private var remaining: Int?
+    let sequenceKey: UnsafeRawBufferPointer
+
+    init(bytes: UnsafeRawBufferPointer, count: Int?, sequenceKey: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+        position = 0
+        remaining = count
+        self.sequenceKey = sequenceKey
+    }
+
+    @inline(__always) private func byte(_ at: Int) throws(EntryScanError) -> UInt8 {
+        guard at < bytes.count else { throw .truncated(offset: at) }
+        return bytes[at]
+    }
+
+    @inline(__always) private func be(_ at: Int, _ n: Int) throws(EntryScanError) -> UInt64 {
+        guard at + n <= bytes.count else { throw .truncated(offset: at) }
+        var v: UInt64 = 0
+        for i in 0 ..< n { v = v << 8 | UInt64(bytes[at + i]) }
+        return v
+    }
+
+    /// The next entry, nil at the end.
+    mutating func next() throws(EntryScanError) -> ScannedEntry? {
+        if let r = remaining {
+            guard r > 0 else { return nil }
+            remaining = r - 1
+        } else if position >= bytes.count {
+            return nil
+        }
+        let f = try byte(position)
+        let count: Int
+        switch f {
+        case 0x90 ... 0x9f: count = Int(f & 0x0f); position += 1
+        case 0xdc: count = Int(try be(position + 1, 2)); position += 3
+        case 0xdd: count = Int(try be(position + 1, 4)); position += 5
+        default:
+            // Not an array: Ruby's `time, record = entry` makes it the time with a nil record.
+            let (t, valid, zero) = try readTime()
+            return ScannedEntry(time: t, timeIsValid: valid, timeIsZero: zero, recordKind: .nil,
+                                recordStart: position, recordEnd: position, seq: nil)
+        }
+        if count == 0 {
+            return ScannedEntry(time: .other, timeIsValid: false, timeIsZero: true, recordKind: .nil,
+                                recordStart: position, recordEnd: position, seq: nil)
+        }
+        let (t, valid, zero) = try readTime()
+        var entry = ScannedEntry(time: t, timeIsValid: valid, timeIsZero: zero, recordKind: .nil,
+                                 recordStart: position, recordEnd: position, seq: nil)
+        if count >= 2 {
+            let start = position
+            entry.recordKind = MessagePackKind(format: try byte(start))
+            try skip(values: 1)
+            entry.recordStart = start
+            entry.recordEnd = position
+            if entry.recordKind == .map { entry.seq = sequence(inRecordAt: start) }
+            if count > 2 { try skip(values: count - 2) }
+        }
+        return entry
+    }
+
+    /// Reads the time slot: int, EventTime, or anything else (skipped, invalid).
+    private mutating func readTime() throws(EntryScanError) -> (StoredTime, Bool, Bool) {
+        let at = position
+        let f = try byte(at)
+        switch f {
+        case 0xd7:
+            let type = Int8(bitPattern: try byte(at + 1))
+            guard type == 0 else { throw .unknownExtension(type: type, offset: at) }
+            let s = UInt32(truncatingIfNeeded: try be(at + 2, 4))
+            let n = UInt32(truncatingIfNeeded: try be(at + 6, 4))
+            position = at + 10
+            return (.eventTime(s, n), true, s == 0)
+        case 0x00 ... 0x7f:
+            position = at + 1
+            return (.integer(Int64(f)), true, f == 0)
+        case 0xe0 ... 0xff:
+            position = at + 1
+            return (.integer(Int64(Int8(bitPattern: f))), true, false)
+        case 0xcc ... 0xd3:
+            let n = 1 << Int((f &- 0xcc) & 3)
+            let raw = try be(at + 1, n)
+            let v: Int64
+            if f <= 0xcf {
+                v = raw > UInt64(Int64.max) ? Int64.max : Int64(raw)
+            } else {
+                let shift = UInt64(64 - n * 8)
+                v = Int64(bitPattern: raw << shift) >> Int64(shift)
+            }
+            position = at + 1 + n
+            return (.integer(v), true, v == 0)
+        case 0xc7, 0xc8, 0xc9:
+            let lb = f == 0xc7 ? 1 : (f == 0xc8 ? 2 : 4)
+            let len = Int(try be(at + 1, lb))
+            let type = Int8(bitPattern: try byte(at + 1 + lb))
+            guard type == 0 else { throw .unknownExtension(type: type, offset: at) }
+            guard len == 8 else { throw .invalidEventTime(length: len, offset: at) }
+            let s = UInt32(truncatingIfNeeded: try be(at + 2 + lb, 4))
+            let n = UInt32(truncatingIfNeeded: try be(at + 6 + lb, 4))
+            position = at + 2 + lb + 8
+            return (.eventTime(s, n), true, s == 0)
+        default:
+            try skip(values: 1)
+            return (.other, false, true)
+        }
+    }
+
+    /// Skips `values` complete values, validating lengths and ext types.
+    mutating func skip(values: Int) throws(EntryScanError) {
+        var pending = values
+        while pending > 0 {
+            pending -= 1
+            let at = position
+            let f = try byte(at)
+            switch f {
+            case 0x00 ... 0x7f, 0xe0 ... 0xff, 0xc0, 0xc2, 0xc3: position = at + 1
+            case 0x80 ... 0x8f: pending += 2 * Int(f & 0x0f); position = at + 1
+            case 0x90 ... 0x9f: pending += Int(f & 0x0f); position = at + 1
+            case 0xa0 ... 0xbf: position = at + 1 + Int(f & 0x1f)
+            case 0xc4, 0xd9: position = at + 2 + Int(try be(at + 1, 1))
+            case 0xc5, 0xda: position = at + 3 + Int(try be(at + 1, 2))
+            case 0xc6, 0xdb: position = at + 5 + Int(try be(at + 1, 4))
+            case 0xc7, 0xc8, 0xc9:
+                let lb = f == 0xc7 ? 1 : (f == 0xc8 ? 2 : 4)
+                let len = Int(try be(at + 1, lb))
+                try checkExtension(type: try byte(at + 1 + lb), length: len, at: at)
+                position = at + 2 + lb + len
+            case 0xca: position = at + 5
+            case 0xcb: position = at + 9
+            case 0xcc, 0xd0: position = at + 2
+            case 0xcd, 0xd1: position = at + 3
+            case 0xce, 0xd2: position = at + 5
+            case 0xcf, 0xd3: position = at + 9
+            case 0xd4 ... 0xd8:
+                let len = 1 << Int(f - 0xd4)
+                try checkExtension(type: try byte(at + 1), length: len, at: at)
+                position = at + 2 + len
+            case 0xdc: pending += Int(try be(at + 1, 2)); position = at + 3
+            case 0xdd: pending += Int(try be(at + 1, 4)); position = at + 5
+            case 0xde: pending += 2 * Int(try be(at + 1, 2)); position = at + 3
+            case 0xdf: pending += 2 * Int(try be(at + 1, 4)); position = at + 5
+            default: throw .invalidFormat(byte: f, offset: at)
+            }
+            guard position <= bytes.count else { throw .truncated(offset: at) }
+        }
+    }
+
+    @inline(__always) private func checkExtension(type raw: UInt8, length: Int, at: Int) throws(EntryScanError) {
+        let type = Int8(bitPattern: raw)
+        guard type == EventTime.extensionType else { throw .unknownExtension(type: type, offset: at) }
+        guard length == 8 else { throw .invalidEventTime(length: length, offset: at) }
+    }
+
+    /// Validates one standalone value (a Message-mode record) and reads its sequence field.
+    static func scanRecord(_ bytes: UnsafeRawBufferPointer, sequenceKey: UnsafeRawBufferPointer) throws(EntryScanError) -> Int64? {
+        var s = EntryScanner(bytes: bytes, count: nil, sequenceKey: sequenceKey)
+        try s.skip(values: 1)
+        guard bytes.count > 0, MessagePackKind(format: bytes[0]) == .map else { return nil }
+        return s.sequence(inRecordAt: 0)
+    }
+
+    /// The integer value of the sequence key in an already-validated map at `start`, or nil.
+    func sequence(inRecordAt start: Int) -> Int64? {
+        var cursor = EntryScanner(bytes: bytes, count: nil, sequenceKey: sequenceKey)
+        cursor.position = start
+        return try? cursor.findSequence()
+    }
+
+    private mutating func findSequence() throws(EntryScanError) -> Int64? {
+        let f = try byte(position)
+        let pairs: Int
+        switch f {
+        case 0x80 ... 0x8f: pairs = Int(f & 0x0f); position += 1
+        case 0xde: pairs = Int(try be(position + 1, 2)); position += 3
+        case 0xdf: pairs = Int(try be(position + 1, 4)); position += 5
+        default: return nil
+        }
+        for _ in 0 ..< pairs {
+            let k = try byte(position)
+            var keyStart = -1, keyLength = 0
+            switch k {
+            case 0xa0 ... 0xbf: keyStart = position + 1; keyLength = Int(k & 0x1f)
+            case 0xd9, 0xc4: keyStart = position + 2; keyLength = Int(try be(position + 1, 1))
+            case 0xda, 0xc5: keyStart = position + 3; keyLength = Int(try be(position + 1, 2))
+            case 0xdb, 0xc6: keyStart = position + 5; keyLength = Int(try be(position + 1, 4))
+            default: break
+            }
+            if keyStart >= 0 {
+                position = keyStart + keyLength
+                if keyLength == sequenceKey.count, keyStart + keyLength <= bytes.count,
+                   memcmp(bytes.baseAddress! + keyStart, sequenceKey.baseAddress!, keyLength) == 0 {
+                    return try readInteger()
+                }
+            } else {
+                try skip(values: 1)
+            }
+            try skip(values: 1)
+        }
+        return nil
+    }
+
+    private mutating func readInteger() throws(EntryScanError) -> Int64? {
+        let f = try byte(position)
+        switch f {
+        case 0x00 ... 0x7f: return Int64(f)
+        case 0xe0 ... 0xff: return Int64(Int8(bitPattern: f))
+        case 0xcc ... 0xd3:
+            let n = 1 << Int((f &- 0xcc) & 3)
+            let raw = try be(position + 1, n)
+            if f <= 0xcf { return raw > UInt64(Int64.max) ? nil : Int64(raw) }
+            let shift = UInt64(64 - n * 8)
+            return Int64(bitPattern: raw << shift) >> Int64(shift)
+        default: return nil
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,469 @@
+import ForwardProtocol
+import Logging
+import NIOCore
+import NIOSSL
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One in_forward connection: frames the byte stream (MessagePack or JSON, chosen by the first byte,
+/// §1.1), runs the `<security>` handshake (§2), applies in_forward's message rules (§1.5–1.8),
+/// appends accepted requests to the ledger and writes acks. Bad input closes this connection with a
+/// log line naming the peer and the reason; it never throws past the handler.
+final class ForwardConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum Format { case undecided, msgpack, json }
+    private enum Phase {
+        case awaitingPing(nonce: [UInt8], authSalt: [UInt8])
+        case established
+        case closed
+    }
+    private enum CloseMode { case configured, graceful, reset }
+
+    private let core: ReceiverCore
+    private let hooks: (any ReceiverFaultHooks)?
+    private var info: ReceiverConnectionInfo
+    private var logger: Logger
+    private var peerID: UInt32 = 0
+    private var format = Format.undecided
+    private var phase = Phase.established
+    private var cumulation = ByteBuffer()
+    private var scanner: MessagePackFrameScanner
+    private var json: JSONStreamSplitter
+    /// Fluentd's per-read byte counter (§1.7, quirk 23).
+    private var readCounter = 0
+    private var batch = LedgerBatch()
+    private var requestSequence = 0
+    private var stalled = false
+    private var stalledData: [ByteBuffer] = []
+    private var needsFlush = false
+    private var registered: Channel?
+
+    init(core: ReceiverCore, isTLS: Bool) {
+        self.core = core
+        self.hooks = core.settings.hooks
+        self.info = ReceiverConnectionInfo(receiver: core.settings.name, id: 0, peer: "?", peerIP: "?", isTLS: isTLS)
+        self.logger = core.logger
+        self.scanner = MessagePackFrameScanner(limits: core.scannerLimits)
+        self.json = JSONStreamSplitter(maxLength: core.scannerLimits.maxFrameLength)
+        batch.slots.reserveCapacity(1024)
+    }
+
+    // MARK: Lifecycle
+
+    func channelActive(context: ChannelHandlerContext) {
+        let channel = context.channel
+        info.id = core.register(channel)
+        registered = channel
+        if let remote = channel.remoteAddress {
+            info.peerIP = remote.ipAddress ?? "?"
+            info.peer = "\(info.peerIP):\(remote.port ?? 0)"
+        }
+        logger[metadataKey: "peer"] = .string(info.peer)
+        peerID = core.ledger.registerPeer(info.peer)
+        core.stats.connectionsAccepted.wrappingIncrement(ordering: .relaxed)
+        core.stats.connectionsOpen.wrappingIncrement(ordering: .relaxed)
+        logger.trace("accepted fluent socket")
+
+        if let hooks {
+            switch hooks.onAccept(info) {
+            case .proceed: break
+            case .close: close(context, mode: .graceful, reason: nil); return
+            case .reset: close(context, mode: .reset, reason: nil); return
+            }
+        }
+        if let security = core.security {
+            // HELO goes out before anything is read (§2.1); always MessagePack.
+            var rng = SystemRandomNumberGenerator()
+            let nonce = (0 ..< 16).map { _ in UInt8.random(in: 0 ... 255, using: &rng) }
+            let auth = (0 ..< 16).map { _ in UInt8.random(in: 0 ... 255, using: &rng) }
+            phase = .awaitingPing(nonce: nonce, authSalt: auth)
+            var helo = context.channel.allocator.buffer(capacity: 96)
+            Helo(nonce: nonce, auth: auth, keepalive: !core.settings.denyKeepalive).encode(into: &helo)
+            _ = security
+            writeHandshake(context, helo, step: .helo)
+        }
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let registered { core.unregister(registered) }
+        core.stats.connectionsOpen.wrappingDecrement(ordering: .relaxed)
+        if case .closed = phase {} else {
+            if cumulation.readableBytes > 0 || json.hasPartialDocument {
+                // The corpus' "incomplete" case: nothing from a partial message is accepted (§1.1).
+                logger.info("connection closed by peer inside an incomplete message; discarded",
+                            metadata: ["bytes": .stringConvertible(cumulation.readableBytes)])
+            }
+            phase = .closed
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if case .closed = phase { return }
+        if error is NIOSSLError || error is BoringSSLError {
+            fail(context, .tls, "TLS failure: \(error)")
+        } else if let e = error as? IOError, e.errnoCode == ECONNRESET || e.errnoCode == EPIPE {
+            logger.debug("connection reset by peer")
+            phase = .closed
+            context.close(promise: nil)
+        } else {
+            fail(context, .connectionError, "\(error)")
+        }
+    }
+
+    // MARK: Reading
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data)
+        if case .closed = phase { return }
+        core.stats.bytesRead.wrappingIncrement(by: bytes.readableBytes, ordering: .relaxed)
+        if stalled {
+            stalledData.append(bytes)
+            return
+        }
+        if let hooks {
+            switch hooks.beforeRead(info, byteCount: bytes.readableBytes) {
+            case .proceed: break
+            case let .stall(duration):
+                stall(context, for: duration, holding: bytes)
+                return
+            case .discard: return
+            case .close: close(context, mode: .graceful, reason: "fault: close on read"); return
+            case .reset: close(context, mode: .reset, reason: "fault: reset on read"); return
+            }
+        }
+        consume(context, bytes)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    private func stall(_ context: ChannelHandlerContext, for duration: TimeAmount, holding bytes: ByteBuffer) {
+        stalled = true
+        stalledData.append(bytes)
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        context.eventLoop.assumeIsolated().scheduleTask(in: duration) { [self] in
+            stalled = false
+            let held = stalledData
+            stalledData.removeAll()
+            for b in held {
+                if case .closed = phase { return }
+                consume(context, b)
+            }
+            if needsFlush { needsFlush = false; context.flush() }
+            if case .closed = phase { return }
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+        }
+    }
+
+    private func consume(_ context: ChannelHandlerContext, _ incoming: ByteBuffer) {
+        var bytes = incoming
+        if format == .undecided {
+            guard let first = bytes.getInteger(at: bytes.readerIndex, as: UInt8.self) else { return }
+            format = (first == UInt8(ascii: "{") || first == UInt8(ascii: "[")) ? .json : .msgpack
+        }
+        readCounter += bytes.readableBytes
+        if cumulation.readableBytes == 0 {
+            // Common case: no leftovers, adopt the read buffer without copying.
+            cumulation = bytes
+        } else {
+            cumulation.writeBuffer(&bytes)
+        }
+        drainFrames(context)
+        if cumulation.readableBytes == 0 {
+            cumulation.clear()
+        } else if cumulation.readerIndex > 1 << 20 {
+            cumulation.discardReadBytes()
+        }
+    }
+
+    private func drainFrames(_ context: ChannelHandlerContext) {
+        while !stalled {
+            if case .closed = phase { return }
+            let frame: ByteBuffer
+            let frameLength: Int
+            switch format {
+            case .undecided:
+                return
+            case .msgpack:
+                do {
+                    switch try scanner.scan(cumulation) {
+                    case .needMoreData:
+                        return
+                    case let .frame(length):
+                        frame = cumulation.readSlice(length: length)!
+                        frameLength = length
+                        scanner.reset()
+                    }
+                } catch {
+                    fail(context, .malformed, "\(error)")
+                    return
+                }
+            case .json:
+                do {
+                    guard let document = try json.next(&cumulation) else { return }
+                    frameLength = document.readableBytes
+                    frame = try JSONWireCodec.messagePack(fromJSON: document)
+                } catch {
+                    fail(context, .malformed, "\(error)")
+                    return
+                }
+            }
+            let chunkSize: Int
+            switch core.settings.chunkSizeAccounting {
+            case .perRead:
+                chunkSize = readCounter
+                readCounter = 0
+            case .perMessage:
+                chunkSize = frameLength
+            }
+            switch phase {
+            case let .awaitingPing(nonce, authSalt):
+                handlePing(context, frame, nonce: nonce, authSalt: authSalt)
+            case .established:
+                handleMessage(context, frame, chunkSize: chunkSize, frameLength: frameLength)
+            case .closed:
+                return
+            }
+        }
+    }
+
+    // MARK: Handshake (§2.3)
+
+    private func handlePing(_ context: ChannelHandlerContext, _ frame: ByteBuffer, nonce: [UInt8], authSalt: [UInt8]) {
+        guard let security = core.security else { return }
+        let verdict = HandshakeVerifier.check(frame: frame, peerIP: info.peerIP, nonce: nonce, authSalt: authSalt,
+                                              security: security, limits: core.scannerLimits)
+        let pong: Pong
+        switch verdict {
+        case let .success(ping, sharedKey):
+            pong = Pong.success(ping: ping, serverHostname: security.selfHostname, nonce: nonce, sharedKey: sharedKey)
+            phase = .established
+            core.stats.handshakesSucceeded.wrappingIncrement(ordering: .relaxed)
+            logger.debug("connection established")
+        case let .failure(reason, logMessage, hostname):
+            pong = Pong.failure(reason)
+            core.stats.handshakesFailed.wrappingIncrement(ordering: .relaxed)
+            logger.warning("\(logMessage)", metadata: ["address": .string(info.peerIP), "hostname": .string(hostname ?? "")])
+            core.reject(.handshake, reason, peer: info.peer)
+        }
+        var out = context.channel.allocator.buffer(capacity: 256)
+        if format == .json {
+            out = JSONWireCodec.json(.array([.str("PONG"), .bool(pong.authResult), .str(pong.reason),
+                                             .str(pong.serverHostname), .str(pong.sharedKeyHexdigest)]))
+        } else {
+            pong.encode(into: &out)
+        }
+        let written = writeHandshake(context, out, step: .pong(success: pong.authResult))
+        if !pong.authResult {
+            // Fluentd closes once the failing PONG is flushed; with SO_LINGER 0 that is an RST (quirk 12).
+            phase = .closed
+            let mode: CloseMode = core.settings.gracefulHandshakeClose ? .graceful : .configured
+            if let written {
+                written.assumeIsolated().whenComplete { [self] _ in close(context, mode: mode, reason: nil) }
+            } else {
+                close(context, mode: mode, reason: nil)
+            }
+        }
+    }
+
+    @discardableResult
+    private func writeHandshake(_ context: ChannelHandlerContext, _ bytes: ByteBuffer, step: ReceiverHandshakeStep) -> EventLoopFuture<Void>? {
+        var payload = bytes
+        if let hooks {
+            switch hooks.onHandshake(info, step: step) {
+            case .proceed: break
+            case .suppress: return nil
+            case let .replace(b): payload = b
+            case .close: close(context, mode: .graceful, reason: "fault: close at handshake"); return nil
+            case .reset: close(context, mode: .reset, reason: "fault: reset at handshake"); return nil
+            }
+        }
+        return context.writeAndFlush(wrapOutboundOut(payload))
+    }
+
+    // MARK: Event messages (§1.5)
+
+    private func handleMessage(_ context: ChannelHandlerContext, _ frame: ByteBuffer, chunkSize: Int, frameLength: Int) {
+        let decoded: ForwardFrame
+        do {
+            decoded = try ForwardFrame.decode(frame, limits: core.scannerLimits)
+        } catch let error as ForwardProtocolError {
+            fail(context, .badShape, error.description)
+            return
+        } catch {
+            fail(context, .malformed, "\(error)")
+            return
+        }
+        var ackWrite: EventLoopFuture<Void>?
+        var ackPending = false
+        switch decoded {
+        case .heartbeatNil:
+            break
+        case let .broken(reason):
+            logger.warning("incoming chunk is broken", metadata: ["host": .string(info.peerIP), "msg": .string(reason)])
+            core.reject(.brokenChunk, reason, peer: info.peer)
+        case let .request(request):
+            guard let chunk = accept(context, request, chunkSize: chunkSize, frameLength: frameLength) else { break }
+            if case .closed = phase { return }
+            (ackWrite, ackPending) = writeAck(context, chunk: chunk.chunk, info: chunk.info)
+        }
+        if case .closed = phase { return }
+        if core.settings.denyKeepalive {
+            // Close after the first event message, once its ack is written (§2.5, if.rb:229-234).
+            phase = .closed
+            if let ackWrite {
+                ackWrite.assumeIsolated().whenComplete { [self] _ in close(context, mode: .configured, reason: nil, force: true) }
+            } else if !ackPending {
+                close(context, mode: .configured, reason: nil, force: true)
+            }
+        }
+    }
+
+    /// Validates and ingests a request; returns the chunk to ack (nil: no ack) after appending to the ledger.
+    private func accept(_ context: ChannelHandlerContext, _ request: ForwardRequest, chunkSize: Int,
+                        frameLength: Int) -> (chunk: ByteBuffer, info: ReceivedRequestInfo?)? {
+        requestSequence += 1
+        let tag = core.ingest.rewrittenTag(request.tag)
+        let settings = core.settings
+        if let limit = settings.chunkSizeLimit, chunkSize > limit {
+            logger.warning("Input chunk size is larger than 'chunk_size_limit', dropped:", metadata: [
+                "tag": .string(String(buffer: tag)), "host": .string(info.peerIP),
+                "limit": .stringConvertible(limit), "size": .stringConvertible(chunkSize)])
+            core.reject(.chunkSizeLimit, "size \(chunkSize) > limit \(limit)", peer: info.peer)
+            return nil
+        } else if let warn = settings.chunkSizeWarnLimit, chunkSize > warn {
+            logger.warning("Input chunk size is larger than 'chunk_size_warn_limit':", metadata: [
+                "tag": .string(String(buffer: tag)), "host": .string(info.peerIP),
+                "limit": .stringConvertible(warn), "size": .stringConvertible(chunkSize)])
+        }
+        batch.reset()
+        batch.tag = tag
+        batch.peer = peerID
+        batch.mode = request.mode
+        batch.chunk = request.option?.chunk
+        batch.arrivalMonotonicNanos = MonotonicClock.nowNanos()
+        batch.arrivalWallNanos = MonotonicClock.wallNanos()
+        switch core.ingest.ingest(request, tag: tag, peer: info.peer, peerIP: info.peerIP, into: &batch) {
+        case let .dropped(reason, detail):
+            logger.debug("request dropped without ack", metadata: ["reason": .string(detail)])
+            core.reject(reason, detail, peer: info.peer)
+            batch.reset()
+            return nil
+        case let .close(reason, detail):
+            batch.reset()
+            fail(context, reason, detail)
+            return nil
+        case let .accepted(invalid):
+            if invalid > 0 { core.reject(.invalidEvent, "\(invalid) invalid event(s) dropped", peer: info.peer) }
+        }
+        var requestInfo: ReceivedRequestInfo?
+        if let hooks {
+            let ri = ReceivedRequestInfo(connection: info, sequence: requestSequence, tag: String(buffer: tag),
+                                         mode: request.mode, eventCount: batch.slots.count,
+                                         chunkID: request.option?.chunkString, wantsAck: request.wantsAck,
+                                         frameLength: frameLength)
+            requestInfo = ri
+            switch hooks.beforeAccepting(ri) {
+            case .accept: break
+            case .drop:
+                core.reject(.fault, "request dropped by fault hook", peer: info.peer)
+                batch.reset()
+                return nil
+            case .closeWithoutAck:
+                batch.reset()
+                fail(context, .fault, "fault: closing before accepting (back-pressure)")
+                return nil
+            }
+        }
+        core.ledger.append(batch)
+        core.stats.requests.wrappingIncrement(ordering: .relaxed)
+        core.stats.events.wrappingIncrement(by: batch.slots.count, ordering: .relaxed)
+        batch.reset()
+        guard request.wantsAck, let chunk = request.option?.chunk else { return nil }
+        return (chunk, requestInfo)
+    }
+
+    /// Writes `{"ack": chunk}` (echoing the chunk's bytes), subject to the ack hook. Returns the
+    /// write's future and whether a write is still scheduled (delayed ack).
+    private func writeAck(_ context: ChannelHandlerContext, chunk: ByteBuffer, info requestInfo: ReceivedRequestInfo?) -> (EventLoopFuture<Void>?, Bool) {
+        var ack = context.channel.allocator.buffer(capacity: chunk.readableBytes + 8)
+        if format == .json {
+            let value = (try? MessagePackValue.decode(chunk)) ?? .nil
+            ack = JSONWireCodec.json(.map([MessagePackPair(.str("ack"), value)]))
+        } else {
+            ForwardAck.write(echoing: chunk, into: &ack)
+        }
+        if let hooks, let requestInfo {
+            switch hooks.beforeAck(requestInfo) {
+            case .send: break
+            case .drop: return (nil, false)
+            case let .delay(duration):
+                let deny = core.settings.denyKeepalive
+                context.eventLoop.assumeIsolated().scheduleTask(in: duration) { [self] in
+                    guard context.channel.isActive else { return }
+                    core.stats.acks.wrappingIncrement(ordering: .relaxed)
+                    let f = context.writeAndFlush(wrapOutboundOut(ack))
+                    if deny { f.assumeIsolated().whenComplete { [self] _ in close(context, mode: .configured, reason: nil, force: true) } }
+                }
+                return (nil, true)
+            case let .replace(bytes): ack = bytes
+            case .duplicate:
+                core.stats.acks.wrappingIncrement(ordering: .relaxed)
+                context.write(wrapOutboundOut(ack), promise: nil)
+            case .close: close(context, mode: .graceful, reason: "fault: close instead of ack"); return (nil, false)
+            case .reset: close(context, mode: .reset, reason: "fault: reset instead of ack"); return (nil, false)
+            }
+        }
+        core.stats.acks.wrappingIncrement(ordering: .relaxed)
+        if core.settings.denyKeepalive {
+            return (context.writeAndFlush(wrapOutboundOut(ack)), false)
+        }
+        context.write(wrapOutboundOut(ack), promise: nil)
+        needsFlush = true
+        return (nil, false)
+    }
+
+    // MARK: Closing
+
+    /// Bad input: log the peer and the reason, count it, close (an RST with the default linger 0).
+    private func fail(_ context: ChannelHandlerContext, _ reason: LedgerRejection.Reason, _ detail: String) {
+        if case .closed = phase { return }
+        logger.warning("closing connection: \(detail)", metadata: ["host": .string(info.peerIP), "reason": .string(reason.rawValue)])
+        core.reject(reason, detail, peer: info.peer)
+        close(context, mode: .configured, reason: nil)
+    }
+
+    private func close(_ context: ChannelHandlerContext, mode: CloseMode, reason: String?, force: Bool = false) {
+        if case .closed = phase, !force {
+            // Already closing via another path; a second close is harmless but pointless.
+        }
+        phase = .closed
+        if let reason { logger.info("closing connection", metadata: ["reason": .string(reason)]) }
+        if needsFlush { needsFlush = false; context.flush() }
+        let channel = context.channel
+        let lingerChange: NIOLinger?
+        switch mode {
+        case .configured: lingerChange = nil
+        case .graceful: lingerChange = NIOLinger(l_onoff: 0, l_linger: 0)
+        case .reset: lingerChange = NIOLinger(l_onoff: 1, l_linger: 0)
+        }
+        if let lingerChange, let provider = channel as? SocketOptionProvider {
+            provider.setSoLinger(lingerChange).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else {
+            context.close(promise: nil)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import ForwardProtocol
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOSSL
+
+/// What every connection of one receiver shares: settings, ledger, counters, TLS context, and the
+/// registry of open channels (so `stop()` can close them).
+final class ReceiverCore: @unchecked Sendable {
+    // @unchecked: `channels` and `nextConnectionID` are only touched under `lock`; everything else is
+    // immutable after init (NIOSSLContext is itself thread-safe).
+
+    let settings: ReceiverSettings
+    let ledger: EventLedger
+    let stats = ReceiverStats()
+    let logger: Logger
+    let tlsContext: NIOSSLContext?
+    let ingest: RequestIngest
+    let scannerLimits: MessagePackLimits
+    /// HELO/PONG need the security block; cached to avoid optional chasing on the hot path.
+    let security: ReceiverSecurity?
+
+    private let lock = NIOLock()
+    private var channels: [ObjectIdentifier: Channel] = [:]
+    private var nextConnectionID = 0
+
+    init(settings: ReceiverSettings, ledger: EventLedger, tlsContext: NIOSSLContext?) {
+        self.settings = settings
+        self.ledger = ledger
+        self.logger = settings.logger
+        self.tlsContext = tlsContext
+        self.ingest = RequestIngest(settings: settings)
+        var limits = settings.limits
+        limits.eventTimeExtensionOnly = true
+        self.scannerLimits = limits
+        self.security = settings.security
+    }
+
+    func register(_ channel: Channel) -> Int {
+        lock.withLock {
+            channels[ObjectIdentifier(channel)] = channel
+            nextConnectionID += 1
+            return nextConnectionID
+        }
+    }
+
+    func unregister(_ channel: Channel) {
+        _ = lock.withLock { channels.removeValue(forKey: ObjectIdentifier(channel)) }
+    }
+
+    func openChannels() -> [Channel] {
+        lock.withLock { Array(channels.values) }
+    }
+
+    /// Records a rejection in the ledger and the counters.
+    func reject(_ reason: LedgerRejection.Reason, _ detail: String, peer: String) {
+        stats.rejects.wrappingIncrement(ordering: .relaxed)
+        ledger.reject(LedgerRejection(reason: reason, detail: detail, peer: peer, atMonotonicNanos: MonotonicClock.nowNanos()))
+    }
+}

@@ -1,0 +1,129 @@
+import ForwardProtocol
+import NIOCore
+
+/// Hook points where a fault can change what a receiver does. Every method is called on the
+/// connection's (or UDP channel's) event loop and must return quickly without blocking; the defaults
+/// behave exactly like in_forward. Implementations live in `Simulator/Faults`.
+///
+/// Order on a TCP/TLS connection: `onAccept` → (`onHandshake(.helo)`) → for every read `beforeRead`
+/// → (`onHandshake(.pong)`) → per event request `beforeAccepting` → ledger append → `beforeAck`
+/// (only when the request asked for an ack). UDP: `onHeartbeat` per datagram.
+public protocol ReceiverFaultHooks: Sendable {
+    /// A connection was accepted (before HELO).
+    func onAccept(_ connection: ReceiverConnectionInfo) -> ReceiverAcceptDecision
+    /// A handshake message is about to be written.
+    func onHandshake(_ connection: ReceiverConnectionInfo, step: ReceiverHandshakeStep) -> ReceiverHandshakeDecision
+    /// Bytes arrived and are about to be decoded.
+    func beforeRead(_ connection: ReceiverConnectionInfo, byteCount: Int) -> ReceiverReadDecision
+    /// A request decoded and validated; its events are about to enter the ledger.
+    func beforeAccepting(_ request: ReceivedRequestInfo) -> ReceiverRequestDecision
+    /// The request was accepted and its ack is about to be written.
+    func beforeAck(_ request: ReceivedRequestInfo) -> ReceiverAckDecision
+    /// A UDP heartbeat datagram arrived from `peer`.
+    func onHeartbeat(from peer: SocketAddress, byteCount: Int) -> ReceiverHeartbeatDecision
+}
+
+extension ReceiverFaultHooks {
+    public func onAccept(_ connection: ReceiverConnectionInfo) -> ReceiverAcceptDecision { .proceed }
+    public func onHandshake(_ connection: ReceiverConnectionInfo, step: ReceiverHandshakeStep) -> ReceiverHandshakeDecision { .proceed }
+    public func beforeRead(_ connection: ReceiverConnectionInfo, byteCount: Int) -> ReceiverReadDecision { .proceed }
+    public func beforeAccepting(_ request: ReceivedRequestInfo) -> ReceiverRequestDecision { .accept }
+    public func beforeAck(_ request: ReceivedRequestInfo) -> ReceiverAckDecision { .send }
+    public func onHeartbeat(from peer: SocketAddress, byteCount: Int) -> ReceiverHeartbeatDecision { .reply }
+}
+
+/// Who is on the other end of a receiver connection.
+public struct ReceiverConnectionInfo: Sendable, Hashable {
+    public var receiver: String
+    /// Connection number within this receiver, from 1.
+    public var id: Int
+    /// `ip:port` of the peer.
+    public var peer: String
+    public var peerIP: String
+    public var isTLS: Bool
+}
+
+/// A decoded request, as fault hooks see it.
+public struct ReceivedRequestInfo: Sendable {
+    public var connection: ReceiverConnectionInfo
+    /// Request number on this connection, from 1.
+    public var sequence: Int
+    public var tag: String
+    public var mode: ForwardMode
+    public var eventCount: Int
+    /// The `chunk` option as text, nil without one.
+    public var chunkID: String?
+    public var wantsAck: Bool
+    public var frameLength: Int
+}
+
+/// What to do with a freshly accepted connection.
+public enum ReceiverAcceptDecision: Sendable {
+    case proceed
+    /// Close with FIN before anything is sent.
+    case close
+    /// Close with RST (SO_LINGER 0).
+    case reset
+}
+
+/// Which handshake message is about to be sent.
+public enum ReceiverHandshakeStep: Sendable, Hashable {
+    case helo
+    case pong(success: Bool)
+}
+
+/// What to do with a handshake message.
+public enum ReceiverHandshakeDecision: Sendable {
+    case proceed
+    /// Do not send it (the client waits).
+    case suppress
+    /// Send these bytes instead (e.g. a split or malformed HELO).
+    case replace(ByteBuffer)
+    case close
+    case reset
+}
+
+/// What to do with bytes that just arrived.
+public enum ReceiverReadDecision: Sendable {
+    case proceed
+    /// Hold these bytes and stop reading for the given time (a stalled receiver; TCP back-pressure builds).
+    case stall(TimeAmount)
+    /// Throw the bytes away as if never received.
+    case discard
+    case close
+    case reset
+}
+
+/// What to do with a decoded request before it enters the ledger.
+public enum ReceiverRequestDecision: Sendable {
+    case accept
+    /// Drop it: no ledger entry, no ack, connection kept.
+    case drop
+    /// Fluentd's back-pressure path (§1.5 step 7): nothing accepted, no ack, connection closed.
+    case closeWithoutAck
+}
+
+/// What to do with an ack about to be written.
+public enum ReceiverAckDecision: Sendable {
+    case send
+    case drop
+    /// Send it later (later acks on the connection are not held back, so acks can reorder).
+    case delay(TimeAmount)
+    /// Send these bytes instead (e.g. a wrong chunk id).
+    case replace(ByteBuffer)
+    /// Send it twice.
+    case duplicate
+    /// Close (FIN) instead of acking.
+    case close
+    /// Reset (RST) instead of acking.
+    case reset
+}
+
+/// What to do with a UDP heartbeat.
+public enum ReceiverHeartbeatDecision: Sendable {
+    case reply
+    case drop
+    case delay(TimeAmount)
+    /// Reply with these bytes instead of `00`.
+    case replace([UInt8])
+}

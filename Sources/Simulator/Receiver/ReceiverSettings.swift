@@ -1,0 +1,103 @@
+import ForwardProtocol
+import Logging
+
+/// Everything a `ForwardReceiver` needs: in_forward's parameters (spec §11.2) plus harness options.
+public struct ReceiverSettings: Sendable {
+    /// How `chunk_size_limit` / `chunk_size_warn_limit` measure a message.
+    public enum ChunkSizeAccounting: Sendable {
+        /// Fluentd's per-read counter handed to the first message completing in a read (§1.7, quirk 23).
+        case perRead
+        /// The better behaviour: the message's own encoded length.
+        case perMessage
+    }
+
+    /// Receiver name, reported in logs and on every ledger event.
+    public var name: String
+    /// Bind address (in_forward's default is 0.0.0.0; the in-process default is loopback).
+    public var bind: String
+    /// TCP and UDP port; 0 picks an ephemeral port (read it back from the handle).
+    public var port: Int
+    /// Listen backlog; nil keeps NIO's default.
+    public var backlog: Int?
+    /// SO_LINGER seconds on listening and accepted sockets; 0 (Fluentd's default) makes close send RST (§10.1).
+    /// nil leaves SO_LINGER off (ordinary FIN close).
+    public var lingerTimeout: Int?
+    /// Close every connection after its first event message (after writing its ack) (§2.5).
+    public var denyKeepalive: Bool
+    /// SO_KEEPALIVE on accepted sockets.
+    public var sendKeepalivePacket: Bool
+    /// TCP_NODELAY on accepted sockets (Fluentd does not set it; benchmarks may).
+    public var tcpNoDelay: Bool
+    /// Drop (without ack) messages whose counted size exceeds this (§1.7).
+    public var chunkSizeLimit: Int?
+    /// Warn about messages whose counted size exceeds this.
+    public var chunkSizeWarnLimit: Int?
+    public var chunkSizeAccounting: ChunkSizeAccounting
+    /// v1.16.9 semantics (default false): drop invalid events with a warning, still ack (§1.6).
+    public var skipInvalidEvent: Bool
+    /// Write the peer IP into every record under this key (visible when the ledger keeps records).
+    public var sourceAddressKey: String?
+    /// Replace the incoming tag.
+    public var tag: String?
+    /// Prefix the (possibly replaced) tag with `"<prefix>."`.
+    public var addTagPrefix: String?
+    /// `<security>`: run the HELO/PING/PONG handshake on every connection.
+    public var security: ReceiverSecurity?
+    /// `<transport tls>`: serve TLS instead of plain TCP.
+    public var tls: ReceiverTLSSettings?
+    /// Answer UDP heartbeats on the same port (in_forward always does).
+    public var udpHeartbeat: Bool
+    /// After a failed PONG, close with FIN even when linger is 0, so the client reads the reason (quirk 12).
+    public var gracefulHandshakeClose: Bool
+    /// Bounds for the MessagePack scanner (EventTime-only ext types, as Fluentd's decoder).
+    public var limits: MessagePackLimits
+    /// Maximum inflated size of one CompressedPackedForward request (HEAD's decompression_size_limit).
+    public var maxDecompressedSize: Int
+    /// Ledger options (sequence field, JSON-lines file, ...).
+    public var ledger: LedgerSettings
+    /// Fault-injection hook points (nil: behave like in_forward).
+    public var hooks: (any ReceiverFaultHooks)?
+    public var logger: Logger
+
+    public init(name: String = "receiver", bind: String = "127.0.0.1", port: Int = 0) {
+        self.name = name
+        self.bind = bind
+        self.port = port
+        backlog = nil
+        lingerTimeout = 0
+        denyKeepalive = false
+        sendKeepalivePacket = false
+        tcpNoDelay = false
+        chunkSizeLimit = nil
+        chunkSizeWarnLimit = nil
+        chunkSizeAccounting = .perRead
+        skipInvalidEvent = false
+        sourceAddressKey = nil
+        tag = nil
+        addTagPrefix = nil
+        security = nil
+        tls = nil
+        udpHeartbeat = true
+        gracefulHandshakeClose = false
+        limits = MessagePackLimits(maxDepth: 64, maxFrameLength: 256 << 20, maxContainerCount: 16 << 20,
+                                   eventTimeExtensionOnly: true)
+        maxDecompressedSize = 256 << 20
+        ledger = LedgerSettings()
+        hooks = nil
+        var l = Logger(label: "fwdlab.receiver.\(name)")
+        l[metadataKey: "receiver"] = .string(name)
+        logger = l
+    }
+
+    /// Checks combinations in_forward rejects at configure time.
+    public func validate() throws {
+        if denyKeepalive && sendKeepalivePacket {
+            throw ReceiverError.configuration("'deny_keepalive' and 'send_keepalive_packet' cannot be both true")
+        }
+        if let t = tag, t.isEmpty { throw ReceiverError.configuration("'tag' parameter must not be empty") }
+        if let p = addTagPrefix, p.isEmpty { throw ReceiverError.configuration("'add_tag_prefix' parameter must not be empty") }
+        if !(0 ... 65535).contains(port) { throw ReceiverError.configuration("port \(port) out of range") }
+        try security?.validate()
+        try tls?.validate()
+    }
+}

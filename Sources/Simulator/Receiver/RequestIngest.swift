@@ -1,0 +1,181 @@
+import ForwardProtocol
+import Logging
+import NIOCore
+
+/// Applies in_forward's processing rules (spec §1.5–1.7, v1.16.9) to one decoded request and fills a
+/// ledger batch. Nothing is appended here: the caller appends only when the whole request validated,
+/// so a request that fails half-way leaves no trace in the ledger.
+struct RequestIngest {
+    enum Outcome {
+        /// Events are in the batch; ack per the request's option. `invalidDropped` events were skipped.
+        case accepted(invalidDropped: Int)
+        /// Nothing accepted and no ack; the connection stays open.
+        case dropped(LedgerRejection.Reason, String)
+        /// Nothing accepted, no ack, and the connection must close (Fluentd's error path).
+        case close(LedgerRejection.Reason, String)
+    }
+
+    let skipInvalidEvent: Bool
+    let keepRecords: Bool
+    let sourceAddressKey: String?
+    let maxDecompressedSize: Int
+    let sequenceKey: [UInt8]
+    let tagOverride: ByteBuffer?
+    let tagPrefix: String?
+    let logger: Logger
+
+    init(settings: ReceiverSettings) {
+        skipInvalidEvent = settings.skipInvalidEvent
+        keepRecords = settings.ledger.keepRecords
+        sourceAddressKey = settings.sourceAddressKey
+        maxDecompressedSize = settings.maxDecompressedSize
+        sequenceKey = Array(settings.ledger.sequenceField.utf8)
+        tagOverride = settings.tag.map { ByteBuffer(string: $0) }
+        tagPrefix = settings.addTagPrefix
+        logger = settings.logger
+    }
+
+    /// The tag after `tag` / `add_tag_prefix` (§1.5 step 2).
+    func rewrittenTag(_ incoming: ByteBuffer) -> ByteBuffer {
+        var tag = tagOverride ?? incoming
+        if let prefix = tagPrefix {
+            var t = ByteBuffer(string: prefix + ".")
+            t.writeBuffer(&tag)
+            tag = t
+        }
+        return tag
+    }
+
+    func ingest(_ request: ForwardRequest, tag: ByteBuffer, peer: String, peerIP: String, into batch: inout LedgerBatch) -> Outcome {
+        var nowTime: StoredTime?
+        func now() -> StoredTime {
+            if let nowTime { return nowTime }
+            let wall = MonotonicClock.wallNanos()
+            let t = StoredTime.eventTime(UInt32(clamping: wall / 1_000_000_000), UInt32(wall % 1_000_000_000))
+            nowTime = t
+            return t
+        }
+        switch request.payload {
+        case let .message(time, record, kind):
+            let valid = time.isValid && kind == .map
+            if skipInvalidEvent && !valid {
+                logger.warning("got invalid event and drop it", metadata: [
+                    "host": .string(peerIP), "tag": .string(String(buffer: tag)), "time": .string("\(time)")])
+                // Fluentd returns msg[3] here, so the ack is still sent (§1.5 step 5).
+                return .accepted(invalidDropped: 1)
+            }
+            if kind == .nil { return .dropped(.nilRecord, "Message-mode record is nil") }
+            let scanned: Result<Int64?, EntryScanError> = record.withUnsafeReadableBytes { raw in
+                sequenceKey.withUnsafeBytes { key in
+                    do throws(EntryScanError) {
+                        return .success(try EntryScanner.scanRecord(raw, sequenceKey: key))
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+            let seq: Int64?
+            switch scanned {
+            case let .success(s): seq = s
+            case let .failure(error): return .close(.malformed, error.description)
+            }
+            let stored: StoredTime
+            if time.isZero {
+                stored = now()
+            } else {
+                switch time {
+                case let .integer(v): stored = .integer(v)
+                case let .eventTime(t): stored = .eventTime(t.seconds, t.nanoseconds)
+                case .other: stored = now()
+                }
+            }
+            batch.slots.append(LedgerSlot(seq: seq, time: stored))
+            if keepRecords { batch.records.append(storedRecord(record.readableBytesView, kind: kind, peerIP: peerIP)) }
+            return .accepted(invalidDropped: 0)
+
+        case let .forward(entries, count):
+            return scan(entries, count: count, normaliseForward: !skipInvalidEvent, tag: tag, peerIP: peerIP, into: &batch, now: now)
+
+        case let .packed(blob):
+            return scan(blob, count: nil, normaliseForward: false, tag: tag, peerIP: peerIP, into: &batch, now: now)
+
+        case let .compressed(blob):
+            let inflated: ByteBuffer
+            do {
+                inflated = try GzipMembers.decompress(blob, maxSize: maxDecompressedSize)
+            } catch {
+                return .close(.decompression, "\(error)")
+            }
+            return scan(inflated, count: nil, normaliseForward: false, tag: tag, peerIP: peerIP, into: &batch, now: now)
+        }
+    }
+
+    /// Walks entries. `normaliseForward`: Forward mode without skip_invalid_event — nil records are
+    /// skipped and zero times become now (§1.5 step 4); PackedForward never normalises (quirk 24).
+    private func scan(_ bytes: ByteBuffer, count: Int?, normaliseForward: Bool, tag: ByteBuffer, peerIP: String,
+                      into batch: inout LedgerBatch, now: () -> StoredTime) -> Outcome {
+        let skip = skipInvalidEvent
+        let keep = keepRecords
+        var invalid = 0
+        var failure: EntryScanError?
+        bytes.withUnsafeReadableBytes { raw in
+            sequenceKey.withUnsafeBytes { key in
+                var scanner = EntryScanner(bytes: raw, count: count, sequenceKey: key)
+                do throws(EntryScanError) {
+                    while let e = try scanner.next() {
+                        if skip {
+                            if !(e.timeIsValid && e.recordKind == .map) {
+                                invalid += 1
+                                logger.warning("skip invalid event", metadata: [
+                                    "host": .string(peerIP), "tag": .string(String(buffer: tag)),
+                                    "time": .string("\(e.time)")])
+                                continue
+                            }
+                        } else if normaliseForward && e.recordKind == .nil {
+                            continue
+                        }
+                        let time = normaliseForward && e.timeIsZero ? now() : e.time
+                        batch.slots.append(LedgerSlot(seq: e.seq, time: time))
+                        if keep {
+                            batch.records.append(storedRecord(
+                                UnsafeRawBufferPointer(rebasing: raw[e.recordStart ..< e.recordEnd]), kind: e.recordKind, peerIP: peerIP))
+                        }
+                    }
+                } catch {
+                    failure = error
+                }
+            }
+        }
+        if let failure { return .close(.malformed, failure.description) }
+        return .accepted(invalidDropped: invalid)
+    }
+
+    /// The record bytes to keep, with `source_address_key` added to maps (§1.5 step 6).
+    private func storedRecord<Bytes: Collection>(_ bytes: Bytes, kind: MessagePackKind, peerIP: String) -> [UInt8] where Bytes.Element == UInt8 {
+        let original = Array(bytes)
+        guard let key = sourceAddressKey, kind == .map, let first = original.first else { return original }
+        let count: Int, headerLength: Int
+        switch first {
+        case 0x80 ... 0x8f: count = Int(first & 0x0f); headerLength = 1
+        case 0xde: count = Int(original[1]) << 8 | Int(original[2]); headerLength = 3
+        default:
+            count = original[1 ..< 5].reduce(0) { $0 << 8 | Int($1) }; headerLength = 5
+        }
+        var out = ByteBuffer()
+        out.writeMessagePackMapHeader(count: count + 1)
+        out.writeBytes(original[headerLength...])
+        out.writeMessagePackString(key)
+        out.writeMessagePackString(peerIP)
+        return Array(out.readableBytesView)
+    }
+}
+
+extension StoredTime: CustomStringConvertible {
+    @usableFromInline var description: String {
+        switch self {
+        case let .eventTime(s, n): return EventTime(seconds: s, nanoseconds: n).description
+        case let .integer(v): return String(v)
+        case .other: return "invalid"
+        }
+    }
+}
