@@ -131,7 +131,7 @@ public final class DNSAuthority: Sendable {
             entry.outcome = "dropped"
             return DNSDecision(response: nil, logEntry: entry)
         }
-        var header = DNSHeader(
+        let header = DNSHeader(
             id: query.header.id, isResponse: true, opcode: query.header.opcode, recursionDesired: query.header.recursionDesired,
             recursionAvailable: recursionAvailable, checkingDisabled: query.header.checkingDisabled)
         var response = DNSMessage(header: header, questions: query.questions)

@@ -22,8 +22,9 @@ final class DNSTCPHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
         } else {
             let channel = context.channel
+            let framed = buffer
             context.eventLoop.scheduleTask(in: DNSServer.timeAmount(delay)) {
-                channel.writeAndFlush(buffer, promise: nil)
+                channel.writeAndFlush(framed, promise: nil)
             }
         }
     }
