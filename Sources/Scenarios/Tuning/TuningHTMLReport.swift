@@ -148,10 +148,11 @@ public enum TuningHTMLReport {
             }
         }
         s += "<line x1=\"\(f(c.right + 10))\" y1=\"\(f(legendY + 4))\" x2=\"\(f(c.right + 34))\" y2=\"\(f(legendY + 4))\" stroke=\"#000\"/><text x=\"\(f(c.right + 38))\" y=\"\(f(legendY + 8))\" font-size=\"11\">Pareto frontier</text>"
-        for r in doc.recommendations {
+        for (k, r) in doc.recommendations.enumerated() {
             guard let l = r.point.latencyP95 else { continue }
             s += "<circle cx=\"\(f(x(l)))\" cy=\"\(f(y(r.point.falsePerDay)))\" r=\"8\" fill=\"none\" stroke=\"#c90\" stroke-width=\"3\"/>"
-            s += "<text x=\"\(f(x(l) + 10))\" y=\"\(f(y(r.point.falsePerDay) - 10))\" font-size=\"12\" font-weight=\"bold\" fill=\"#a70\">recommended (\(r.point.detector.rawValue))</text>"
+            // Stack the labels so several detectors' recommendations stay readable.
+            s += "<text x=\"\(f(x(l) + 10))\" y=\"\(f(y(r.point.falsePerDay) - 10 - 14 * Double(k)))\" font-size=\"12\" font-weight=\"bold\" fill=\"#a70\">recommended (\(r.point.detector.rawValue))</text>"
         }
         return s + "</svg>\n"
     }
@@ -225,9 +226,14 @@ public enum TuningHTMLReport {
         for t in niceTicks(max: yMax) {
             s += "<text x=\"\(f(c.left - 6))\" y=\"\(f(y(t) + 4))\" text-anchor=\"end\" font-size=\"11\">\(TuningFormat.trimmed(t, digits: 1))</text>"
         }
-        let span = t1 - t0
-        for t in niceTicks(max: span) {
-            s += "<text x=\"\(f(x(t0 + t)))\" y=\"\(f(c.bottom + 16))\" text-anchor=\"middle\" font-size=\"11\">\(TuningFormat.trimmed(t0 + t - ex.centre, digits: 1))</text>"
+        // Ticks at round times relative to the centre event.
+        let step = niceTicks(max: t1 - t0).dropFirst().first ?? 1
+        var rel = ((t0 - ex.centre) / step).rounded(.up) * step
+        var guardCount = 0
+        while rel <= t1 - ex.centre && guardCount < 100 {
+            s += "<text x=\"\(f(x(ex.centre + rel)))\" y=\"\(f(c.bottom + 16))\" text-anchor=\"middle\" font-size=\"11\">\(TuningFormat.trimmed(rel, digits: 1))</text>"
+            rel += step
+            guardCount += 1
         }
         s += c.frame(xLabel: "seconds relative to the \(ex.kind == .death ? "death" : "false detach")", yLabel: "phi")
         s += "<line x1=\"\(f(c.left))\" y1=\"\(f(y(ex.threshold)))\" x2=\"\(f(c.right))\" y2=\"\(f(y(ex.threshold)))\" stroke=\"#d00\" stroke-dasharray=\"5 4\"/>"

@@ -70,7 +70,12 @@ public struct TuningRecommendation: Sendable, Equatable, Codable {
                 chosen = candidates.min { violation($0) < violation($1) || (violation($0) == violation($1) && better($0, $1)) }!
                 reason = "no setting meets \(obj.summary); this one comes closest"
             }
-            out.append(confidence(sweep, index: chosen, objective: obj, feasible: !feasible.isEmpty, reason: reason, resamples: resamples))
+            var why = reason
+            let p = sweep.points[chosen]
+            if !feasible.isEmpty, sweep.grid.thresholds.count > 1, p.threshold == sweep.grid.thresholds.min() {
+                why += " (at the lowest threshold swept: lower thresholds may detect faster and still meet the objective)"
+            }
+            out.append(confidence(sweep, index: chosen, objective: obj, feasible: !feasible.isEmpty, reason: why, resamples: resamples))
         }
         return out
     }
