@@ -102,9 +102,10 @@ public struct TuningRecommendation: Sendable, Equatable, Codable {
             return h > 0 ? Double(c) / (h / 86_400) : 0
         }
         func meets(_ idx: [Int]) -> Bool {
-            if let d = obj.detectWithin, !(latencyQ(idx) <= d) { return false }
+            let l = latencyQ(idx)
+            if let d = obj.detectWithin, !(l <= d) { return false }
             if let f = obj.maxFalsePerDay, !(falsePerDay(idx) <= f) { return false }
-            return true
+            return l.isFinite  // a setting that never detects a death meets nothing
         }
         let lat = TuningStatistics.bootstrap(count: n, resamples: resamples, statistic: latencyQ, success: meets)
         let fpd = TuningStatistics.bootstrap(count: n, resamples: resamples, seed: 0xFA15E, statistic: falsePerDay, success: { _ in true })
