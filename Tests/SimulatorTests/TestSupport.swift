@@ -1,0 +1,157 @@
+import Foundation
+import ForwardProtocol
+import NIOCore
+import Simulator
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking loopback TCP client with bounded waits (poll), for byte-exact protocol checks.
+final class RawClient {
+    enum ReadResult: Equatable {
+        case data([UInt8])
+        case eof
+        case reset
+        case timeout
+    }
+
+    let fd: Int32
+    private var pending: [UInt8] = []
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else { Glibc.close(fd); throw ReceiverError.io("connect failed: \(errno)") }
+    }
+
+    deinit { Glibc.close(fd) }
+
+    func send(_ bytes: [UInt8]) {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { return }
+            off += n
+        }
+    }
+
+    func send(_ buffer: ByteBuffer) { send(Array(buffer.readableBytesView)) }
+
+    /// One read with a timeout.
+    func readSome(timeout: Double) -> ReadResult {
+        if !pending.isEmpty { defer { pending = [] }; return .data(pending) }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let r = poll(&p, 1, Int32(timeout * 1000))
+        if r == 0 { return .timeout }
+        var buf = [UInt8](repeating: 0, count: 65536)
+        let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 65536, 0) }
+        if n > 0 { return .data(Array(buf[0 ..< n])) }
+        if n == 0 { return .eof }
+        return errno == ECONNRESET ? .reset : .eof
+    }
+
+    /// Reads until one complete MessagePack object arrived (or EOF/timeout).
+    func readMessage(timeout: Double) -> [UInt8]? {
+        let deadline = Date().addingTimeInterval(timeout)
+        var acc: [UInt8] = []
+        while Date() < deadline {
+            var scanner = MessagePackFrameScanner()
+            if !acc.isEmpty, case let .frame(length)? = try? scanner.scan(ByteBuffer(bytes: acc)) {
+                pending = Array(acc[length...])
+                return Array(acc[0 ..< length])
+            }
+            switch readSome(timeout: deadline.timeIntervalSinceNow) {
+            case let .data(d): acc += d
+            default: return acc.isEmpty ? nil : acc
+            }
+        }
+        return nil
+    }
+
+    /// Reads until `count` bytes arrived or EOF/timeout; returns what arrived.
+    func read(count: Int, timeout: Double) -> [UInt8] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var acc: [UInt8] = []
+        while acc.count < count, Date() < deadline {
+            guard case let .data(d) = readSome(timeout: max(0.001, deadline.timeIntervalSinceNow)) else { break }
+            acc += d
+        }
+        return acc
+    }
+
+    /// Waits for the peer to close; true on EOF or reset within `timeout` (data is discarded).
+    func waitForClose(timeout: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            switch readSome(timeout: max(0.001, deadline.timeIntervalSinceNow)) {
+            case .eof, .reset: return true
+            case .timeout: return false
+            case .data: continue
+            }
+        }
+        return false
+    }
+
+    func close() { shutdown(fd, Int32(SHUT_RDWR)) }
+}
+
+enum Wire {
+    static let chunkID = "AAECAwQFBgcICQoLDA0ODw==\n"
+    static let time = EventTime(seconds: 1_293_974_055, nanoseconds: 0)
+
+    static func record(_ seq: Int, extra: String = "x") -> MessagePackValue {
+        .map([MessagePackPair("seq", .int(Int64(seq))), MessagePackPair("msg", .str(extra))])
+    }
+
+    static func entries(_ seqs: [Int], time: EventTime = Wire.time) -> ByteBuffer {
+        var b = ByteBuffer()
+        for s in seqs { ForwardEntry.write(time: time, encodedRecord: record(s).encoded, into: &b) }
+        return b
+    }
+
+    static func packed(tag: String = "test", seqs: [Int], chunk: String? = Wire.chunkID) -> ByteBuffer {
+        ForwardEncoder.packedForward(tag: tag, entries: entries(seqs), size: seqs.count, chunk: chunk)
+    }
+
+    static func option(chunk: String?) -> MessagePackValue? {
+        chunk.map { .map([MessagePackPair("chunk", .str($0))]) }
+    }
+
+    /// The exact ack in_forward writes for `chunk` (§1.8).
+    static func ack(_ chunk: String) -> [UInt8] {
+        var b = ByteBuffer()
+        ForwardAck.write(chunk: chunk, into: &b)
+        return Array(b.readableBytesView)
+    }
+
+    static func hex(_ s: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var it = s.makeIterator()
+        while let a = it.next(), let b = it.next() { out.append(UInt8(String([a, b]), radix: 16)!) }
+        return out
+    }
+}
+
+/// Starts a receiver on an ephemeral loopback port for the duration of `body`.
+func withReceiver<T>(_ configure: (inout ReceiverSettings) -> Void = { _ in },
+                     _ body: (ForwardReceiver) async throws -> T) async throws -> T {
+    var settings = ReceiverSettings(name: "test-receiver")
+    settings.logger.logLevel = .critical
+    configure(&settings)
+    let receiver = try await ForwardReceiver.start(settings)
+    do {
+        let r = try await body(receiver)
+        await receiver.stop()
+        return r
+    } catch {
+        await receiver.stop()
+        throw error
+    }
+}
