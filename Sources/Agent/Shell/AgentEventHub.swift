@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// Fans the agent's events out to an `AsyncStream`, an optional callback and an optional JSON-lines file, and writes
+/// the core's log lines through swift-log with Fluentd's wording.
+///
+/// `@unchecked Sendable` is safe: the mutable file handle and continuation are only touched under `lock`.
+public final class AgentEventHub: @unchecked Sendable {
+    private let lock = NIOLock()
+    private let clock: any AgentClock
+    private let sink: (@Sendable (AgentEventRecord) -> Void)?
+    private var file: FileHandle?
+    private var continuation: AsyncStream<AgentEventRecord>.Continuation?
+    /// The stream of events (one consumer).
+    public let stream: AsyncStream<AgentEventRecord>
+    public let logger: Logger
+
+    public init(clock: any AgentClock, logger: Logger, sink: (@Sendable (AgentEventRecord) -> Void)?, jsonLinesPath: String?) throws {
+        self.clock = clock
+        self.logger = logger
+        self.sink = sink
+        var cont: AsyncStream<AgentEventRecord>.Continuation?
+        stream = AsyncStream(bufferingPolicy: .bufferingNewest(100_000)) { cont = $0 }
+        continuation = cont
+        if let path = jsonLinesPath {
+            if !FileManager.default.fileExists(atPath: path) {
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
+            }
+            guard let h = FileHandle(forWritingAtPath: path) else {
+                throw FileChunkStoreError.io("cannot open event file \(path)")
+            }
+            h.seekToEndOfFile()
+            file = h
+        }
+    }
+
+    /// Emits one event stamped now.
+    public func emit(_ event: AgentEvent) {
+        let record = AgentEventRecord(monotonic: clock.monotonicNow, event: event)
+        sink?(record)
+        lock.withLock {
+            continuation?.yield(record)
+            if let file { file.write(Data((record.jsonLine + "\n").utf8)) }
+        }
+    }
+
+    /// Emits a shell event (chunk lifecycle, retries) with the current wall time.
+    public func emit(node: String = "", event: String, cause: String? = nil, detail: String? = nil) {
+        emit(AgentEvent(time: clock.now, node: node, event: event, cause: cause, detail: detail))
+    }
+
+    /// Writes one of the core's log lines.
+    public func log(_ line: CoreLog) {
+        log(line.level, line.message)
+    }
+
+    public func log(_ level: CoreLogLevel, _ message: String) {
+        logger.log(level: Self.level(level), "\(message)")
+    }
+
+    static func level(_ l: CoreLogLevel) -> Logger.Level {
+        switch l {
+        case .trace: .trace
+        case .debug: .debug
+        case .info: .info
+        case .warn: .warning
+        case .error: .error
+        case .fatal: .critical
+        }
+    }
+
+    /// Ends the stream and closes the file.
+    public func finish() {
+        lock.withLock {
+            continuation?.finish()
+            continuation = nil
+            try? file?.close()
+            file = nil
+        }
+    }
+}

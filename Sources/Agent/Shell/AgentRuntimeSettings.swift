@@ -1,0 +1,140 @@
+/// Everything the NIO shell executes for one out_forward output: the core's settings plus the I/O parameters
+/// (§11.1) and named opt-in improvements. Fluentd v1.16 defaults throughout; built in code by tests and the bench,
+/// and from `AgentConfiguration` by the config layer.
+public struct AgentRuntimeSettings: Sendable {
+    /// The sans-I/O core's settings (heartbeats, detector, acks, DNS cache, startup options).
+    public var forwarder = ForwarderSettings()
+    /// `<server>` sections in configuration order.
+    public var nodes: [ForwarderNodeConfig] = []
+    /// Per-`<server>` credentials (same order as `nodes`; missing entries mean none).
+    public var credentials: [NodeCredentials] = []
+    /// `<security>`; nil → no handshake (§2.1).
+    public var security: ClientSecuritySettings? = nil
+    /// `transport tls` when set (§10.3); nil → plain TCP.
+    public var tls: TLSClientSettings? = nil
+    /// `compress gzip` (one gzip member per buffer append, §1.9).
+    public var compressGzip = false
+    /// `time_as_integer`.
+    public var timeAsInteger = false
+    public var keepalive = false
+    /// `keepalive_timeout` (nil = never expire).
+    public var keepaliveTimeout: AgentSeconds? = nil
+    /// `connect_timeout` (nil = OS connect timeout; heartbeat probes still get `heartbeatProbeBound`).
+    public var connectTimeout: AgentSeconds? = nil
+    /// `send_timeout`: bounds one request's write (Fluentd: SO_SNDTIMEO).
+    public var sendTimeout: AgentSeconds = 60
+    /// `read_length` (ack/handshake read size; UDP receive size).
+    public var readLength = 512
+    /// `slow_flush_log_threshold`.
+    public var slowFlushLogThreshold: AgentSeconds = 20
+    /// `<buffer>` queue parameters.
+    public var buffer = BufferSettings()
+    /// `<buffer> @type` and `path`.
+    public var bufferStorage: BufferStorageKind = .memory
+    /// `<buffer>` retry parameters.
+    public var retry = RetrySettings()
+    /// `flush_thread_interval` / `flush_thread_burst_interval`.
+    public var flushThreadInterval: AgentSeconds = 1
+    public var flushThreadBurstInterval: AgentSeconds = 1
+    /// `<secondary>` (file output); nil → none.
+    public var secondary: SecondaryFileSettings? = nil
+    /// Quirk reproductions and their opt-in fixes.
+    public var behaviour = RuntimeBehaviour()
+
+    public init() {}
+
+    /// Credentials of node `i` (empty when not configured).
+    public func credentials(for i: Int) -> NodeCredentials {
+        credentials.indices.contains(i) ? credentials[i] : NodeCredentials()
+    }
+}
+
+/// `<server> shared_key / username / password`.
+public struct NodeCredentials: Sendable, Equatable {
+    public var sharedKey: String?
+    public var username: String
+    public var password: String
+
+    public init(sharedKey: String? = nil, username: String = "", password: String = "") {
+        self.sharedKey = sharedKey
+        self.username = username
+        self.password = password
+    }
+}
+
+/// The client's `<security>` section.
+public struct ClientSecuritySettings: Sendable, Equatable {
+    public var selfHostname: String
+    public var sharedKey: String
+
+    public init(selfHostname: String, sharedKey: String) {
+        self.selfHostname = selfHostname
+        self.sharedKey = sharedKey
+    }
+}
+
+/// `<buffer> @type`.
+public enum BufferStorageKind: Sendable, Equatable {
+    case memory
+    /// `@type file` with `path` (a directory here; see `FileChunkStore`).
+    case file(path: String)
+}
+
+/// `<secondary> @type secondary_file`-style output: each chunk is written as raw bytes to one file.
+public struct SecondaryFileSettings: Sendable, Equatable {
+    /// Directory for the files.
+    public var directory: String
+    /// File name prefix (`basename`, default "dump.bin").
+    public var basename: String
+
+    public init(directory: String, basename: String = "dump.bin") {
+        self.directory = directory
+        self.basename = basename
+    }
+}
+
+/// Named switches between Fluentd v1.16 behaviour (the defaults) and better behaviour (opt-in).
+public struct RuntimeBehaviour: Sendable, Equatable {
+    /// How transport heartbeat probes are scheduled within one timer run.
+    public enum HeartbeatProbes: Sendable, Equatable {
+        /// Default: every node probed at once, each bounded (pain point 4); ticks still run in Fluentd's order.
+        case concurrent
+        /// Quirk 8 reproduction: one node after another, each bounded only by connect_timeout.
+        case serialBlocking
+    }
+
+    /// How long the client waits for HELO/PONG.
+    public enum HandshakeTimeout: Sendable, Equatable {
+        /// v1.16.11 / HEAD (default): hard_timeout.
+        case hardTimeout
+        /// v1.16.9 (quirk 10): wait forever.
+        case unbounded
+        /// Better: a dedicated bound.
+        case seconds(AgentSeconds)
+    }
+
+    /// How ack replies are read.
+    public enum AckReads: Sendable, Equatable {
+        /// Default (quirk 17's observable outcome): a read that does not hold a complete object is an error;
+        /// the entry is dropped and the delayed-commit timeout recovers the chunk.
+        case singleRead
+        /// Better: keep reading into the connection's decoder until a whole object arrived.
+        case reassemble
+    }
+
+    public var heartbeatProbes: HeartbeatProbes = .concurrent
+    /// Bound for one transport probe when `connect_timeout` is nil (concurrent mode). nil → heartbeat_interval.
+    public var heartbeatProbeBound: AgentSeconds? = nil
+    public var handshakeTimeout: HandshakeTimeout = .hardTimeout
+    public var ackReads: AckReads = .singleRead
+    /// Quirk 16 (default true): register the ack wait even when the write failed on an open connection.
+    public var registerAckOnFailedSend = true
+    /// Quirk 20 (default true, v1.16.9): keepalive sockets go back to the cache after a failed/mismatched ack.
+    public var reuseSocketAfterFailedAck = true
+    /// Quirk 7 (default true): with keepalive, a cached idle socket counts as a heartbeat without I/O.
+    public var keepaliveFakesHeartbeat = true
+    /// Quirk 13 (default false): honour HELO `keepalive: false` by not caching the connection.
+    public var honourHeloKeepalive = false
+
+    public init() {}
+}

@@ -1,0 +1,778 @@
+import Atomics
+import Foundation
+import ForwardProtocol
+import NIOCore
+import NIOPosix
+
+/// The thin SwiftNIO shell around `ForwarderCore` (the SWIMNIOShell pattern): it fires timers, moves bytes and
+/// reports what happened as `ForwarderEvent`s, then executes the returned `ForwarderDirective`s. It also runs the
+/// buffer's flush "threads", the retry schedule and the delayed-commit safety net (§6.2, §8.3).
+///
+/// `@unchecked Sendable` is safe: every mutable property is touched only on `loop` (entry points hop there and
+/// assert); the only cross-thread member, `wakePending`, is atomic.
+final class ForwardOutputShell: @unchecked Sendable {
+    let loop: EventLoop
+    private(set) var settings: AgentRuntimeSettings
+    let clock: any AgentClock
+    let hub: AgentEventHub
+    let buffer: AgentBuffer
+    let resolver: any AddressResolver
+    let threadPool: NIOThreadPool
+    private(set) var core: ForwarderCore
+    private var retry: RetrySchedule
+    private var connector: NodeConnector
+    private var cache: SocketCache
+    private var secondary: SecondaryFileOutput?
+    /// Connections waiting for an ack, by connection id.
+    private var awaitingAck: [UInt64: NodeConnection] = [:]
+    /// Queue id → monotonic time the chunk was sent with an ack request (delayed-commit safety net).
+    private var delayed: [ChunkID: AgentSeconds] = [:]
+    private var busySlots = 0
+    private var timers: [RepeatedTask] = []
+    private var pumpWake: Scheduled<Void>?
+    private var pumpWakeAt: AgentSeconds = .infinity
+    private var roundActive = false
+    private var roundPending: Set<Int> = []
+    private var udp: Channel?
+    private var udpHandler: UDPHeartbeatHandler?
+    private var stopped = false
+    let wakePending = ManagedAtomic<Bool>(false)
+
+    /// Counters for status, tests and the bench.
+    struct Counters: Sendable, Equatable {
+        var chunksSent = 0
+        var chunksCommitted = 0
+        var chunksRolledBack = 0
+        var connectionsOpened = 0
+        var heartbeatRounds = 0
+        var flushFailures = 0
+        var chunksToSecondary = 0
+    }
+    private(set) var counters = Counters()
+
+    init(loop: EventLoop, settings: AgentRuntimeSettings, clock: any AgentClock, hub: AgentEventHub, buffer: AgentBuffer,
+         resolver: any AddressResolver, threadPool: NIOThreadPool) throws {
+        self.loop = loop
+        self.settings = settings
+        self.clock = clock
+        self.hub = hub
+        self.buffer = buffer
+        self.resolver = resolver
+        self.threadPool = threadPool
+        var fw = settings.forwarder
+        fw.requireAckResponse = settings.forwarder.requireAckResponse
+        self.core = ForwarderCore(settings: fw, nodes: settings.nodes, clock: clock)
+        var seed = SeededRandom.fromSystem()
+        self.retry = RetrySchedule(settings: Self.retrySettings(settings), rng: SeededRandom(seed: seed.next()))
+        self.connector = try NodeConnector(loop: loop, settings: settings)
+        self.cache = SocketCache(keepaliveTimeout: settings.keepaliveTimeout)
+        self.secondary = settings.secondary.map(SecondaryFileOutput.init(settings:))
+    }
+
+    static func retrySettings(_ s: AgentRuntimeSettings) -> RetrySettings {
+        var r = s.retry
+        r.hasSecondary = s.secondary != nil
+        return r
+    }
+
+    // MARK: - Start / stop
+
+    /// Configure-time work (§6.5): log the core's lines, resolve every node, verify connections, open the UDP
+    /// socket, start the timers.
+    func start() -> EventLoopFuture<Void> {
+        loop.flatSubmit { [self] in
+            let errors = settings.forwarder.validationErrors(nodes: settings.nodes)
+            if !errors.isEmpty {
+                return loop.makeFailedFuture(AgentStartError.configuration(errors.joined(separator: "; ")))
+            }
+            execute(core.configureDirectives)
+            return resolveAtStartup()
+                .flatMap { self.verifyAtStartup() }
+                .flatMap { self.openUDPIfNeeded() }
+                .map { self.startTimers() }
+        }
+    }
+
+    private func resolveAtStartup() -> EventLoopFuture<Void> {
+        guard settings.forwarder.heartbeatType != .none else { return loop.makeSucceededVoidFuture() }
+        var futures: [EventLoopFuture<Void>] = []
+        for (i, n) in settings.nodes.enumerated() {
+            let f = resolver.resolve(host: n.host, port: n.port, on: loop).flatMapError { error -> EventLoopFuture<[String]> in
+                self.loop.makeFailedFuture(AgentStartError.resolution(host: n.host, message: "\(error)"))
+            }
+            futures.append(f.map { self.feed(.dnsResolved(node: i, addresses: $0)) }.flatMapError { error in
+                if self.settings.forwarder.ignoreNetworkErrorsAtStartup {
+                    self.feed(.startupResolutionFailed(node: i, error: "\(error)"))
+                    return self.loop.makeSucceededVoidFuture()
+                }
+                return self.loop.makeFailedFuture(error)
+            })
+        }
+        return EventLoopFuture.andAllSucceed(futures, on: loop)
+    }
+
+    private func verifyAtStartup() -> EventLoopFuture<Void> {
+        guard settings.forwarder.verifyConnectionAtStartup else { return loop.makeSucceededVoidFuture() }
+        let futures = settings.nodes.indices.map { i in
+            self.connectionFor(node: i, useCache: false).map { $0.close() }
+        }
+        return EventLoopFuture.andAllSucceed(futures, on: loop).flatMapError { error in
+            let message = "forward's connection setting error: \(ForwardSendError.from(error).message)"
+            self.hub.log(.fatal, message)
+            return self.loop.makeFailedFuture(AgentStartError.unrecoverable(message))
+        }
+    }
+
+    private func openUDPIfNeeded() -> EventLoopFuture<Void> {
+        guard settings.forwarder.heartbeatType == .udp, let first = settings.nodes.first else {
+            return loop.makeSucceededVoidFuture()
+        }
+        // Quirk 9: the family of the first server decides the socket's family.
+        let firstAddress = core.dns[0].address ?? first.host
+        let v6 = firstAddress.contains(":")
+        let handler = UDPHeartbeatHandler()
+        handler.onReply = { [unowned self] from in self.udpReply(from: from) }
+        let bound = NIOLoopBound(handler, eventLoop: loop)
+        let keep = NIOLoopBound(handler, eventLoop: loop)
+        return DatagramBootstrap(group: loop)
+            .channelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: max(1, settings.readLength)))
+            .channelInitializer { ch in ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(bound.value) } }
+            .bind(host: v6 ? "::" : "0.0.0.0", port: 0)
+            .map { ch in
+                self.udp = ch
+                self.udpHandler = keep.value
+            }
+    }
+
+    private func startTimers() {
+        let fw = settings.forwarder
+        if fw.heartbeatType != .none {
+            let h = Self.amount(fw.heartbeatInterval)
+            timers.append(loop.scheduleRepeatedTask(initialDelay: h, delay: h) { [unowned self] _ in self.heartbeatTimerFired() })
+        }
+        if fw.requireAckResponse {
+            let a = Self.amount(fw.ackCheckInterval)
+            timers.append(loop.scheduleRepeatedTask(initialDelay: a, delay: a) { [unowned self] _ in self.ackCheckTimerFired() })
+        }
+        if settings.keepalive {
+            timers.append(loop.scheduleRepeatedTask(initialDelay: .seconds(5), delay: .seconds(5)) { [unowned self] _ in self.sweep() })
+        }
+        let fi = settings.buffer.flushInterval
+        let period = fi > 0 ? max(0.01, min(settings.flushThreadInterval, fi)) : 0.05
+        timers.append(loop.scheduleRepeatedTask(initialDelay: Self.amount(period), delay: Self.amount(period)) { [unowned self] _ in
+            if self.buffer.enqueueDue(now: self.clock.now) > 0 { self.wakeFlush() }
+            self.drainBufferLogs()
+        })
+    }
+
+    /// Stops timers; with `flush`, enqueues everything and drains (bounded by `drainTimeout`); then rolls back what is
+    /// still uncommitted and closes every connection (§6.2 Shutdown).
+    func stop(flush: Bool, drainTimeout: AgentSeconds) -> EventLoopFuture<Void> {
+        loop.flatSubmit { [self] in
+            for t in timers { t.cancel() }
+            timers.removeAll()
+            let drained: EventLoopFuture<Void>
+            if flush {
+                buffer.enqueueAll()
+                pumpFlush(ignoreRetryWait: false)
+                drained = waitDrained(deadline: clock.monotonicNow + drainTimeout)
+            } else {
+                drained = loop.makeSucceededVoidFuture()
+            }
+            return drained.map {
+                self.stopped = true
+                self.ackCheckTimerFired()
+                self.shutdownConnections()
+                self.udp?.close(promise: nil)
+                self.udp = nil
+                self.pumpWake?.cancel()
+                self.drainBufferLogs()
+            }
+        }
+    }
+
+    private func shutdownConnections() {
+        for (_, c) in awaitingAck {
+            c.handler.onAck = nil
+            c.handler.onClose = nil
+            c.close()
+        }
+        awaitingAck.removeAll()
+        for (qid, _) in delayed { _ = buffer.takeBack(qid) }
+        delayed.removeAll()
+        for c in cache.removeAll() { c.close() }
+    }
+
+    private func waitDrained(deadline: AgentSeconds) -> EventLoopFuture<Void> {
+        let done = !buffer.hasQueued && busySlots == 0 && awaitingAck.isEmpty
+        if done || clock.monotonicNow >= deadline || (retry.state != nil && !buffer.hasQueued && busySlots == 0) {
+            return loop.makeSucceededVoidFuture()
+        }
+        return loop.scheduleTask(in: .milliseconds(20)) {}.futureResult.flatMap { self.waitDrained(deadline: deadline) }
+    }
+
+    // MARK: - Control
+
+    /// SIGUSR1 / flushBuffers: enqueue every staged chunk and flush unless a retry wait is pending; completes when the
+    /// queue drained (or a retry wait began, or `timeout` passed).
+    func flushAll(timeout: AgentSeconds) -> EventLoopFuture<Void> {
+        loop.flatSubmit { [self] in
+            hub.log(.info, "force flushing buffered events")
+            buffer.enqueueAll()
+            pumpFlush(ignoreRetryWait: false)
+            return waitDrained(deadline: clock.monotonicNow + timeout)
+        }
+    }
+
+    /// Graceful reload of the output's settings: in-flight chunks go back to the queue, connections close, a new core
+    /// starts with the new nodes and timers. The buffer is kept (buffer settings changes need a restart).
+    func reload(_ new: AgentRuntimeSettings) -> EventLoopFuture<Void> {
+        loop.flatSubmit { [self] in
+            do {
+                let connector = try NodeConnector(loop: loop, settings: new)
+                for t in timers { t.cancel() }
+                timers.removeAll()
+                shutdownConnections()
+                udp?.close(promise: nil)
+                udp = nil
+                if new.buffer != settings.buffer || new.bufferStorage != settings.bufferStorage {
+                    hub.log(.warn, "buffer settings changed by reload are applied at the next restart")
+                }
+                settings = new
+                self.connector = connector
+                cache = SocketCache(keepaliveTimeout: new.keepaliveTimeout)
+                core = ForwarderCore(settings: new.forwarder, nodes: new.nodes, clock: clock)
+                retry = RetrySchedule(settings: Self.retrySettings(new), rng: retry.rng)
+                secondary = new.secondary.map(SecondaryFileOutput.init(settings:))
+                roundActive = false
+                roundPending = []
+                hub.emit(event: "reloaded")
+                return start().map { self.wakeFlush() }
+            } catch {
+                return loop.makeFailedFuture(error)
+            }
+        }
+    }
+
+    // MARK: - Core plumbing
+
+    func feed(_ event: ForwarderEvent) {
+        loop.assertInEventLoop()
+        execute(core.handle(event))
+    }
+
+    private func execute(_ directives: [ForwarderDirective]) {
+        let committed = directives.contains { if case .commitChunk = $0 { true } else { false } }
+        for d in directives {
+            switch d {
+            case let .log(level, message):
+                hub.log(level, message)
+            case let .emitEvent(e):
+                hub.emit(e)
+            case .rebalanced:
+                break
+            case let .resolveDNS(node, host, port):
+                resolveForHeartbeat(node: node, host: host, port: port)
+            case let .sendHeartbeat(node, address, port, type):
+                probe(node: node, address: address, port: port, type: type)
+            case let .commitChunk(wire):
+                commit(buffer.queueID(forWire: wire), node: nil)
+            case let .rollbackChunk(wire, updateRetry):
+                rollback(buffer.queueID(forWire: wire), updateRetry: updateRetry, error: nil)
+            case let .closeConnection(id):
+                release(id, success: committed)
+            }
+        }
+    }
+
+    // MARK: - Heartbeats (§3)
+
+    private func heartbeatTimerFired() {
+        guard !stopped else { return }
+        if roundActive {
+            hub.log(.debug, "previous heartbeat round still running; skipping this timer run")
+            return
+        }
+        counters.heartbeatRounds += 1
+        roundActive = true
+        roundPending = []
+        let directives = core.handle(.heartbeatTimerFired)
+        for d in directives {
+            switch d {
+            case let .sendHeartbeat(node, _, _, _), let .resolveDNS(node, _, _): roundPending.insert(node)
+            default: break
+            }
+        }
+        if settings.behaviour.heartbeatProbes == .serialBlocking && settings.forwarder.heartbeatType == .transport {
+            // Quirk 8 mode: probes one after another, in configuration order.
+            let others = directives.filter { if case .sendHeartbeat = $0 { false } else { true } }
+            execute(others)
+            var chain = loop.makeSucceededVoidFuture()
+            for case let .sendHeartbeat(node, address, _, _) in directives {
+                chain = chain.flatMap { self.transportProbe(node: node, address: address).map { self.probeSucceeded(node) }
+                    .recover { self.probeFailed(node, $0) } }
+                    .map { self.nodeHeartbeatDone(node) }
+            }
+        } else {
+            execute(directives)
+        }
+        checkRoundDone()
+    }
+
+    private func nodeHeartbeatDone(_ node: Int) {
+        roundPending.remove(node)
+        checkRoundDone()
+    }
+
+    private func checkRoundDone() {
+        guard roundActive, roundPending.isEmpty else { return }
+        roundActive = false
+        feed(.heartbeatRoundCompleted)
+    }
+
+    private func resolveForHeartbeat(node: Int, host: String, port: Int) {
+        resolver.resolve(host: host, port: port, on: loop).whenComplete { [self] result in
+            switch result {
+            case .success(let addresses):
+                let ds = core.handle(.dnsResolved(node: node, addresses: addresses))
+                let probing = ds.contains { if case .sendHeartbeat(let n, _, _, _) = $0 { n == node } else { false } }
+                execute(ds)
+                if !probing { nodeHeartbeatDone(node) }
+            case .failure(let error):
+                feed(.dnsFailed(node: node, error: "\(error)"))
+                nodeHeartbeatDone(node)
+            }
+        }
+    }
+
+    private func probe(node: Int, address: String, port: Int, type: HeartbeatType) {
+        switch type {
+        case .udp:
+            guard let udp, let to = try? SocketAddress(ipAddress: address, port: port) else {
+                feed(.heartbeatFailed(node: node, error: "no UDP socket or bad address \(address)", expected: false))
+                nodeHeartbeatDone(node)
+                return
+            }
+            var b = udp.allocator.buffer(capacity: 1)
+            b.writeBytes(UDPHeartbeat.request)
+            udp.writeAndFlush(AddressedEnvelope(remoteAddress: to, data: b)).whenComplete { [self] r in
+                if case .failure(let e) = r { feed(.heartbeatFailed(node: node, error: "\(e)", expected: false)) }
+                nodeHeartbeatDone(node)
+            }
+        case .transport:
+            transportProbe(node: node, address: address).whenComplete { [self] r in
+                switch r {
+                case .success: probeSucceeded(node)
+                case .failure(let e): probeFailed(node, e)
+                }
+                nodeHeartbeatDone(node)
+            }
+        case .none:
+            nodeHeartbeatDone(node)
+        }
+    }
+
+    private func probeSucceeded(_ node: Int) { feed(.heartbeatReplied(node: node)) }
+
+    private func probeFailed(_ node: Int, _ error: Error) {
+        if case ForwardConnectionError.handshake(let reason)? = error as? ForwardConnectionError {
+            feed(.handshakeFailed(node: node, reason: reason))
+        }
+        let e = ForwardSendError.from(error)
+        feed(.heartbeatFailed(node: node, error: e.message, expected: e.expected))
+    }
+
+    /// Connect-only probe (§3.2), bounded; with keepalive a cached idle socket counts without I/O (quirk 7).
+    private func transportProbe(node: Int, address: String) -> EventLoopFuture<Void> {
+        let now = clock.monotonicNow
+        let key = connector.cacheKey(node: node, address: address)
+        if settings.keepalive && settings.behaviour.keepaliveFakesHeartbeat {
+            if let c = cache.checkout(key, now: now) {
+                cache.checkin(c, now: now)
+                return loop.makeSucceededVoidFuture()
+            }
+        }
+        let serial = settings.behaviour.heartbeatProbes == .serialBlocking
+        let bound: AgentSeconds? = serial
+            ? settings.connectTimeout
+            : min(settings.connectTimeout ?? .infinity, settings.behaviour.heartbeatProbeBound ?? settings.forwarder.heartbeatInterval)
+        counters.connectionsOpened += 1
+        let connecting = connector.connect(node: node, address: address, connectTimeout: bound)
+        let result = loop.makePromise(of: Void.self)
+        let timer: Scheduled<Void>?
+        if !serial, let bound, bound.isFinite {
+            // The whole probe (connect + TLS + handshake) stays within the bound so the round keeps its cadence.
+            timer = loop.scheduleTask(in: Self.amount(bound)) {
+                result.fail(ForwardSendError(errorClass: "Errno::ETIMEDOUT", message: "heartbeat probe timed out after \(bound)s", expected: true))
+            }
+        } else {
+            timer = nil
+        }
+        connecting.whenComplete { [self] r in
+            timer?.cancel()
+            switch r {
+            case .success(let c):
+                if settings.keepalive && settings.behaviour.keepaliveFakesHeartbeat {
+                    // cm.rb: the heartbeat's new socket goes through the cache and is checked back in.
+                    cache.add(c, now: clock.monotonicNow)
+                    cache.checkin(c, now: clock.monotonicNow)
+                } else {
+                    c.close()
+                }
+                result.succeed(())
+            case .failure(let e):
+                result.fail(e)
+            }
+        }
+        return result.futureResult
+    }
+
+    private func udpReply(from: SocketAddress) {
+        guard let ip = from.ipAddress, let port = from.port else { return }
+        var matched = false
+        for (i, n) in settings.nodes.enumerated() where n.port == port {
+            guard let a = core.dns[i].address, Self.sameIP(a, ip) else { continue }
+            matched = true
+            feed(.heartbeatReplied(node: i))
+        }
+        if !matched {
+            hub.log(.warn, "Unknown heartbeat response received from \(ip):\(port). It may service out")
+        }
+    }
+
+    static func sameIP(_ a: String, _ b: String) -> Bool {
+        if a == b { return true }
+        guard let x = try? SocketAddress(ipAddress: a, port: 0), let y = try? SocketAddress(ipAddress: b, port: 0) else { return false }
+        return x.ipAddress == y.ipAddress
+    }
+
+    private func sweep() {
+        for c in cache.sweep(now: clock.monotonicNow) { c.close() }
+    }
+
+    // MARK: - Acks (§6.2)
+
+    private func ackCheckTimerFired() {
+        feed(.ackCheckTimerFired)
+        // Delayed-commit safety net (out.rb:1147-1159): roll back with a retry update.
+        let limit = settings.forwarder.effectiveDelayedCommitTimeout
+        let now = clock.monotonicNow
+        for (qid, sentAt) in delayed where now - sentAt > limit {
+            delayed.removeValue(forKey: qid)
+            hub.log(.warn, "failed to flush the buffer chunk, timeout to commit. chunk_id=\(RubyInspect.string(qid.hex)) flushed_at=\(Self.rubyTime(clock.now - (now - sentAt)))")
+            rollback(qid, updateRetry: true, error: ForwardSendError(errorClass: "Fluent::Plugin::Buffer::DelayedCommitTimeout", message: "timeout to commit", expected: false))
+        }
+    }
+
+    private func release(_ id: UInt64, success: Bool) {
+        guard let c = awaitingAck.removeValue(forKey: id) else { return }
+        c.handler.onAck = nil
+        c.handler.onClose = nil
+        c.handler.disarm()
+        let reuse = settings.keepalive && cache.contains(c) && c.isActive
+            && (success || settings.behaviour.reuseSocketAfterFailedAck)
+            && !(settings.behaviour.honourHeloKeepalive && c.handler.serverDeniesKeepalive)
+        if reuse {
+            cache.checkin(c, now: clock.monotonicNow)
+        } else if settings.keepalive && cache.contains(c) && settings.behaviour.reuseSocketAfterFailedAck {
+            // v1.16.9 checks even a dead socket back in; a later checkout fails on write and revokes it.
+            cache.checkin(c, now: clock.monotonicNow)
+        } else {
+            cache.remove(c)
+            c.close()
+        }
+    }
+
+    // MARK: - Flushing (§6.1, §8.3)
+
+    /// Called from any thread after an append left chunks queued: wake one flush slot (`submit_flush_once`).
+    func wakeFromInput() {
+        if wakePending.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+            loop.execute { [self] in
+                wakePending.store(false, ordering: .releasing)
+                if retry.state == nil { pumpFlush(ignoreRetryWait: false) }
+            }
+        }
+    }
+
+    private func wakeFlush() { pumpFlush(ignoreRetryWait: false) }
+
+    private func schedulePump(at wall: AgentSeconds) {
+        guard wall < pumpWakeAt else { return }
+        pumpWake?.cancel()
+        pumpWakeAt = wall
+        let delay = max(0, wall - clock.now)
+        pumpWake = loop.scheduleTask(in: Self.amount(delay)) { [self] in
+            pumpWakeAt = .infinity
+            pumpWake = nil
+            pumpFlush(ignoreRetryWait: false)
+        }
+    }
+
+    private func pumpFlush(ignoreRetryWait: Bool) {
+        loop.assertInEventLoop()
+        drainBufferLogs()
+        while busySlots < max(1, settings.buffer.flushThreadCount) {
+            if !ignoreRetryWait, let next = retry.nextRetryTime, next > clock.now {
+                schedulePump(at: next)
+                return
+            }
+            guard let chunk = buffer.dequeue() else { return }
+            busySlots += 1
+            flush(chunk).whenComplete { [self] _ in
+                busySlots -= 1
+                // flush thread: the next chunk right away when more are queued and no retry waits (emits wake slots
+                // in Fluentd too, so a busy input sees back-to-back flushes).
+                if buffer.hasQueued { pumpFlush(ignoreRetryWait: false) }
+            }
+        }
+    }
+
+    private func drainBufferLogs() {
+        for l in buffer.drainLogs() { hub.log(l) }
+    }
+
+    /// One try_flush of `chunk`; the future always succeeds (outcomes are handled here).
+    private func flush(_ chunk: AgentBuffer.Flushable) -> EventLoopFuture<Void> {
+        if chunk.records == 0 && chunk.payload.readableBytes == 0 {
+            commit(chunk.id, node: nil)
+            return loop.makeSucceededVoidFuture()
+        }
+        if let secondary, retry.usesSecondary(now: clock.now) {
+            return flushToSecondary(chunk, secondary)
+        }
+        let plan: WeightedBalancer.Plan
+        do {
+            plan = try core.planSend()
+        } catch {
+            failFlush(chunk, error)
+            return loop.makeSucceededVoidFuture()
+        }
+        return trySend(chunk, plan: plan, index: 0, lastError: nil, started: clock.monotonicNow)
+    }
+
+    private func trySend(_ chunk: AgentBuffer.Flushable, plan: WeightedBalancer.Plan, index: Int, lastError: Error?,
+                         started: AgentSeconds) -> EventLoopFuture<Void> {
+        guard index < plan.candidates.count, !stopped else {
+            core.finishSend(plan, succeededAt: nil)
+            failFlush(chunk, lastError ?? NoNodesAvailable())
+            return loop.makeSucceededVoidFuture()
+        }
+        let node = plan.candidates[index]
+        // select_healthy_node re-checks availability at every slot (a handshake failure may have disabled it).
+        guard core.isAvailable(node) else {
+            return trySend(chunk, plan: plan, index: index + 1, lastError: lastError, started: started)
+        }
+        return send(chunk, to: node).flatMap { [self] conn -> EventLoopFuture<Void> in
+            core.finishSend(plan, succeededAt: index)
+            feed(.sendSucceeded(node: node))
+            counters.chunksSent += 1
+            let elapsed = clock.monotonicNow - started
+            if elapsed > settings.slowFlushLogThreshold {
+                hub.log(.warn, "buffer flush took longer time than slow_flush_log_threshold: elapsed_time=\(RubyInspect.float(elapsed)) slow_flush_log_threshold=\(RubyInspect.float(settings.slowFlushLogThreshold)) plugin_id=\"object:forward\"")
+                hub.emit(node: settings.nodes[node].label, event: "slow_flush", detail: RubyInspect.float(elapsed))
+            }
+            let label = settings.nodes[node].label
+            hub.emit(node: label, event: "chunk_sent", detail: chunk.wireID.hex)
+            if settings.forwarder.requireAckResponse {
+                awaitAck(conn, chunk: chunk, node: node)
+            } else {
+                commit(chunk.id, node: label)
+                finishConnection(conn)
+            }
+            return loop.makeSucceededVoidFuture()
+        }.flatMapError { [self] error in
+            trySend(chunk, plan: plan, index: index + 1, lastError: error, started: started)
+        }
+    }
+
+    /// DNS (§7) → connection (cache or new, + handshake) → write (§1.9). On a write failure the connection is revoked
+    /// or closed; with acks and quirk 16 the wait is registered anyway.
+    private func send(_ chunk: AgentBuffer.Flushable, to node: Int) -> EventLoopFuture<NodeConnection> {
+        connectionFor(node: node, useCache: settings.keepalive).flatMap { [self] conn in
+            let ackValue = settings.forwarder.requireAckResponse ? chunk.wireID.ackValue : nil
+            return conn.send(tag: chunk.tag, payload: chunk.payload, records: chunk.records, gzip: settings.compressGzip,
+                             ackValue: ackValue, timeout: Self.amount(settings.sendTimeout))
+                .map { conn }
+                .flatMapError { [self] error in
+                    if settings.keepalive && cache.contains(conn) {
+                        cache.revoke(conn)
+                        conn.close()
+                    } else if settings.forwarder.requireAckResponse && settings.behaviour.registerAckOnFailedSend {
+                        // Quirk 16: the non-keepalive path registers in its cleanup even though the write failed.
+                        awaitAck(conn, chunk: chunk, node: node)
+                        conn.close()
+                    } else {
+                        conn.close()
+                    }
+                    return loop.makeFailedFuture(ForwardSendError.from(error))
+                }
+        }
+    }
+
+    /// An address for `node` per its DNS cache, then a connection.
+    private func connectionFor(node: Int, useCache: Bool) -> EventLoopFuture<NodeConnection> {
+        let addressFuture: EventLoopFuture<String>
+        switch core.address(for: node) {
+        case .cached(let a):
+            addressFuture = loop.makeSucceededFuture(a)
+        case .resolveNow:
+            let n = settings.nodes[node]
+            addressFuture = resolver.resolve(host: n.host, port: n.port, on: loop).flatMapThrowing { [self] addrs in
+                feed(.dnsResolved(node: node, addresses: addrs))
+                guard let a = core.dns[node].address else {
+                    throw ForwardSendError(errorClass: "SocketError", message: "getaddrinfo: no address for \(n.host)", expected: false)
+                }
+                return a
+            }.flatMapErrorThrowing { error in
+                if error is ForwardSendError { throw error }
+                throw ForwardSendError(errorClass: "SocketError", message: "\(error)", expected: false)
+            }
+        }
+        return addressFuture.flatMap { [self] address in
+            let key = connector.cacheKey(node: node, address: address)
+            if useCache, let c = cache.checkout(key, now: clock.monotonicNow) {
+                return loop.makeSucceededFuture(c)
+            }
+            counters.connectionsOpened += 1
+            return connector.connect(node: node, address: address).map { c in
+                if useCache && !(self.settings.behaviour.honourHeloKeepalive && c.handler.serverDeniesKeepalive) {
+                    self.cache.add(c, now: self.clock.monotonicNow)
+                }
+                return c
+            }.flatMapError { error in
+                if case ForwardConnectionError.handshake(let reason)? = error as? ForwardConnectionError {
+                    self.feed(.handshakeFailed(node: node, reason: reason))
+                    let name = self.settings.nodes[node].name ?? self.settings.nodes[node].host
+                    return self.loop.makeFailedFuture(ForwardSendError(
+                        errorClass: "Fluent::Plugin::ForwardOutput::ConnectionClosedError",
+                        message: "failed to establish connection with node \(name)", expected: false))
+                }
+                if case ForwardConnectionError.timeout(let what)? = error as? ForwardConnectionError, what == "handshake timeout" {
+                    // v1.16.11: waiting longer than hard_timeout disables the node (§6.6 item 5).
+                    self.feed(.handshakeFailed(node: node, reason: "handshake timeout"))
+                }
+                return self.loop.makeFailedFuture(ForwardSendError.from(error))
+            }
+        }
+    }
+
+    private func awaitAck(_ conn: NodeConnection, chunk: AgentBuffer.Flushable, node: Int) {
+        awaitingAck[conn.id] = conn
+        delayed[chunk.id] = clock.monotonicNow
+        let id = conn.id
+        conn.handler.onAck = { [unowned self] reply in self.feed(.ackReceived(connection: id, reply: reply)) }
+        conn.handler.onClose = { [unowned self] in self.feed(.peerClosed(connection: id)) }
+        feed(.ackRegistered(chunkID: chunk.wireID, node: node, connection: id))
+        if conn.isActive {
+            let ctx = try? conn.channel.pipeline.syncOperations.context(handlerType: ForwardClientHandler.self)
+            conn.handler.arm(context: ctx)
+        } else {
+            conn.handler.onClose = nil
+            feed(.peerClosed(connection: id))
+        }
+    }
+
+    /// After a send without ack: back to the cache (keepalive) or closed.
+    private func finishConnection(_ conn: NodeConnection) {
+        if settings.keepalive && cache.contains(conn) && conn.isActive {
+            cache.checkin(conn, now: clock.monotonicNow)
+        } else {
+            cache.remove(conn)
+            conn.close()
+        }
+    }
+
+    private func flushToSecondary(_ chunk: AgentBuffer.Flushable, _ output: SecondaryFileOutput) -> EventLoopFuture<Void> {
+        threadPool.runIfActive(eventLoop: loop) {
+            try output.write(tag: chunk.tag, chunk: chunk.wireID, payload: chunk.payload)
+        }.map { [self] in
+            counters.chunksToSecondary += 1
+            hub.emit(event: "chunk_to_secondary", detail: chunk.wireID.hex)
+            commit(chunk.id, node: nil)
+        }.recover { [self] error in
+            failFlush(chunk, ForwardSendError(errorClass: "IOError", message: "secondary: \(error)", expected: false))
+        }
+    }
+
+    private func commit(_ qid: ChunkID, node: String?) {
+        delayed.removeValue(forKey: qid)
+        guard buffer.commit(qid) else { return }
+        counters.chunksCommitted += 1
+        hub.emit(node: node ?? "", event: "chunk_committed", detail: qid.hex)
+        if retry.recordSuccess() {
+            hub.log(.warn, "retry succeeded. chunk_id=\(RubyInspect.string(qid.hex))")
+            hub.emit(event: "retry_succeeded", detail: qid.hex)
+        }
+        pumpFlush(ignoreRetryWait: false)
+    }
+
+    private func rollback(_ qid: ChunkID, updateRetry: Bool, error: ForwardSendError?) {
+        delayed.removeValue(forKey: qid)
+        guard buffer.takeBack(qid) else { return }
+        counters.chunksRolledBack += 1
+        hub.emit(event: "chunk_rolled_back", cause: updateRetry ? "flush_failed" : "ack_failed", detail: qid.hex)
+        if updateRetry {
+            retryFailure(chunk: qid, error: error ?? ForwardSendError(errorClass: "StandardError", message: "rollback", expected: false))
+        } else {
+            // The flush thread resends at its next wake-up (≤ flush_thread_burst_interval).
+            schedulePump(at: clock.now + settings.flushThreadBurstInterval)
+        }
+    }
+
+    /// try_flush's rescue: back to the head of the queue, retry state updated (§8.3).
+    private func failFlush(_ chunk: AgentBuffer.Flushable, _ error: Error) {
+        delayed.removeValue(forKey: chunk.id)
+        buffer.takeBack(chunk.id)
+        counters.flushFailures += 1
+        hub.emit(event: "chunk_rolled_back", cause: "flush_failed", detail: chunk.wireID.hex)
+        retryFailure(chunk: chunk.wireID, error: ForwardSendError.from(error))
+    }
+
+    private func retryFailure(chunk: ChunkID, error: ForwardSendError) {
+        switch retry.recordFailure(now: clock.now) {
+        case let .retryAt(next, steps):
+            hub.log(.warn, "failed to flush the buffer. retry_times=\(steps) next_retry_time=\(Self.rubyTime(next)) chunk=\(RubyInspect.string(chunk.hex)) error_class=\(error.errorClass) error=\(RubyInspect.string(error.message))")
+            hub.emit(event: "chunk_retry", cause: error.errorClass, detail: "\(chunk.hex) retry_times=\(steps)")
+            schedulePump(at: next)
+        case let .limitReached(steps):
+            let records = buffer.stats.queuedChunks
+            hub.log(.error, "Hit limit for retries. dropping all chunks in the buffer queue. retry_times=\(steps) records=\(records) error_class=\(error.errorClass) error=\(RubyInspect.string(error.message))")
+            let dropped = buffer.clearQueue()
+            hub.emit(event: "retry_limit", detail: "dropped_chunks=\(dropped.count)")
+        }
+    }
+
+    // MARK: - Helpers
+
+    static func amount(_ s: AgentSeconds) -> TimeAmount {
+        .nanoseconds(Int64(max(0, min(s, 1e9)) * 1e9))
+    }
+
+    /// Ruby's `Time#to_s` in UTC: `2024-01-01 00:00:01 +0000`.
+    static func rubyTime(_ t: AgentSeconds) -> String {
+        var secs = time_t(t.rounded())
+        var tmv = tm()
+        gmtime_r(&secs, &tmv)
+        var buf = [CChar](repeating: 0, count: 64)
+        let n = strftime(&buf, buf.count, "%Y-%m-%d %H:%M:%S +0000", &tmv)
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Why the agent could not start.
+public enum AgentStartError: Error, Sendable, Equatable, CustomStringConvertible {
+    case configuration(String)
+    /// Name resolution failed at configure without ignore_network_errors_at_startup.
+    case resolution(host: String, message: String)
+    /// `verify_connection_at_startup` failed (Fluentd raises UnrecoverableError).
+    case unrecoverable(String)
+
+    public var description: String {
+        switch self {
+        case .configuration(let m): m
+        case let .resolution(host, m): "failed to resolve node name \(RubyInspect.string(host)): \(m)"
+        case .unrecoverable(let m): m
+        }
+    }
+}

@@ -1,0 +1,235 @@
+import Atomics
+import NIOConcurrencyHelpers
+import ForwardProtocol
+import Logging
+import NIOCore
+import NIOPosix
+
+/// The forwarding agent: inputs append into the buffer, one out_forward output relays it (Fluentd v1.16 behaviour by
+/// default). Start it, feed it with `emit`, stop it; `run()` waits until stopped. Used in-process by tests, the bench
+/// and `fwdlab agent`.
+public final class ForwardingAgent: EventBatchSink, Sendable {
+    /// The settings it runs (after the last reload).
+    public let initialSettings: AgentRuntimeSettings
+    public let clock: any AgentClock
+    public let buffer: AgentBuffer
+    let shell: ForwardOutputShell
+    let hub: AgentEventHub
+    private let threadPool: NIOThreadPool
+    private let stopped: EventLoopPromise<Void>
+    private let stopping = ManagedAtomic<Bool>(false)
+    private let blockWaitNanos: UInt64 = 100_000_000
+    /// The running configuration's masked text (`config.dump`), set by the caller that built the settings.
+    let configurationText = NIOLockedValueBox("")
+
+    /// The event stream (one consumer): node transitions, standby promotion, chunk lifecycle, retries.
+    public var events: AsyncStream<AgentEventRecord> { hub.stream }
+
+    private init(settings: AgentRuntimeSettings, clock: any AgentClock, buffer: AgentBuffer, shell: ForwardOutputShell,
+                 hub: AgentEventHub, threadPool: NIOThreadPool) {
+        self.initialSettings = settings
+        self.clock = clock
+        self.buffer = buffer
+        self.shell = shell
+        self.hub = hub
+        self.threadPool = threadPool
+        self.stopped = shell.loop.makePromise(of: Void.self)
+    }
+
+    /// Configures and starts the agent: opens the buffer (recovering a file buffer's chunks), resolves nodes, verifies
+    /// connections if asked, starts heartbeats and flushing. Throws Fluentd's configure/startup errors.
+    public static func start(configuration: AgentRuntimeSettings,
+                             eventLoopGroup: any EventLoopGroup,
+                             clock: any AgentClock = SystemClock(),
+                             logger: Logger = Logger(label: "fwdlab.agent"),
+                             eventSink: (@Sendable (AgentEventRecord) -> Void)? = nil,
+                             eventFile: String? = nil,
+                             resolver: (any AddressResolver)? = nil) async throws -> ForwardingAgent {
+        let threadPool = NIOThreadPool(numberOfThreads: 1)
+        threadPool.start()
+        do {
+            let hub = try AgentEventHub(clock: clock, logger: logger, sink: eventSink, jsonLinesPath: eventFile)
+            let store: any ChunkStore
+            switch configuration.bufferStorage {
+            case .memory: store = MemoryChunkStore()
+            case .file(let path): store = try FileChunkStore(directory: path, gzip: configuration.compressGzip)
+            }
+            var seeder = configuration.forwarder.seed.map(SeededRandom.init(seed:)) ?? SeededRandom.fromSystem()
+            let buffer = AgentBuffer(settings: configuration.buffer, store: store, compressGzip: configuration.compressGzip,
+                                     timeAsInteger: configuration.timeAsInteger, rng: SeededRandom(seed: seeder.next()))
+            let recovered = store.recover()
+            if let fileStore = store as? FileChunkStore {
+                for l in fileStore.recoveryLogs { hub.log(l) }
+            }
+            if !recovered.isEmpty {
+                let (n, logs) = buffer.restore(recovered, now: clock.now)
+                for l in logs { hub.log(l) }
+                hub.log(.info, "resumed \(n) buffer chunks from \(RubyInspect.string(configurationPath(configuration)))")
+                hub.emit(event: "buffer_resumed", detail: "chunks=\(n)")
+            }
+            let loop = eventLoopGroup.next()
+            let shell = try ForwardOutputShell(loop: loop, settings: configuration, clock: clock, hub: hub, buffer: buffer,
+                                               resolver: resolver ?? SystemAddressResolver(threadPool: threadPool),
+                                               threadPool: threadPool)
+            let agent = ForwardingAgent(settings: configuration, clock: clock, buffer: buffer, shell: shell, hub: hub, threadPool: threadPool)
+            do {
+                try await shell.start().get()
+            } catch {
+                try? await shell.stop(flush: false, drainTimeout: 0).get()
+                buffer.close()
+                hub.finish()
+                throw error
+            }
+            if buffer.hasQueued { shell.wakeFromInput() }
+            return agent
+        } catch {
+            try? await threadPool.shutdownGracefully()
+            throw error
+        }
+    }
+
+    private static func configurationPath(_ s: AgentRuntimeSettings) -> String {
+        if case .file(let p) = s.bufferStorage { return p }
+        return "memory"
+    }
+
+    /// Waits until `stop()` completed.
+    public func run() async {
+        try? await stopped.futureResult.get()
+    }
+
+    // MARK: - Inputs (EventBatchSink)
+
+    /// Appends one event (record already MessagePack-encoded as a map). Hot path: no allocation per event once the
+    /// chunk buffer has grown. Throws `AgentEmitError.bufferOverflow` (throw_exception / drop failures) or
+    /// `.mustWait` (overflow_action block: call `emitWaiting`).
+    public func emit(tag: String, time: EventTime, record: ByteBuffer) throws(AgentEmitError) {
+        guard !stopping.load(ordering: .relaxed) else { throw .stopped }
+        try handle(buffer.append(tag: tag, time: time, record: record, now: clock.now))
+    }
+
+    /// Appends pre-encoded entries (concatenated `[time, record]`; e.g. a received PackedForward blob) counting
+    /// `count` records, as one buffer append.
+    public func emit(tag: String, entries: ByteBuffer, count: Int) throws(AgentEmitError) {
+        guard !stopping.load(ordering: .relaxed) else { throw .stopped }
+        try handle(buffer.appendEncoded(tag: tag, entries: entries, count: count, now: clock.now))
+    }
+
+    /// Like `emit(tag:entries:count:)` but, with overflow_action block, waits until the buffer has room
+    /// (Fluentd sleeps 1 s between checks; this polls every 100 ms).
+    public func emitWaiting(tag: String, entries: ByteBuffer, count: Int) async throws(AgentEmitError) {
+        while true {
+            do {
+                try emit(tag: tag, entries: entries, count: count)
+                return
+            } catch .mustWait {
+                try? await Task.sleep(nanoseconds: blockWaitNanos)
+            }
+        }
+    }
+
+    private func handle(_ outcome: AgentBuffer.AppendOutcome) throws(AgentEmitError) {
+        switch outcome {
+        case .stored(let enqueued):
+            if enqueued > 0 { shell.wakeFromInput() }
+        case .overflow:
+            logBufferWarnings()
+            throw .bufferOverflow
+        case .mustWait:
+            logBufferWarnings()
+            throw .mustWait
+        }
+    }
+
+    private func logBufferWarnings() {
+        for l in buffer.drainLogs() { hub.log(l) }
+        hub.emit(event: "buffer_overflow")
+    }
+
+    // MARK: - Control (AgentControl)
+
+    /// Force-flush (SIGUSR1, `/api/plugins.flushBuffers`): enqueue all staged chunks and flush; returns when the
+    /// queue drained, a retry wait began, or `timeout` passed.
+    public func flush(timeout: Double = 60) async {
+        try? await shell.flushAll(timeout: timeout).get()
+    }
+
+    /// Graceful reload of the output settings (SIGUSR2, `/api/config.gracefulReload`).
+    public func reload(_ settings: AgentRuntimeSettings) async throws {
+        try await shell.reload(settings).get()
+    }
+
+    /// Graceful stop: flush per flush_at_shutdown (or `flush` when given), roll back what is not committed, close
+    /// everything. Idempotent.
+    public func stop(flush: Bool? = nil, drainTimeout: Double = 30) async {
+        guard stopping.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            await run()
+            return
+        }
+        let doFlush = flush ?? initialSettings.buffer.flushAtShutdown
+        try? await shell.stop(flush: doFlush, drainTimeout: drainTimeout).get()
+        buffer.close()
+        hub.emit(event: "stopped")
+        hub.finish()
+        try? await threadPool.shutdownGracefully()
+        stopped.succeed(())
+    }
+
+    /// Records the configuration text `dumpConfig()` returns (secrets already masked by the config layer).
+    public func setConfigurationText(_ text: String) { configurationText.withLockedValue { $0 = text } }
+
+    // MARK: - Status
+
+    /// Buffer counts.
+    public var bufferStats: AgentBuffer.Stats { buffer.stats }
+
+    /// Shell counters (sent/committed/rolled back chunks, connections opened, heartbeat rounds).
+    public func counters() async -> ForwardingAgentCounters {
+        let c = try? await shell.loop.submit { self.shell.counters }.get()
+        return ForwardingAgentCounters(c ?? .init())
+    }
+
+    /// Whether the core currently regards `node` as available.
+    public func isNodeAvailable(_ node: Int) async -> Bool {
+        (try? await shell.loop.submit { self.shell.core.isAvailable(node) }.get()) ?? false
+    }
+}
+
+/// Why an emit was refused.
+public enum AgentEmitError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// BufferOverflowError "buffer space has too many data".
+    case bufferOverflow
+    /// overflow_action block: the caller must wait and retry.
+    case mustWait
+    /// The agent is stopping.
+    case stopped
+
+    public var description: String {
+        switch self {
+        case .bufferOverflow: "buffer space has too many data"
+        case .mustWait: "buffer is full; waiting (overflow_action block)"
+        case .stopped: "agent is stopping"
+        }
+    }
+}
+
+/// Output counters, for status, tests and benchmarks.
+public struct ForwardingAgentCounters: Sendable, Equatable {
+    public var chunksSent: Int
+    public var chunksCommitted: Int
+    public var chunksRolledBack: Int
+    public var connectionsOpened: Int
+    public var heartbeatRounds: Int
+    public var flushFailures: Int
+    public var chunksToSecondary: Int
+
+    init(_ c: ForwardOutputShell.Counters) {
+        chunksSent = c.chunksSent
+        chunksCommitted = c.chunksCommitted
+        chunksRolledBack = c.chunksRolledBack
+        connectionsOpened = c.connectionsOpened
+        heartbeatRounds = c.heartbeatRounds
+        flushFailures = c.flushFailures
+        chunksToSecondary = c.chunksToSecondary
+    }
+}

@@ -1,0 +1,18 @@
+import NIOCore
+
+/// Receives UDP heartbeat replies on the agent's one unconnected UDP socket (§3.3) and reports each sender.
+final class UDPHeartbeatHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+
+    /// Called on the event loop with the datagram's source address (the payload is not inspected, as in Fluentd).
+    var onReply: ((SocketAddress) -> Void)?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        onReply?(envelope.remoteAddress)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // ICMP port-unreachable etc. surface here on Linux; heartbeats must keep running (pain point 3).
+    }
+}
