@@ -94,4 +94,14 @@ import Testing
         #expect(t.source == path)
         #expect(t.slotDelays == [0, 0, 0, 0])
     }
+
+    @Test func exampleTraceFixtureLoads() throws {
+        let path = NetworkModelLoaderTests.fixtures.appendingPathComponent("example-trace.txt").path
+        let t = try HeartbeatTrace.load(path: path)
+        #expect(t.interval == 1)
+        #expect(t.slotDelays.count == 600)
+        // Four single losses; the eight stalled replies are queued, not lost.
+        #expect(t.slotDelays.filter { $0 < 0 }.count == 4)
+        #expect(t.slotDelays[300] > 7.9)
+    }
 }
