@@ -1,0 +1,42 @@
+import FluentdConfig
+
+/// One `<server>` of out_forward (§11.1): the node the core balances over plus its credentials.
+public struct ServerConfig: Sendable, Equatable {
+    /// name/host/port/weight/standby, as the core uses them.
+    public var node: ForwarderNodeConfig
+    /// Per-server `shared_key` (overrides `<security> shared_key`).
+    public var sharedKey: String?
+    public var username: String
+    public var password: String
+    /// Where the `<server>` section starts.
+    public var location: ConfigLocation?
+
+    public init(node: ForwarderNodeConfig, sharedKey: String? = nil, username: String = "", password: String = "", location: ConfigLocation? = nil) {
+        self.node = node
+        self.sharedKey = sharedKey
+        self.username = username
+        self.password = password
+        self.location = location
+    }
+
+    static func parse(_ element: ConfigElement, index: Int, parentPath: String, into ctx: inout ConfigBuildContext) throws -> ServerConfig {
+        var r = SectionReader(element, path: "\(parentPath) <server>[\(index)]")
+        let host = try r.requiredString("host")
+        if host.isEmpty { throw r.error("'host' must not be empty", at: r.written(["host"])?.location) }
+        let name = try r.optionalString("name")
+        let port = try r.integer("port", default: 24224)
+        if !(0...65535).contains(port) { throw r.error("port \(port) is out of range (0-65535)", at: r.written(["port"])?.location) }
+        let sharedKey = try r.optionalString("shared_key", secret: true)
+        let username = try r.string("username", default: "")
+        let password = try r.string("password", default: "", secret: true)
+        let standby = try r.bool("standby", default: false)
+        let weight = try r.integer("weight", default: 60)
+        if weight <= 0, let p = r.written(["weight"]) {
+            r.warn("weight \(weight) means this server is never selected (\(r.context))", at: p.location)
+        }
+        try ctx.finish(r)
+        return ServerConfig(
+            node: ForwarderNodeConfig(name: name, host: host, port: port, weight: weight, standby: standby),
+            sharedKey: sharedKey, username: username, password: password, location: element.location)
+    }
+}

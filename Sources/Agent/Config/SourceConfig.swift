@@ -1,0 +1,42 @@
+import FluentdConfig
+
+/// One `<source>`, by `@type`.
+public enum SourceConfig: Sendable, Equatable {
+    case forward(ForwardSourceConfig)
+    case sample(SampleSourceConfig)
+
+    /// Input `@type` names the agent implements (`dummy` is in_sample's old name).
+    public static let supportedTypes = ["forward", "sample", "dummy"]
+
+    /// `@label` routing of the source (nil → top-level `<match>` sections).
+    public var label: String? {
+        switch self {
+        case .forward(let f): f.label
+        case .sample(let s): s.label
+        }
+    }
+
+    /// Where the `<source>` starts.
+    public var location: ConfigLocation {
+        switch self {
+        case .forward(let f): f.element.location
+        case .sample(let s): s.location
+        }
+    }
+
+    static func parse(_ element: ConfigElement, index: Int, into ctx: inout ConfigBuildContext) throws -> SourceConfig {
+        let path = "<source>[\(index)]"
+        switch element.type {
+        case nil, "":
+            throw ConfigError("Missing '@type' parameter on <source> directive", at: element.location)
+        case "forward":
+            return .forward(try ForwardSourceConfig.parse(element, path: path, into: &ctx))
+        case "sample", "dummy":
+            return .sample(try SampleSourceConfig.parse(element, path: path, into: &ctx))
+        case let other?:
+            let p = element.param("@type") ?? element.param("type")
+            throw ConfigError(
+                "unknown input plugin type '\(other)' in <source> (the ForwardLab agent supports: forward, sample)", at: p?.location ?? element.location)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import FluentdConfig
+
+/// `@type stdout`: prints each event (`time tag: record`), handy for relays and tests.
+public struct StdoutOutputConfig: Sendable, Equatable {
+    /// `output_type` of the stdout formatter: record as JSON or as a Ruby-like hash.
+    public enum OutputType: String, Sendable, Equatable, CaseIterable { case json, hash }
+
+    public var outputType: OutputType = .json
+    /// Optional `<buffer>`; nil means events are written synchronously.
+    public var buffer: BufferConfig? = nil
+
+    public init() {}
+
+    static func parse(_ element: ConfigElement, path: String, asSecondary: Bool, into ctx: inout ConfigBuildContext) throws -> StdoutOutputConfig {
+        var c = StdoutOutputConfig()
+        var r = SectionReader(element, path: path)
+        r.raw.ignore("type", "log_level")
+        c.outputType = try r.value("output_type", .enumeration(OutputType.allCases.map(\.rawValue)), default: .json) { $0.rawValue } map: {
+            OutputType(rawValue: $0)!
+        }
+        if !asSecondary, let b = try r.raw.section("buffer") {
+            c.buffer = try BufferConfig.parse(b, parent: element, path: "\(path) <buffer>", defaultChunkKeys: [], flushIntervalOutside: false, into: &ctx)
+        }
+        try ctx.finish(r)
+        return c
+    }
+}

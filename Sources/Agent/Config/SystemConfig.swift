@@ -1,0 +1,78 @@
+import FluentdConfig
+
+/// The `<system>` section: Fluentd's process-wide settings the agent honours, plus ForwardLab extensions.
+public struct SystemConfig: Sendable, Equatable {
+    /// Fluentd's log levels (system_config.rb); `trace` is the most verbose.
+    public enum LogLevel: String, Sendable, Equatable, CaseIterable {
+        case trace, debug, info, warn, error, fatal
+    }
+
+    public var logLevel: LogLevel = .info
+    /// `rpc_endpoint HOST:PORT` (§9.1); nil disables the HTTP RPC server.
+    public var rpcEndpoint: HostPort? = nil
+    /// `enable_get_dump`: serve `/api/config.getDump`.
+    public var enableGetDump = false
+    /// `workers`: only 1 is supported (the agent is a single process).
+    public var workers = 1
+    /// ForwardLab extension `dns_resolver HOST[:PORT]`: the nameserver for DNS queries (nil → system resolver).
+    public var dnsResolver: HostPort? = nil
+    /// ForwardLab extension `fwdlab_rpc_detailed_errors` (quirk 31 better behaviour): errors answer
+    /// `{"ok":false,"message":...}` instead of Fluentd's `{"ok":true}` with status 500.
+    public var rpcDetailedErrors = false
+    /// ForwardLab extension `fwdlab_rpc_strict_routes` (quirk 32 better behaviour): exact paths only, and
+    /// state-changing actions only via POST.
+    public var rpcStrictRoutes = false
+
+    public init() {}
+
+    /// Fluentd `<system>` parameters accepted for compatibility that have no effect in this agent.
+    static let ignoredParameters: [String] = [
+        "restart_worker_interval", "root_dir", "suppress_repeated_stacktrace", "ignore_repeated_log_interval",
+        "ignore_same_log_interval", "emit_error_log_interval", "suppress_config_dump", "log_event_verbose",
+        "without_source", "process_name", "strict_config_value", "enable_msgpack_time_support",
+        "disable_shared_socket", "enable_input_metrics", "enable_size_metrics", "enable_jit", "file_permission",
+        "dir_permission",
+    ]
+    static let ignoredSections: [String] = ["log", "counter_server", "counter_client", "source_only_buffer", "metrics"]
+
+    static func parse(_ element: ConfigElement?, into ctx: inout ConfigBuildContext) throws -> SystemConfig {
+        var config = SystemConfig()
+        guard let element else { return config }
+        var r = SectionReader(element, path: "<system>")
+        config.logLevel = try r.value("log_level", ConfigValueType(name: "enum") { text in
+            guard let l = LogLevel(rawValue: text) else {
+                throw ConfigError("valid options are \(LogLevel.allCases.map(\.rawValue).joined(separator: ",")) but got '\(text)'", at: nil)
+            }
+            return l
+        }, default: .info, aliases: ["@log_level"]) { $0.rawValue }
+
+        if let raw = try r.optionalString("rpc_endpoint") {
+            guard let endpoint = HostPort.parse(raw) else {
+                throw ConfigError("Invalid rpc_endpoint: \(raw)", at: r.written(["rpc_endpoint"])?.location)
+            }
+            config.rpcEndpoint = endpoint
+        }
+        config.enableGetDump = try r.bool("enable_get_dump", default: false)
+        config.workers = try r.integer("workers", default: 1)
+        if config.workers != 1 {
+            throw r.error("workers \(config.workers) is not supported: the ForwardLab agent runs a single worker (use 'workers 1' or remove the line)",
+                          at: r.written(["workers"])?.location)
+        }
+        if let raw = try r.optionalString("dns_resolver", note: "ForwardLab extension") {
+            guard let endpoint = HostPort.parse(raw, defaultPort: 53) else {
+                throw r.error("invalid dns_resolver '\(raw)': expected HOST or HOST:PORT (IPv6 as [addr]:port)", at: r.written(["dns_resolver"])?.location)
+            }
+            config.dnsResolver = endpoint
+        }
+        config.rpcDetailedErrors = try r.bool("fwdlab_rpc_detailed_errors", default: false, note: "ForwardLab extension")
+        config.rpcStrictRoutes = try r.bool("fwdlab_rpc_strict_routes", default: false, note: "ForwardLab extension")
+        for name in ignoredParameters { r.acceptIgnored(name, why: "not applicable to the single-process agent") }
+        for s in ignoredSections {
+            for child in try r.raw.sections(s) {
+                r.warn("<\(s)> is accepted for compatibility but has no effect (\(r.context))", at: child.location)
+            }
+        }
+        try ctx.finish(r)
+        return config
+    }
+}

@@ -1,0 +1,149 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One RPC connection: routes each request, runs its action on the control plane, and answers like
+/// Fluentd's WEBrick server (§9.1).
+final class RPCHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// WEBrick 1.8's answer to OPTIONS.
+    static let allowedMethods = "GET,HEAD,OPTIONS,POST,PUT"
+
+    private let plane: ControlPlane
+    private let routes: [RPCRoute]
+    private let options: RPCServer.Options
+    private let logger: Logger
+    private var request: HTTPRequestHead?
+
+    init(plane: ControlPlane, routes: [RPCRoute], options: RPCServer.Options, logger: Logger) {
+        self.plane = plane
+        self.routes = routes
+        self.options = options
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            request = head
+        case .body:
+            break  // bodies are ignored, as in Fluentd
+        case .end:
+            guard let head = request else { return }
+            request = nil
+            handle(head, context: context)
+        }
+    }
+
+    private func handle(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard let route = RPCRoute.match(uri: head.uri, in: routes, exact: options.strictRoutes) else {
+            respond(context, head, status: .notFound, html: "Not Found", detail: "`\(Self.escapeHTML(head.uri))' not found.")
+            return
+        }
+        switch head.method {
+        case .OPTIONS:
+            var headers = HTTPHeaders()
+            headers.add(name: "Allow", value: options.strictRoutes ? allowed(for: route) : Self.allowedMethods)
+            respond(context, head, status: .ok, headers: headers, body: nil, contentType: nil)
+            return
+        case .GET, .POST, .PUT, .HEAD:
+            if options.strictRoutes && route.action.isMutation && head.method != .POST {
+                methodNotAllowed(context, head, allow: allowed(for: route))
+                return
+            }
+        default:
+            methodNotAllowed(context, head, allow: options.strictRoutes ? allowed(for: route) : Self.allowedMethods)
+            return
+        }
+        let plane = self.plane
+        let action = route.action
+        let future = context.eventLoop.makeFutureWithTask { try await plane.perform(action) }
+        future.assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(.ok):
+                self.respondJSON(context, head, status: .ok, json: #"{"ok":true}"#)
+            case .success(.dump(let text)):
+                self.respondJSON(context, head, status: .ok, json: #"{"conf":"# + Self.jsonEscape(text) + #"","ok":true}"#)
+            case .failure(let error):
+                // Quirk 31: Fluentd builds an error body but sends {"ok":true} with status 500.
+                let body = self.options.detailedErrors
+                    ? #"{"ok":false,"message":"# + Self.jsonEscape(String(describing: error)) + "\"}"
+                    : #"{"ok":true}"#
+                self.respondJSON(context, head, status: .internalServerError, json: body)
+            }
+        }
+    }
+
+    private func allowed(for route: RPCRoute) -> String {
+        route.action.isMutation ? "OPTIONS,POST" : "GET,HEAD,OPTIONS,POST"
+    }
+
+    private func methodNotAllowed(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, allow: String) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Allow", value: allow)
+        respond(context, head, status: .methodNotAllowed, html: "Method Not Allowed",
+                detail: "unsupported method `\(Self.escapeHTML(head.method.rawValue))'.", headers: headers)
+    }
+
+    private func respondJSON(_ context: ChannelHandlerContext, _ head: HTTPRequestHead, status: HTTPResponseStatus, json: String) {
+        respond(context, head, status: status, body: json, contentType: "application/json")
+    }
+
+    /// An HTML error page in WEBrick's charset (the wording is ForwardLab's own).
+    private func respond(
+        _ context: ChannelHandlerContext, _ head: HTTPRequestHead, status: HTTPResponseStatus, html title: String, detail: String,
+        headers: HTTPHeaders = HTTPHeaders()
+    ) {
+        let page = """
+            <!DOCTYPE html>
+            <html><head><title>\(status.code) \(title)</title></head>
+            <body><h1>\(title)</h1><p>\(detail)</p></body></html>
+
+            """
+        respond(context, head, status: status, headers: headers, body: page, contentType: "text/html; charset=ISO-8859-1")
+    }
+
+    private func respond(
+        _ context: ChannelHandlerContext, _ head: HTTPRequestHead, status: HTTPResponseStatus, headers extra: HTTPHeaders = HTTPHeaders(),
+        body: String?, contentType: String?
+    ) {
+        var headers = extra
+        if let contentType { headers.add(name: "Content-Type", value: contentType) }
+        let bytes = body.map { Array($0.utf8) } ?? []
+        headers.add(name: "Content-Length", value: String(bytes.count))
+        let keepAlive = head.isKeepAlive
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        let response = HTTPResponseHead(version: head.version, status: status, headers: headers)
+        context.write(wrapOutboundOut(.head(response)), promise: nil)
+        if head.method != .HEAD && !bytes.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    static func jsonEscape(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    static func escapeHTML(_ s: String) -> String {
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+}
