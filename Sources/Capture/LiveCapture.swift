@@ -129,6 +129,8 @@ public final class LiveCapture: Sendable {
     }
 
     deinit {
+        // A running thread holds only the state and handles, not self: tell it to finish.
+        state.requestStop()
         // If start() never ran, the handles are still ours to close.
         if state.claimForCleanup() {
             pcap_dump_close(handles.dumper)

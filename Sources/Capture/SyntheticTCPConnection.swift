@@ -88,10 +88,10 @@ public struct SyntheticTCPConnection {
                                 payload: ArraySlice<UInt8> = []) throws(PcapFileError) {
         frame.removeAll(keepingCapacity: true)
         payload.withUnsafeBytes { payload in
-        PacketBuilder.appendTCP(into: &frame, linkType: linkType, source: fromClient ? client : server,
-                                destination: fromClient ? server : client, sequence: seq,
-                                acknowledgment: flags.contains(.syn) && !flags.contains(.ack) ? 0 : (fromClient ? serverSeq : clientSeq),
-                                flags: flags, payload: payload)
+            PacketBuilder.appendTCP(into: &frame, linkType: linkType, source: fromClient ? client : server,
+                                    destination: fromClient ? server : client, sequence: seq,
+                                    acknowledgment: flags.contains(.syn) && !flags.contains(.ack) ? 0 : (fromClient ? serverSeq : clientSeq),
+                                    flags: flags, payload: payload)
         }
         let result = frame.withUnsafeBytes { raw in
             Result { () throws(PcapFileError) in try w.write(timestampNanos: time, bytes: raw) }

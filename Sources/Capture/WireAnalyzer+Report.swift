@@ -92,7 +92,7 @@ extension WireAnalyzer.Collector {
                 counts.transportHeartbeats += 1
                 if timeline.limit > 0 {
                     timeline.append(WireTimelineEntry(timeNanos: c.synTime!, kind: .transportHeartbeat, connection: c.id, client: c.client, node: c.server,
-                                                      detail: c.synAckTime == nil ? "no SYN-ACK" : "connect-only"))
+                                                      detail: c.synAckTime == nil ? "connect failed (no SYN-ACK)" : "connect-only"))
                 }
             }
         }

@@ -169,7 +169,8 @@ public struct ConnectionFigures: Sendable, Codable, Equatable {
     public var tcp: TCPConnectionSummary
     public var requests: Int
     public var acks: Int
-    /// No payload either way: a transport heartbeat (or a refused connect).
+    /// No payload either way: a transport heartbeat. A failed data connect looks the same on the
+    /// wire, so refused or unanswered zero-byte connects count as failed transport heartbeats.
     public var isTransportHeartbeat: Bool
 }
 
