@@ -1,10 +1,66 @@
+import Agent
 import ArgumentParser
+import FluentdConfig
+import Foundation
 
-/// `fwdlab agent`: Run the forwarding agent (a Swift out_forward). (not implemented yet)
+/// `fwdlab agent`: Run the forwarding agent (a Swift out_forward), or validate its configuration.
 struct AgentCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "agent", abstract: "Run the forwarding agent (a Swift out_forward).")
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Run the forwarding agent (a Swift out_forward).",
+        discussion: """
+            The configuration uses Fluentd's syntax (@include, "#{ENV['X']}" and v0.12 names work); see
+            docs/agent-parameters.md. With --dry-run the file is loaded and validated, warnings and every
+            effective parameter (value and whether it is a default) are printed, and the command exits 0;
+            a bad configuration prints file:line: message and exits 1.
+            """)
+
+    @Option(name: [.customShort("c"), .customLong("config")], help: "Configuration file (Fluentd syntax).")
+    var config: String
+
+    @Flag(name: .customLong("dry-run"), help: "Validate the configuration and print the effective settings; do not start.")
+    var dryRun = false
 
     func run() async throws {
-        throw ValidationError("'fwdlab agent' is not implemented yet")
+        let configuration: AgentConfiguration
+        do {
+            configuration = try AgentConfiguration.load(path: config)
+        } catch let error as ConfigError {
+            Self.printError("\(error)")
+            throw ExitCode(1)
+        }
+        for warning in configuration.warnings { Self.printError("\(warning)") }
+        guard !dryRun else {
+            print(Self.summary(configuration))
+            print(configuration.effectiveSettingsReport(), terminator: "")
+            print("configuration OK (\(configuration.warnings.count) warning\(configuration.warnings.count == 1 ? "" : "s"))")
+            return
+        }
+        try await Self.runAgent(configuration)
+    }
+
+    /// Starts the runtime. Wiring point for the Shell's `ForwardingAgent` (start, run until stopped, with the
+    /// control plane: `RPCServer` when `system.rpcEndpoint` is set, and `SignalHandler`), once it exists.
+    static func runAgent(_ configuration: AgentConfiguration) async throws {
+        printError("agent runtime not available yet")
+        throw ExitCode(2)
+    }
+
+    static func summary(_ c: AgentConfiguration) -> String {
+        var lines = ["configuration: \(c.files.joined(separator: ", "))"]
+        lines.append("sources: \(c.sources.count), matches: \(c.matches.count), forward outputs: \(c.forwardOutputs.count)")
+        if let rpc = c.system.rpcEndpoint { lines.append("rpc endpoint: \(rpc)") }
+        for m in c.matches {
+            var line = "\(m.label.map { "<label \($0)> " } ?? "")\(m.tagDescription) → @type \(m.output.typeName)"
+            if let f = m.output.forward {
+                line += " → " + f.servers.map { "\($0.node.label)\($0.node.standby ? " (standby)" : "") w=\($0.node.weight)" }.joined(separator: ", ")
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }

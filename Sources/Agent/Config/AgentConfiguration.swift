@@ -54,7 +54,7 @@ public struct AgentConfiguration: Sendable {
         if systems.count > 1 {
             throw ConfigError("<system> section cannot be written twice or more (first at \(systems[0].location))", at: systems[1].location)
         }
-        system = try SystemConfig.parse(systems.first, into: &ctx)
+        system = try SystemConfig.parse(systems.first, root: root, into: &ctx)
 
         var sources: [SourceConfig] = []
         for (i, el) in try rootReader.raw.sections("source").enumerated() {

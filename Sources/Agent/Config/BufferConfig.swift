@@ -179,7 +179,8 @@ public struct BufferConfig: Sendable, Equatable {
             "overflow_action", .enumeration(["throw_exception", "block", "drop_oldest_chunk"]), default: .throwException
         ) { $0.rawValue } map: { BufferSettings.OverflowAction(rawValue: $0)! }
         c.flushAtShutdown = try r.optionalBool("flush_at_shutdown", note: "nil = true for memory, false for file")
-        r.record("flush_at_shutdown (effective)", String(c.effectiveFlushAtShutdown), isDefault: c.flushAtShutdown == nil)
+        r.record("flush_at_shutdown (effective)", String(c.effectiveFlushAtShutdown), isDefault: c.flushAtShutdown == nil,
+                 location: r.written(["flush_at_shutdown"])?.location)
         if c.flushAtShutdown == false && !isFile, let p = r.written(["flush_at_shutdown"]) {
             r.warn("'flush_at_shutdown' is false and the memory buffer is not persistent: buffered data is lost at shutdown (\(r.context))", at: p.location)
         }

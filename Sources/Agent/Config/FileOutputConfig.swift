@@ -82,8 +82,8 @@ public struct FileOutputConfig: Sendable, Equatable {
         c.compress = try r.value("compress", .enumeration(Compression.allCases.map(\.rawValue)), default: .text) { $0.rawValue } map: {
             Compression(rawValue: $0)!
         }
-        if !asSecondary, let b = try r.raw.section("buffer") {
-            c.buffer = try BufferConfig.parse(b, parent: element, path: "\(sectionPath) <buffer>", defaultChunkKeys: [], flushIntervalOutside: false, into: &ctx)
+        if !asSecondary {
+            c.buffer = try BufferConfig.parseOptional(&r, path: sectionPath, into: &ctx)
         }
         try ctx.finish(r)
         return c

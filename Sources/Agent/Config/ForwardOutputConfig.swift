@@ -158,6 +158,8 @@ public struct ForwardOutputConfig: Sendable, Equatable {
             c.secondary = try SecondaryConfig.parse(sec, primaryType: "forward", primaryBuffer: c.buffer, path: "\(path) <secondary>", into: &ctx)
         }
 
+        // Typos first: an unknown name usually explains the semantic errors below (e.g. `<serverr>`).
+        try r.raw.rejectUnknown()
         // Fluentd's configure-time checks (core) with the line of the most relevant parameter.
         for message in s.validationErrors(nodes: c.servers.map(\.node)) {
             let at: ConfigLocation?

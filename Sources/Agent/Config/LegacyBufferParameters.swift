@@ -86,3 +86,16 @@ public enum LegacyBufferParameters {
         conversions.first { $0.old == old }?.new
     }
 }
+
+extension BufferConfig {
+    /// The optional `<buffer>` of a `file`/`stdout`/`null` output: the section, or one converted from v0.12
+    /// names, or nil (unbuffered). Chunk keys default to none.
+    static func parseOptional(_ r: inout SectionReader, path: String, into ctx: inout ConfigBuildContext) throws -> BufferConfig? {
+        let section = try r.raw.section("buffer")
+        let legacy = try LegacyBufferParameters.convert(&r, defaultChunkKey: "", hasBufferSection: section != nil)
+        guard let element = section ?? legacy.buffer else { return nil }
+        return try BufferConfig.parse(
+            element, parent: r.element, path: "\(path) <buffer>", defaultChunkKeys: [], flushIntervalOutside: legacy.flushIntervalOutside,
+            into: &ctx)
+    }
+}

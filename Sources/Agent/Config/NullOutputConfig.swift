@@ -14,8 +14,8 @@ public struct NullOutputConfig: Sendable, Equatable {
         var r = SectionReader(element, path: path)
         r.raw.ignore("type", "log_level")
         c.neverFlush = try r.bool("never_flush", default: false)
-        if !asSecondary, let b = try r.raw.section("buffer") {
-            c.buffer = try BufferConfig.parse(b, parent: element, path: "\(path) <buffer>", defaultChunkKeys: [], flushIntervalOutside: false, into: &ctx)
+        if !asSecondary {
+            c.buffer = try BufferConfig.parseOptional(&r, path: path, into: &ctx)
         }
         try ctx.finish(r)
         return c

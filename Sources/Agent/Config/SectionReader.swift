@@ -150,7 +150,13 @@ struct ConfigBuildContext {
         try reader.raw.rejectUnknown(sections: sections)
         warnings.append(contentsOf: reader.raw.warnings)
         warnings.append(contentsOf: reader.extraWarnings)
-        settings.append(contentsOf: reader.settings)
+        // Nested sections finish first; list a section's own values before its children's.
+        let childPrefix = reader.path + " "
+        if let i = settings.firstIndex(where: { $0.section.hasPrefix(childPrefix) }) {
+            settings.insert(contentsOf: reader.settings, at: i)
+        } else {
+            settings.append(contentsOf: reader.settings)
+        }
     }
 
     mutating func warn(_ message: String, at location: ConfigLocation) {

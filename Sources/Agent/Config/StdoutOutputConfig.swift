@@ -18,8 +18,8 @@ public struct StdoutOutputConfig: Sendable, Equatable {
         c.outputType = try r.value("output_type", .enumeration(OutputType.allCases.map(\.rawValue)), default: .json) { $0.rawValue } map: {
             OutputType(rawValue: $0)!
         }
-        if !asSecondary, let b = try r.raw.section("buffer") {
-            c.buffer = try BufferConfig.parse(b, parent: element, path: "\(path) <buffer>", defaultChunkKeys: [], flushIntervalOutside: false, into: &ctx)
+        if !asSecondary {
+            c.buffer = try BufferConfig.parseOptional(&r, path: path, into: &ctx)
         }
         try ctx.finish(r)
         return c

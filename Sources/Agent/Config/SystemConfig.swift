@@ -35,9 +35,10 @@ public struct SystemConfig: Sendable, Equatable {
     ]
     static let ignoredSections: [String] = ["log", "counter_server", "counter_client", "source_only_buffer", "metrics"]
 
-    static func parse(_ element: ConfigElement?, into ctx: inout ConfigBuildContext) throws -> SystemConfig {
+    static func parse(_ element: ConfigElement?, root: ConfigElement, into ctx: inout ConfigBuildContext) throws -> SystemConfig {
         var config = SystemConfig()
-        guard let element else { return config }
+        // Without a <system> section the defaults are still listed for --dry-run.
+        let element = element ?? ConfigElement(name: "system", location: root.location)
         var r = SectionReader(element, path: "<system>")
         config.logLevel = try r.value("log_level", ConfigValueType(name: "enum") { text in
             guard let l = LogLevel(rawValue: text) else {

@@ -65,11 +65,11 @@ final class RPCHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .success(.ok):
                 self.respondJSON(context, head, status: .ok, json: #"{"ok":true}"#)
             case .success(.dump(let text)):
-                self.respondJSON(context, head, status: .ok, json: #"{"conf":"# + Self.jsonEscape(text) + #"","ok":true}"#)
+                self.respondJSON(context, head, status: .ok, json: "{\"conf\":\"" + Self.jsonEscape(text) + "\",\"ok\":true}")
             case .failure(let error):
                 // Quirk 31: Fluentd builds an error body but sends {"ok":true} with status 500.
                 let body = self.options.detailedErrors
-                    ? #"{"ok":false,"message":"# + Self.jsonEscape(String(describing: error)) + "\"}"
+                    ? "{\"ok\":false,\"message\":\"" + Self.jsonEscape(String(describing: error)) + "\"}"
                     : #"{"ok":true}"#
                 self.respondJSON(context, head, status: .internalServerError, json: body)
             }
