@@ -361,7 +361,8 @@ public final class NetworkNamespaceLab: Sendable {
         return pid
     }
 
-    static func isAlive(_ pid: Int32) -> Bool {
+    /// Whether a process with this pid exists.
+    public static func isAlive(_ pid: Int32) -> Bool {
         pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
     }
 
