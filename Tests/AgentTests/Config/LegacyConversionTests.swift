@@ -55,10 +55,16 @@ struct LegacyConversionTests {
     }
 
     @Test func topLevelFlushIntervalForcesIntervalMode() throws {
-        // With a time chunk key, `default` would be lazy; a top-level flush_interval forces interval.
-        let b = try forwardOutput(forwardMatch("  flush_interval 0")).buffer
-        #expect(b.flushInterval == 0)
+        let f = try forwardOutput(forwardMatch("  flush_interval 0")).buffer
+        #expect(f.flushInterval == 0 && f.effectiveFlushMode == .interval)
+        // With a time chunk key `default` would be lazy; a top-level flush_interval forces interval.
+        let c = try parseConfig("<match x>\n  @type file\n  path /tmp/a\n  time_slice_format %Y%m%d\n  flush_interval 10\n</match>")
+        guard case .file(let out) = c.matches[0].output, let b = out.buffer else { Issue.record("expected a buffered file output"); return }
+        #expect(b.chunkKeys == ["time"] && b.timekey == 86400)
         #expect(b.effectiveFlushMode == .interval)
+        let lazy = try parseConfig("<match x>\n  @type file\n  path /tmp/a\n  time_slice_format %Y%m%d\n</match>")
+        guard case .file(let out2) = lazy.matches[0].output else { return }
+        #expect(out2.buffer?.effectiveFlushMode == .lazy)
     }
 
     @Test func noConversionWithoutOldNames() throws {
@@ -73,12 +79,23 @@ struct LegacyConversionTests {
     }
 
     @Test func timeSliceFormatTimekeys() throws {
-        // Not usable with out_forward (chunk key must include tag), but the conversion itself is checked
-        // through the file output, which accepts any chunk keys.
         for (fmt, key) in [("%Y%m%d%H%M%S", 1.0), ("%Y%m%d%H%M", 60), ("%Y%m%d%H", 3600), ("%Y%m%d", 86400)] {
+            // The file output accepts any chunk keys, so the conversion itself is visible there...
+            let c = try parseConfig("<match x>\n  @type file\n  path /tmp/a\n  time_slice_format \(fmt)\n  utc\n</match>")
+            guard case .file(let out) = c.matches[0].output else { Issue.record("expected file output"); continue }
+            #expect(out.buffer?.timekey == key, "\(fmt)")
+            #expect(out.buffer?.timekeyUseUTC == true)
+            // ...while out_forward rejects it, as Fluentd does (the chunk keys lose `tag`).
             let e = #expect(throws: ConfigError.self) { try parseConfig(forwardMatch("  time_slice_format \(fmt)")) }
-            #expect(e?.message.contains("must include 'tag'") == true, "\(fmt) → timekey \(key)")
+            #expect(e?.message.contains("must include 'tag'") == true, "\(fmt)")
         }
+    }
+
+    @Test func legacyNamesOnOtherOutputs() throws {
+        // Fluentd's example/out_file.conf style.
+        let c = try parseConfig("<match x>\n  @type file\n  path /tmp/a\n  format json\n  buffer_type memory\n</match>")
+        guard case .file(let out) = c.matches[0].output else { Issue.record("expected file output"); return }
+        #expect(out.format == .json && out.buffer?.type == .memory)
     }
 
     @Test func heartbeatTypeTcpBecomesTransport() throws {
