@@ -1,10 +1,209 @@
+import Agent
 import ArgumentParser
+import Atomics
+import ForwardProtocol
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
 
-/// `fwdlab bench relay`: Agent relay throughput: forward input to out_forward with acks to a receiver. (not implemented yet)
+/// `fwdlab bench relay`: an in-process agent fed directly with pre-encoded 1 KB records relays PackedForward chunks
+/// with acks to an in-process acking receiver over loopback; prints events/s, MB/s, CPU and RSS.
 struct BenchRelayCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "relay", abstract: "Agent relay throughput: forward input to out_forward with acks to a receiver.")
+    static let configuration = CommandConfiguration(
+        commandName: "relay",
+        abstract: "Agent relay throughput: direct input to out_forward with acks to a loopback receiver.")
+
+    @Option(help: "Seconds to measure (after a 1 s warm-up).")
+    var seconds: Double = 5
+
+    @Option(name: .customLong("record-size"), help: "Encoded bytes per record.")
+    var recordSize: Int = 1024
+
+    @Option(name: .customLong("chunk-limit"), help: "chunk_limit_size in bytes.")
+    var chunkLimit: Int = 4 * 1024 * 1024
+
+    @Option(name: .customLong("total-limit"), help: "total_limit_size in bytes (the buffer cap).")
+    var totalLimit: Int = 64 * 1024 * 1024
+
+    @Option(name: .customLong("batch"), help: "Records per input batch (one buffer append).")
+    var batch: Int = 256
+
+    @Flag(help: "Keep connections alive between chunks (default: Fluentd's new connection per chunk).")
+    var keepalive = false
 
     func run() async throws {
-        throw ValidationError("'fwdlab bench relay' is not implemented yet")
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let receiver = try await BenchAckServer.start(group: group)
+        var s = AgentRuntimeSettings()
+        s.nodes = [ForwarderNodeConfig(name: "bench", host: "127.0.0.1", port: receiver.port)]
+        s.forwarder.heartbeatType = .none
+        s.forwarder.requireAckResponse = true
+        s.forwarder.ackResponseTimeout = 30
+        s.buffer.chunkLimitSize = chunkLimit
+        s.buffer.totalLimitSize = totalLimit
+        s.buffer.flushInterval = 1
+        s.buffer.flushThreadCount = 2
+        s.keepalive = keepalive
+        var logger = Logger(label: "fwdlab.bench.relay")
+        logger.logLevel = .error
+        let agent = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group, logger: logger)
+
+        let entries = Self.makeEntries(count: batch, recordSize: recordSize)
+        let running = ManagedAtomic<Bool>(true)
+        let offered = ManagedAtomic<Int>(0)
+        let feeder = Task.detached {
+            while running.load(ordering: .relaxed) {
+                do {
+                    try agent.emit(tag: "bench.relay", entries: entries, count: entries.count)
+                    offered.wrappingIncrement(by: entries.count, ordering: .relaxed)
+                } catch {
+                    // Buffer full (back-pressure): let the flusher catch up.
+                    try? await Task.sleep(nanoseconds: 200_000)
+                }
+            }
+        }
+
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        let startEvents = receiver.events.load(ordering: .relaxed)
+        let startBytes = receiver.bytes.load(ordering: .relaxed)
+        let startCPU = Self.cpuSeconds()
+        let startWall = Date()
+        try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+        let elapsed = Date().timeIntervalSince(startWall)
+        let events = receiver.events.load(ordering: .relaxed) - startEvents
+        let bytes = receiver.bytes.load(ordering: .relaxed) - startBytes
+        let cpu = Self.cpuSeconds() - startCPU
+        let (rss, peak) = Self.rss()
+        running.store(false, ordering: .relaxed)
+        _ = await feeder.value
+        await agent.stop(flush: false, drainTimeout: 1)
+        await receiver.stop()
+        try await group.shutdownGracefully()
+
+        let eps = Double(events) / elapsed
+        print("bench relay: \(seconds) s, record \(recordSize) B, batch \(batch), chunk_limit \(chunkLimit) B, total_limit \(totalLimit) B, acks on, keepalive \(keepalive)")
+        print(String(format: "events/s: %.0f", eps))
+        print(String(format: "MB/s (entries): %.1f", Double(bytes) / elapsed / 1_000_000))
+        print(String(format: "CPU: %.0f%% of one core (%.2f s user+sys)", cpu / elapsed * 100, cpu))
+        print("RSS: \(rss / 1024) MB (peak \(peak / 1024) MB)")
+        print("events acked in window: \(events); offered total: \(offered.load(ordering: .relaxed))")
+    }
+
+    /// `count` entries `[EventTime, {"message": "xxx…"}]` whose record encodes to `recordSize` bytes.
+    static func makeEntries(count: Int, recordSize: Int) -> (ByteBuffer, count: Int) {
+        // {"message": str32} = 1 + 8 + 5 + n bytes.
+        let n = max(1, recordSize - 14)
+        var record = ByteBuffer()
+        record.writeMessagePackMapHeader(count: 1)
+        record.writeMessagePackString("message")
+        record.writeMessagePackString32Header(length: n)
+        record.writeRepeatingByte(UInt8(ascii: "x"), count: n)
+        var out = ByteBuffer()
+        out.reserveCapacity(count * (record.readableBytes + 11))
+        let t = EventTime(Date().timeIntervalSince1970)
+        for _ in 0..<count { ForwardEntry.write(time: t, encodedRecord: record, into: &out) }
+        return (out, count)
+    }
+
+    static func cpuSeconds() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+    }
+
+    /// (VmRSS, VmHWM) in KiB from /proc/self/status.
+    static func rss() -> (Int, Int) {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+        func field(_ name: String) -> Int {
+            for line in s.split(separator: "\n") where line.hasPrefix(name) {
+                return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
+            }
+            return 0
+        }
+        return (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+extension ForwardingAgent {
+    fileprivate func emit(tag: String, entries: (ByteBuffer, count: Int), count: Int) throws(AgentEmitError) {
+        try emit(tag: tag, entries: entries.0, count: count)
+    }
+}
+
+/// A minimal fast acking forward receiver for the benchmark: finds each request's end with the frame scanner, reads
+/// only the option map (`size`, `chunk`) and acks; events are counted from `size` (entries are not decoded).
+final class BenchAckServer: Sendable {
+    let events: ManagedAtomic<Int>
+    let bytes: ManagedAtomic<Int>
+    let channel: Channel
+    var port: Int { channel.localAddress?.port ?? 0 }
+
+    private init(channel: Channel, events: ManagedAtomic<Int>, bytes: ManagedAtomic<Int>) {
+        self.channel = channel
+        self.events = events
+        self.bytes = bytes
+    }
+
+    static func start(group: EventLoopGroup) async throws -> BenchAckServer {
+        let events = ManagedAtomic<Int>(0)
+        let bytes = ManagedAtomic<Int>(0)
+        let ch = try await ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 65536, maximum: 1 << 20))
+            .childChannelInitializer { ch in
+                ch.eventLoop.makeCompletedFuture {
+                    try ch.pipeline.syncOperations.addHandler(BenchAckHandler(events: events, bytes: bytes))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return BenchAckServer(channel: ch, events: events, bytes: bytes)
+    }
+
+    func stop() async { try? await channel.close() }
+}
+
+private final class BenchAckHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    let events: ManagedAtomic<Int>
+    let bytes: ManagedAtomic<Int>
+    var buffer: ByteBuffer?
+    var scanner = MessagePackFrameScanner(limits: MessagePackLimits(maxFrameLength: 512 << 20))
+
+    init(events: ManagedAtomic<Int>, bytes: ManagedAtomic<Int>) {
+        self.events = events
+        self.bytes = bytes
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var incoming = unwrapInboundIn(data)
+        if buffer == nil || buffer!.readableBytes == 0 {
+            buffer = incoming
+        } else {
+            buffer!.writeBuffer(&incoming)
+        }
+        var acks: ByteBuffer?
+        while var b = buffer, b.readableBytes > 0 {
+            guard case let .frame(length)? = try? scanner.scan(b) else { break }
+            scanner.reset()
+            var reader = MessagePackReader(b.readSlice(length: length)!)
+            buffer = b
+            guard (try? reader.readArrayHeader()) != nil, (try? reader.skipValue()) != nil,
+                  let blob = try? reader.readRawBytes() else { continue }
+            bytes.wrappingIncrement(by: blob.readableBytes, ordering: .relaxed)
+            guard let option = try? ForwardOption.read(from: &reader) else { continue }
+            events.wrappingIncrement(by: Int(option.size ?? 0), ordering: .relaxed)
+            if option.wantsAck, let chunk = option.chunk {
+                if acks == nil { acks = context.channel.allocator.buffer(capacity: 64) }
+                ForwardAck.write(echoing: chunk, into: &acks!)
+            }
+        }
+        if buffer?.readableBytes == 0 { buffer = nil } else { buffer?.discardReadBytes() }
+        if let acks { context.writeAndFlush(wrapOutboundOut(acks), promise: nil) }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
     }
 }
