@@ -11,6 +11,8 @@ public struct MatchPattern: Sendable, Hashable, CustomStringConvertible {
     /// The pattern as written.
     public let text: String
     private let kind: Kind
+    /// The compiled `/regex/` (nil for glob patterns), compiled once.
+    private let compiled: CompiledRegex?
 
     private enum Kind: Sendable, Hashable {
         case all
@@ -37,29 +39,35 @@ public struct MatchPattern: Sendable, Hashable, CustomStringConvertible {
         self.text = text
         if text == "**" {
             kind = .all
+            compiled = nil
         } else if text.hasPrefix("/") {
             guard text.count >= 2, text.hasSuffix("/") else { throw ConfigError("invalid match - regex: \(text)", at: nil) }
             let body = String(text.dropFirst().dropLast())
             do {
-                _ = try NSRegularExpression(pattern: "\\A(?:\(body))\\z")
+                compiled = CompiledRegex(try NSRegularExpression(pattern: "\\A(?:\(body))\\z"))
             } catch {
                 throw ConfigError("invalid regular expression in match pattern \(text)", at: nil)
             }
             kind = .regex(body)
         } else {
             kind = .glob(try Self.compile(Array(text)))
+            compiled = nil
         }
     }
 
     public var description: String { text }
+
+    /// Patterns are equal when written the same way.
+    public static func == (a: MatchPattern, b: MatchPattern) -> Bool { a.text == b.text }
+    public func hash(into hasher: inout Hasher) { hasher.combine(text) }
 
     /// Whether `tag` matches this pattern.
     public func matches(_ tag: String) -> Bool {
         switch kind {
         case .all:
             return true
-        case .regex(let body):
-            guard let re = try? NSRegularExpression(pattern: "\\A(?:\(body))\\z") else { return false }
+        case .regex:
+            guard let re = compiled?.regex else { return false }
             let range = NSRange(tag.startIndex..., in: tag)
             return re.firstMatch(in: tag, range: range) != nil
         case .glob(let tokens):
@@ -175,6 +183,14 @@ public struct MatchPattern: Sendable, Hashable, CustomStringConvertible {
             }
             return false
         }
+    }
+
+    /// An immutable compiled expression shared by copies of a pattern.
+    private final class CompiledRegex: @unchecked Sendable {
+        // @unchecked: `regex` is set once in init and never mutated; NSRegularExpression is immutable and
+        // documented as safe to use from several threads at once.
+        let regex: NSRegularExpression
+        init(_ regex: NSRegularExpression) { self.regex = regex }
     }
 
     /// Step counter shared by one matching run (a class so nested continuations share it).
