@@ -74,7 +74,9 @@ public final class CAresResolver: Sendable {
 
         var channel: ares_channel?
         var opts = ares_options()
-        opts.flags = (options.useTCP ? ARES_FLAG_USEVC : 0) | (options.useSearchDomains ? 0 : ARES_FLAG_NOSEARCH)
+        // NOCHECKRESP: with one nameserver there is no other to fall back to, and without it c-ares turns
+        // SERVFAIL / REFUSED into "Could not contact DNS servers", hiding what the server said.
+        opts.flags = (options.useTCP ? ARES_FLAG_USEVC : 0) | (options.useSearchDomains ? 0 : ARES_FLAG_NOSEARCH) | ARES_FLAG_NOCHECKRESP
         opts.timeout = Int32(clamping: max(1, durationMilliseconds(options.timeout)))
         opts.tries = Int32(clamping: max(1, options.tries))
         // "b": DNS only. /etc/hosts would answer some names without ever asking the nameserver under test.

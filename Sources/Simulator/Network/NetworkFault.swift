@@ -25,6 +25,12 @@ public enum NetworkFault: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// reject is only valid in input/forward/output hooks; everything else drops at prerouting.
+    var needsInputHook: Bool {
+        if case .reject = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
         case .partition: return "partition"

@@ -8,7 +8,7 @@ import Glibc
 
 /// Real network faults for receivers: each lab host is a network namespace joined to the root namespace
 /// by a veth pair on a private 10.233.x.y/30 that exists only between them; nftables rules in a table of
-/// the lab's own (`inet fwdlab_<pid>_<n>`) partition, drop, blackhole or reject traffic per host, and `tc tbf`
+/// the lab's own (`inet fwdlab_<pid>_<n>`, in the root namespace and in each host) partition, drop, blackhole or reject traffic per host, and `tc tbf`
 /// caps bandwidth. Root only. Every name carries the owner's pid so a later run can remove what a crashed
 /// one left behind (only when that pid is gone).
 ///
@@ -58,8 +58,8 @@ public final class NetworkNamespaceLab: Sendable {
         state = NIOLockedValueBox(State())
         try Self.nft("""
             add table inet \(table)
-            add chain inet \(table) input { type filter hook input priority -10; policy accept; }
-            add chain inet \(table) output { type filter hook output priority -10; policy accept; }
+            add chain inet \(table) prerouting { type filter hook prerouting priority -300; policy accept; }
+            add chain inet \(table) input { type filter hook input priority 0; policy accept; }
             """)
     }
 
@@ -125,11 +125,17 @@ public final class NetworkNamespaceLab: Sendable {
         }
         do {
             try Self.nft("""
-                add chain inet \(table) \(chain(name, .toHost))
-                add chain inet \(table) \(chain(name, .fromHost))
-                add rule inet \(table) output oifname "\(rootIf)" jump \(chain(name, .toHost))
-                add rule inet \(table) input iifname "\(rootIf)" jump \(chain(name, .fromHost))
+                add chain inet \(table) h_\(name)_pre
+                add chain inet \(table) h_\(name)_inp
+                add rule inet \(table) prerouting iifname "\(rootIf)" jump h_\(name)_pre
+                add rule inet \(table) input iifname "\(rootIf)" jump h_\(name)_inp
                 """)
+            // The host's own table lives in its namespace and goes away with it.
+            try Self.nft("""
+                add table inet \(table)
+                add chain inet \(table) pre { type filter hook prerouting priority -300; policy accept; }
+                add chain inet \(table) inp { type filter hook input priority 0; policy accept; }
+                """, namespace: namespace)
         } catch {
             Self.removeHostObjects(namespace: namespace, rootInterface: rootIf)
             throw error
@@ -158,8 +164,13 @@ public final class NetworkNamespaceLab: Sendable {
                     ["tc"] + netns + ["qdisc", "replace"] + device + ["root", "tbf", "rate", "\(kbit)kbit", "burst", "\(burst)", "latency", "200ms"])
             }
         } else {
-            let script = directions.flatMap { d in fault.nftRules.map { "add rule inet \(table) \(chain(hostName, d)) \($0)" } }
-            try Self.nft(script.joined(separator: "\n"))
+            // Packets are dropped where they arrive (prerouting of the receiving side), so neither sender
+            // sees a local error (EPERM) as it would for a drop in its own output path: like a real outage.
+            for d in directions {
+                let chain = d == .toHost ? (fault.needsInputHook ? "inp" : "pre") : (fault.needsInputHook ? "h_\(hostName)_inp" : "h_\(hostName)_pre")
+                let script = fault.nftRules.map { "add rule inet \(table) \(chain) \($0)" }.joined(separator: "\n")
+                try Self.nft(script, namespace: d == .toHost ? host.namespace : nil)
+            }
         }
         state.withLockedValue { $0.faults[hostName, default: []].append("\(fault) (\(direction.rawValue))") }
     }
@@ -167,7 +178,8 @@ public final class NetworkNamespaceLab: Sendable {
     /// Removes every fault on the link to `hostName`.
     public func heal(_ hostName: String) throws {
         let host = try host(hostName)
-        try Self.nft("flush chain inet \(table) \(chain(hostName, .toHost))\nflush chain inet \(table) \(chain(hostName, .fromHost))")
+        try Self.nft("flush chain inet \(table) h_\(hostName)_pre\nflush chain inet \(table) h_\(hostName)_inp")
+        try Self.nft("flush chain inet \(table) pre\nflush chain inet \(table) inp", namespace: host.namespace)
         if CommandRunner.which("tc") != nil {
             try CommandRunner.run(["tc", "qdisc", "del", "dev", host.rootInterface, "root"], check: false)
             try CommandRunner.run(["tc", "-n", host.namespace, "qdisc", "del", "dev", host.hostInterface, "root"], check: false)
@@ -185,7 +197,12 @@ public final class NetworkNamespaceLab: Sendable {
 
     /// The nftables rules currently in the lab's table (`nft list table`), for reports and debugging.
     public func ruleset() throws -> String {
-        try CommandRunner.run(["nft", "list", "table", "inet", table]).stdout
+        var text = "# root namespace\n" + (try CommandRunner.run(["nft", "list", "table", "inet", table]).stdout)
+        for host in hosts {
+            let inside = try CommandRunner.run(["ip", "netns", "exec", host.namespace, "nft", "list", "table", "inet", table]).stdout
+            text += "# \(host.name) (\(host.namespace)), packets towards the host\n" + inside
+        }
+        return text
     }
 
     // MARK: running things inside a host
@@ -320,10 +337,6 @@ public final class NetworkNamespaceLab: Sendable {
 
     // MARK: helpers
 
-    private func chain(_ host: String, _ direction: NetworkDirection) -> String {
-        direction == .toHost ? "h_\(host)_out" : "h_\(host)_in"
-    }
-
     private static func removeLeftovers(_ shouldRemove: (Int32) -> Bool) -> [String] {
         var removed: [String] = []
         // Namespaces first: deleting one also deletes the veth pair it holds one end of.
@@ -370,8 +383,10 @@ public final class NetworkNamespaceLab: Sendable {
         try CommandRunner.run(["ip"] + args)
     }
 
-    private static func nft(_ script: String) throws {
-        try CommandRunner.run(["nft", "-f", "-"], input: script + "\n")
+    /// Applies an nft script atomically, in the root namespace or inside `namespace`.
+    private static func nft(_ script: String, namespace: String? = nil) throws {
+        let prefix = namespace.map { ["ip", "netns", "exec", $0] } ?? []
+        try CommandRunner.run(prefix + ["nft", "-f", "-"], input: script + "\n")
     }
 
     private static func removeHostObjects(namespace: String, rootInterface: String) {

@@ -53,7 +53,7 @@ import Testing
         #expect(ask(a, "rx.test").response?.header.responseCode == .refused)
         a.setBehaviour(.drop, for: "rx.test")
         #expect(ask(a, "rx.test").response == nil)
-        #expect(a.queryLog.last?.outcome == "dropped")
+        #expect(ask(a, "rx.test").logEntry.outcome == "dropped")
         a.setBehaviour(.answer, for: "rx.test")
         a.setDelay(.milliseconds(250), for: "rx.test")
         #expect(ask(a, "rx.test").delay == .milliseconds(250))

@@ -105,7 +105,9 @@ public struct DNSMessage: Sendable, Hashable {
         while true {
             let attempt = try encodeAll(compress: compress, header: cut, answers: kept, authorities: [], additionals: opt)
             if attempt.count <= maxSize || kept.isEmpty {
-                return attempt.count <= maxSize ? attempt : Array(attempt.prefix(12))
+                if attempt.count <= maxSize { return attempt }
+                // Not even the question fits: a bare TC header with zero counts.
+                return try DNSMessage(header: cut).encodeAll(compress: compress, header: cut, answers: [], authorities: [], additionals: [])
             }
             kept.removeLast()
         }
