@@ -22,11 +22,15 @@ public struct TuningBenchmark: Sendable, Codable {
     /// Setting-hours per second (each run evaluates every threshold).
     public var settingHoursPerSecond: Double { wallSeconds > 0 ? settingHours / wallSeconds : 0 }
 
-    /// Runs `grid` (default: the standard benchmark grid) against `model` and measures it.
+    /// Runs `grid` (default: the standard benchmark grid) against `model` and measures it; each run is healthy for
+    /// the grid's full `hours`, then the receiver dies and the run ends at the detection.
     public static func run(model: NetworkModel = .standard, grid: TuningGrid = .standardBenchmark,
                            workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                            progress: (@Sendable (Int, Int) -> Void)? = nil) async -> TuningBenchmark {
-        let engine = TuningEngine(model: model, grid: grid)
+        // The death falls at the end of each run's hour, so every run simulates the full hour (plus detection).
+        var m = model
+        m.deathWindow = 1...1
+        let engine = TuningEngine(model: m, grid: grid)
         let sweep = await engine.run(workers: workers, progress: progress)
         let lanes = grid.thresholds.count * grid.detectors.count
         return TuningBenchmark(runs: sweep.runs, lanesPerRun: lanes, simulatedHours: sweep.simulatedSeconds / 3600,
