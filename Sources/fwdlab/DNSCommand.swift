@@ -46,7 +46,8 @@ struct DNSCommand: AsyncParsableCommand {
         let server = try await DNSServer.start(
             authority: authority, configuration: DNSServerConfiguration(hosts: bind.isEmpty ? ["127.0.0.1"] : bind, port: port, logger: logger))
         let names = file.names.keys.map(\.description).sorted().joined(separator: ", ")
-        FileHandle.standardError.write(Data("fwdlab dns: serving \(names) on \(server.localAddresses.map { "\($0)" }.joined(separator: ", "))\n".utf8))
+        let hosts = (bind.isEmpty ? ["127.0.0.1"] : bind).joined(separator: ", ")
+        FileHandle.standardError.write(Data("fwdlab dns: serving \(names) on \(hosts) port \(server.port) (UDP and TCP)\n".utf8))
 
         for await signal in SignalStream.signals([SIGHUP, SIGINT, SIGTERM]) {
             if signal == SIGHUP {

@@ -53,11 +53,13 @@ struct NetnsCommand: AsyncParsableCommand {
                 try? lab.destroy()
                 throw error
             }
-            print("lab \(lab.ownerPID)/\(lab.labNumber) (nft table inet \(lab.table))")
+            var text = "lab \(lab.ownerPID)/\(lab.labNumber) (nft table inet \(lab.table))\n"
             for host in lab.hosts {
-                print("  \(host.name)\t\(host.address)\tnetns \(host.namespace)\tvia \(host.rootInterface) \(host.rootAddress)")
+                text += "  \(host.name)\t\(host.address)\tnetns \(host.namespace)\tvia \(host.rootInterface) \(host.rootAddress)\n"
             }
-            print("Ctrl-C removes everything.")
+            text += "Ctrl-C removes everything.\n"
+            // Written unbuffered so a script reading the addresses sees them while the lab runs.
+            FileHandle.standardOutput.write(Data(text.utf8))
             for await _ in SignalStream.signals([SIGINT, SIGTERM]) { break }
             try lab.destroy()
             print("lab \(lab.ownerPID)/\(lab.labNumber) removed")
