@@ -1,10 +1,102 @@
 import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import Simulator
 
-/// `fwdlab receiver`: Run a wire-exact fake in_forward receiver. (not implemented yet)
+/// `fwdlab receiver`: run a wire-exact fake in_forward until SIGINT/SIGTERM, then print a summary.
 struct ReceiverCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "receiver", abstract: "Run a wire-exact fake in_forward receiver.")
+    static let configuration = CommandConfiguration(
+        commandName: "receiver",
+        abstract: "Run a wire-exact fake in_forward receiver (TCP/TLS + UDP heartbeat on one port).")
+
+    @Option(help: "TCP and UDP port (default: the config's, else 24224).")
+    var port: Int?
+
+    @Option(help: "Bind address (default: the config's, else 0.0.0.0).")
+    var bind: String?
+
+    @Option(help: "An in_forward configuration file: a <source> with @type forward.")
+    var config: String?
+
+    @Option(help: "Receiver name, reported in logs and the ledger.")
+    var name: String = "receiver"
+
+    @Option(help: "Stream every accepted event as a JSON line to this file.")
+    var ledger: String?
+
+    @Option(name: .customLong("seq-field"), help: "Record field holding the sender's sequence number.")
+    var seqField: String = "seq"
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Flag(name: .customLong("graceful-handshake-close"), help: "Close failed handshakes with FIN instead of RST (quirk 12).")
+    var gracefulHandshakeClose = false
 
     func run() async throws {
-        throw ValidationError("'fwdlab receiver' is not implemented yet")
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ValidationError("unknown log level '\(logLevel)'")
+        }
+        var logger = Logger(label: "fwdlab.receiver.\(name)", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = level
+        logger[metadataKey: "receiver"] = .string(name)
+
+        var base = ReceiverSettings(name: name, bind: "0.0.0.0", port: 24224)
+        base.logger = logger
+        base.ledger.sequenceField = seqField
+        base.ledger.jsonLinesPath = ledger
+        // A long-running CLI receiver keeps counts and the JSON-lines stream, not every event in memory.
+        base.ledger.storeEvents = false
+        var settings = base
+        if let config {
+            do {
+                let loaded = try ReceiverConfigLoader.load(path: config, base: base)
+                settings = loaded.settings
+                for note in loaded.notes { logger.notice("\(note)") }
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        if let port { settings.port = port }
+        if let bind { settings.bind = bind }
+        if gracefulHandshakeClose { settings.gracefulHandshakeClose = true }
+
+        let receiver = try await ForwardReceiver.start(settings)
+        FileHandle.standardError.write(Data("fwdlab receiver '\(name)' listening on \(settings.bind):\(receiver.port) (TCP\(settings.tls != nil ? "+TLS" : "") and UDP)\n".utf8))
+        for await _ in ReceiverSignals.stream([SIGINT, SIGTERM]) { break }
+        await receiver.stop()
+        let s = receiver.stats.snapshot()
+        let reasons = receiver.ledger.rejectionCountsByReason().sorted { $0.key.rawValue < $1.key.rawValue }
+            .map { "\($0.key.rawValue)=\($0.value)" }.joined(separator: " ")
+        print("receiver \(name): events=\(s.events) requests=\(s.requests) acks=\(s.acks) rejects=\(s.rejects)"
+            + (reasons.isEmpty ? "" : " (\(reasons))")
+            + " connections=\(s.connectionsAccepted) heartbeats=\(s.heartbeats) bytes=\(s.bytesRead)")
     }
+}
+
+/// SIGINT/SIGTERM as an async sequence (default actions disabled while it runs).
+private enum ReceiverSignals {
+    static func stream(_ numbers: [Int32]) -> AsyncStream<Int32> {
+        AsyncStream { continuation in
+            var sources: [any DispatchSourceSignal] = []
+            for number in numbers {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { continuation.yield(number) }
+                source.resume()
+                sources.append(source)
+            }
+            let keep = ReceiverSignalSources(sources)
+            continuation.onTermination = { _ in keep.cancel() }
+        }
+    }
+}
+
+/// Keeps the signal sources alive for the stream's lifetime.
+/// `@unchecked Sendable`: the array is never mutated after init, and DispatchSource.cancel() is thread-safe.
+private final class ReceiverSignalSources: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+    init(_ sources: [any DispatchSourceSignal]) { self.sources = sources }
+    func cancel() { sources.forEach { $0.cancel() } }
 }
