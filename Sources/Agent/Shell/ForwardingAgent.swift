@@ -78,6 +78,7 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
                 try? await shell.stop(flush: false, drainTimeout: 0).get()
                 buffer.close()
                 hub.finish()
+                agent.stopped.succeed(())
                 throw error
             }
             if buffer.hasQueued { shell.wakeFromInput() }

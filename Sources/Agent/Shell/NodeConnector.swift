@@ -78,7 +78,11 @@ final class NodeConnector: @unchecked Sendable {
         let hsBound: AgentSeconds? = hs == nil ? nil : handshakeBound()
         let loop = self.loop
         return bootstrap.connect(host: address, port: port)
-            .flatMapErrorThrowing { error in throw NodeConnector.describe(error, host: address, port: port) }
+            .flatMapErrorThrowing { error in
+                let described = NodeConnector.describe(error, host: address, port: port)
+                ready.fail(described)  // never leak the readiness promise
+                throw described
+            }
             .flatMap { channel -> EventLoopFuture<NodeConnection> in
                 let timer: Scheduled<Void>?
                 if tlsBound != nil || hsBound != nil {

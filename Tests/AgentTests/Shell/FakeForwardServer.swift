@@ -47,6 +47,7 @@ final class FakeForwardServer: @unchecked Sendable {
         var closedConnections: Set<Int> = []
         var udpDatagrams: [[UInt8]] = []
         var pings = 0
+        var children: [Channel] = []
     }
 
     let state = NIOLockedValueBox(State())
@@ -76,6 +77,7 @@ final class FakeForwardServer: @unchecked Sendable {
             .childChannelInitializer { ch in
                 ch.eventLoop.makeCompletedFuture {
                     let id = server.state.withLockedValue { s -> Int in
+                        s.children.append(ch)
                         s.connections += 1
                         s.bytesPerConnection[s.connections] = 0
                         return s.connections
@@ -102,13 +104,28 @@ final class FakeForwardServer: @unchecked Sendable {
         }
     }
 
+    /// Closes the listener and every accepted connection (a killed receiver).
     func stop() async {
         try? await tcp?.close()
+        for c in state.withLockedValue({ $0.children }) { try? await c.close() }
         try? await udpChannel?.close()
         try? await otherUDP?.close()
     }
 
     var requests: [Request] { state.withLockedValue { $0.requests } }
+
+    /// The `a` values of every record received (decoded from the entries).
+    var seqs: [Int] {
+        var out: [Int] = []
+        for r in requests {
+            let plain = r.compressed == "gzip" ? ((try? GzipMembers.decompress(r.entries)) ?? ByteBuffer()) : r.entries
+            var it = ForwardEntryIterator(packed: plain)
+            while let e = try? it.next() {
+                if let v = try? MessagePackValue.decode(e.record), let a = v["a"]?.intValue { out.append(Int(a)) }
+            }
+        }
+        return out
+    }
     var connections: Int { state.withLockedValue { $0.connections } }
 
     /// Polls `condition` every 10 ms until it holds or `timeout` seconds pass; returns whether it held.
