@@ -9,10 +9,10 @@ struct AgentCommand: AsyncParsableCommand {
         commandName: "agent",
         abstract: "Run the forwarding agent (a Swift out_forward).",
         discussion: """
-            The configuration uses Fluentd's syntax (@include, "#{ENV['X']}" and v0.12 names work); see
-            docs/agent-parameters.md. With --dry-run the file is loaded and validated, warnings and every
-            effective parameter (value and whether it is a default) are printed, and the command exits 0;
-            a bad configuration prints file:line: message and exits 1.
+            The configuration uses Fluentd's syntax (@include, "#{ENV['X']}" and v0.12 names work); \
+            see docs/agent-parameters.md. With --dry-run the file is loaded and validated, warnings and \
+            every effective parameter (value and whether it is a default) are printed, and the command \
+            exits 0; a bad configuration prints file:line: message and exits 1.
             """)
 
     @Option(name: [.customShort("c"), .customLong("config")], help: "Configuration file (Fluentd syntax).")
