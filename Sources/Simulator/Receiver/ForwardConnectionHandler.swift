@@ -77,7 +77,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
             case .reset: close(context, mode: .reset, reason: nil); return
             }
         }
-        if let security = core.security {
+        if core.security != nil {
             // HELO goes out before anything is read (§2.1); always MessagePack.
             var rng = SystemRandomNumberGenerator()
             let nonce = (0 ..< 16).map { _ in UInt8.random(in: 0 ... 255, using: &rng) }
@@ -85,7 +85,6 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
             phase = .awaitingPing(nonce: nonce, authSalt: auth)
             var helo = context.channel.allocator.buffer(capacity: 96)
             Helo(nonce: nonce, auth: auth, keepalive: !core.settings.denyKeepalive).encode(into: &helo)
-            _ = security
             writeHandshake(context, helo, step: .helo)
         }
         context.fireChannelActive()
@@ -325,9 +324,9 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
             // Close after the first event message, once its ack is written (§2.5, if.rb:229-234).
             phase = .closed
             if let ackWrite {
-                ackWrite.assumeIsolated().whenComplete { [self] _ in close(context, mode: .configured, reason: nil, force: true) }
+                ackWrite.assumeIsolated().whenComplete { [self] _ in close(context, mode: .configured, reason: nil) }
             } else if !ackPending {
-                close(context, mode: .configured, reason: nil, force: true)
+                close(context, mode: .configured, reason: nil)
             }
         }
     }
@@ -416,7 +415,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
                     guard context.channel.isActive else { return }
                     core.stats.acks.wrappingIncrement(ordering: .relaxed)
                     let f = context.writeAndFlush(wrapOutboundOut(ack))
-                    if deny { f.assumeIsolated().whenComplete { [self] _ in close(context, mode: .configured, reason: nil, force: true) } }
+                    if deny { f.assumeIsolated().whenComplete { [self] _ in close(context, mode: .configured, reason: nil) } }
                 }
                 return (nil, true)
             case let .replace(bytes): ack = bytes
@@ -446,10 +445,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
         close(context, mode: .configured, reason: nil)
     }
 
-    private func close(_ context: ChannelHandlerContext, mode: CloseMode, reason: String?, force: Bool = false) {
-        if case .closed = phase, !force {
-            // Already closing via another path; a second close is harmless but pointless.
-        }
+    private func close(_ context: ChannelHandlerContext, mode: CloseMode, reason: String?) {
         phase = .closed
         if let reason { logger.info("closing connection", metadata: ["reason": .string(reason)]) }
         if needsFlush { needsFlush = false; context.flush() }

@@ -172,7 +172,6 @@ struct LoadChunkTemplate: Sendable {
         let entriesStart = out.writerIndex
         out.writeBuffer(&entries)
         let placeholder = settings.requireAck ? String(repeating: "A", count: 22) + "==\n" : nil
-        let optionStart = out.writerIndex
         ForwardOption.write(size: settings.batch, compressed: "text", chunk: placeholder, into: &out)
         if placeholder != nil {
             // The chunk string is the option's last value: fixstr header (1 byte) + 25 characters.
@@ -180,7 +179,6 @@ struct LoadChunkTemplate: Sendable {
         } else {
             chunkOffset = nil
         }
-        _ = optionStart
         bytes = out
         seqOffsets = seqOffsetsInEntries.map { $0 + entriesStart }
         events = settings.batch
@@ -255,8 +253,10 @@ final class LoadConnectionHandler: ChannelInboundHandler {
     private func sendChunk(_ context: ChannelHandlerContext) {
         guard sending else { return }
         if shouldStop { sending = false; return }
-        var buffer = buffers[nextBuffer]
-        // Patch sequence numbers in place (unique buffer after its last write completed: no copy).
+        // Take the buffer out of the pool so it is uniquely referenced (its previous write has
+        // completed by now): patching it in place then copies nothing.
+        var buffer = ByteBuffer()
+        swap(&buffer, &buffers[nextBuffer])
         for offset in template.seqOffsets {
             buffer.setInteger(nextSeq, at: offset)
             nextSeq += 1

@@ -33,7 +33,6 @@ struct JSONStreamSplitter {
             guard let first = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) else { return nil }
             guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { throw .unexpectedByte(first) }
         }
-        let base = buffer.readerIndex
         let end = buffer.readableBytes
         let found: Int? = buffer.withUnsafeReadableBytes { raw in
             var i = offset
@@ -60,7 +59,6 @@ struct JSONStreamSplitter {
             if offset > maxLength { throw .tooLarge(maxLength) }
             return nil
         }
-        _ = base
         offset = 0
         depth = 0
         return buffer.readSlice(length: length)
