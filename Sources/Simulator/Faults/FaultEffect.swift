@@ -10,5 +10,5 @@ public enum FaultEffect: Sendable, Hashable {
     /// Close the listening sockets (TCP and UDP) while active: connects are refused, open connections live on.
     case listenerClosed
     /// Serve TLS configured by this profile while active (the receiver restarts on the same port).
-    case tls(TLSFaultProfile)
+    case tls(TLSFaultProfile, version: ReceiverTLSSettings.Version)
 }

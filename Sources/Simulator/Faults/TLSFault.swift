@@ -32,5 +32,5 @@ public struct TLSFault: Fault {
         return p
     }
 
-    public var effect: FaultEffect? { .tls(profile) }
+    public var effect: FaultEffect? { .tls(profile, version: version) }
 }

@@ -1,0 +1,217 @@
+import Logging
+import NIOCore
+
+/// One receiver of a simulation: its settings, its fault engine, and the lifecycle the engine's
+/// receiver-wide effects ask for (crash/restart, closed listener, pause, TLS profile). `reconcile()`
+/// compares what the active faults want with what is in place and acts, logging each transition.
+public actor ManagedReceiver {
+    public let name: String
+    public let engine: FaultEngine
+    /// Settings as configured (TLS faults derive from them; the port is fixed after the first bind).
+    public private(set) var settings: ReceiverSettings
+    private let group: any EventLoopGroup
+    private let tlsMaterial: TLSMaterial?
+    private var receiver: ForwardReceiver?
+    /// One ledger per start (crash/restart and TLS changes start a new receiver, hence a new ledger).
+    private var ledgers: [EventLedger] = []
+    /// Connections whose reading was switched off by a pause.
+    private var pausedChannels = Set<ObjectIdentifier>()
+    private var crashed = false
+    private var listenerClosed = false
+    private var paused = false
+    private var stopped = true
+    /// The TLS fault in force: (fault name, profile, version).
+    private var tlsFault: (name: String, profile: TLSFaultProfile, version: ReceiverTLSSettings.Version)?
+    private var lastFailure: String?
+
+    init(settings: ReceiverSettings, engine: FaultEngine, group: any EventLoopGroup, tlsMaterial: TLSMaterial?) {
+        var s = settings
+        s.hooks = engine
+        self.settings = s
+        self.name = settings.name
+        self.engine = engine
+        self.group = group
+        self.tlsMaterial = tlsMaterial
+    }
+
+    /// The running receiver (nil while crashed or stopped).
+    public var current: ForwardReceiver? { receiver }
+    /// The bound port (stable across restarts).
+    public var port: Int { settings.port }
+
+    /// The current ledger (the newest generation).
+    public var eventLedger: EventLedger? { ledgers.last }
+    /// Every ledger generation, oldest first: together they hold everything accepted across restarts.
+    public var eventLedgers: [EventLedger] { ledgers }
+
+    public var state: ReceiverState {
+        if stopped { return .stopped }
+        if crashed { return .crashed }
+        if paused { return .paused }
+        if listenerClosed { return .listenerClosed }
+        return .running
+    }
+
+    /// Binds and serves; with port 0 the chosen port is kept for later restarts.
+    func start() async throws {
+        try await bind()
+        stopped = false
+        crashed = false
+        listenerClosed = false
+        paused = false
+    }
+
+    /// Starts a receiver on the (fixed) port with the current TLS profile; a new ledger generation.
+    private func bind() async throws {
+        let r = try await ForwardReceiver.start(effectiveSettings(), group: group)
+        receiver = r
+        ledgers.append(r.ledger)
+        settings.port = r.port
+    }
+
+    /// Stops the receiver: listeners and connections closed (RST with the default linger 0).
+    private func unbind() async {
+        await receiver?.stop()
+        receiver = nil
+        pausedChannels.removeAll()
+        engine.setHeartbeatsSuspended(false)
+    }
+
+    /// Stops for good (closes the ledger).
+    func stop() async {
+        await unbind()
+        stopped = true
+    }
+
+    private func effectiveSettings() throws -> ReceiverSettings {
+        var s = settings
+        if let tlsFault {
+            guard let tlsMaterial else { throw FaultError.unsupported("TLS faults need the simulation's test CA") }
+            s.tls = try tlsMaterial.settings(for: tlsFault.profile, receiver: name, base: settings.tls, version: tlsFault.version)
+        }
+        return s
+    }
+
+    /// Brings the receiver in line with the effects its active faults ask for.
+    func reconcile() async {
+        guard !stopped else { return }
+        let effects = engine.activeEffects()
+        var wantCrash: String?, wantClosed: String?, wantPause: String?
+        var wantTLS: (name: String, profile: TLSFaultProfile, version: ReceiverTLSSettings.Version)?
+        for e in effects {
+            switch e.effect {
+            case .crash: wantCrash = wantCrash ?? e.fault
+            case .listenerClosed: wantClosed = wantClosed ?? e.fault
+            case .pause: wantPause = wantPause ?? e.fault
+            case let .tls(profile, version): wantTLS = (e.fault, profile, version)
+            }
+        }
+
+        // TLS profile changes need a new TLS context: restart the transport, keep the ledger.
+        if wantTLS?.name != tlsFault?.name || wantTLS?.profile != tlsFault?.profile || wantTLS?.version != tlsFault?.version {
+            let previous = tlsFault
+            tlsFault = wantTLS
+            if !crashed && !listenerClosed {
+                await unbind()
+                do {
+                    try await bind()
+                    paused = false
+                } catch {
+                    fail("restart for TLS profile failed: \(error)", fault: wantTLS?.name ?? previous?.name ?? "tls")
+                    crashed = true
+                }
+            }
+            if let wantTLS {
+                engine.logLifecycle(fault: wantTLS.name, kind: TLSFault.kind, decision: "serve tls profile \(wantTLS.profile.rawValue)")
+            } else if let previous {
+                engine.logLifecycle(fault: previous.name, kind: TLSFault.kind, decision: "restore configured transport")
+            }
+        }
+
+        if let wantCrash, !crashed {
+            await unbind()
+            crashed = true
+            paused = false
+            listenerClosed = false
+            engine.logLifecycle(fault: wantCrash, kind: CrashFault.kind, decision: "crash")
+        } else if wantCrash == nil, crashed {
+            do {
+                try await bind()
+                crashed = false
+                lastFailure = nil
+                engine.logLifecycle(fault: "-", kind: CrashFault.kind, decision: "restart")
+            } catch {
+                fail("restart failed: \(error)", fault: "-")
+            }
+        }
+        guard !crashed else { return }
+
+        // ForwardReceiver cannot close only its listening sockets, so a closed listener also drops
+        // the open connections (documented deviation).
+        if let wantClosed, !listenerClosed {
+            await unbind()
+            listenerClosed = true
+            engine.logLifecycle(fault: wantClosed, kind: RefuseFault.kind, decision: "stop listening")
+        } else if wantClosed == nil, listenerClosed {
+            do {
+                try await bind()
+                listenerClosed = false
+                lastFailure = nil
+                engine.logLifecycle(fault: "-", kind: RefuseFault.kind, decision: "listen again")
+            } catch {
+                fail("listening again failed: \(error)", fault: "-")
+            }
+        }
+
+        guard let receiver else { return }
+        if let wantPause, !paused {
+            paused = true
+            engine.setHeartbeatsSuspended(true)
+            engine.logLifecycle(fault: wantPause, kind: PauseFault.kind, decision: "pause")
+        } else if wantPause == nil, paused {
+            paused = false
+            engine.setHeartbeatsSuspended(false)
+            for channel in receiver.core.openChannels() {
+                channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+            }
+            pausedChannels.removeAll()
+            engine.logLifecycle(fault: "-", kind: PauseFault.kind, decision: "resume")
+        }
+        if paused {
+            // Stop reading every connection, including ones accepted since the last pass.
+            for channel in receiver.core.openChannels() where pausedChannels.insert(ObjectIdentifier(channel)).inserted {
+                channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+            }
+        }
+    }
+
+    /// Logs a failed transition once (reconcile retries it every pass).
+    private func fail(_ message: String, fault: String) {
+        guard lastFailure != message else { return }
+        lastFailure = message
+        settings.logger.error("\(message)")
+        engine.logLifecycle(fault: fault, kind: "lifecycle", decision: "failed", note: message)
+    }
+
+    /// The receiver as the control API reports it.
+    func status() -> ReceiverStatus {
+        let stats = receiver?.stats.snapshot() ?? ReceiverStatsSnapshot(
+            connectionsAccepted: 0, connectionsOpen: 0, requests: 0, events: 0, acks: 0, rejects: 0, bytesRead: 0,
+            heartbeats: 0, handshakesSucceeded: 0, handshakesFailed: 0)
+        var ledgerSnapshot = LedgerSnapshot(events: 0, requests: 0, distinctChunks: 0, duplicateChunkAccepts: 0,
+                                            rejections: 0, rejectionsByReason: [:])
+        for l in ledgers {
+            let s = l.snapshot()
+            ledgerSnapshot.events += s.events
+            ledgerSnapshot.requests += s.requests
+            ledgerSnapshot.distinctChunks += s.distinctChunks
+            ledgerSnapshot.duplicateChunkAccepts += s.duplicateChunkAccepts
+            ledgerSnapshot.rejections += s.rejections
+            ledgerSnapshot.rejectionsByReason.merge(s.rejectionsByReason, uniquingKeysWith: +)
+        }
+        let servingTLS = tlsFault.map { $0.profile != .plaintext } ?? (settings.tls != nil)
+        return ReceiverStatus(name: name, state: state, bind: settings.bind, port: settings.port, tls: servingTLS,
+                              tlsProfile: tlsFault?.profile, security: settings.security != nil, udpHeartbeat: settings.udpHeartbeat,
+                              stats: .init(stats), ledger: .init(ledgerSnapshot), faults: engine.statuses())
+    }
+}
