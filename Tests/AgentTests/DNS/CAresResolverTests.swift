@@ -87,14 +87,13 @@ import Simulator
         let s = try await server()
         defer { Task { await s.stop() } }
         let r = try resolver(s) { $0.family = .ipv4 }
-        let clock = ContinuousClock()
-        let start = clock.now
+        // A 300 ms × 1 try lookup must give up rather than wait for the answer the server sends after
+        // 1.5 s: the timeout kind proves it (a late timer would have read the answer instead). No
+        // wall-clock bound here: on a loaded CI machine the resolver thread may be scheduled late.
         let slow = await failure { try await r.lookup(host: "slow.test") }
         #expect(slow?.kind == .timeout && slow?.isTemporary == true)
         let dropped = await failure { try await r.lookup(host: "silent.test") }
         #expect(dropped?.kind == .timeout)
-        // Two lookups at 300 ms × 1 try each: far below the 1.5 s delay.
-        #expect(clock.now - start < .milliseconds(1400))
         #expect(s.authority.queryLog(for: "slow.test").first?.delayMilliseconds == 1500)
         #expect(s.authority.queryLog(for: "silent.test").first?.outcome == "dropped")
         // With a timeout above the delay the slow answer arrives.
@@ -163,10 +162,12 @@ import Simulator
         let task = Task { try await r.lookup(host: "silent.test") }
         // Cancel once the server has seen the query, so the lookup is surely in flight.
         while s.authority.queryLog.isEmpty && clock.now - start < .seconds(5) { await Task.yield() }
+        let cancelledAt = clock.now
         task.cancel()
         let error = await failure { try await task.value }
         #expect(error?.kind == .cancelled)
-        #expect(clock.now - start < .seconds(3))
+        // The lookup would otherwise run for 3 tries × 10 s.
+        #expect(clock.now - cancelledAt < .seconds(3))
     }
 
     @Test func rejectsNonAddressNameserverAndPlugsIntoTheShell() async throws {
