@@ -86,6 +86,10 @@ final class ForwardOutputShell: @unchecked Sendable {
                 return loop.makeFailedFuture(AgentStartError.configuration(errors.joined(separator: "; ")))
             }
             execute(core.configureDirectives)
+            if let tls = settings.tls, tls.allowSelfSignedCert, !tls.insecureMode {
+                // NIOSSL has no "accept self-signed" store flag; list such certificates in tls_ca_cert_path instead.
+                hub.log(.warn, "tls_allow_self_signed_cert is not supported here: add the self-signed certificate to tls_ca_cert_path")
+            }
             return resolveAtStartup()
                 .flatMap { self.verifyAtStartup() }
                 .flatMap { self.openUDPIfNeeded() }
@@ -276,6 +280,7 @@ final class ForwardOutputShell: @unchecked Sendable {
             case let .sendHeartbeat(node, address, port, type):
                 probe(node: node, address: address, port: port, type: type)
             case let .commitChunk(wire):
+                hub.emit(event: "chunk_acked", detail: wire.hex)
                 commit(buffer.queueID(forWire: wire), node: nil)
             case let .rollbackChunk(wire, updateRetry):
                 rollback(buffer.queueID(forWire: wire), updateRetry: updateRetry, error: nil)
