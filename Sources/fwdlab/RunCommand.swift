@@ -1,10 +1,82 @@
 import ArgumentParser
+import Foundation
+import Scenarios
 
-/// `fwdlab run`: Run failure scenarios against the agent. (not implemented yet)
+/// `fwdlab run`: run failure scenarios against the agent and report verdicts.
 struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run failure scenarios against the agent.")
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run failure scenarios against the agent.",
+        discussion: """
+            Runs one scenario file or every *.yaml in a directory (two at a time), prints one line per scenario and
+            a closing "N passed, N failed" line, writes reports to --out/<scenario>-<time>/ (summary.json,
+            timeline.jsonl, junit.xml, agent.log, report.html, capture.pcap when root) and exits 1 when any
+            scenario fails. Schema: docs/scenarios.md. Ctrl-C stops every receiver, agent and capture it started.
+            """)
+
+    @Argument(help: "A scenario file (YAML) or a directory of them.")
+    var path: String
+
+    @Option(help: "Override every scenario's seed.")
+    var seed: UInt64?
+
+    @Option(help: "How the agent runs: in-process or process.")
+    var agent: String = "in-process"
+
+    @Option(help: "Also write one combined JUnit XML file here.")
+    var junit: String?
+
+    @Option(help: "Directory for the run reports.")
+    var out: String = "reports"
+
+    @Option(name: .customLong("set"), help: "Override an agent parameter, e.g. --set phi_threshold=0 (repeatable).")
+    var overrides: [String] = []
+
+    @Flag(name: .customLong("no-capture"), help: "Do not take a packet capture even when root.")
+    var noCapture = false
 
     func run() async throws {
-        throw ValidationError("'fwdlab run' is not implemented yet")
+        var options = RunOptions()
+        options.seed = seed
+        guard let mode = RunOptions.AgentMode(rawValue: agent) else {
+            throw ValidationError("--agent must be in-process or process")
+        }
+        options.agentMode = mode
+        options.outDirectory = out
+        options.capture = !noCapture
+        options.executablePath = CommandLine.arguments.first
+        for o in overrides {
+            let parts = o.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--set expects key=value (got '\(o)')") }
+            options.overrides[parts[0]] = parts[1]
+        }
+        let files = SuiteRunner.scenarioFiles(path)
+        guard !files.isEmpty else { throw ValidationError("no scenario file at \(path)") }
+        options.progress = files.count == 1 && isatty(STDERR_FILENO) == 1
+        let signals = Self.installInterruptHandler()
+        defer { signals.cancel() }
+        let results = await SuiteRunner(options: options).run(path: path)
+        if let junit {
+            try JUnitWriter.render(results).write(toFile: junit, atomically: true, encoding: .utf8)
+        }
+        if files.count == 1, let dir = results.first?.reportDirectory {
+            FileHandle.standardError.write(Data("report: \(dir)/report.html\n".utf8))
+        }
+        if results.contains(where: { $0.verdict == .failed }) { throw ExitCode(1) }
+    }
+
+    /// SIGINT: tear down every run in progress (receivers, agents, capture, nftables), then exit 130.
+    static func installInterruptHandler() -> any DispatchSourceSignal {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            FileHandle.standardError.write(Data("\ninterrupted: tearing down…\n".utf8))
+            Task {
+                await CleanupRegistry.shared.runAll()
+                Foundation.exit(130)
+            }
+        }
+        source.resume()
+        return source
     }
 }

@@ -1,0 +1,234 @@
+import Capture
+import Foundation
+
+/// Evaluates expectations on a finished run's record (never on live state, so verdicts do not depend on timing
+/// of the evaluation itself). Each result carries the measured value and a sentence saying why.
+public enum ExpectationEvaluator {
+    public static func evaluate(_ specs: [ExpectationSpec], record: RunRecord) -> [ExpectationResult] {
+        specs.map { evaluate($0, record) }
+    }
+
+    static func evaluate(_ spec: ExpectationSpec, _ r: RunRecord) -> ExpectationResult {
+        var result = ExpectationResult(key: spec.kind.key, statement: spec.statement, status: .pass, measured: "-", message: "", line: spec.line)
+        func pass(_ measured: String, _ message: String) { result.status = .pass; result.measured = measured; result.message = message }
+        func fail(_ measured: String, _ message: String) { result.status = .fail; result.measured = measured; result.message = message }
+        func skip(_ message: String) { result.status = .skip; result.message = message }
+        let sec = ScenarioFormat.seconds
+        func origin(_ after: String?) -> Double? {
+            guard let after else { return 0 }
+            guard let s = r.steps.first(where: { $0.id == after }) else { return nil }
+            return s.error == nil ? s.time : nil
+        }
+        func stepProblem(_ after: String?) -> String {
+            guard let after, let s = r.steps.first(where: { $0.id == after }) else { return "step '\(after ?? "")' never ran" }
+            return "step '\(after)' failed: \(s.error ?? "")"
+        }
+
+        if spec.kind.needsCapture, r.wire == nil {
+            skip(r.captureNote ?? "no capture")
+            return result
+        }
+        switch spec.kind {
+        case .noLoss:
+            let delivered = Set(r.deliveries.compactMap(\.seq))
+            let lost = r.load.acceptedSequences.filter { !delivered.contains($0) }
+            let m = "\(lost.count) of \(r.load.accepted) lost"
+            if lost.isEmpty { pass(m, "every event the input accepted reached a receiver") }
+            else { fail(m, "missing seq \(ranges(lost))") }
+
+        case let .duplicates(max):
+            var counts: [Int64: Int] = [:]
+            for d in r.deliveries { if let s = d.seq { counts[s, default: 0] += 1 } }
+            let dups = counts.values.reduce(0) { $0 + Swift.max(0, $1 - 1) }
+            let m = "\(dups) duplicate deliveries"
+            if dups <= max { pass(m, "at most \(max) allowed") }
+            else { fail(m, "\(dups) events arrived more than once (allowed \(max)); e.g. seq \(ranges(counts.filter { $0.value > 1 }.keys.sorted().prefix(10).map { $0 }))") }
+
+        case let .detach(node, after, lo, hi, cause):
+            guard let t0 = origin(after) else { fail("-", stepProblem(after)); break }
+            let prediction = predictionNote(r)
+            guard let e = r.agentEvents.first(where: { $0.node == node && $0.isDetach && $0.time >= t0 - 0.001 }) else {
+                fail("never", "\(node) was not detached after \(sec(t0))\(prediction)")
+                break
+            }
+            let latency = e.time - t0
+            let m = sec(latency) + " (cause \(e.cause ?? "-"))"
+            var why = "\(node) \(e.event) at \(sec(e.time)), \(sec(latency)) after \(after ?? "start")"
+            if let phi = e.phi { why += ", phi \(ScenarioFormat.number(phi))" + (e.threshold.map { " > threshold \(ScenarioFormat.number($0))" } ?? "") }
+            why += prediction
+            if latency < lo - 0.001 || latency > hi + 0.001 { fail(m, why + "; outside [\(sec(lo)), \(sec(hi))]") }
+            else if let cause, e.cause != cause { fail(m, why + "; expected cause \(cause)") }
+            else { pass(m, why) }
+
+        case let .noDetach(node):
+            if let e = r.agentEvents.first(where: { $0.node == node && $0.isDetach }) {
+                var why = "\(node) \(e.event) at \(sec(e.time)) with cause \(e.cause ?? "-")"
+                if let phi = e.phi { why += " (phi \(ScenarioFormat.number(phi)) > threshold \(ScenarioFormat.number(e.threshold ?? r.phiThreshold)))" }
+                if let d = e.detail { why += " [\(d)]" }
+                let n = r.agentEvents.filter { $0.node == node && $0.isDetach }.count
+                fail("\(n) detach(es)", why)
+            } else {
+                pass("0 detaches", "\(node) stayed in the rotation")
+            }
+
+        case let .firstDelivery(node, after, within):
+            guard let t0 = origin(after) else { fail("-", stepProblem(after)); break }
+            guard let d = r.deliveries.first(where: { $0.receiver == node && $0.time >= t0 }) else {
+                fail("never", "no event reached \(node) after \(sec(t0))")
+                break
+            }
+            let latency = d.time - t0
+            if latency <= within + 0.001 { pass(sec(latency), "first event at \(node) at \(sec(d.time))") }
+            else { fail(sec(latency), "first event at \(node) only at \(sec(d.time)), \(sec(latency)) after \(after ?? "start") (limit \(sec(within)))") }
+
+        case let .recover(node, after, within):
+            guard let t0 = origin(after) else { fail("-", stepProblem(after)); break }
+            guard let e = r.agentEvents.first(where: { $0.node == node && $0.event == "recovered" && $0.time >= t0 }) else {
+                fail("never", "\(node) did not recover after \(sec(t0))")
+                break
+            }
+            let latency = e.time - t0
+            if latency <= within + 0.001 { pass(sec(latency), "\(node) recovered at \(sec(e.time))\(e.detail.map { " (\($0))" } ?? "")") }
+            else { fail(sec(latency), "\(node) recovered only at \(sec(e.time)) (limit \(sec(within)))") }
+
+        case let .trafficShare(node, percent, tolerance, from, to):
+            let lo = from ?? 0, hi = to ?? .greatestFiniteMagnitude
+            let window = r.deliveries.filter { $0.time >= lo && $0.time <= hi }
+            guard !window.isEmpty else { fail("no traffic", "no deliveries in the window"); break }
+            let share = Double(window.filter { $0.receiver == node }.count) / Double(window.count) * 100
+            let m = ScenarioFormat.number(share) + " %"
+            let all = Dictionary(grouping: window, by: \.receiver).mapValues(\.count).sorted { $0.key < $1.key }
+                .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            if abs(share - percent) <= tolerance { pass(m, "of \(window.count) events: \(all)") }
+            else { fail(m, "expected \(ScenarioFormat.number(percent)) ± \(ScenarioFormat.number(tolerance)) %; of \(window.count) events: \(all)") }
+
+        case let .heartbeatCadence(node, interval, tolerance):
+            let limit = interval * (1 + tolerance)
+            let downs = DownWindows.compute(r)[node] ?? []
+            let times = (r.observations[node] ?? []).map(\.time).sorted()
+            let start = interval * 2, end = r.duration - 1.5
+            guard end > start else { skip("run too short to measure cadence"); break }
+            var worst = 0.0, worstAt = 0.0
+            var previous = times.last { $0 <= start }
+            for t in times where t > start && t <= end {
+                if let p = previous, !downs.contains(where: { $0.0 < t && $0.1 > p }) {
+                    if t - p > worst { worst = t - p; worstAt = p }
+                }
+                previous = t
+            }
+            if let p = previous, end - p > worst, !downs.contains(where: { $0.1 > p }) { worst = end - p; worstAt = p }
+            let count = times.filter { $0 > start && $0 <= end }.count
+            var m = "max gap " + sec(worst)
+            if let w = r.wire, let figures = w.nodes.first(where: { Int($0.node.port) == r.ports[node] }),
+               let period = (figures.udpHeartbeat ?? figures.transportHeartbeat)?.period {
+                m += ", capture p95 " + sec(period.p95)
+            }
+            if count == 0 { fail("0 heartbeats", "no heartbeat reached \(node) between \(sec(start)) and \(sec(end))") }
+            else if worst <= limit + 0.001 { pass(m, "\(count) heartbeats seen by \(node), gaps ≤ \(sec(limit)) outside outages") }
+            else { fail(m, "heartbeats to \(node) stopped for \(sec(worst)) after \(sec(worstAt)) (limit \(sec(limit)))") }
+
+        case let .flaps(node, maxPerHour):
+            let transitions = r.agentEvents.filter { ($0.isDetach || $0.event == "recovered") && (node == nil || $0.node == node) }
+            let hours = Swift.max(r.duration, 1) / 3600
+            let rate = Double(transitions.count) / hours
+            let m = "\(transitions.count) transitions (\(ScenarioFormat.number(rate))/h)"
+            if rate <= maxPerHour { pass(m, "over \(sec(r.duration))") }
+            else { fail(m, "\(transitions.count) detach/recover transitions in \(sec(r.duration)) = \(ScenarioFormat.number(rate))/h (limit \(ScenarioFormat.number(maxPerHour))/h)") }
+
+        case let .noResendStorm(maxSends):
+            var sends: [String: Set<String>] = [:]
+            for d in r.deliveries { if let c = d.chunk { sends[c, default: []].insert("\(d.receiver)#\(d.request)#\(Int(d.time * 1000))") } }
+            var worst = sends.max { $0.value.count < $1.value.count }.map { ($0.key, $0.value.count) } ?? ("", 0)
+            var source = "ledgers"
+            if let w = r.wire, let c = w.chunks.max(by: { $0.sends.count < $1.sends.count }), c.sends.count > worst.1 {
+                worst = (c.chunk, c.sends.count)
+                source = "capture"
+            }
+            let m = "max \(worst.1) sends of one chunk (\(source))"
+            if worst.1 <= maxSends { pass(m, "\(sends.count) chunks") }
+            else { fail(m, "chunk \(worst.0.trimmingCharacters(in: .whitespacesAndNewlines)) was sent \(worst.1) times (limit \(maxSends)): resend storm") }
+
+        case let .agentEvent(event, node, min):
+            let n = r.agentEvents.filter { $0.event == event && (node == nil || $0.node == node) }.count
+            if n >= min { pass("\(n)", "first at \(sec(r.agentEvents.first { $0.event == event && (node == nil || $0.node == node) }!.time))") }
+            else { fail("\(n)", "the agent emitted \(event)\(node.map { " for \($0)" } ?? "") \(n) times (need ≥ \(min)); events seen: \(eventSummary(r))") }
+
+        case let .noAgentEvent(event, node):
+            if let e = r.agentEvents.first(where: { $0.event == event && (node == nil || $0.node == node) }) {
+                fail("\(r.agentEvents.filter { $0.event == event && (node == nil || $0.node == node) }.count)", "\(event) on \(e.node.isEmpty ? "agent" : e.node) at \(sec(e.time))\(e.cause.map { " (cause \($0))" } ?? "")")
+            } else {
+                pass("0", "never emitted")
+            }
+
+        case let .logContains(text):
+            if let line = r.agentLog.split(separator: "\n").first(where: { $0.contains(text) }) { pass("found", String(line.prefix(200))) }
+            else { fail("absent", "no agent log line contains \"\(text)\"") }
+
+        case let .accepted(minFraction):
+            let f = r.load.offered == 0 ? 1 : Double(r.load.accepted) / Double(r.load.offered)
+            let m = "\(r.load.accepted)/\(r.load.offered) (\(ScenarioFormat.number(f * 100)) %)"
+            let detail = "overflow \(r.load.overflow), agent down \(r.load.agentDown)"
+            if f + 1e-9 >= minFraction { pass(m, detail) } else { fail(m, detail) }
+
+        case let .secondary(min):
+            if r.secondaryChunks >= min { pass("\(r.secondaryChunks) chunks", "written to <secondary>") }
+            else { fail("\(r.secondaryChunks) chunks", "expected ≥ \(min) chunks in <secondary>") }
+
+        case let .wireNoDataAfterDetach(node, grace):
+            guard let w = r.wire, let port = r.ports[node] else { skip("no capture"); break }
+            guard let detach = r.agentEvents.first(where: { $0.node == node && $0.isDetach }) else {
+                fail("no detach", "\(node) was never detached"); break
+            }
+            let limit = detach.time + grace
+            let late = w.chunks.flatMap(\.sends).filter { Int($0.node.port) == port }
+                .map { Double($0.timeNanos - r.startedWallNanos) / 1e9 }
+                .filter { $0 > limit }
+            let recovered = r.agentEvents.first { $0.node == node && $0.event == "recovered" && $0.time > detach.time }?.time ?? .greatestFiniteMagnitude
+            let offending = late.filter { $0 < recovered }
+            if offending.isEmpty { pass("0 sends", "no data to \(node) between \(sec(limit)) and its recovery") }
+            else { fail("\(offending.count) sends", "data sent to \(node) at \(sec(offending[0])) although it was detached at \(sec(detach.time))") }
+
+        case let .wireFailoverGap(max):
+            guard let w = r.wire else { skip("no capture"); break }
+            let gaps = w.failovers.compactMap(\.gapToData)
+            guard let worst = gaps.max() else { pass("no failover", "the capture shows no failover gap"); break }
+            if worst <= max { pass(sec(worst), "\(gaps.count) failover(s)") }
+            else { fail(sec(worst), "the longest failover gap was \(sec(worst)) (limit \(sec(max)))") }
+
+        case .wireChunksAckedOnce:
+            guard let w = r.wire else { skip("no capture"); break }
+            let bad = w.chunks.filter { $0.acks != 1 }
+            if bad.isEmpty { pass("\(w.chunks.count) chunks", "each acked exactly once") }
+            else { fail("\(bad.count) chunks", "e.g. chunk \(bad[0].chunk.trimmingCharacters(in: .whitespacesAndNewlines)) acked \(bad[0].acks) times after \(bad[0].sends.count) sends") }
+        }
+        return result
+    }
+
+    /// Closed-form virtual-time prediction of the detector (§4.5) for the run's settings.
+    static func predictionNote(_ r: RunRecord) -> String {
+        guard r.heartbeatType != "none" else { return "" }
+        let t = DetectionPredictor.fluentdIdleFormula(heartbeatInterval: r.heartbeatInterval,
+                                                      phiThreshold: r.phiFailureDetector ? r.phiThreshold : .greatestFiniteMagnitude,
+                                                      hardTimeout: r.hardTimeout)
+        return "; detector prediction for an idle clean death: \(ScenarioFormat.seconds(t)) after the last heartbeat"
+    }
+
+    static func eventSummary(_ r: RunRecord) -> String {
+        let c = Dictionary(grouping: r.agentEvents, by: \.event).mapValues(\.count).sorted { $0.key < $1.key }
+        return c.isEmpty ? "none" : c.map { "\($0.key)×\($0.value)" }.joined(separator: ", ")
+    }
+
+    /// `3-7, 12` style list, at most 8 ranges.
+    static func ranges(_ values: [Int64]) -> String {
+        var parts: [String] = []
+        var i = 0
+        let v = values.sorted()
+        while i < v.count, parts.count < 8 {
+            var j = i
+            while j + 1 < v.count, v[j + 1] == v[j] + 1 { j += 1 }
+            parts.append(i == j ? "\(v[i])" : "\(v[i])-\(v[j])")
+            i = j + 1
+        }
+        return parts.joined(separator: ", ") + (i < v.count ? ", …" : "")
+    }
+}

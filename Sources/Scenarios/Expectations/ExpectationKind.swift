@@ -1,0 +1,71 @@
+/// What an expectation checks. Times are seconds; `after` names a timeline step id (nil: the run start).
+public enum ExpectationKind: Sendable, Equatable {
+    /// Every event the input accepted is in some ledger.
+    case noLoss
+    /// Events delivered more than once, at most `max`.
+    case duplicates(max: Int)
+    /// `node` detached (or disabled) within [low, high] s of step `after`, with `cause` when given.
+    case detach(node: String, after: String?, low: Double, high: Double, cause: String?)
+    /// `node` is never detached or disabled (per-node isolation).
+    case noDetach(node: String)
+    /// `node` receives its first event after step `after` within `within` s (standby promotion, resume after heal).
+    case firstDelivery(node: String, after: String?, within: Double)
+    /// The agent reports `node` recovered within `within` s of step `after`.
+    case recover(node: String, after: String?, within: Double)
+    /// `node`'s share of delivered events (optionally between two times) is `percent` ± `tolerance` points.
+    case trafficShare(node: String, percent: Double, tolerance: Double, from: Double?, to: Double?)
+    /// Heartbeats reach `node` with gaps ≤ interval·(1+tolerance) while it is up (receiver side, or capture).
+    case heartbeatCadence(node: String, interval: Double, tolerance: Double)
+    /// Detach/recover transitions of `node` (all nodes when nil), scaled to per hour, at most `maxPerHour`.
+    case flaps(node: String?, maxPerHour: Double)
+    /// No chunk id accepted (ledger) or sent (capture) more than `maxSends` times.
+    case noResendStorm(maxSends: Int)
+    /// The agent emitted `event` (for `node` when given) at least `min` times.
+    case agentEvent(event: String, node: String?, min: Int)
+    /// The agent emitted no `event` (for `node` when given).
+    case noAgentEvent(event: String, node: String?)
+    /// The agent log contains `text`.
+    case logContains(text: String)
+    /// At least `fraction` of the offered events were accepted by the input (back-pressure visible when < 1).
+    case accepted(minFraction: Double)
+    /// Chunks written to `<secondary>`, at least `min`.
+    case secondary(min: Int)
+    /// Capture: no data packets to `node` later than `grace` s after its detach.
+    case wireNoDataAfterDetach(node: String, grace: Double)
+    /// Capture: every failover gap (last accepted → next node's data) at most `max` s.
+    case wireFailoverGap(max: Double)
+    /// Capture: every chunk acked exactly once.
+    case wireChunksAckedOnce
+
+    /// The YAML key.
+    public var key: String {
+        switch self {
+        case .noLoss: "no_loss"
+        case .duplicates: "duplicates"
+        case .detach: "detach"
+        case .noDetach: "no_detach"
+        case .firstDelivery: "first_delivery"
+        case .recover: "recover"
+        case .trafficShare: "traffic_share"
+        case .heartbeatCadence: "heartbeat_cadence"
+        case .flaps: "flaps"
+        case .noResendStorm: "no_resend_storm"
+        case .agentEvent: "agent_event"
+        case .noAgentEvent: "no_agent_event"
+        case .logContains: "log_contains"
+        case .accepted: "accepted"
+        case .secondary: "secondary"
+        case .wireNoDataAfterDetach: "wire_no_data_after_detach"
+        case .wireFailoverGap: "wire_failover_gap"
+        case .wireChunksAckedOnce: "wire_chunks_acked_once"
+        }
+    }
+
+    /// Needs a packet capture (skipped, not failed, without one).
+    public var needsCapture: Bool {
+        switch self {
+        case .wireNoDataAfterDetach, .wireFailoverGap, .wireChunksAckedOnce: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,40 @@
+/// One expectation as written in the scenario, with where it was written.
+public struct ExpectationSpec: Sendable, Equatable {
+    public var kind: ExpectationKind
+    /// Line in the scenario file.
+    public var line: Int
+
+    public init(kind: ExpectationKind, line: Int = 0) {
+        self.kind = kind
+        self.line = line
+    }
+
+    /// Readable statement, e.g. `detach r1 within [1, 6] s of crash-r1 (cause phi)`.
+    public var statement: String {
+        func s(_ v: Double) -> String { ScenarioFormat.seconds(v) }
+        func after(_ a: String?) -> String { a.map { "of \($0)" } ?? "of start" }
+        switch kind {
+        case .noLoss: return "no loss"
+        case let .duplicates(m): return "duplicates ≤ \(m)"
+        case let .detach(n, a, lo, hi, c): return "\(n) detached within [\(s(lo)), \(s(hi))] \(after(a))" + (c.map { " with cause \($0)" } ?? "")
+        case let .noDetach(n): return "\(n) never detached"
+        case let .firstDelivery(n, a, w): return "first event at \(n) within \(s(w)) \(after(a))"
+        case let .recover(n, a, w): return "\(n) recovered within \(s(w)) \(after(a))"
+        case let .trafficShare(n, p, t, f, to):
+            var text = "\(n) share \(ScenarioFormat.number(p)) % ± \(ScenarioFormat.number(t))"
+            if f != nil || to != nil { text += " in [\(f.map(s) ?? "start"), \(to.map(s) ?? "end")]" }
+            return text
+        case let .heartbeatCadence(n, i, t): return "heartbeats to \(n) every \(s(i)) (+\(ScenarioFormat.number(t * 100)) %)"
+        case let .flaps(n, m): return "flaps\(n.map { " of \($0)" } ?? "") ≤ \(ScenarioFormat.number(m))/h"
+        case let .noResendStorm(m): return "no chunk sent more than \(m) times"
+        case let .agentEvent(e, n, m): return "agent event \(e)\(n.map { " on \($0)" } ?? "") ≥ \(m)"
+        case let .noAgentEvent(e, n): return "no agent event \(e)\(n.map { " on \($0)" } ?? "")"
+        case let .logContains(t): return "agent log contains \"\(t)\""
+        case let .accepted(f): return "input accepted ≥ \(ScenarioFormat.number(f * 100)) % of offered events"
+        case let .secondary(m): return "≥ \(m) chunks written to <secondary>"
+        case let .wireNoDataAfterDetach(n, g): return "wire: no data to \(n) after detach + \(s(g))"
+        case let .wireFailoverGap(m): return "wire: failover gap ≤ \(s(m))"
+        case .wireChunksAckedOnce: return "wire: every chunk acked exactly once"
+        }
+    }
+}

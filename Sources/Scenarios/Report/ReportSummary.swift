@@ -1,0 +1,38 @@
+/// `summary.json`: the verdict, the measured expectations, the schedule and the figures of one run.
+public struct ReportSummary: Sendable, Codable {
+    public struct Step: Sendable, Codable {
+        public var id: String
+        public var planned: Double
+        public var time: Double
+        public var action: String
+        public var error: String?
+    }
+    public struct ReceiverFigures: Sendable, Codable {
+        public var name: String
+        public var port: Int
+        public var events: Int
+        public var heartbeatsSeen: Int
+    }
+
+    public var scenario: String
+    public var path: String
+    public var seed: UInt64
+    public var verdict: String
+    public var reason: String?
+    public var startedAt: String
+    public var duration: Double
+    public var wallSeconds: Double
+    public var agentMode: String
+    public var overrides: [String: String]
+    public var heartbeatType: String
+    public var heartbeatInterval: Double
+    public var phiThreshold: Double
+    public var offered: Int
+    public var accepted: Int
+    public var delivered: Int
+    public var receivers: [ReceiverFigures]
+    public var schedule: [Step]
+    public var agentEvents: [String: Int]
+    public var expectations: [ExpectationResult]
+    public var capture: String
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// Writes a run's report directory: summary.json, timeline.jsonl, junit.xml, agent.log, agent.conf (rendered),
+/// scenario.yaml (for `fwdlab replay`), wire.json and capture.pcap when a capture was taken, and report.html.
+public enum ReportWriter {
+    /// Creates `<base>/<scenario>-<UTC time>[-n]/` and returns its path.
+    public static func makeRunDirectory(base: String, scenario: String) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        let stem = (base as NSString).appendingPathComponent("\(scenario)-\(f.string(from: Date()))")
+        var path = stem
+        // Bounded: two runs of one scenario in the same second get -2, -3, …
+        for n in 2 ..< 1000 {
+            if (try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)) != nil,
+               (try? FileManager.default.contentsOfDirectory(atPath: path))?.isEmpty ?? false {
+                break
+            }
+            path = "\(stem)-\(n)"
+        }
+        return path
+    }
+
+    public static func write(_ result: ScenarioResult, scenario: Scenario, options: RunOptions, directory: String) {
+        func file(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+        let r = result.record ?? RunRecord(scenario: scenario.name, seed: result.seed)
+        try? scenario.sourceText.write(toFile: file("scenario.yaml"), atomically: true, encoding: .utf8)
+        try? r.agentLog.write(toFile: file("agent.log"), atomically: true, encoding: .utf8)
+        try? JUnitWriter.render([result]).write(toFile: file("junit.xml"), atomically: true, encoding: .utf8)
+        try? timelineJSONL(r).write(toFile: file("timeline.jsonl"), atomically: true, encoding: .utf8)
+        try? HTMLReport.render(result, scenario: scenario).write(toFile: file("report.html"), atomically: true, encoding: .utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        if let data = try? encoder.encode(summary(result, r, options)) { try? data.write(to: URL(fileURLWithPath: file("summary.json"))) }
+        if let w = r.wire, let data = try? w.jsonData() { try? data.write(to: URL(fileURLWithPath: file("wire.json"))) }
+    }
+
+    static func summary(_ result: ScenarioResult, _ r: RunRecord, _ options: RunOptions) -> ReportSummary {
+        let iso = ISO8601DateFormatter()
+        let counts = Dictionary(grouping: r.deliveries, by: \.receiver).mapValues(\.count)
+        return ReportSummary(
+            scenario: result.scenario, path: result.path, seed: result.seed, verdict: result.verdict.rawValue, reason: result.reason,
+            startedAt: iso.string(from: Date(timeIntervalSince1970: Double(r.startedWallNanos) / 1e9)),
+            duration: r.duration, wallSeconds: result.wallSeconds, agentMode: options.agentMode.rawValue, overrides: options.overrides,
+            heartbeatType: r.heartbeatType, heartbeatInterval: r.heartbeatInterval, phiThreshold: r.phiThreshold,
+            offered: r.load.offered, accepted: r.load.accepted, delivered: r.deliveries.count,
+            receivers: r.receivers.map { ReportSummary.ReceiverFigures(name: $0, port: r.ports[$0] ?? 0, events: counts[$0] ?? 0,
+                                                                       heartbeatsSeen: r.observations[$0]?.count ?? 0) },
+            schedule: r.steps.map { ReportSummary.Step(id: $0.id, planned: $0.planned, time: $0.time, action: $0.summary, error: $0.error) },
+            agentEvents: Dictionary(grouping: r.agentEvents, by: \.event).mapValues(\.count),
+            expectations: result.expectations,
+            capture: r.captureNote ?? "capture.pcap")
+    }
+
+    /// One JSON object per line, time-ordered: steps, agent decisions, fault decisions, deliveries (one per request).
+    public static func timelineJSONL(_ r: RunRecord) -> String {
+        var rows: [(Double, Int, [String: Any])] = []
+        for s in r.steps {
+            var o: [String: Any] = ["t": s.time, "type": "step", "id": s.id, "action": s.kind, "summary": s.summary]
+            if let rc = s.receiver { o["receiver"] = rc }
+            if let e = s.error { o["error"] = e }
+            rows.append((s.time, 0, o))
+        }
+        for e in r.agentEvents {
+            var o: [String: Any] = ["t": e.time, "type": "agent", "event": e.event, "node": e.node]
+            if let c = e.cause { o["cause"] = c }
+            if let p = e.phi { o["phi"] = p }
+            if let th = e.threshold { o["threshold"] = th }
+            if let d = e.detail { o["detail"] = d }
+            rows.append((e.time, 1, o))
+        }
+        for f in r.faultLog.prefix(50_000) {
+            var o: [String: Any] = ["t": f.time, "type": "fault", "receiver": f.receiver, "fault": f.fault, "kind": f.kind,
+                                    "hook": f.hook, "decision": f.decision]
+            if let n = f.note { o["note"] = n }
+            rows.append((f.time, 2, o))
+        }
+        var current: (receiver: String, request: Int, t: Double, chunk: String?, first: Int64?, last: Int64?, n: Int)?
+        func flush() {
+            guard let c = current else { return }
+            var o: [String: Any] = ["t": c.t, "type": "delivery", "receiver": c.receiver, "events": c.n]
+            if let ch = c.chunk { o["chunk"] = ch.trimmingCharacters(in: .whitespacesAndNewlines) }
+            if let f = c.first { o["first_seq"] = f }
+            if let l = c.last { o["last_seq"] = l }
+            rows.append((c.t, 3, o))
+        }
+        for d in r.deliveries.sorted(by: { ($0.receiver, $0.request, $0.time) < ($1.receiver, $1.request, $1.time) }) {
+            if let c = current, c.receiver == d.receiver, c.request == d.request, abs(c.t - d.time) < 0.001 {
+                current?.n += 1
+                if let s = d.seq { current?.first = min(c.first ?? s, s); current?.last = max(c.last ?? s, s) }
+            } else {
+                flush()
+                current = (d.receiver, d.request, d.time, d.chunk, d.seq, d.seq, 1)
+            }
+        }
+        flush()
+        rows.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        return rows.compactMap { row in
+            guard let data = try? JSONSerialization.data(withJSONObject: row.2, options: [.sortedKeys]) else { return nil }
+            return String(decoding: data, as: UTF8.self)
+        }.joined(separator: "\n") + "\n"
+    }
+}

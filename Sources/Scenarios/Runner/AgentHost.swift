@@ -1,0 +1,95 @@
+import Agent
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// The agent under test, in-process: starts `ForwardingAgent` from the rendered configuration, records its event
+/// stream on the run clock, and kills/restarts/reloads it on cue.
+final class AgentHost: Sendable {
+    let configuration: AgentConfiguration
+    let settings: AgentRuntimeSettings
+    let clock: RunClock
+    let log: AgentLogSink
+    private let resolver: (any AddressResolver)?
+    private struct State {
+        var agent: ForwardingAgent?
+        var events: [AgentEventEntry] = []
+        var secondaryChunks = 0
+        var incarnations = 0
+    }
+    private let state = NIOLockedValueBox(State())
+
+    /// Parses the rendered configuration; the scenario seed fixes the balancer's shuffle.
+    init(configText: String, source: String, seed: UInt64, clock: RunClock, log: AgentLogSink,
+         resolver: (any AddressResolver)?) throws {
+        let configuration = try AgentConfiguration.parse(text: configText, file: source)
+        guard var settings = AgentRuntimeSettings(configuration: configuration) else {
+            throw ScenarioRunError.agent("the configuration has no <match> with @type forward")
+        }
+        settings.forwarder.seed = seed
+        self.configuration = configuration
+        self.settings = settings
+        self.clock = clock
+        self.log = log
+        self.resolver = resolver
+    }
+
+    var current: ForwardingAgent? { state.withLockedValue { $0.agent } }
+    var events: [AgentEventEntry] { state.withLockedValue { $0.events } }
+    var secondaryChunks: Int { state.withLockedValue { $0.secondaryChunks } }
+
+    func start() async throws {
+        let logger = log.logger()
+        for w in configuration.warnings { logger.warning("\(w)") }
+        let clock = self.clock
+        let agent = try await ForwardingAgent.start(
+            configuration: settings, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger,
+            eventSink: { [state] record in
+                let entry = AgentEventEntry(record, clock: clock)
+                state.withLockedValue { $0.events.append(entry) }
+            },
+            resolver: resolver)
+        agent.setConfigurationText(configuration.configText)
+        state.withLockedValue {
+            $0.agent = agent
+            $0.incarnations += 1
+        }
+    }
+
+    /// kill -9: no flush, nothing drained; a memory buffer's staged events are gone.
+    func kill() async {
+        guard let agent = take() else { return }
+        await agent.stop(flush: false, drainTimeout: 0)
+        await collectCounters(agent)
+    }
+
+    /// Graceful stop at the end of the run (flush_at_shutdown, bounded drain).
+    func stop(drainTimeout: Double) async {
+        guard let agent = take() else { return }
+        await agent.stop(flush: nil, drainTimeout: drainTimeout)
+        await collectCounters(agent)
+    }
+
+    func flush(timeout: Double) async {
+        await current?.flush(timeout: timeout)
+    }
+
+    func reload() async throws {
+        guard let agent = current else { throw ScenarioRunError.agent("reload: the agent is not running") }
+        try await agent.reload(settings)
+    }
+
+    private func take() -> ForwardingAgent? {
+        state.withLockedValue { s in
+            let a = s.agent
+            s.agent = nil
+            return a
+        }
+    }
+
+    private func collectCounters(_ agent: ForwardingAgent) async {
+        let c = await agent.counters()
+        state.withLockedValue { $0.secondaryChunks += c.chunksToSecondary }
+    }
+}

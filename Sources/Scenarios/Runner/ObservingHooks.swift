@@ -1,0 +1,81 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import Simulator
+
+/// The receiver's fault hooks for a run: the `FaultEngine` decides, this records heartbeats and accepts
+/// and emulates a paused (SIGSTOP-like) receiver by holding reads, acks and heartbeat replies until resume.
+final class ObservingHooks: ReceiverFaultHooks {
+    let engine: FaultEngine
+    let clock: RunClock
+    private struct State {
+        var observations: [ReceiverObservation] = []
+        /// Paused until this run time (nil: running).
+        var pausedUntil: Double?
+    }
+    private let state = NIOLockedValueBox(State())
+    private let limit = 200_000
+
+    init(engine: FaultEngine, clock: RunClock) {
+        self.engine = engine
+        self.clock = clock
+    }
+
+    var observations: [ReceiverObservation] { state.withLockedValue { $0.observations } }
+
+    func pause(until t: Double) { state.withLockedValue { $0.pausedUntil = t } }
+    func resume() { state.withLockedValue { $0.pausedUntil = nil } }
+
+    private func pausedFor() -> TimeAmount? {
+        let now = clock.now
+        return state.withLockedValue { s -> TimeAmount? in
+            guard let until = s.pausedUntil else { return nil }
+            guard until > now else { s.pausedUntil = nil; return nil }
+            return .nanoseconds(Int64((until - now) * 1e9))
+        }
+    }
+
+    private func record(_ o: ReceiverObservation) {
+        state.withLockedValue { s in if s.observations.count < limit { s.observations.append(o) } }
+    }
+
+    func onAccept(_ connection: ReceiverConnectionInfo) -> ReceiverAcceptDecision {
+        let d = engine.onAccept(connection)
+        let now = clock.now
+        if case .proceed = d { record(ReceiverObservation(kind: "accept", time: now, answeredAt: now)) }
+        else { record(ReceiverObservation(kind: "accept", time: now, answeredAt: nil)) }
+        return d
+    }
+
+    func onHandshake(_ connection: ReceiverConnectionInfo, step: ReceiverHandshakeStep) -> ReceiverHandshakeDecision {
+        engine.onHandshake(connection, step: step)
+    }
+
+    func beforeRead(_ connection: ReceiverConnectionInfo, byteCount: Int) -> ReceiverReadDecision {
+        if let p = pausedFor() { return .stall(p) }
+        return engine.beforeRead(connection, byteCount: byteCount)
+    }
+
+    func beforeAccepting(_ request: ReceivedRequestInfo) -> ReceiverRequestDecision { engine.beforeAccepting(request) }
+
+    func beforeAck(_ request: ReceivedRequestInfo) -> ReceiverAckDecision {
+        if let p = pausedFor() { return .delay(p) }
+        return engine.beforeAck(request)
+    }
+
+    func onHeartbeat(from peer: SocketAddress, byteCount: Int) -> ReceiverHeartbeatDecision {
+        let now = clock.now
+        if let p = pausedFor() {
+            record(ReceiverObservation(kind: "udp", time: now, answeredAt: now + Double(p.nanoseconds) / 1e9))
+            return .delay(p)
+        }
+        let d = engine.onHeartbeat(from: peer, byteCount: byteCount)
+        switch d {
+        case .reply, .replace: record(ReceiverObservation(kind: "udp", time: now, answeredAt: now))
+        case .drop: record(ReceiverObservation(kind: "udp", time: now, answeredAt: nil))
+        case let .delay(t): record(ReceiverObservation(kind: "udp", time: now, answeredAt: now + Double(t.nanoseconds) / 1e9))
+        }
+        return d
+    }
+
+    func connectionClosed(_ connection: ReceiverConnectionInfo) { engine.connectionClosed(connection) }
+}

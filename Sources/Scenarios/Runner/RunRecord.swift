@@ -1,0 +1,66 @@
+import Capture
+import Simulator
+
+/// Everything a run recorded, on one clock: what expectations are evaluated on and reports are drawn from.
+public struct RunRecord: Sendable {
+    public var scenario: String
+    public var seed: UInt64
+    public var startedWallNanos: Int64 = 0
+    /// Seconds from start to the end of the drain.
+    public var duration: Double = 0
+    public var receivers: [String] = []
+    public var steps: [TimelineEntry] = []
+    public var deliveries: [Delivery] = []
+    public var agentEvents: [AgentEventEntry] = []
+    public var faultLog: [FaultLogEntryRecord] = []
+    public var observations: [String: [ReceiverObservation]] = [:]
+    public var load = LoadFigures()
+    public var agentLog: String = ""
+    public var secondaryChunks = 0
+    public var heartbeatInterval: Double = 1
+    public var heartbeatType: String = "transport"
+    public var phiThreshold: Double = 16
+    public var phiFailureDetector = true
+    public var hardTimeout: Double = 60
+    /// Receiver name → port (for matching capture endpoints).
+    public var ports: [String: Int] = [:]
+    public var binds: [String: String] = [:]
+    public var wire: WireReport?
+    /// Why there is no capture (not root, capture off, error).
+    public var captureNote: String?
+    /// Errors that stopped the run early (the verdict is then a failure).
+    public var runErrors: [String] = []
+
+    public init(scenario: String, seed: UInt64) {
+        self.scenario = scenario
+        self.seed = seed
+    }
+
+    /// Run time of a step by id (actual execution time).
+    public func stepTime(_ id: String?) -> Double? {
+        guard let id else { return 0 }
+        return steps.first { $0.id == id }?.time
+    }
+}
+
+/// Load figures as recorded.
+public struct LoadFigures: Sendable, Codable, Equatable {
+    public var offered = 0
+    public var accepted = 0
+    public var overflow = 0
+    public var agentDown = 0
+    public var acceptedSequences: [Int64] = []
+    public var acceptedPerSecond: [Int] = []
+    public init() {}
+}
+
+/// A fault-log entry on the run clock.
+public struct FaultLogEntryRecord: Sendable, Codable, Equatable {
+    public var time: Double
+    public var receiver: String
+    public var fault: String
+    public var kind: String
+    public var hook: String
+    public var decision: String
+    public var note: String?
+}

@@ -1,0 +1,12 @@
+/// One executed timeline step (also a line of `timeline.jsonl` with `type: "step"`).
+public struct TimelineEntry: Sendable, Codable, Equatable {
+    public var time: Double
+    /// Planned time (drawn from the seed for ranges).
+    public var planned: Double
+    public var id: String
+    public var kind: String
+    public var receiver: String?
+    public var summary: String
+    /// Set when the action could not be carried out.
+    public var error: String?
+}

@@ -1,0 +1,17 @@
+/// The agent under test: its Fluentd configuration (with `${…}` placeholders) and overrides.
+public struct AgentSpec: Sendable, Equatable {
+    /// Configuration text (inline, or read from `configFile` at load time).
+    public var configText: String
+    /// Where the text came from (for error messages): the scenario file or the config file.
+    public var configSource: String
+    /// Line in `configSource` where the text starts (inline block scalars start below `config:`).
+    public var configLineOffset: Int
+    /// Parameter overrides applied inside the forward `<match>` (e.g. `phi_threshold: 0`).
+    public var overrides: [String: String] = [:]
+    /// Buffer kind the runner expects when the agent is killed (memory loses staged events).
+    public init(configText: String, configSource: String, configLineOffset: Int = 0) {
+        self.configText = configText
+        self.configSource = configSource
+        self.configLineOffset = configLineOffset
+    }
+}

@@ -1,0 +1,104 @@
+import Simulator
+
+/// One thing the timeline does at its time.
+public enum ScenarioAction: Sendable {
+    /// Install a fault on a receiver.
+    case applyFault(receiver: String, spec: FaultSpec)
+    /// Remove a fault (by its name) from a receiver.
+    case removeFault(receiver: String, fault: String)
+    /// Stop the receiver abruptly (listening sockets and connections closed).
+    case crash(receiver: String)
+    /// Start a crashed receiver again on the same address and port.
+    case restart(receiver: String)
+    /// Stop reading, accepting and answering (SIGSTOP-like); `resume` undoes it.
+    case pause(receiver: String)
+    case resume(receiver: String)
+    /// Change a DNS name's answer set, TTL or behaviour.
+    case dns(ScenarioDNSChange)
+    /// Drop all packets to and from a receiver's port (nftables on loopback; root).
+    case partition(receiver: String)
+    case heal(receiver: String)
+    /// Stop the agent without flushing (kill -9: staged memory-buffer events are lost).
+    case killAgent
+    /// Start the agent again with the same configuration.
+    case restartAgent
+    /// Call the agent's RPC: `flush` or `reload`.
+    case rpc(String)
+
+    /// Short text for the timeline and reports.
+    public var summary: String {
+        switch self {
+        case let .applyFault(r, s): "apply fault \(s.name) (\(s.kind)) on \(r)"
+        case let .removeFault(r, f): "remove fault \(f) from \(r)"
+        case let .crash(r): "crash \(r)"
+        case let .restart(r): "restart \(r)"
+        case let .pause(r): "pause \(r)"
+        case let .resume(r): "resume \(r)"
+        case let .dns(c): "dns \(c.name): \(c.summary)"
+        case let .partition(r): "partition \(r)"
+        case let .heal(r): "heal \(r)"
+        case .killAgent: "kill -9 agent"
+        case .restartAgent: "restart agent"
+        case let .rpc(m): "rpc \(m)"
+        }
+    }
+
+    /// Receiver the action concerns, if any.
+    public var receiver: String? {
+        switch self {
+        case let .applyFault(r, _), let .removeFault(r, _), let .crash(r), let .restart(r), let .pause(r), let .resume(r),
+             let .partition(r), let .heal(r): r
+        default: nil
+        }
+    }
+
+    /// Machine name of the action kind.
+    public var kind: String {
+        switch self {
+        case .applyFault: "apply"
+        case .removeFault: "remove"
+        case .crash: "crash"
+        case .restart: "restart"
+        case .pause: "pause"
+        case .resume: "resume"
+        case .dns: "dns"
+        case .partition: "partition"
+        case .heal: "heal"
+        case .killAgent: "kill_agent"
+        case .restartAgent: "restart_agent"
+        case .rpc: "rpc"
+        }
+    }
+
+    /// Starts a disturbance (a fault band opens) rather than ending one.
+    public var opensBand: Bool {
+        switch self {
+        case .applyFault, .crash, .pause, .partition, .killAgent: true
+        default: false
+        }
+    }
+}
+
+/// A DNS change on cue.
+public struct ScenarioDNSChange: Sendable, Equatable {
+    public var name: String
+    /// New answer set (receiver names or IPs); nil keeps it.
+    public var addresses: [String]?
+    public var ttl: UInt32?
+    public var behaviour: String?
+
+    public init(name: String, addresses: [String]? = nil, ttl: UInt32? = nil, behaviour: String? = nil) {
+        self.name = name
+        self.addresses = addresses
+        self.ttl = ttl
+        self.behaviour = behaviour
+    }
+
+    var summary: String {
+        var parts: [String] = []
+        if let addresses { parts.append("answers \(addresses.joined(separator: ","))") }
+        if let ttl { parts.append("ttl \(ttl)") }
+        if let behaviour { parts.append(behaviour) }
+        return parts.joined(separator: ", ")
+    }
+}

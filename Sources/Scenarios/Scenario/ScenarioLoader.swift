@@ -1,0 +1,464 @@
+import Agent
+import FluentdConfig
+import Foundation
+import Simulator
+import Yams
+
+/// Reads and validates scenario YAML (schema: docs/scenarios.md). Every error names file:line:column and the
+/// field; unknown keys, unknown receivers, step ids and fault kinds are errors.
+public enum ScenarioLoader {
+    static let topKeys = ["name", "description", "represents", "seed", "time_scale", "status", "pending_reason", "requires",
+                          "receivers", "dns", "agent", "load", "timeline", "expectations", "drain", "capture"]
+
+    /// Loads `path`; relative `agent.config_file` paths resolve against its directory.
+    public static func load(path: String) throws -> Scenario {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ScenarioError(file: path, line: 0, column: 0, field: "(file)", message: "cannot read: \(error.localizedDescription)")
+        }
+        let base = (path as NSString).deletingLastPathComponent
+        return try parse(text, file: path, baseDirectory: base.isEmpty ? "." : base)
+    }
+
+    /// Parses scenario text; `file` labels errors.
+    public static func parse(_ text: String, file: String = "<scenario>", baseDirectory: String = ".") throws -> Scenario {
+        let y = YAMLFields(file: file)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let e as YamlError {
+            throw ScenarioError(file: file, line: syntaxLine(e), column: 0, field: "(syntax)", message: "\(e)")
+        } catch {
+            throw ScenarioError(file: file, line: 0, column: 0, field: "(syntax)", message: "\(error)")
+        }
+        guard let root else { throw ScenarioError(file: file, line: 1, column: 1, field: "(document)", message: "the file is empty") }
+        var top = try y.map(root, "")
+        guard let nameNode = top.take("name") else { throw y.error(root, "name", "required") }
+        let name = try y.string(nameNode, "name")
+        guard !name.isEmpty, name.range(of: "^[A-Za-z0-9._-]+$", options: .regularExpression) != nil else {
+            throw y.error(nameNode, "name", "use letters, digits, '.', '_' and '-' only (it names the report directory)")
+        }
+        guard let agentNode = top.take("agent") else { throw y.error(root, "agent", "required: the agent's Fluentd configuration") }
+        var scenario = Scenario(name: name, agent: AgentSpec(configText: "", configSource: file))
+        scenario.sourcePath = file
+        scenario.sourceText = text
+        if let n = top.take("description") { scenario.description = try y.string(n, "description") }
+        if let n = top.take("represents") { scenario.represents = try y.string(n, "represents") }
+        if let n = top.take("seed") { scenario.seed = UInt64(try y.int(n, "seed", 0 ... Int.max)) }
+        if let n = top.take("time_scale") {
+            let v = try y.number(n, "time_scale", min: 0)
+            guard v == 1 else {
+                throw y.error(n, "time_scale", "only 1 is supported: a faithful time scale needs an agent clock option in the runtime (see docs/scenarios.md)")
+            }
+            scenario.timeScale = v
+        }
+        let statusNode = top.take("status")
+        let reasonNode = top.take("pending_reason")
+        if let statusNode {
+            switch try y.string(statusNode, "status") {
+            case "ready": scenario.status = .ready
+            case "pending":
+                guard let reasonNode else { throw y.error(statusNode, "pending_reason", "required when status is pending") }
+                scenario.status = .pending(reason: try y.string(reasonNode, "pending_reason"))
+            case let other: throw y.error(statusNode, "status", "expected ready or pending (got '\(other)')")
+            }
+        }
+        if let n = top.take("requires") {
+            for (i, item) in try y.list(n, "requires").enumerated() {
+                let text = try y.string(item, "requires[\(i)]")
+                guard let r = ScenarioRequirement(rawValue: text) else {
+                    throw y.error(item, "requires[\(i)]", "unknown requirement '\(text)' (expected \(ScenarioRequirement.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                scenario.requires.append(r)
+            }
+        }
+        if let n = top.take("drain") { scenario.drain = try y.duration(n, "drain") }
+        if let n = top.take("capture") { scenario.capture = try y.bool(n, "capture") }
+        guard let receiversNode = top.take("receivers") else { throw y.error(root, "receivers", "required: a list of receivers") }
+        for (i, item) in try y.list(receiversNode, "receivers").enumerated() {
+            let r = try receiver(item, "receivers[\(i)]", y)
+            guard scenario.receiver(named: r.name) == nil else { throw y.error(item, "receivers[\(i)].name", "duplicate receiver '\(r.name)'") }
+            scenario.receivers.append(r)
+        }
+        guard !scenario.receivers.isEmpty else { throw y.error(receiversNode, "receivers", "at least one receiver is required") }
+        if let n = top.take("dns") {
+            for (i, item) in try y.list(n, "dns").enumerated() { scenario.dns.append(try dnsRecord(item, "dns[\(i)]", y, scenario)) }
+        }
+        if let n = top.take("load") { scenario.load = try load(n, y) }
+        if let n = top.take("timeline") {
+            var ids = Set<String>()
+            for (i, item) in try y.list(n, "timeline").enumerated() {
+                let step = try step(item, i, y, scenario)
+                guard ids.insert(step.id).inserted else { throw y.error(item, "timeline[\(i)].id", "duplicate step id '\(step.id)'") }
+                scenario.timeline.append(step)
+            }
+        }
+        if let n = top.take("expectations") {
+            let ids = Set(scenario.timeline.map(\.id))
+            for (i, item) in try y.list(n, "expectations").enumerated() {
+                scenario.expectations.append(try expectation(item, "expectations[\(i)]", y, scenario, ids))
+            }
+        }
+        try top.rejectUnknown(y, allowed: topKeys)
+        scenario.agent = try agent(agentNode, y, baseDirectory: baseDirectory, scenario: scenario)
+        return scenario
+    }
+
+    // MARK: Sections
+
+    static func receiver(_ node: Node, _ field: String, _ y: YAMLFields) throws -> ReceiverSpec {
+        if case .scalar = node {
+            return ReceiverSpec(name: try receiverName(node, field, y))
+        }
+        var m = try y.map(node, field)
+        guard let n = m.take("name") else { throw y.error(node, "\(field).name", "required") }
+        var r = ReceiverSpec(name: try receiverName(n, "\(field).name", y))
+        if let v = m.take("bind") {
+            r.bind = try y.string(v, "\(field).bind")
+            guard r.bind.hasPrefix("127."), IPv4Check.isIPv4(r.bind) else { throw y.error(v, "\(field).bind", "must be a 127.0.0.0/8 address") }
+        }
+        if let v = m.take("weight") { r.weight = try y.int(v, "\(field).weight", 0 ... 1000) }
+        if let v = m.take("standby") { r.standby = try y.bool(v, "\(field).standby") }
+        if let v = m.take("tls") { r.tls = try y.bool(v, "\(field).tls") }
+        if let v = m.take("shared_key") { r.sharedKey = try y.string(v, "\(field).shared_key") }
+        if let v = m.take("udp_heartbeat") { r.udpHeartbeat = try y.bool(v, "\(field).udp_heartbeat") }
+        if let v = m.take("starts") { r.startsUp = try y.bool(v, "\(field).starts") }
+        if let v = m.take("faults") {
+            for (i, f) in try y.list(v, "\(field).faults").enumerated() {
+                var fm = try y.map(f, "\(field).faults[\(i)]")
+                r.faults.append(try faultSpec(&fm, f, "\(field).faults[\(i)]", y))
+                try fm.rejectUnknown(y, allowed: faultKeys)
+            }
+        }
+        try m.rejectUnknown(y, allowed: ["name", "bind", "weight", "standby", "tls", "shared_key", "udp_heartbeat", "starts", "faults"])
+        return r
+    }
+
+    static func receiverName(_ node: Node, _ field: String, _ y: YAMLFields) throws -> String {
+        let name = try y.string(node, field)
+        guard name.range(of: "^[A-Za-z][A-Za-z0-9_-]*$", options: .regularExpression) != nil, name != "all" else {
+            throw y.error(node, field, "receiver names start with a letter and use letters, digits, '_' and '-' (not 'all')")
+        }
+        return name
+    }
+
+    static let faultKeys = ["kind", "name", "probability", "params", "start_after", "duration"]
+
+    static func faultSpec(_ m: inout YAMLMap, _ node: Node, _ field: String, _ y: YAMLFields) throws -> FaultSpec {
+        guard let k = m.take("kind") else { throw y.error(node, "\(field).kind", "required (one of: \(FaultCatalogue.kinds.joined(separator: ", ")))") }
+        let kind = try y.string(k, "\(field).kind")
+        guard FaultCatalogue.type(of: kind) != nil else {
+            throw y.error(k, "\(field).kind", "unknown fault kind '\(kind)' (expected one of: \(FaultCatalogue.kinds.joined(separator: ", ")))")
+        }
+        var spec = FaultSpec(kind: kind)
+        if let v = m.take("name") { spec.name = try y.string(v, "\(field).name") }
+        if let v = m.take("probability") { spec.probability = try y.number(v, "\(field).probability", min: 0, max: 1) }
+        if let v = m.take("start_after") { spec.startAfterNanos = Int64(try y.duration(v, "\(field).start_after") * 1e9) }
+        if let v = m.take("duration") { spec.durationNanos = Int64(try y.duration(v, "\(field).duration") * 1e9) }
+        if let v = m.take("params") {
+            let pm = try y.map(v, "\(field).params")
+            var values: [String: FaultValue] = [:]
+            for key in pm.keys {
+                var copy = pm
+                if let pv = copy.take(key) { values[key] = y.faultValue(pv) }
+            }
+            spec.params = FaultParameters(values)
+        }
+        do {
+            try spec.validate()
+            _ = try FaultCatalogue.make(kind: kind, parameters: spec.params)
+        } catch {
+            throw y.error(node, field, "\(error)")
+        }
+        return spec
+    }
+
+    static func dnsRecord(_ node: Node, _ field: String, _ y: YAMLFields, _ s: Scenario) throws -> ScenarioDNSRecord {
+        var m = try y.map(node, field)
+        guard let n = m.take("name") else { throw y.error(node, "\(field).name", "required") }
+        let name = try y.string(n, "\(field).name")
+        guard (try? DNSName(parsing: name)) != nil else { throw y.error(n, "\(field).name", "not a valid DNS name") }
+        var r = ScenarioDNSRecord(name: name, addresses: [])
+        if let v = m.take("addresses") { r.addresses = try addresses(v, "\(field).addresses", y, s) }
+        if let v = m.take("ttl") { r.ttl = UInt32(try y.int(v, "\(field).ttl", 0 ... 86400)) }
+        if let v = m.take("behaviour") { r.behaviour = try behaviour(v, "\(field).behaviour", y) }
+        try m.rejectUnknown(y, allowed: ["name", "addresses", "ttl", "behaviour"])
+        return r
+    }
+
+    static func addresses(_ node: Node, _ field: String, _ y: YAMLFields, _ s: Scenario) throws -> [String] {
+        try y.list(node, field).enumerated().map { i, item in
+            let a = try y.string(item, "\(field)[\(i)]")
+            guard s.receiver(named: a) != nil || IPv4Check.isIPv4(a) else {
+                throw y.error(item, "\(field)[\(i)]", "'\(a)' is neither a receiver name nor an IPv4 address")
+            }
+            return a
+        }
+    }
+
+    static func behaviour(_ node: Node, _ field: String, _ y: YAMLFields) throws -> String {
+        let b = try y.string(node, field)
+        guard DNSNameBehaviour(rawValue: b) != nil else {
+            throw y.error(node, field, "expected one of: \(DNSNameBehaviour.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return b
+    }
+
+    static func load(_ node: Node, _ y: YAMLFields) throws -> LoadSpec {
+        var m = try y.map(node, "load")
+        var l = LoadSpec()
+        if let v = m.take("rate") { l.rate = try y.number(v, "load.rate", min: 0, max: 100_000) }
+        if let v = m.take("record_size") { l.recordSize = try y.int(v, "load.record_size", 0 ... 1_000_000) }
+        if let v = m.take("start") { l.start = try y.duration(v, "load.start") }
+        if let v = m.take("duration") { l.duration = try y.duration(v, "load.duration") }
+        if let v = m.take("sequence_field") { l.sequenceField = try y.string(v, "load.sequence_field") }
+        if let v = m.take("tag") { l.tag = try y.string(v, "load.tag") }
+        try m.rejectUnknown(y, allowed: ["rate", "record_size", "start", "duration", "sequence_field", "tag"])
+        return l
+    }
+
+    static func step(_ node: Node, _ index: Int, _ y: YAMLFields, _ s: Scenario) throws -> TimelineStep {
+        let field = "timeline[\(index)]"
+        var m = try y.map(node, field)
+        guard let atNode = m.take("at") else { throw y.error(node, "\(field).at", "required") }
+        var at: Double, upper: Double?
+        if case let .scalar(sc) = atNode, sc.string.contains("..") {
+            let parts = sc.string.components(separatedBy: "..")
+            guard parts.count == 2, let lo = ScenarioFormat.parseDuration(parts[0]), let hi = ScenarioFormat.parseDuration(parts[1]), lo <= hi else {
+                throw y.error(atNode, "\(field).at", "expected a time (3s) or a range (2s..4s) drawn with the seed")
+            }
+            at = lo
+            upper = hi
+        } else {
+            at = try y.duration(atNode, "\(field).at")
+        }
+        let id = try m.take("id").map { try y.string($0, "\(field).id") } ?? "step\(index)"
+        let actionKeys = ["apply", "remove", "crash", "restart", "pause", "resume", "dns", "partition", "heal", "agent", "rpc"]
+        let present = m.keys.filter { actionKeys.contains($0) }
+        guard present.count == 1, let key = present.first, let v = m.take(key) else {
+            throw y.error(node, field, "needs exactly one action (one of: \(actionKeys.joined(separator: ", ")))")
+        }
+        let af = "\(field).\(key)"
+        func receiverRef(_ n: Node) throws -> String {
+            let r = try y.string(n, af)
+            guard s.receiver(named: r) != nil else { throw y.error(n, af, "no receiver named '\(r)'") }
+            return r
+        }
+        let action: ScenarioAction
+        switch key {
+        case "apply":
+            var fm = try y.map(v, af)
+            guard let rn = fm.take("receiver") else { throw y.error(v, "\(af).receiver", "required") }
+            let r = try receiverRef(rn)
+            let spec = try faultSpec(&fm, v, af, y)
+            try fm.rejectUnknown(y, allowed: ["receiver"] + faultKeys)
+            action = .applyFault(receiver: r, spec: spec)
+        case "remove":
+            var fm = try y.map(v, af)
+            guard let rn = fm.take("receiver") else { throw y.error(v, "\(af).receiver", "required") }
+            guard let fn = fm.take("fault") else { throw y.error(v, "\(af).fault", "required: the fault's name") }
+            let r = try receiverRef(rn)
+            let f = try y.string(fn, "\(af).fault")
+            let earlier = s.timeline.contains { if case let .applyFault(rr, sp) = $0.action { rr == r && sp.name == f } else { false } }
+                || (s.receiver(named: r)?.faults.contains { $0.name == f } ?? false)
+            guard earlier else { throw y.error(fn, "\(af).fault", "no earlier fault named '\(f)' on \(r)") }
+            try fm.rejectUnknown(y, allowed: ["receiver", "fault"])
+            action = .removeFault(receiver: r, fault: f)
+        case "crash": action = .crash(receiver: try receiverRef(v))
+        case "restart": action = .restart(receiver: try receiverRef(v))
+        case "pause": action = .pause(receiver: try receiverRef(v))
+        case "resume": action = .resume(receiver: try receiverRef(v))
+        case "partition": action = .partition(receiver: try receiverRef(v))
+        case "heal": action = .heal(receiver: try receiverRef(v))
+        case "dns":
+            var dm = try y.map(v, af)
+            guard let nn = dm.take("name") else { throw y.error(v, "\(af).name", "required") }
+            let name = try y.string(nn, "\(af).name")
+            guard s.dns.contains(where: { $0.name == name }) else { throw y.error(nn, "\(af).name", "not declared under dns:") }
+            var c = ScenarioDNSChange(name: name)
+            if let a = dm.take("addresses") { c.addresses = try addresses(a, "\(af).addresses", y, s) }
+            if let t = dm.take("ttl") { c.ttl = UInt32(try y.int(t, "\(af).ttl", 0 ... 86400)) }
+            if let b = dm.take("behaviour") { c.behaviour = try behaviour(b, "\(af).behaviour", y) }
+            try dm.rejectUnknown(y, allowed: ["name", "addresses", "ttl", "behaviour"])
+            action = .dns(c)
+        case "agent":
+            switch try y.string(v, af) {
+            case "kill": action = .killAgent
+            case "restart": action = .restartAgent
+            case let o: throw y.error(v, af, "expected kill or restart (got '\(o)')")
+            }
+        default:
+            let method = try y.string(v, af)
+            guard ["flush", "reload"].contains(method) else { throw y.error(v, af, "expected flush or reload (got '\(method)')") }
+            action = .rpc(method)
+        }
+        try m.rejectUnknown(y, allowed: ["at", "id"] + actionKeys)
+        return TimelineStep(id: id, at: at, atUpper: upper, action: action, line: node.mark?.line ?? 0)
+    }
+
+    static func expectation(_ node: Node, _ field: String, _ y: YAMLFields, _ s: Scenario, _ ids: Set<String>) throws -> ExpectationSpec {
+        let line = node.mark?.line ?? 0
+        if case let .scalar(sc) = node {
+            switch sc.string {
+            case "no_loss": return ExpectationSpec(kind: .noLoss, line: line)
+            case "wire_chunks_acked_once": return ExpectationSpec(kind: .wireChunksAckedOnce, line: line)
+            default: throw y.error(node, field, "unknown expectation '\(sc.string)' (see docs/scenarios.md)")
+            }
+        }
+        let outer = try y.map(node, field)
+        guard outer.keys.count == 1, let key = outer.keys.first else { throw y.error(node, field, "one expectation per list item") }
+        var o = outer
+        let v = o.take(key)!
+        let f = "\(field).\(key)"
+        if case .scalar = v, ["no_loss", "wire_chunks_acked_once"].contains(key) {
+            guard try y.bool(v, f) else { throw y.error(v, f, "write the expectation or leave it out; false is not meaningful") }
+            return ExpectationSpec(kind: key == "no_loss" ? .noLoss : .wireChunksAckedOnce, line: line)
+        }
+        var m = try y.map(v, f)
+        func nodeRef(_ k: String) throws -> String {
+            guard let n = m.take(k) else { throw y.error(v, "\(f).\(k)", "required") }
+            let r = try y.string(n, "\(f).\(k)")
+            guard s.receiver(named: r) != nil else { throw y.error(n, "\(f).\(k)", "no receiver named '\(r)'") }
+            return r
+        }
+        func optNode(_ k: String) throws -> String? { m.keys.contains(k) ? try nodeRef(k) : nil }
+        func after() throws -> String? {
+            guard let n = m.take("after") else { return nil }
+            let id = try y.string(n, "\(f).after")
+            guard ids.contains(id) else { throw y.error(n, "\(f).after", "no timeline step with id '\(id)' (ids: \(ids.sorted().joined(separator: ", ")))") }
+            return id
+        }
+        func dur(_ k: String) throws -> Double {
+            guard let n = m.take(k) else { throw y.error(v, "\(f).\(k)", "required") }
+            return try y.duration(n, "\(f).\(k)")
+        }
+        func optDur(_ k: String) throws -> Double? { try m.take(k).map { try y.duration($0, "\(f).\(k)") } }
+        func num(_ k: String, _ lo: Double, _ hi: Double) throws -> Double {
+            guard let n = m.take(k) else { throw y.error(v, "\(f).\(k)", "required") }
+            return try y.number(n, "\(f).\(k)", min: lo, max: hi)
+        }
+        func int(_ k: String, default d: Int? = nil) throws -> Int {
+            guard let n = m.take(k) else {
+                if let d { return d }
+                throw y.error(v, "\(f).\(k)", "required")
+            }
+            return try y.int(n, "\(f).\(k)", 0 ... Int.max)
+        }
+        func str(_ k: String) throws -> String {
+            guard let n = m.take(k) else { throw y.error(v, "\(f).\(k)", "required") }
+            return try y.string(n, "\(f).\(k)")
+        }
+        let kind: ExpectationKind
+        var allowed: [String]
+        switch key {
+        case "duplicates":
+            kind = .duplicates(max: try int("max")); allowed = ["max"]
+        case "detach":
+            let n = try nodeRef("node"), a = try after()
+            guard let w = m.take("within") else { throw y.error(v, "\(f).within", "required: [low, high]") }
+            let (lo, hi) = try y.durationRange(w, "\(f).within")
+            let cause = try m.take("cause").map { try y.string($0, "\(f).cause") }
+            if let cause, !knownCauses.contains(cause) {
+                throw y.error(v, "\(f).cause", "unknown cause '\(cause)' (expected one of: \(knownCauses.joined(separator: ", ")))")
+            }
+            kind = .detach(node: n, after: a, low: lo, high: hi, cause: cause); allowed = ["node", "after", "within", "cause"]
+        case "no_detach":
+            kind = .noDetach(node: try nodeRef("node")); allowed = ["node"]
+        case "first_delivery", "resume":
+            kind = .firstDelivery(node: try nodeRef("node"), after: try after(), within: try dur("within")); allowed = ["node", "after", "within"]
+        case "recover":
+            kind = .recover(node: try nodeRef("node"), after: try after(), within: try dur("within")); allowed = ["node", "after", "within"]
+        case "traffic_share":
+            kind = .trafficShare(node: try nodeRef("node"), percent: try num("percent", 0, 100), tolerance: try num("tolerance", 0, 100),
+                                 from: try optDur("from"), to: try optDur("to"))
+            allowed = ["node", "percent", "tolerance", "from", "to"]
+        case "heartbeat_cadence":
+            let n = try nodeRef("node"), i = try dur("interval")
+            let t = try m.take("tolerance").map { try y.number($0, "\(f).tolerance", min: 0, max: 100) } ?? 0.5
+            kind = .heartbeatCadence(node: n, interval: i, tolerance: t); allowed = ["node", "interval", "tolerance"]
+        case "flaps":
+            kind = .flaps(node: try optNode("node"), maxPerHour: try num("max_per_hour", 0, 1e9)); allowed = ["node", "max_per_hour"]
+        case "no_resend_storm":
+            kind = .noResendStorm(maxSends: try int("max_sends", default: 2)); allowed = ["max_sends"]
+        case "agent_event":
+            kind = .agentEvent(event: try str("event"), node: try optNode("node"), min: try int("min", default: 1)); allowed = ["event", "node", "min"]
+        case "no_agent_event":
+            kind = .noAgentEvent(event: try str("event"), node: try optNode("node")); allowed = ["event", "node"]
+        case "log_contains":
+            kind = .logContains(text: try str("text")); allowed = ["text"]
+        case "accepted":
+            kind = .accepted(minFraction: try num("min_percent", 0, 100) / 100); allowed = ["min_percent"]
+        case "secondary":
+            kind = .secondary(min: try int("min", default: 1)); allowed = ["min"]
+        case "wire_no_data_after_detach":
+            kind = .wireNoDataAfterDetach(node: try nodeRef("node"), grace: try optDur("grace") ?? 1); allowed = ["node", "grace"]
+        case "wire_failover_gap":
+            kind = .wireFailoverGap(max: try dur("max")); allowed = ["max"]
+        default:
+            throw y.error(node, f, "unknown expectation '\(key)' (see docs/scenarios.md)")
+        }
+        try m.rejectUnknown(y, allowed: allowed)
+        return ExpectationSpec(kind: kind, line: line)
+    }
+
+    static let knownCauses = ["phi", "hard_timeout", "ack_timeout", "peer_closed_before_ack", "handshake_failed", "dns_failure"]
+
+    static func agent(_ node: Node, _ y: YAMLFields, baseDirectory: String, scenario: Scenario) throws -> AgentSpec {
+        var m = try y.map(node, "agent")
+        let inline = m.take("config"), fileNode = m.take("config_file")
+        var spec: AgentSpec
+        switch (inline, fileNode) {
+        case let (c?, nil):
+            spec = AgentSpec(configText: try y.string(c, "agent.config"), configSource: y.file,
+                             configLineOffset: (c.mark?.line ?? 0))
+        case let (nil, p?):
+            let rel = try y.string(p, "agent.config_file")
+            let path = rel.hasPrefix("/") ? rel : (baseDirectory as NSString).appendingPathComponent(rel)
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw y.error(p, "agent.config_file", "cannot read \(path)") }
+            spec = AgentSpec(configText: text, configSource: path)
+        default:
+            throw y.error(node, "agent", "give exactly one of config (inline) or config_file")
+        }
+        if let o = m.take("set") {
+            let om = try y.map(o, "agent.set")
+            for key in om.keys {
+                var copy = om
+                if let v = copy.take(key) { spec.overrides[key] = try y.string(v, "agent.set.\(key)") }
+            }
+        }
+        try m.rejectUnknown(y, allowed: ["config", "config_file", "set"])
+        // Validate now with stand-in addresses so a typo fails at load time, not mid-run.
+        let context = PlaceholderContext.standIn(for: scenario)
+        do {
+            let text = try ConfigTemplate.render(spec, context: context)
+            _ = try AgentConfiguration.parse(text: text, file: spec.configSource)
+        } catch let e as ConfigTemplateError {
+            throw y.error(inline ?? fileNode, inline != nil ? "agent.config" : "agent.config_file", e.description)
+        } catch {
+            let field = inline != nil ? "agent.config" : "agent.config_file"
+            throw y.error(inline ?? fileNode, field, "invalid Fluentd configuration: \(ConfigTemplate.relocate("\(error)", spec))")
+        }
+        return spec
+    }
+
+    static func syntaxLine(_ e: YamlError) -> Int {
+        let text = "\(e)"
+        if let r = text.range(of: #"line (\d+)"#, options: .regularExpression) {
+            return Int(text[r].dropFirst(5)) ?? 0
+        }
+        if let r = text.range(of: #":(\d+):"#, options: .regularExpression) {
+            return Int(text[r].dropFirst().dropLast()) ?? 0
+        }
+        return 0
+    }
+}
+
+/// Dotted-quad check without Foundation's resolver.
+enum IPv4Check {
+    static func isIPv4(_ s: String) -> Bool {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { p in p.count <= 3 && Int(p).map { (0 ... 255).contains($0) } ?? false }
+    }
+}
