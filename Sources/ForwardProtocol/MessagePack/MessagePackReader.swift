@@ -186,17 +186,62 @@ public struct MessagePackReader: Sendable {
     }
 
     /// Consumes one complete value of any type and returns its encoded bytes as a slice.
-    public mutating func readEncodedValue() throws(MessagePackError) -> ByteBuffer {
-        var scanner = MessagePackFrameScanner(limits: limits)
-        switch try scanner.scan(buffer) {
-        case .needMoreData: throw .truncated(offset: offset)
-        case let .frame(length): return buffer.readSlice(length: length)!
-        }
+    @inlinable public mutating func readEncodedValue() throws(MessagePackError) -> ByteBuffer {
+        let end = try endOfValue()
+        return buffer.readSlice(length: end - buffer.readerIndex)!
     }
 
-    /// Skips one complete value of any type.
-    public mutating func skipValue() throws(MessagePackError) {
-        _ = try readEncodedValue()
+    /// Skips one complete value of any type without allocating: a single counter of values still
+    /// to skip replaces the container stack (a container adds its element count). Depth is not
+    /// tracked because nothing recurses; a hostile count is bounded by the bytes left.
+    @inlinable public mutating func skipValue() throws(MessagePackError) {
+        buffer.moveReaderIndex(to: try endOfValue())
+    }
+
+    /// The buffer index just past the next complete value.
+    @inlinable func endOfValue() throws(MessagePackError) -> Int {
+        let start = buffer.readerIndex
+        var index = start
+        let end = buffer.writerIndex
+        var remaining = 1
+        while remaining > 0 {
+            remaining -= 1
+            guard index < end, let format = buffer.getInteger(at: index, as: UInt8.self) else {
+                throw .truncated(offset: index - base)
+            }
+            switch MessagePackHeader.of(format) {
+            case .invalid:
+                throw .invalidFormat(byte: format, offset: index - base)
+            case let .fixed(size):
+                index += 1 + size
+            case let .payload(embedded, lengthBytes, extra):
+                guard let length = headerLength(at: index + 1, embedded: embedded, lengthBytes: lengthBytes) else {
+                    throw .truncated(offset: index - base)
+                }
+                try checkLength(length)
+                index += 1 + lengthBytes + extra + length
+            case let .container(embedded, lengthBytes, perEntry):
+                guard let count = headerLength(at: index + 1, embedded: embedded, lengthBytes: lengthBytes) else {
+                    throw .truncated(offset: index - base)
+                }
+                try checkCount(count)
+                index += 1 + lengthBytes
+                // Every element needs at least one byte: more than are left can never complete.
+                guard count * perEntry <= end - index else { throw .truncated(offset: index - base) }
+                remaining += count * perEntry
+            }
+            if index > end { throw .truncated(offset: start - base) }
+        }
+        return index
+    }
+
+    @inlinable func headerLength(at index: Int, embedded: Int, lengthBytes: Int) -> Int? {
+        switch lengthBytes {
+        case 0: return embedded
+        case 1: return buffer.getInteger(at: index, as: UInt8.self).map(Int.init)
+        case 2: return buffer.getInteger(at: index, as: UInt16.self).map(Int.init)
+        default: return buffer.getInteger(at: index, as: UInt32.self).map(Int.init)
+        }
     }
 
     // MARK: helpers
