@@ -195,6 +195,14 @@ public enum ExpectationEvaluator {
             if worst <= max { pass(sec(worst), "\(gaps.count) failover(s)") }
             else { fail(sec(worst), "the longest failover gap was \(sec(worst)) (limit \(sec(max)))") }
 
+        case let .wireSynsPerRequest(node, max):
+            guard let w = r.wire, let port = r.ports[node],
+                  let f = w.nodes.first(where: { Int($0.node.port) == port }) else { fail("no data", "the capture shows no requests to \(node)"); break }
+            let v = f.lifecycle.synsPerRequest ?? Double(f.lifecycle.syns)
+            let m = ScenarioFormat.number(v) + " SYNs/request"
+            let detail = "\(f.lifecycle.connections) connections, \(f.requests) requests, reused \(f.lifecycle.reused)"
+            if v <= max + 1e-9 { pass(m, detail) } else { fail(m, detail + " (limit \(ScenarioFormat.number(max)))") }
+
         case .wireChunksAckedOnce:
             guard let w = r.wire else { skip("no capture"); break }
             let bad = w.chunks.filter { $0.acks != 1 }

@@ -36,6 +36,8 @@ public enum ExpectationKind: Sendable, Equatable {
     case wireFailoverGap(max: Double)
     /// Capture: every chunk acked exactly once.
     case wireChunksAckedOnce
+    /// Capture: TCP connections opened per data request to `node` at most `max` (keepalive reuse vs churn).
+    case wireSynsPerRequest(node: String, max: Double)
 
     /// The YAML key.
     public var key: String {
@@ -58,13 +60,14 @@ public enum ExpectationKind: Sendable, Equatable {
         case .wireNoDataAfterDetach: "wire_no_data_after_detach"
         case .wireFailoverGap: "wire_failover_gap"
         case .wireChunksAckedOnce: "wire_chunks_acked_once"
+        case .wireSynsPerRequest: "wire_syns_per_request"
         }
     }
 
     /// Needs a packet capture (skipped, not failed, without one).
     public var needsCapture: Bool {
         switch self {
-        case .wireNoDataAfterDetach, .wireFailoverGap, .wireChunksAckedOnce: true
+        case .wireNoDataAfterDetach, .wireFailoverGap, .wireChunksAckedOnce, .wireSynsPerRequest: true
         default: false
         }
     }

@@ -35,6 +35,7 @@ public struct ExpectationSpec: Sendable, Equatable {
         case let .wireNoDataAfterDetach(n, g): return "wire: no data to \(n) after detach + \(s(g))"
         case let .wireFailoverGap(m): return "wire: failover gap ≤ \(s(m))"
         case .wireChunksAckedOnce: return "wire: every chunk acked exactly once"
+        case let .wireSynsPerRequest(n, m): return "wire: ≤ \(ScenarioFormat.number(m)) connections per request to \(n)"
         }
     }
 }

@@ -24,6 +24,12 @@ public enum ConfigTemplate {
             }
             let name = String(rest[open.upperBound ..< close]).trimmingCharacters(in: .whitespaces)
             guard let value = context.value(of: name) else {
+                // Fluentd's own buffer placeholders (${tag}, ${chunk_id}, record keys) stay for the agent.
+                if !name.contains(".") {
+                    out += "${" + name + "}"
+                    rest = rest[rest.index(after: close)...]
+                    continue
+                }
                 throw ConfigTemplateError("unknown placeholder ${\(name)} (known: ${servers}, ${<receiver>.host|port|address|name}, ${tls.ca}, ${workdir}, ${seed})")
             }
             out += value

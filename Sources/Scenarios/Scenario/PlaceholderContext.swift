@@ -1,3 +1,5 @@
+import Foundation
+
 /// The values `${…}` placeholders in the agent configuration expand to for one run.
 public struct PlaceholderContext: Sendable {
     /// Per receiver: host (bind address) and port.
@@ -16,8 +18,8 @@ public struct PlaceholderContext: Sendable {
         var c = PlaceholderContext()
         for (i, r) in scenario.receivers.enumerated() { c.receivers[r.name] = (r.bind, 20000 + i) }
         c.serverOrder = scenario.receivers
-        c.tlsCA = "/nonexistent/ca.pem"
-        c.workdir = "/tmp/fwdlab-validate"
+        c.tlsCA = "/dev/null"
+        c.workdir = NSTemporaryDirectory()
         c.seed = scenario.seed
         return c
     }

@@ -394,6 +394,8 @@ public enum ScenarioLoader {
             kind = .secondary(min: try int("min", default: 1)); allowed = ["min"]
         case "wire_no_data_after_detach":
             kind = .wireNoDataAfterDetach(node: try nodeRef("node"), grace: try optDur("grace") ?? 1); allowed = ["node", "grace"]
+        case "wire_syns_per_request":
+            kind = .wireSynsPerRequest(node: try nodeRef("node"), max: try num("max", 0, 1e9)); allowed = ["node", "max"]
         case "wire_failover_gap":
             kind = .wireFailoverGap(max: try dur("max")); allowed = ["max"]
         default:
