@@ -28,6 +28,8 @@ public protocol Fault: Sendable {
     mutating func onHeartbeat(from peer: SocketAddress, byteCount: Int, _ context: inout FaultContext) -> ReceiverHeartbeatDecision?
     /// Bytes arrived while the connection was stalled (they skip `beforeRead`); rate-based faults count them.
     mutating func heldRead(_ connection: ReceiverConnectionInfo, byteCount: Int, nowNanos: UInt64)
+    /// A stall of this connection is about to end; return more time to keep holding its bytes.
+    mutating func extendStall(_ connection: ReceiverConnectionInfo, nowNanos: UInt64) -> TimeAmount?
     /// The connection is gone: drop any per-connection state.
     mutating func connectionClosed(_ connection: ReceiverConnectionInfo)
 }
@@ -42,6 +44,7 @@ extension Fault {
     public mutating func beforeAck(_ request: ReceivedRequestInfo, _ context: inout FaultContext) -> ReceiverAckDecision? { nil }
     public mutating func onHeartbeat(from peer: SocketAddress, byteCount: Int, _ context: inout FaultContext) -> ReceiverHeartbeatDecision? { nil }
     public mutating func heldRead(_ connection: ReceiverConnectionInfo, byteCount: Int, nowNanos: UInt64) {}
+    public mutating func extendStall(_ connection: ReceiverConnectionInfo, nowNanos: UInt64) -> TimeAmount? { nil }
     public mutating func connectionClosed(_ connection: ReceiverConnectionInfo) {}
 
     /// The kind of this instance.

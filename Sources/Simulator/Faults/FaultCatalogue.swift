@@ -5,7 +5,7 @@ public enum FaultCatalogue {
         LatencyFault.self,
         HeartbeatDropFault.self, HeartbeatBurstLossFault.self, HeartbeatBlackoutFault.self, HeartbeatWrongPortFault.self,
         AckDropFault.self, AckDelayFault.self, AckDuplicateFault.self, AckReorderFault.self, AckWrongIDFault.self,
-        AckCloseFault.self,
+        AckCloseFault.self, AckWithoutAcceptFault.self,
         RefuseFault.self, ResetOnAcceptFault.self, NeverReadFault.self, ReadStallFault.self, SlowReaderFault.self,
         CloseAfterBytesFault.self, IdleTimeoutFault.self,
         CrashFault.self, PauseFault.self,

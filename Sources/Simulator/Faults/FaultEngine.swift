@@ -243,6 +243,26 @@ public final class FaultEngine: ReceiverFaultHooks {
         } ?? .reply
     }
 
+    public func heldRead(_ connection: ReceiverConnectionInfo, byteCount: Int) {
+        let now = MonotonicClock.nowNanos()
+        slots.withLockedValue { slots in
+            for i in slots.indices where slots[i].isActive(now) {
+                slots[i].fault.heldRead(connection, byteCount: byteCount, nowNanos: now)
+            }
+        }
+    }
+
+    public func extendStall(_ connection: ReceiverConnectionInfo) -> TimeAmount? {
+        let now = MonotonicClock.nowNanos()
+        return slots.withLockedValue { slots in
+            var longest: TimeAmount?
+            for i in slots.indices where slots[i].isActive(now) {
+                if let t = slots[i].fault.extendStall(connection, nowNanos: now), t > (longest ?? .zero) { longest = t }
+            }
+            return longest
+        }
+    }
+
     /// Tells every fault that a connection ended, so per-connection state is dropped.
     public func connectionClosed(_ connection: ReceiverConnectionInfo) {
         slots.withLockedValue { slots in
@@ -295,6 +315,7 @@ public final class FaultEngine: ReceiverFaultHooks {
         case .accept: return "accept"
         case .drop: return "drop (no ledger entry, no ack)"
         case .closeWithoutAck: return "close without ack"
+        case .acknowledgeOnly: return "ack without accepting"
         }
     }
 

@@ -49,5 +49,11 @@ public struct SlowReaderFault: Fault {
         _ = pay(connection.id, bytes: byteCount, now: nowNanos)
     }
 
+    /// Keeps held bytes until they are paid for.
+    public mutating func extendStall(_ connection: ReceiverConnectionInfo, nowNanos: UInt64) -> TimeAmount? {
+        guard let until = paidUntil[connection.id], until > nowNanos else { return nil }
+        return .nanoseconds(Int64(until - nowNanos))
+    }
+
     public mutating func connectionClosed(_ connection: ReceiverConnectionInfo) { paidUntil.remove(connection.id) }
 }

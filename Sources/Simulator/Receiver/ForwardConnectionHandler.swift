@@ -22,6 +22,8 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
         case awaitingPing(nonce: [UInt8], authSalt: [UInt8])
         case established
         case closed
+
+        var isOpen: Bool { if case .closed = self { return false } else { return true } }
     }
     private enum CloseMode { case configured, graceful, reset }
 
@@ -125,6 +127,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
         core.stats.bytesRead.wrappingIncrement(by: bytes.readableBytes, ordering: .relaxed)
         if stalled {
             stalledData.append(bytes)
+            hooks?.heldRead(info, byteCount: bytes.readableBytes)
             return
         }
         if let hooks {
@@ -153,7 +156,16 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
         stalled = true
         stalledData.append(bytes)
         context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+        scheduleRelease(context, in: duration)
+    }
+
+    private func scheduleRelease(_ context: ChannelHandlerContext, in duration: TimeAmount) {
         context.eventLoop.assumeIsolated().scheduleTask(in: duration) { [self] in
+            // Bytes held during the stall may still owe time (a rate cap): keep holding them.
+            if let extra = hooks?.extendStall(info), extra > .zero, phase.isOpen {
+                scheduleRelease(context, in: extra)
+                return
+            }
             stalled = false
             let held = stalledData
             stalledData.removeAll()
@@ -385,6 +397,11 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
                 batch.reset()
                 fail(context, .fault, "fault: closing before accepting (back-pressure)")
                 return nil
+            case .acknowledgeOnly:
+                core.reject(.fault, "request acked but not accepted by fault hook", peer: info.peer)
+                batch.reset()
+                guard request.wantsAck, let chunk = request.option?.chunk else { return nil }
+                return (chunk, requestInfo)
             }
         }
         core.ledger.append(batch)

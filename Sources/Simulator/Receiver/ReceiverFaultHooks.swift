@@ -21,6 +21,10 @@ public protocol ReceiverFaultHooks: Sendable {
     func beforeAck(_ request: ReceivedRequestInfo) -> ReceiverAckDecision
     /// A UDP heartbeat datagram arrived from `peer`.
     func onHeartbeat(from peer: SocketAddress, byteCount: Int) -> ReceiverHeartbeatDecision
+    /// Bytes arrived while the connection was stalled; they skip `beforeRead` (rate caps count them here).
+    func heldRead(_ connection: ReceiverConnectionInfo, byteCount: Int)
+    /// A stall is about to end: return more time to keep holding (nil or zero: release now).
+    func extendStall(_ connection: ReceiverConnectionInfo) -> TimeAmount?
 }
 
 extension ReceiverFaultHooks {
@@ -30,6 +34,8 @@ extension ReceiverFaultHooks {
     public func beforeAccepting(_ request: ReceivedRequestInfo) -> ReceiverRequestDecision { .accept }
     public func beforeAck(_ request: ReceivedRequestInfo) -> ReceiverAckDecision { .send }
     public func onHeartbeat(from peer: SocketAddress, byteCount: Int) -> ReceiverHeartbeatDecision { .reply }
+    public func heldRead(_ connection: ReceiverConnectionInfo, byteCount: Int) {}
+    public func extendStall(_ connection: ReceiverConnectionInfo) -> TimeAmount? { nil }
 }
 
 /// Who is on the other end of a receiver connection.
@@ -101,6 +107,8 @@ public enum ReceiverRequestDecision: Sendable {
     case drop
     /// Fluentd's back-pressure path (§1.5 step 7): nothing accepted, no ack, connection closed.
     case closeWithoutAck
+    /// Ack it (when asked) but keep nothing: the events are lost after the agent committed them.
+    case acknowledgeOnly
 }
 
 /// What to do with an ack about to be written.

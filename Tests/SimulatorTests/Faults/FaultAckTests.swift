@@ -87,6 +87,16 @@ struct FaultAckTests {
         }
     }
 
+    @Test("ack_without_accept: the client gets its ack, the ledger gets nothing")
+    func ackWithoutAccept() async throws {
+        try await withFaults([FaultSpec(kind: "ack_without_accept")]) { receiver, _ in
+            let client = try RawClient(port: receiver.port)
+            #expect(timedAck(client, seq: 1, chunk: chunkID(1)).0 == Wire.ack(chunkID(1)))
+            #expect(receiver.ledger.count == 0)
+            #expect(receiver.ledger.rejectionCountsByReason()[.fault] == 1)
+        }
+    }
+
     @Test("chunk_size_limit fault: a request over the limit gets no ack and no ledger entry; a small one is acked")
     func chunkSizeLimit() async throws {
         try await withFaults([FaultSpec(kind: "chunk_size_limit", params: ["limit": 200])]) { receiver, _ in

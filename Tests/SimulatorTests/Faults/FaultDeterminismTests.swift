@@ -2,6 +2,9 @@ import Foundation
 import ForwardProtocol
 import NIOCore
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import Simulator
 
 @Suite("Faults: seeds, parameters, log")
@@ -83,14 +86,15 @@ struct FaultDeterminismTests {
         #expect(engine.onHeartbeat(from: peer, byteCount: 1).isDrop)
         try engine.setEnabled("heartbeat_drop", false)
         #expect(!engine.onHeartbeat(from: peer, byteCount: 1).isDrop)
-        try engine.update("heartbeat_drop", enabled: true, startAfterNanos: 50_000_000, durationNanos: .some(100_000_000))
+        // Blocking sleeps: a suspended task may resume late when other suites block the pool.
+        try engine.update("heartbeat_drop", enabled: true, startAfterNanos: 100_000_000, durationNanos: .some(200_000_000))
         #expect(!engine.onHeartbeat(from: peer, byteCount: 1).isDrop)
-        try await Task.sleep(for: .milliseconds(80))
+        usleep(200_000)
         #expect(engine.onHeartbeat(from: peer, byteCount: 1).isDrop)
-        try await Task.sleep(for: .milliseconds(100))
+        usleep(200_000)
         #expect(!engine.onHeartbeat(from: peer, byteCount: 1).isDrop)
         let log = engine.log.entries()
-        #expect(log.count == 2)
+        try #require(log.count == 2)
         #expect(log.map(\.index) == [0, 1])
         #expect(log[1].monotonicNanos > log[0].monotonicNanos && log[1].wallNanos > log[0].wallNanos)
         #expect(log.allSatisfy { $0.receiver == "r" && $0.hook == "heartbeat" && $0.decision == "drop" })

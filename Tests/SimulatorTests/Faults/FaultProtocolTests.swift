@@ -33,7 +33,7 @@ struct FaultProtocolTests {
                 let expected = Array(MalformedHeloFault.bytes(variant, random: &random).readableBytesView)
                 let got = client.read(count: expected.count, timeout: 2)
                 #expect(got == expected, "variant \(variant)")
-                if variant != .truncated {
+                if variant == .notArray {
                     #expect(throws: (any Error).self) { try Helo(try MessagePackValue.decode(ByteBuffer(bytes: got))) }
                 }
             }
