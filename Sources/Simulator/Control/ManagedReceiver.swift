@@ -92,8 +92,19 @@ public actor ManagedReceiver {
         return s
     }
 
-    /// Brings the receiver in line with the effects its active faults ask for.
+    private var lastPass: Task<Void, Never>?
+
+    /// Brings the receiver in line with the effects its active faults ask for. Passes run one after
+    /// another (an actor is reentrant at its awaits; two interleaved passes would act twice), and the
+    /// caller returns once its own pass is done.
     func reconcile() async {
+        let previous = lastPass
+        let pass = Task { await previous?.value; await self.reconcileOnce() }
+        lastPass = pass
+        await pass.value
+    }
+
+    private func reconcileOnce() async {
         guard !stopped else { return }
         let effects = engine.activeEffects()
         var wantCrash: String?, wantClosed: String?, wantPause: String?
