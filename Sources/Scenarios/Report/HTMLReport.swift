@@ -4,7 +4,7 @@ import Foundation
 /// expectations, events/s per receiver, phi(t) per node against the threshold, delivery gaps, fault bands and
 /// detach/recover markers with their causes, and the timeline.
 public enum HTMLReport {
-    static let palette = ["#1a73e8", "#d93025", "#188038", "#9334e6", "#e8710a", "#12b5cb", "#5f6368", "#b06000"]
+    static let palette = ["#1a73e8", "#188038", "#9334e6", "#e8710a", "#12b5cb", "#5f6368", "#b06000", "#00796b"]
 
     public static func render(_ result: ScenarioResult, scenario: Scenario) -> String {
         let r = result.record ?? RunRecord(scenario: scenario.name, seed: result.seed)

@@ -32,7 +32,11 @@ public enum ConfigTemplate {
                 }
                 throw ConfigTemplateError("unknown placeholder ${\(name)} (known: ${servers}, ${<receiver>.host|port|address|name}, ${tls.ca}, ${workdir}, ${seed})")
             }
-            out += value
+            // Multi-line values (${servers}) keep the indentation of the line they were placed on.
+            let lineStart = out.lastIndex(of: "\n").map { out.index(after: $0) } ?? out.startIndex
+            let indent = out[lineStart...]
+            out += indent.allSatisfy({ $0 == " " || $0 == "\t" }) && !indent.isEmpty
+                ? value.replacingOccurrences(of: "\n", with: "\n" + indent) : value
             rest = rest[rest.index(after: close)...]
         }
         out += rest

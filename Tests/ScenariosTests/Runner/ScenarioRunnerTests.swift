@@ -1,0 +1,105 @@
+import Foundation
+import NIOConcurrencyHelpers
+import Testing
+
+@testable import Scenarios
+
+/// End-to-end runs on 127.0.0.1 with real sockets (ephemeral ports), kept short; verdicts come from the recorded run.
+@Suite(.serialized) struct ScenarioRunnerTests {
+    static func options(out: String? = nil) -> RunOptions {
+        var o = RunOptions()
+        o.outDirectory = out
+        o.capture = false
+        return o
+    }
+
+    static func tempDir() -> String {
+        let d = NSTemporaryDirectory() + "fwdlab-scenario-tests-\(getpid())-\(UInt32.random(in: 0 ... .max))"
+        try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    @Test func failoverScenarioPassesAndWritesTheReport() async throws {
+        let out = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let s = try ScenarioLoader.parse(ScenarioTestSupport.failover())
+        let r = await ScenarioRunner(options: Self.options(out: out)).run(s)
+        #expect(r.verdict == .passed, "\(r.line)\n\(r.expectations.map { "\($0.status) \($0.statement): \($0.message)" }.joined(separator: "\n"))")
+        let detach = try #require(r.expectations.first { $0.key == "detach" })
+        #expect(detach.measured.contains("cause phi"))
+        let dir = try #require(r.reportDirectory)
+        for f in ["summary.json", "timeline.jsonl", "junit.xml", "agent.log", "report.html", "scenario.yaml", "agent.conf"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/" + f), "\(f) written")
+        }
+        let summary = try JSONDecoder().decode(ReportSummary.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json")))
+        #expect(summary.verdict == "passed" && summary.seed == 3)
+        #expect(summary.schedule.map(\.id) == ["crash-r1"])
+        let timeline = try String(contentsOfFile: dir + "/timeline.jsonl", encoding: .utf8)
+        #expect(timeline.contains("\"type\":\"step\"") && timeline.contains("\"event\":\"detached\"") && timeline.contains("\"type\":\"delivery\""))
+        let junit = try String(contentsOfFile: dir + "/junit.xml", encoding: .utf8)
+        #expect(junit.contains("<testsuite name=\"t-failover\"") && junit.contains("failures=\"0\""))
+        // Every receiver was stopped: the ports accept no connection any more.
+        for port in (r.record?.ports ?? [:]).values {
+            #expect(!Self.canConnect(port: port), "port \(port) closed after the run")
+        }
+    }
+
+    /// A deliberately broken setting makes the scenario fail, saying which node detached and why.
+    @Test func brokenPhiThresholdFailsWithAClearMessage() async throws {
+        var o = Self.options()
+        o.overrides = ["phi_threshold": "0"]
+        let s = try ScenarioLoader.parse(ScenarioTestSupport.failover(name: "t-broken", crashAt: "1s", duration: "2s"))
+        let r = await ScenarioRunner(options: o).run(s)
+        #expect(r.verdict == .failed)
+        let noDetach = try #require(r.expectations.first { $0.key == "no_detach" })
+        #expect(noDetach.status == .fail)
+        #expect(noDetach.message.contains("r2 detached at"), "\(noDetach.message)")
+        #expect(noDetach.message.contains("threshold 0"), "\(noDetach.message)")
+        #expect(r.line.hasPrefix("FAIL t-broken"))
+    }
+
+    @Test func pendingScenariosAreSkippedNeverPassed() async throws {
+        let text = "status: pending\npending_reason: waiting for the controller\n" + ScenarioTestSupport.failover(name: "t-pending")
+        let r = await ScenarioRunner(options: Self.options()).run(try ScenarioLoader.parse(text))
+        #expect(r.verdict == .skipped)
+        #expect(r.reason?.contains("waiting for the controller") == true)
+        #expect(r.expectations.allSatisfy { $0.status == .skip })
+    }
+
+    /// Two runs of a small suite give the same verdicts and the same schedule; the closing line has its exact form.
+    @Test func suiteVerdictsRepeat() async throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ranged = ScenarioTestSupport.failover(name: "t-a", crashAt: "1s..2s", duration: "4.5s")
+        try ranged.write(toFile: dir + "/a.yaml", atomically: true, encoding: .utf8)
+        try ("status: pending\npending_reason: later\n" + ScenarioTestSupport.failover(name: "t-b")).write(toFile: dir + "/b.yaml", atomically: true, encoding: .utf8)
+        try "name: t-c\n".write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        var verdicts: [[String]] = []
+        var schedules: [[Double]] = []
+        for _ in 0 ..< 2 {
+            let lines = NIOLockedValueBox<[String]>([])
+            let results = await SuiteRunner(options: Self.options(), output: { l in lines.withLockedValue { $0.append(l) } }).run(path: dir)
+            verdicts.append(results.map { "\($0.scenario) \($0.verdict)" })
+            schedules.append(results.first?.record?.steps.map(\.planned) ?? [])
+            let out = lines.withLockedValue { $0 }
+            #expect(out.last == "1 passed, 1 failed", "\(out)")
+            #expect(out.contains { $0.hasPrefix("FAIL c") && $0.contains("c.yaml:1:1: agent: required") }, "\(out)")
+        }
+        #expect(verdicts[0] == verdicts[1])
+        #expect(verdicts[0] == ["t-a passed", "t-b skipped", "c failed"])
+        #expect(schedules[0] == schedules[1] && !schedules[0].isEmpty)
+    }
+
+    static func canConnect(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// Paths and small scenario texts shared by the Scenarios tests.
+enum ScenarioTestSupport {
+    /// The package root, found from this file's location.
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0 ..< 4 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static var fixtures: String { root + "/fixtures/scenarios" }
+
+    /// A short two-receiver scenario: r2 is a standby, r1 crashes at `crashAt`.
+    static func failover(name: String = "t-failover", crashAt: String = "1.5s", duration: String = "3.5s") -> String {
+        """
+        name: \(name)
+        seed: 3
+        receivers:
+          - {name: r1}
+          - {name: r2}
+          - {name: r3, standby: true}
+        agent:
+          config: |
+            <match **>
+              @type forward
+              heartbeat_type transport
+              heartbeat_interval 0.5
+              phi_threshold 1
+              hard_timeout 5
+              recover_wait 1
+              require_ack_response true
+              ack_response_timeout 2
+              connect_timeout 1
+              ${servers}
+              <buffer>
+                flush_mode interval
+                flush_interval 0.2
+                retry_wait 0.2
+              </buffer>
+            </match>
+        load: {rate: 100, duration: \(duration)}
+        timeline:
+          - {id: crash-r1, at: \(crashAt), crash: r1}
+        drain: 3s
+        capture: false
+        expectations:
+          - no_loss
+          - detach: {node: r1, after: crash-r1, within: [0.2s, 3s], cause: phi}
+          - first_delivery: {node: r3, after: crash-r1, within: 3s}
+          - no_detach: {node: r2}
+        """
+    }
+}
