@@ -8,7 +8,7 @@ public struct AgentSpec: Sendable, Equatable {
     public var configLineOffset: Int
     /// Parameter overrides applied inside the forward `<match>` (e.g. `phi_threshold: 0`).
     public var overrides: [String: String] = [:]
-    /// Buffer kind the runner expects when the agent is killed (memory loses staged events).
+
     public init(configText: String, configSource: String, configLineOffset: Int = 0) {
         self.configText = configText
         self.configSource = configSource
