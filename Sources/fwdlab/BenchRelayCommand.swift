@@ -21,7 +21,7 @@ struct BenchRelayCommand: AsyncParsableCommand {
     var recordSize: Int = 1024
 
     @Option(name: .customLong("chunk-limit"), help: "chunk_limit_size in bytes.")
-    var chunkLimit: Int = 4 * 1024 * 1024
+    var chunkLimit: Int = 8 * 1024 * 1024
 
     @Option(name: .customLong("total-limit"), help: "total_limit_size in bytes (the buffer cap).")
     var totalLimit: Int = 64 * 1024 * 1024
@@ -32,9 +32,17 @@ struct BenchRelayCommand: AsyncParsableCommand {
     @Flag(help: "Keep connections alive between chunks (default: Fluentd's new connection per chunk).")
     var keepalive = false
 
+    @Option(name: .customLong("high-water"), help: "Input pauses while this many MB are buffered (back-pressure below the cap; 0 = only the cap).")
+    var highWaterMB: Int = 32
+
     func run() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let receiver = try await BenchAckServer.start(group: group)
+        // Large chunk buffers come and go: keep them mmapped so freed memory returns to the OS (glibc otherwise raises
+        // its mmap threshold after the first free and keeps the pages in the heap).
+        _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 256 * 1024)
+        // One loop for the agent, one for the receiver: sharing a loop would serialise sender and receiver.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let receiverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let receiver = try await BenchAckServer.start(group: receiverGroup)
         var s = AgentRuntimeSettings()
         s.nodes = [ForwarderNodeConfig(name: "bench", host: "127.0.0.1", port: receiver.port)]
         s.forwarder.heartbeatType = .none
@@ -52,8 +60,16 @@ struct BenchRelayCommand: AsyncParsableCommand {
         let entries = Self.makeEntries(count: batch, recordSize: recordSize)
         let running = ManagedAtomic<Bool>(true)
         let offered = ManagedAtomic<Int>(0)
+        let highWater = highWaterMB * 1024 * 1024
         let feeder = Task.detached {
             while running.load(ordering: .relaxed) {
+                if highWater > 0 {
+                    let st = agent.bufferStats
+                    if st.stageBytes + st.queueBytes > highWater {
+                        try? await Task.sleep(nanoseconds: 100_000)
+                        continue
+                    }
+                }
                 do {
                     try agent.emit(tag: "bench.relay", entries: entries, count: entries.count)
                     offered.wrappingIncrement(by: entries.count, ordering: .relaxed)
@@ -80,9 +96,10 @@ struct BenchRelayCommand: AsyncParsableCommand {
         await agent.stop(flush: false, drainTimeout: 1)
         await receiver.stop()
         try await group.shutdownGracefully()
+        try await receiverGroup.shutdownGracefully()
 
         let eps = Double(events) / elapsed
-        print("bench relay: \(seconds) s, record \(recordSize) B, batch \(batch), chunk_limit \(chunkLimit) B, total_limit \(totalLimit) B, acks on, keepalive \(keepalive)")
+        print("bench relay: \(seconds) s, record \(recordSize) B, batch \(batch), chunk_limit \(chunkLimit) B, total_limit \(totalLimit) B, high-water \(highWaterMB) MB, acks on, keepalive \(keepalive)")
         print(String(format: "events/s: %.0f", eps))
         print(String(format: "MB/s (entries): %.1f", Double(bytes) / elapsed / 1_000_000))
         print(String(format: "CPU: %.0f%% of one core (%.2f s user+sys)", cpu / elapsed * 100, cpu))
@@ -163,13 +180,18 @@ final class BenchAckServer: Sendable {
     func stop() async { try? await channel.close() }
 }
 
+/// Streams each PackedForward request: parses the head, skips the entries blob as it arrives (no accumulation, no
+/// copy), then parses the option map and acks. Anything that is not `[tag, str32/bin32 blob, option]` closes the
+/// connection (the agent only sends that shape, §1.9).
 private final class BenchAckHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
+    enum Phase { case head, skipping(Int), option }
     let events: ManagedAtomic<Int>
     let bytes: ManagedAtomic<Int>
-    var buffer: ByteBuffer?
-    var scanner = MessagePackFrameScanner(limits: MessagePackLimits(maxFrameLength: 512 << 20))
+    var pending = ByteBuffer()
+    var phase = Phase.head
+    var scanner = MessagePackFrameScanner()
 
     init(events: ManagedAtomic<Int>, bytes: ManagedAtomic<Int>) {
         self.events = events
@@ -178,28 +200,62 @@ private final class BenchAckHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
-        if buffer == nil || buffer!.readableBytes == 0 {
-            buffer = incoming
-        } else {
-            buffer!.writeBuffer(&incoming)
-        }
         var acks: ByteBuffer?
-        while var b = buffer, b.readableBytes > 0 {
-            guard case let .frame(length)? = try? scanner.scan(b) else { break }
-            scanner.reset()
-            var reader = MessagePackReader(b.readSlice(length: length)!)
-            buffer = b
-            guard (try? reader.readArrayHeader()) != nil, (try? reader.skipValue()) != nil,
-                  let blob = try? reader.readRawBytes() else { continue }
-            bytes.wrappingIncrement(by: blob.readableBytes, ordering: .relaxed)
-            guard let option = try? ForwardOption.read(from: &reader) else { continue }
-            events.wrappingIncrement(by: Int(option.size ?? 0), ordering: .relaxed)
-            if option.wantsAck, let chunk = option.chunk {
-                if acks == nil { acks = context.channel.allocator.buffer(capacity: 64) }
-                ForwardAck.write(echoing: chunk, into: &acks!)
+        while true {
+            switch phase {
+            case .skipping(let remaining):
+                let n = min(remaining, incoming.readableBytes)
+                incoming.moveReaderIndex(forwardBy: n)
+                bytes.wrappingIncrement(by: n, ordering: .relaxed)
+                if n < remaining {
+                    phase = .skipping(remaining - n)
+                    flush(acks, context)
+                    return
+                }
+                phase = .option
+            case .head:
+                pending.writeBuffer(&incoming)
+                var r = MessagePackReader(pending)
+                guard let count = try? r.readArrayHeader(), count >= 2, (try? r.skipValue()) != nil,
+                      let f = r.peekFormat() else {
+                    if pending.readableBytes > 4096 { context.close(promise: nil) }
+                    flush(acks, context)
+                    return
+                }
+                guard f == 0xdb || f == 0xc6 else { context.close(promise: nil); return }
+                r.buffer.moveReaderIndex(forwardBy: 1)
+                guard let len = r.buffer.readInteger(as: UInt32.self) else { flush(acks, context); return }
+                // What follows the head in `pending` is blob (then maybe the option and more requests).
+                incoming = r.buffer
+                pending.clear()
+                phase = .skipping(Int(len))
+            case .option:
+                pending.writeBuffer(&incoming)
+                guard case let .frame(length)? = try? scanner.scan(pending) else {
+                    flush(acks, context)
+                    return
+                }
+                scanner.reset()
+                var r = MessagePackReader(pending.readSlice(length: length)!)
+                incoming = pending
+                pending = ByteBuffer()
+                phase = .head
+                if let option = try? ForwardOption.read(from: &r) {
+                    events.wrappingIncrement(by: Int(option.size ?? 0), ordering: .relaxed)
+                    if option.wantsAck, let chunk = option.chunk {
+                        if acks == nil { acks = context.channel.allocator.buffer(capacity: 64) }
+                        ForwardAck.write(echoing: chunk, into: &acks!)
+                    }
+                }
+                if incoming.readableBytes == 0 {
+                    flush(acks, context)
+                    return
+                }
             }
         }
-        if buffer?.readableBytes == 0 { buffer = nil } else { buffer?.discardReadBytes() }
+    }
+
+    private func flush(_ acks: ByteBuffer?, _ context: ChannelHandlerContext) {
         if let acks { context.writeAndFlush(wrapOutboundOut(acks), promise: nil) }
     }
 
@@ -207,3 +263,7 @@ private final class BenchAckHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 }
+
+/// glibc's `mallopt(3)` (not exported by the Glibc module).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32

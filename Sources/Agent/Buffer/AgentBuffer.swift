@@ -44,6 +44,10 @@ public final class AgentBuffer: @unchecked Sendable {
     public let timeAsInteger: Bool
     /// Warnings produced by appends (overflow, drops), drained by the agent's logger.
     private var pendingLogs: [CoreLog] = []
+    /// Cleared buffers of purged chunks, reused for new chunks so their pages stay resident (no page faults or
+    /// zeroing per chunk on the hot path). At most `maxSpare`.
+    private var spare: [ByteBuffer] = []
+    private let maxSpare: Int
     private var droppedChunks = 0
 
     public init(settings: BufferSettings, store: any ChunkStore, compressGzip: Bool, timeAsInteger: Bool, rng: SeededRandom) {
@@ -53,6 +57,7 @@ public final class AgentBuffer: @unchecked Sendable {
         self.compressGzip = compressGzip
         self.timeAsInteger = timeAsInteger
         self.queue = BufferQueue(settings: settings, rng: rng)
+        self.maxSpare = 2 + max(1, settings.flushThreadCount)
     }
 
     // MARK: - Inputs
@@ -295,9 +300,14 @@ public final class AgentBuffer: @unchecked Sendable {
     // MARK: - Internals (lock held)
 
     private func startChunk(_ id: ChunkID, tag: String, now: AgentSeconds) {
-        var b = ByteBuffer()
-        b.reserveCapacity(min(settings.chunkLimitSize, 256 * 1024))
-        payloads[id] = b
+        if var b = spare.popLast() {
+            b.clear()
+            payloads[id] = b
+        } else {
+            var b = ByteBuffer()
+            b.reserveCapacity(min(settings.chunkLimitSize, 256 * 1024))
+            payloads[id] = b
+        }
         records[id] = 0
         do {
             try store.create(id: id, tag: tag, createdAt: Int64(now.rounded(.down)))
@@ -334,7 +344,10 @@ public final class AgentBuffer: @unchecked Sendable {
     }
 
     private func forget(_ id: ChunkID) {
-        payloads.removeValue(forKey: id)
+        if var b = payloads.removeValue(forKey: id), spare.count < maxSpare, b.capacity <= settings.chunkLimitSize * 2 {
+            b.clear()  // keeps the storage when this is its last reference (the send completed), else reallocates
+            spare.append(b)
+        }
         records.removeValue(forKey: id)
         store.purge(id: aliases.removeValue(forKey: id) ?? id)
     }
