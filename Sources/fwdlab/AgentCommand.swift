@@ -21,6 +21,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Validate the configuration and print the effective settings; do not start.")
     var dryRun = false
 
+    @Option(name: .customLong("events"), help: "Also write the agent's event stream (JSON lines: time, node, event, cause, phi) to this file.")
+    var eventFile: String?
+
     func run() async throws {
         let configuration: AgentConfiguration
         do {
@@ -36,14 +39,20 @@ struct AgentCommand: AsyncParsableCommand {
             print("configuration OK (\(configuration.warnings.count) warning\(configuration.warnings.count == 1 ? "" : "s"))")
             return
         }
-        try await Self.runAgent(configuration)
+        try await Self.runAgent(configuration, path: config, eventFile: eventFile)
     }
 
-    /// Starts the runtime. Wiring point for the Shell's `ForwardingAgent` (start, run until stopped, with the
-    /// control plane: `RPCServer` when `system.rpcEndpoint` is set, and `SignalHandler`), once it exists.
-    static func runAgent(_ configuration: AgentConfiguration) async throws {
-        printError("agent runtime not available yet")
-        throw ExitCode(2)
+    /// Starts the agent with its inputs, RPC endpoint and signal handlers, and runs until stopped.
+    static func runAgent(_ configuration: AgentConfiguration, path: String, eventFile: String?) async throws {
+        let process: AgentProcess
+        do {
+            process = try await AgentProcess.start(configuration: configuration, configPath: path, eventFile: eventFile)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+        printError("fwdlab agent: running \(path) (pid \(getpid())); SIGINT/SIGTERM stop, SIGUSR1 flushes, SIGHUP reloads")
+        await process.run()
     }
 
     static func summary(_ c: AgentConfiguration) -> String {

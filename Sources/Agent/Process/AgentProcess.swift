@@ -1,0 +1,104 @@
+import FluentdConfig
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Everything `fwdlab agent -c FILE` runs: the forward output's `ForwardingAgent`, the inputs that
+/// feed it, the RPC endpoint and the signal handlers (spec §9), until a stop is requested.
+public final class AgentProcess: Sendable {
+    /// The running forwarder.
+    public let agent: ForwardingAgent
+    private let inputs: [SampleInput]
+    private let plane: ControlPlane
+    private let signals: SignalHandler
+    private let rpc: RPCServer?
+    private let logger: Logger
+
+    private init(agent: ForwardingAgent, inputs: [SampleInput], plane: ControlPlane, signals: SignalHandler,
+                 rpc: RPCServer?, logger: Logger) {
+        self.agent = agent
+        self.inputs = inputs
+        self.plane = plane
+        self.signals = signals
+        self.rpc = rpc
+        self.logger = logger
+    }
+
+    /// Why a configuration cannot run as one process.
+    public enum StartError: Error, CustomStringConvertible {
+        case unsupported(String)
+
+        public var description: String {
+            switch self {
+            case let .unsupported(s): return s
+            }
+        }
+    }
+
+    /// Validates what the runtime supports, then starts the agent, its inputs and the control plane.
+    public static func start(configuration: AgentConfiguration, configPath: String,
+                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                             eventFile: String? = nil,
+                             logger: Logger = Logger(label: "fwdlab.agent")) async throws -> AgentProcess {
+        let forwards = configuration.matches.filter { $0.output.forward != nil }
+        guard let first = forwards.first, let settings = AgentRuntimeSettings(configuration: configuration) else {
+            throw StartError.unsupported("\(configuration.path ?? "config"): no <match> with @type forward: nothing to run")
+        }
+        if forwards.count > 1 {
+            throw StartError.unsupported(
+                "\(configuration.path ?? "config"): one forward output per process is supported; \(forwards[1].tagDescription) is a second one")
+        }
+        for source in configuration.sources {
+            if case let .forward(f) = source {
+                throw StartError.unsupported(
+                    "\(f.element.location): <source> @type forward is not available in the agent yet (use sample, or feed the agent in-process)")
+            }
+        }
+        // <system> dns_resolver sends the agent's queries to that nameserver through c-ares;
+        // otherwise the runtime uses the system resolver.
+        var resolver: (any AddressResolver)?
+        if configuration.system.dnsResolver != nil {
+            let pool = NIOThreadPool(numberOfThreads: 1)
+            pool.start()
+            resolver = try CAresResolver.addressResolver(dnsResolver: configuration.system.dnsResolver, threadPool: pool)
+        }
+        let agent = try await ForwardingAgent.start(configuration: settings, eventLoopGroup: group, logger: logger,
+                                                    eventFile: eventFile, resolver: resolver)
+        agent.setConfigurationText(configuration.configText)
+        var inputs: [SampleInput] = []
+        for source in configuration.sources {
+            guard case let .sample(s) = source else { continue }
+            if !first.matches(s.tag) {
+                logger.warning("no patterns matched", metadata: ["tag": "\(s.tag)"])
+                continue
+            }
+            let input = SampleInput(settings: SampleInput.Settings(s), sink: agent, loop: group.next(), logger: logger)
+            input.start()
+            inputs.append(input)
+        }
+        let plane = ControlPlane(control: agent, configPath: configPath, logger: logger)
+        let signals = SignalHandler(plane: plane, logger: logger)
+        var rpc: RPCServer?
+        if let endpoint = configuration.system.rpcEndpoint {
+            rpc = try await RPCServer.start(endpoint: endpoint, plane: plane, options: .init(system: configuration.system),
+                                            group: group, logger: logger)
+        }
+        return AgentProcess(agent: agent, inputs: inputs, plane: plane, signals: signals, rpc: rpc, logger: logger)
+    }
+
+    /// Runs until the agent stops (a signal, an RPC call, or `stop()`), then tears everything down.
+    public func run() async {
+        await agent.run()
+        for input in inputs { input.stop() }
+        signals.cancel()
+        try? await rpc?.close()
+        await plane.waitForStops()
+    }
+
+    /// Graceful stop: inputs first, then the agent (which flushes per flush_at_shutdown).
+    public func stop() async {
+        for input in inputs { input.stop() }
+        await agent.stop(flush: nil)
+    }
+}
