@@ -64,7 +64,7 @@ struct ReceiverCommand: AsyncParsableCommand {
 
         let receiver = try await ForwardReceiver.start(settings)
         FileHandle.standardError.write(Data("fwdlab receiver '\(name)' listening on \(settings.bind):\(receiver.port) (TCP\(settings.tls != nil ? "+TLS" : "") and UDP)\n".utf8))
-        for await _ in ReceiverSignals.stream([SIGINT, SIGTERM]) { break }
+        for await _ in SignalStream.signals([SIGINT, SIGTERM]) { break }
         await receiver.stop()
         let s = receiver.stats.snapshot()
         let reasons = receiver.ledger.rejectionCountsByReason().sorted { $0.key.rawValue < $1.key.rawValue }
@@ -73,30 +73,4 @@ struct ReceiverCommand: AsyncParsableCommand {
             + (reasons.isEmpty ? "" : " (\(reasons))")
             + " connections=\(s.connectionsAccepted) heartbeats=\(s.heartbeats) bytes=\(s.bytesRead)")
     }
-}
-
-/// SIGINT/SIGTERM as an async sequence (default actions disabled while it runs).
-private enum ReceiverSignals {
-    static func stream(_ numbers: [Int32]) -> AsyncStream<Int32> {
-        AsyncStream { continuation in
-            var sources: [any DispatchSourceSignal] = []
-            for number in numbers {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { continuation.yield(number) }
-                source.resume()
-                sources.append(source)
-            }
-            let keep = ReceiverSignalSources(sources)
-            continuation.onTermination = { _ in keep.cancel() }
-        }
-    }
-}
-
-/// Keeps the signal sources alive for the stream's lifetime.
-/// `@unchecked Sendable`: the array is never mutated after init, and DispatchSource.cancel() is thread-safe.
-private final class ReceiverSignalSources: @unchecked Sendable {
-    private let sources: [any DispatchSourceSignal]
-    init(_ sources: [any DispatchSourceSignal]) { self.sources = sources }
-    func cancel() { sources.forEach { $0.cancel() } }
 }
