@@ -2,21 +2,13 @@
 /// `ack_response_timeout` (§6.2), so the chunk arrives again (a duplicate in the ledger).
 ///
 /// Parameters: a `MessageSelector` (`tag`, `chunk`, `peer`, `nth`, `every`, `limit`).
-public struct AckDropFault: Fault {
+public struct AckDropFault: SelectorFault {
     public static let kind = "ack_drop"
     public static let summary = "drop the ack (the request is accepted, the agent never hears back)"
 
     public var selector: MessageSelector
 
     public init(selector: MessageSelector = MessageSelector()) { self.selector = selector }
-
-    public init(parameters: FaultParameters) throws {
-        var r = FaultParameterReader(kind: Self.kind, parameters)
-        selector = try MessageSelector(reading: &r)
-        try r.rejectUnknown()
-    }
-
-    public var parameters: FaultParameters { FaultParameters(selector.parameters) }
 
     public mutating func beforeAck(_ request: ReceivedRequestInfo, _ context: inout FaultContext) -> ReceiverAckDecision? {
         guard selector.select(request, gate: { context.fires() }) else { return nil }

@@ -2,21 +2,13 @@
 /// committed (a mismatch on whatever is in flight next).
 ///
 /// Parameters: a `MessageSelector` (`tag`, `chunk`, `peer`, `nth`, `every`, `limit`).
-public struct AckDuplicateFault: Fault {
+public struct AckDuplicateFault: SelectorFault {
     public static let kind = "ack_duplicate"
     public static let summary = "write the ack twice"
 
     public var selector: MessageSelector
 
     public init(selector: MessageSelector = MessageSelector()) { self.selector = selector }
-
-    public init(parameters: FaultParameters) throws {
-        var r = FaultParameterReader(kind: Self.kind, parameters)
-        selector = try MessageSelector(reading: &r)
-        try r.rejectUnknown()
-    }
-
-    public var parameters: FaultParameters { FaultParameters(selector.parameters) }
 
     public mutating func beforeAck(_ request: ReceivedRequestInfo, _ context: inout FaultContext) -> ReceiverAckDecision? {
         guard selector.select(request, gate: { context.fires() }) else { return nil }

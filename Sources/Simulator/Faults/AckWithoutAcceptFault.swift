@@ -3,21 +3,13 @@
 /// events are lost for good: the ledger shows the gap, the rejection counter the cause.
 ///
 /// Parameters: a `MessageSelector` (`tag`, `chunk`, `peer`, `nth`, `every`, `limit`).
-public struct AckWithoutAcceptFault: Fault {
+public struct AckWithoutAcceptFault: SelectorFault {
     public static let kind = "ack_without_accept"
     public static let summary = "ack the request but drop its events"
 
     public var selector: MessageSelector
 
     public init(selector: MessageSelector = MessageSelector()) { self.selector = selector }
-
-    public init(parameters: FaultParameters) throws {
-        var r = FaultParameterReader(kind: Self.kind, parameters)
-        selector = try MessageSelector(reading: &r)
-        try r.rejectUnknown()
-    }
-
-    public var parameters: FaultParameters { FaultParameters(selector.parameters) }
 
     public mutating func beforeAccepting(_ request: ReceivedRequestInfo, _ context: inout FaultContext) -> ReceiverRequestDecision? {
         guard selector.select(request, gate: { context.fires() }) else { return nil }
