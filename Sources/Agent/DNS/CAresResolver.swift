@@ -153,32 +153,27 @@ public final class CAresResolver: Sendable {
         var out: [ResolvedAddress] = []
         var node = result.pointee.nodes
         while let current = node {
-            if let sa = current.pointee.ai_addr {
-                var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-                let family = current.pointee.ai_family
-                let ok: Bool
-                if family == AF_INET {
-                    ok = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
-                        var addr = sin.pointee.sin_addr
-                        return inet_ntop(AF_INET, &addr, &text, socklen_t(text.count)) != nil
-                    }
-                } else if family == AF_INET6 {
-                    ok = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
-                        var addr = sin6.pointee.sin6_addr
-                        return inet_ntop(AF_INET6, &addr, &text, socklen_t(text.count)) != nil
-                    }
-                } else {
-                    ok = false
-                }
-                if ok {
-                    let ip = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                    let address = ResolvedAddress(ip: ip, isIPv6: family == AF_INET6, ttl: Int(current.pointee.ai_ttl))
-                    if !out.contains(where: { $0.ip == ip }) { out.append(address) }
-                }
+            if let sa = current.pointee.ai_addr, let ip = Self.ipText(sa, family: current.pointee.ai_family) {
+                let address = ResolvedAddress(ip: ip, isIPv6: current.pointee.ai_family == AF_INET6, ttl: Int(current.pointee.ai_ttl))
+                if !out.contains(where: { $0.ip == ip }) { out.append(address) }
             }
             node = current.pointee.ai_next
         }
         return out
+    }
+
+    /// The numeric address of a sockaddr, through NIO's `SocketAddress` (nil for other families).
+    private static func ipText(_ sa: UnsafeMutablePointer<sockaddr>, family: Int32) -> String? {
+        switch family {
+        case AF_INET:
+            let sin = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }
+            return SocketAddress(sin, host: "").ipAddress
+        case AF_INET6:
+            let sin6 = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee }
+            return SocketAddress(sin6, host: "").ipAddress
+        default:
+            return nil
+        }
     }
 
     /// Maps c-ares status codes to the error kinds Fluentd users recognise.
