@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "fwdlab", targets: ["fwdlab"]),
         .library(name: "ForwardProtocol", targets: ["ForwardProtocol"]),
+        .library(name: "ForwardServer", targets: ["ForwardServer"]),
         .library(name: "Agent", targets: ["Agent"]),
         .library(name: "Simulator", targets: ["Simulator"]),
         .library(name: "Capture", targets: ["Capture"]),
@@ -45,10 +46,27 @@ let package = Package(
         ),
         // Fluentd's configuration syntax, shared by the agent and the fake receivers.
         .target(name: "FluentdConfig", swiftSettings: strict),
+        // in_forward: the server code shared by the simulator's receivers and the agent's forward input.
+        .target(
+            name: "ForwardServer",
+            dependencies: [
+                "ForwardProtocol", "FluentdConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Atomics", package: "swift-atomics"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Agent",
             dependencies: [
-                "ForwardProtocol", "FluentdConfig", "CCares",
+                "ForwardProtocol", "FluentdConfig", "ForwardServer", "CCares",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -62,7 +80,7 @@ let package = Package(
         .target(
             name: "Simulator",
             dependencies: [
-                "ForwardProtocol", "FluentdConfig",
+                "ForwardProtocol", "FluentdConfig", "ForwardServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

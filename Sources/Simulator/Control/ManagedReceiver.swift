@@ -182,7 +182,7 @@ public actor ManagedReceiver {
         } else if wantPause == nil, paused {
             paused = false
             engine.setHeartbeatsSuspended(false)
-            for channel in receiver.core.openChannels() {
+            for channel in receiver.server.openChannels() {
                 try? await channel.setOption(ChannelOptions.autoRead, value: true).get()
             }
             pausedChannels.removeAll()
@@ -191,7 +191,7 @@ public actor ManagedReceiver {
         if paused {
             // Stop reading every connection, including ones accepted since the last pass.
             // Awaited, so a pause is in force when `pause()` returns.
-            for channel in receiver.core.openChannels() where pausedChannels.insert(ObjectIdentifier(channel)).inserted {
+            for channel in receiver.server.openChannels() where pausedChannels.insert(ObjectIdentifier(channel)).inserted {
                 try? await channel.setOption(ChannelOptions.autoRead, value: false).get()
             }
         }
@@ -207,9 +207,7 @@ public actor ManagedReceiver {
 
     /// The receiver as the control API reports it.
     func status() -> ReceiverStatus {
-        let stats = receiver?.stats.snapshot() ?? ReceiverStatsSnapshot(
-            connectionsAccepted: 0, connectionsOpen: 0, requests: 0, events: 0, acks: 0, rejects: 0, bytesRead: 0,
-            heartbeats: 0, handshakesSucceeded: 0, handshakesFailed: 0)
+        let stats = receiver?.stats.snapshot() ?? .zero
         var ledgerSnapshot = LedgerSnapshot(events: 0, requests: 0, distinctChunks: 0, duplicateChunkAccepts: 0,
                                             rejections: 0, rejectionsByReason: [:])
         for l in ledgers {

@@ -4,7 +4,7 @@ import NIOCore
 
 /// Everything a receiver accepted, in arrival order, queryable from any thread.
 ///
-/// Storage is built for ≥ 1M events/s: each event is a 24-byte `LedgerSlot` appended into fixed-size
+/// Storage is built for ≥ 1M events/s: each event is a 24-byte `IngestSlot` appended into fixed-size
 /// chunks (no reallocation of the whole history), per-request data (arrival, peer, tag, chunk id,
 /// mode) is stored once per request, tags/peers/chunk ids are interned, and the lock is taken once per
 /// request. Indexes (by seq) are built lazily when first queried and extended incrementally.
@@ -19,7 +19,7 @@ public final class EventLedger: @unchecked Sendable {
 
     private let lock = NIOLock()
     private static let chunkCapacity = 1 << 16
-    private var chunks: [[LedgerSlot]] = []
+    private var chunks: [[IngestSlot]] = []
     private var eventCount = 0
     private var requests: [LedgerRequestRecord] = []
     private var requestCount = 0
@@ -29,9 +29,9 @@ public final class EventLedger: @unchecked Sendable {
     private var chunkAccepts: [Int] = []
     private var duplicateChunkAccepts = 0
     private var peers: [String] = []
-    private var rejectionCounts: [LedgerRejection.Reason: Int] = [:]
+    private var rejectionCounts: [IngestRejection.Reason: Int] = [:]
     private var rejectionTotal = 0
-    private var recentRejections: [LedgerRejection] = []
+    private var recentRejections: [IngestRejection] = []
     private var seqIndex: [Int64: [Int]] = [:]
     private var seqIndexedUpTo = 0
     private var waiters: [Int: (condition: @Sendable (LedgerSnapshot) -> Bool, continuation: CheckedContinuation<Bool, Never>)] = [:]
@@ -53,7 +53,7 @@ public final class EventLedger: @unchecked Sendable {
     // MARK: Ingestion (called by connections)
 
     /// Registers a connection's peer text once; events then carry its id.
-    func registerPeer(_ peer: String) -> UInt32 {
+    public func registerPeer(_ peer: String) -> UInt32 {
         lock.withLock {
             peers.append(peer)
             return UInt32(peers.count - 1)
@@ -61,7 +61,7 @@ public final class EventLedger: @unchecked Sendable {
     }
 
     /// Appends one request's events atomically (all or nothing, one lock acquisition).
-    func append(_ batch: LedgerBatch) {
+    public func append(_ batch: IngestBatch) {
         var fired: [CheckedContinuation<Bool, Never>] = []
         var jsonItem: LedgerJSONLWriter.Item?
         lock.withLock {
@@ -98,7 +98,7 @@ public final class EventLedger: @unchecked Sendable {
     }
 
     /// Counts a rejected request (or dropped events) with its reason.
-    func reject(_ rejection: LedgerRejection) {
+    public func reject(_ rejection: IngestRejection) {
         var fired: [CheckedContinuation<Bool, Never>] = []
         lock.withLock {
             rejectionCounts[rejection.reason, default: 0] += 1
@@ -109,11 +109,11 @@ public final class EventLedger: @unchecked Sendable {
         for c in fired { c.resume(returning: true) }
     }
 
-    private func appendSlots(_ slots: [LedgerSlot]) {
+    private func appendSlots(_ slots: [IngestSlot]) {
         var from = 0
         while from < slots.count {
             if chunks.isEmpty || chunks[chunks.count - 1].count == Self.chunkCapacity {
-                var fresh: [LedgerSlot] = []
+                var fresh: [IngestSlot] = []
                 fresh.reserveCapacity(Self.chunkCapacity)
                 chunks.append(fresh)
             }
@@ -199,10 +199,10 @@ public final class EventLedger: @unchecked Sendable {
     }
 
     /// The first rejections (up to `recentRejectionLimit`), oldest first.
-    public func rejections() -> [LedgerRejection] { lock.withLock { recentRejections } }
+    public func rejections() -> [IngestRejection] { lock.withLock { recentRejections } }
 
     /// Rejection counts by reason.
-    public func rejectionCountsByReason() -> [LedgerRejection.Reason: Int] { lock.withLock { rejectionCounts } }
+    public func rejectionCountsByReason() -> [IngestRejection.Reason: Int] { lock.withLock { rejectionCounts } }
 
     /// Waits until `condition` holds for a snapshot, or `timeout` passes; returns whether it held.
     public func wait(timeout: Duration, until condition: @escaping @Sendable (LedgerSnapshot) -> Bool) async -> Bool {
@@ -268,7 +268,7 @@ public final class EventLedger: @unchecked Sendable {
                        rejectionsByReason: rejectionCounts)
     }
 
-    private func slotLocked(_ index: Int) -> LedgerSlot {
+    private func slotLocked(_ index: Int) -> IngestSlot {
         chunks[index / Self.chunkCapacity][index % Self.chunkCapacity]
     }
 
@@ -302,9 +302,9 @@ public final class EventLedger: @unchecked Sendable {
         }
     }
 
-    static func time(of slot: LedgerSlot) -> LedgerTime {
-        if slot.flags & LedgerSlot.otherTime != 0 { return .other }
-        if slot.flags & LedgerSlot.integerTime != 0 { return .integer(Int64(slot.timeSeconds)) }
+    static func time(of slot: IngestSlot) -> LedgerTime {
+        if slot.flags & IngestSlot.otherTime != 0 { return .other }
+        if slot.flags & IngestSlot.integerTime != 0 { return .integer(Int64(slot.timeSeconds)) }
         return .eventTime(EventTime(seconds: slot.timeSeconds, nanoseconds: slot.timeNanos))
     }
 
@@ -330,5 +330,15 @@ public final class EventLedger: @unchecked Sendable {
     static func chunkText(_ encoded: ByteBuffer) -> String {
         if let v = try? MessagePackValue.decode(encoded), let s = v.stringValue { return s }
         return encoded.readableBytesView.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
+}
+
+extension EventLedger: ForwardIngestSink {
+    /// The ledger keeps slots (and optionally records), never the entry bytes.
+    public var wantsEntries: Bool { false }
+
+    public func accept(_ batch: IngestBatch) -> IngestVerdict {
+        append(batch)
+        return .accepted
     }
 }

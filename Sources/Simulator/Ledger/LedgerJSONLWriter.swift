@@ -17,7 +17,7 @@ final class LedgerJSONLWriter: @unchecked Sendable {
         var tag: String
         var chunk: String?
         var mode: ForwardMode
-        var slots: [LedgerSlot]
+        var slots: [IngestSlot]
         var firstEvent: Int
     }
 
@@ -111,9 +111,9 @@ final class LedgerJSONLWriter: @unchecked Sendable {
             out.append(contentsOf: #""index":"#.utf8)
             Self.appendInt(Int64(item.firstEvent + i), to: &out)
             out.append(contentsOf: #","time":"#.utf8)
-            if slot.flags & LedgerSlot.otherTime != 0 {
+            if slot.flags & IngestSlot.otherTime != 0 {
                 out.append(contentsOf: "null".utf8)
-            } else if slot.flags & LedgerSlot.integerTime != 0 {
+            } else if slot.flags & IngestSlot.integerTime != 0 {
                 Self.appendInt(Int64(slot.timeSeconds), to: &out)
             } else {
                 Self.appendInt(Int64(slot.timeSeconds), to: &out)

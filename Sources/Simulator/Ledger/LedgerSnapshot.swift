@@ -7,5 +7,5 @@ public struct LedgerSnapshot: Sendable, Hashable {
     /// Accepted requests whose `chunk` had been accepted before (resends that got through twice).
     public var duplicateChunkAccepts: Int
     public var rejections: Int
-    public var rejectionsByReason: [LedgerRejection.Reason: Int]
+    public var rejectionsByReason: [IngestRejection.Reason: Int]
 }

@@ -47,6 +47,14 @@ public struct ReceiverConnectionInfo: Sendable, Hashable {
     public var peer: String
     public var peerIP: String
     public var isTLS: Bool
+
+    public init(receiver: String, id: Int, peer: String, peerIP: String, isTLS: Bool) {
+        self.receiver = receiver
+        self.id = id
+        self.peer = peer
+        self.peerIP = peerIP
+        self.isTLS = isTLS
+    }
 }
 
 /// A decoded request, as fault hooks see it.
@@ -61,6 +69,18 @@ public struct ReceivedRequestInfo: Sendable {
     public var chunkID: String?
     public var wantsAck: Bool
     public var frameLength: Int
+
+    public init(connection: ReceiverConnectionInfo, sequence: Int, tag: String, mode: ForwardMode, eventCount: Int,
+                chunkID: String?, wantsAck: Bool, frameLength: Int) {
+        self.connection = connection
+        self.sequence = sequence
+        self.tag = tag
+        self.mode = mode
+        self.eventCount = eventCount
+        self.chunkID = chunkID
+        self.wantsAck = wantsAck
+        self.frameLength = frameLength
+    }
 }
 
 /// What to do with a freshly accepted connection.

@@ -7,10 +7,10 @@ final class UDPHeartbeatHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
-    private let core: ReceiverCore
+    private let core: ForwardServerCore
     private let reply: ByteBuffer
 
-    init(core: ReceiverCore) {
+    init(core: ForwardServerCore) {
         self.core = core
         reply = ByteBuffer(bytes: UDPHeartbeat.reply)
     }

@@ -44,6 +44,11 @@ public struct ReceiverStatsSnapshot: Sendable, Hashable, CustomStringConvertible
     public var handshakesSucceeded: Int
     public var handshakesFailed: Int
 
+    /// All zero: a receiver that is not running.
+    public static let zero = ReceiverStatsSnapshot(
+        connectionsAccepted: 0, connectionsOpen: 0, requests: 0, events: 0, acks: 0, rejects: 0, bytesRead: 0,
+        heartbeats: 0, handshakesSucceeded: 0, handshakesFailed: 0)
+
     public var description: String {
         "events=\(events) requests=\(requests) acks=\(acks) rejects=\(rejects) connections=\(connectionsAccepted) " +
             "heartbeats=\(heartbeats) bytes=\(bytesRead) handshakes_ok=\(handshakesSucceeded) handshakes_failed=\(handshakesFailed)"

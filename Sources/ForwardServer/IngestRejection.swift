@@ -1,5 +1,5 @@
-/// A request the receiver did not accept, and why (for tests and reports).
-public struct LedgerRejection: Sendable, Hashable {
+/// A request the server did not accept, and why (for tests and reports).
+public struct IngestRejection: Sendable, Hashable {
     /// Broad category; `detail` carries the specific message.
     public enum Reason: String, Sendable, Hashable, CaseIterable, Codable {
         /// Malformed MessagePack or JSON; connection closed.
@@ -22,6 +22,8 @@ public struct LedgerRejection: Sendable, Hashable {
         case tls
         /// Refused by a fault hook.
         case fault
+        /// Refused by the sink (the agent's buffer is full): no ack, connection closed (§1.5 step 7).
+        case refused
         /// Other I/O error on the connection.
         case connectionError = "connection_error"
     }

@@ -2,17 +2,17 @@ import ForwardProtocol
 import Logging
 import NIOCore
 
-/// Applies in_forward's processing rules (spec §1.5–1.7, v1.16.9) to one decoded request and fills a
-/// ledger batch. Nothing is appended here: the caller appends only when the whole request validated,
-/// so a request that fails half-way leaves no trace in the ledger.
+/// Applies in_forward's processing rules (spec §1.5–1.7, v1.16.9) to one decoded request and fills an
+/// ingest batch. Nothing is handed on here: the caller passes the batch to the sink only when the whole
+/// request validated, so a request that fails half-way leaves no trace.
 struct RequestIngest {
     enum Outcome {
         /// Events are in the batch; ack per the request's option. `invalidDropped` events were skipped.
         case accepted(invalidDropped: Int)
         /// Nothing accepted and no ack; the connection stays open.
-        case dropped(LedgerRejection.Reason, String)
+        case dropped(IngestRejection.Reason, String)
         /// Nothing accepted, no ack, and the connection must close (Fluentd's error path).
-        case close(LedgerRejection.Reason, String)
+        case close(IngestRejection.Reason, String)
     }
 
     let skipInvalidEvent: Bool
@@ -23,8 +23,11 @@ struct RequestIngest {
     let tagOverride: ByteBuffer?
     let tagPrefix: String?
     let logger: Logger
+    /// Fill `IngestBatch.entries` (the agent's forward input buffers them).
+    let collectEntries: Bool
 
-    init(settings: ReceiverSettings) {
+    init(settings: ReceiverSettings, collectEntries: Bool = false) {
+        self.collectEntries = collectEntries
         skipInvalidEvent = settings.skipInvalidEvent
         keepRecords = settings.ledger.keepRecords
         sourceAddressKey = settings.sourceAddressKey
@@ -46,7 +49,7 @@ struct RequestIngest {
         return tag
     }
 
-    func ingest(_ request: ForwardRequest, tag: ByteBuffer, peer: String, peerIP: String, into batch: inout LedgerBatch) -> Outcome {
+    func ingest(_ request: ForwardRequest, tag: ByteBuffer, peer: String, peerIP: String, into batch: inout IngestBatch) -> Outcome {
         var nowTime: StoredTime?
         func now() -> StoredTime {
             if let nowTime { return nowTime }
@@ -89,8 +92,13 @@ struct RequestIngest {
                 case .other: stored = now()
                 }
             }
-            batch.slots.append(LedgerSlot(seq: seq, time: stored))
+            batch.slots.append(IngestSlot(seq: seq, time: stored))
             if keepRecords { batch.records.append(storedRecord(record.readableBytesView, kind: kind, peerIP: peerIP)) }
+            if collectEntries {
+                batch.entries.writeInteger(UInt8(0x92))
+                Self.write(stored, into: &batch.entries)
+                record.withUnsafeReadableBytes { writeRecord($0, kind: kind, peerIP: peerIP, into: &batch.entries) }
+            }
             return .accepted(invalidDropped: 0)
 
         case let .forward(entries, count):
@@ -112,10 +120,16 @@ struct RequestIngest {
 
     /// Walks entries. `normaliseForward`: Forward mode without skip_invalid_event — nil records are
     /// skipped and zero times become now (§1.5 step 4); PackedForward never normalises (quirk 24).
+    ///
+    /// When collecting entries, a PackedForward blob (or inflated gzip) passes through as it is unless events
+    /// can change (skip_invalid_event, source_address_key); a Forward array is always re-encoded, since its
+    /// entries can carry nil records, zero times or extra elements that Fluentd drops before buffering.
     private func scan(_ bytes: ByteBuffer, count: Int?, normaliseForward: Bool, tag: ByteBuffer, peerIP: String,
-                      into batch: inout LedgerBatch, now: () -> StoredTime) -> Outcome {
+                      into batch: inout IngestBatch, now: () -> StoredTime) -> Outcome {
         let skip = skipInvalidEvent
         let keep = keepRecords
+        let rewrite = collectEntries && (count != nil || skip || sourceAddressKey != nil)
+        if collectEntries && !rewrite { batch.entries = bytes }
         var invalid = 0
         var failure: EntryScanError?
         bytes.withUnsafeReadableBytes { raw in
@@ -134,11 +148,25 @@ struct RequestIngest {
                         } else if normaliseForward && e.recordKind == .nil {
                             continue
                         }
-                        let time = normaliseForward && e.timeIsZero ? now() : e.time
-                        batch.slots.append(LedgerSlot(seq: e.seq, time: time))
+                        let replaceTime = normaliseForward && e.timeIsZero
+                        let time = replaceTime ? now() : e.time
+                        batch.slots.append(IngestSlot(seq: e.seq, time: time))
+                        let record = UnsafeRawBufferPointer(rebasing: raw[e.recordStart ..< e.recordEnd])
                         if keep {
-                            batch.records.append(storedRecord(
-                                UnsafeRawBufferPointer(rebasing: raw[e.recordStart ..< e.recordEnd]), kind: e.recordKind, peerIP: peerIP))
+                            batch.records.append(storedRecord(record, kind: e.recordKind, peerIP: peerIP))
+                        }
+                        if rewrite {
+                            batch.entries.writeInteger(UInt8(0x92))
+                            if replaceTime {
+                                Self.write(time, into: &batch.entries)
+                            } else {
+                                batch.entries.writeBytes(UnsafeRawBufferPointer(rebasing: raw[e.timeStart ..< e.timeEnd]))
+                            }
+                            if e.recordEnd > e.recordStart {
+                                writeRecord(record, kind: e.recordKind, peerIP: peerIP, into: &batch.entries)
+                            } else {
+                                batch.entries.writeMessagePackNil()
+                            }
                         }
                     }
                 } catch {
@@ -148,6 +176,24 @@ struct RequestIngest {
         }
         if let failure { return .close(.malformed, failure.description) }
         return .accepted(invalidDropped: invalid)
+    }
+
+    /// Encodes a time the hot path produced (EventTime as the ext type, integers as integers).
+    private static func write(_ time: StoredTime, into buffer: inout ByteBuffer) {
+        switch time {
+        case let .eventTime(s, n): EventTime(seconds: s, nanoseconds: n).encode(into: &buffer)
+        case let .integer(v): buffer.writeMessagePackInt(v)
+        case .other: buffer.writeMessagePackNil()
+        }
+    }
+
+    /// Appends a record to an entry, with `source_address_key` added to maps (§1.5 step 6).
+    private func writeRecord(_ record: UnsafeRawBufferPointer, kind: MessagePackKind, peerIP: String, into buffer: inout ByteBuffer) {
+        if sourceAddressKey != nil && kind == .map {
+            buffer.writeBytes(storedRecord(record, kind: kind, peerIP: peerIP))
+        } else {
+            buffer.writeBytes(record)
+        }
     }
 
     /// The record bytes to keep, with `source_address_key` added to maps (§1.5 step 6).
@@ -171,7 +217,7 @@ struct RequestIngest {
 }
 
 extension StoredTime: CustomStringConvertible {
-    @usableFromInline var description: String {
+    public var description: String {
         switch self {
         case let .eventTime(s, n): return EventTime(seconds: s, nanoseconds: n).description
         case let .integer(v): return String(v)

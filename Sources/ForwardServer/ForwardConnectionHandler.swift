@@ -11,7 +11,7 @@ import Darwin
 
 /// One in_forward connection: frames the byte stream (MessagePack or JSON, chosen by the first byte,
 /// §1.1), runs the `<security>` handshake (§2), applies in_forward's message rules (§1.5–1.8),
-/// appends accepted requests to the ledger and writes acks. Bad input closes this connection with a
+/// hands accepted requests to the sink and writes acks. Bad input closes this connection with a
 /// log line naming the peer and the reason; it never throws past the handler.
 final class ForwardConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
@@ -27,7 +27,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
     }
     private enum CloseMode { case configured, graceful, reset }
 
-    private let core: ReceiverCore
+    private let core: ForwardServerCore
     private let hooks: (any ReceiverFaultHooks)?
     private var info: ReceiverConnectionInfo
     private var logger: Logger
@@ -39,14 +39,16 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
     private var json: JSONStreamSplitter
     /// Fluentd's per-read byte counter (§1.7, quirk 23).
     private var readCounter = 0
-    private var batch = LedgerBatch()
+    private var batch = IngestBatch()
     private var requestSequence = 0
     private var stalled = false
     private var stalledData: [ByteBuffer] = []
     private var needsFlush = false
     private var registered: Channel?
+    /// Set while the sink asks the connection to wait (overflow_action block).
+    private var blocked: BlockedRequest?
 
-    init(core: ReceiverCore, isTLS: Bool) {
+    init(core: ForwardServerCore, isTLS: Bool) {
         self.core = core
         self.hooks = core.settings.hooks
         self.info = ReceiverConnectionInfo(receiver: core.settings.name, id: 0, peer: "?", peerIP: "?", isTLS: isTLS)
@@ -67,7 +69,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
             info.peer = "\(info.peerIP):\(remote.port ?? 0)"
         }
         logger[metadataKey: "peer"] = .string(info.peer)
-        peerID = core.ledger.registerPeer(info.peer)
+        peerID = core.sink.registerPeer(info.peer)
         core.stats.connectionsAccepted.wrappingIncrement(ordering: .relaxed)
         core.stats.connectionsOpen.wrappingIncrement(ordering: .relaxed)
         logger.trace("accepted fluent socket")
@@ -327,25 +329,42 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
             logger.warning("incoming chunk is broken", metadata: ["host": .string(info.peerIP), "msg": .string(reason)])
             core.reject(.brokenChunk, reason, peer: info.peer)
         case let .request(request):
-            guard let chunk = accept(context, request, chunkSize: chunkSize, frameLength: frameLength) else { break }
-            if case .closed = phase { return }
-            (ackWrite, ackPending) = writeAck(context, chunk: chunk.chunk, info: chunk.info)
-        }
-        if case .closed = phase { return }
-        if core.settings.denyKeepalive {
-            // Close after the first event message, once its ack is written (§2.5, if.rb:229-234).
-            phase = .closed
-            if let ackWrite {
-                ackWrite.assumeIsolated().whenComplete { [self] _ in close(context, mode: .configured, reason: nil) }
-            } else if !ackPending {
-                close(context, mode: .configured, reason: nil)
+            switch accept(context, request, chunkSize: chunkSize, frameLength: frameLength) {
+            case .done: break
+            case let .ack(chunk, requestInfo):
+                if case .closed = phase { return }
+                (ackWrite, ackPending) = writeAck(context, chunk: chunk, info: requestInfo)
+            case .blocked: return
             }
+        }
+        closeIfKeepaliveDenied(context, ackWrite: ackWrite, ackPending: ackPending)
+    }
+
+    /// With deny_keepalive, close after the first event message, once its ack is written (§2.5, if.rb:229-234).
+    private func closeIfKeepaliveDenied(_ context: ChannelHandlerContext, ackWrite: EventLoopFuture<Void>?, ackPending: Bool) {
+        if case .closed = phase { return }
+        guard core.settings.denyKeepalive else { return }
+        phase = .closed
+        if let ackWrite {
+            ackWrite.assumeIsolated().whenComplete { [self] _ in close(context, mode: .configured, reason: nil) }
+        } else if !ackPending {
+            close(context, mode: .configured, reason: nil)
         }
     }
 
-    /// Validates and ingests a request; returns the chunk to ack (nil: no ack) after appending to the ledger.
+    /// What became of one request.
+    private enum Acceptance {
+        /// Handled; nothing to ack.
+        case done
+        /// Accepted: ack this chunk.
+        case ack(ByteBuffer, ReceivedRequestInfo?)
+        /// The sink is full (overflow_action block): reading stopped, the request is offered again later.
+        case blocked
+    }
+
+    /// Validates a request and hands it to the sink; says what to ack.
     private func accept(_ context: ChannelHandlerContext, _ request: ForwardRequest, chunkSize: Int,
-                        frameLength: Int) -> (chunk: ByteBuffer, info: ReceivedRequestInfo?)? {
+                        frameLength: Int) -> Acceptance {
         requestSequence += 1
         let tag = core.ingest.rewrittenTag(request.tag)
         let settings = core.settings
@@ -354,7 +373,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
                 "tag": .string(String(buffer: tag)), "host": .string(info.peerIP),
                 "limit": .stringConvertible(limit), "size": .stringConvertible(chunkSize)])
             core.reject(.chunkSizeLimit, "size \(chunkSize) > limit \(limit)", peer: info.peer)
-            return nil
+            return .done
         } else if let warn = settings.chunkSizeWarnLimit, chunkSize > warn {
             logger.warning("Input chunk size is larger than 'chunk_size_warn_limit':", metadata: [
                 "tag": .string(String(buffer: tag)), "host": .string(info.peerIP),
@@ -372,11 +391,11 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
             logger.debug("request dropped without ack", metadata: ["reason": .string(detail)])
             core.reject(reason, detail, peer: info.peer)
             batch.reset()
-            return nil
+            return .done
         case let .close(reason, detail):
             batch.reset()
             fail(context, reason, detail)
-            return nil
+            return .done
         case let .accepted(invalid):
             if invalid > 0 { core.reject(.invalidEvent, "\(invalid) invalid event(s) dropped", peer: info.peer) }
         }
@@ -392,24 +411,86 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
             case .drop:
                 core.reject(.fault, "request dropped by fault hook", peer: info.peer)
                 batch.reset()
-                return nil
+                return .done
             case .closeWithoutAck:
                 batch.reset()
                 fail(context, .fault, "fault: closing before accepting (back-pressure)")
-                return nil
+                return .done
             case .acknowledgeOnly:
                 core.reject(.fault, "request acked but not accepted by fault hook", peer: info.peer)
                 batch.reset()
-                guard request.wantsAck, let chunk = request.option?.chunk else { return nil }
-                return (chunk, requestInfo)
+                guard request.wantsAck, let chunk = request.option?.chunk else { return .done }
+                return .ack(chunk, requestInfo)
             }
         }
-        core.ledger.append(batch)
+        let ack = request.wantsAck ? request.option?.chunk : nil
+        switch core.sink.accept(batch) {
+        case .accepted:
+            countAccepted()
+            guard let ack else { return .done }
+            return .ack(ack, requestInfo)
+        case let .refused(why):
+            batch.reset()
+            fail(context, .refused, why)
+            return .done
+        case let .retry(after):
+            // Keep the filled batch; no further frame is decoded until the sink takes it.
+            blocked = BlockedRequest(ack: ack, info: requestInfo)
+            stalled = true
+            context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+            logger.debug("sink is full; reading paused", metadata: ["retry_in": .string("\(after)")])
+            retryBlocked(context, in: after)
+            return .blocked
+        }
+    }
+
+    private func countAccepted() {
         core.stats.requests.wrappingIncrement(ordering: .relaxed)
         core.stats.events.wrappingIncrement(by: batch.slots.count, ordering: .relaxed)
         batch.reset()
-        guard request.wantsAck, let chunk = request.option?.chunk else { return nil }
-        return (chunk, requestInfo)
+    }
+
+    /// A request the sink could not take yet: what to ack once it does.
+    private struct BlockedRequest {
+        var ack: ByteBuffer?
+        var info: ReceivedRequestInfo?
+    }
+
+    /// Offers the blocked request again; once taken, acks it and resumes decoding where it stopped.
+    private func retryBlocked(_ context: ChannelHandlerContext, in delay: TimeAmount) {
+        context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            guard phase.isOpen, let pending = blocked else { return }
+            switch core.sink.accept(batch) {
+            case let .retry(after):
+                retryBlocked(context, in: after)
+                return
+            case let .refused(why):
+                blocked = nil
+                batch.reset()
+                fail(context, .refused, why)
+                return
+            case .accepted:
+                blocked = nil
+                countAccepted()
+            }
+            var ackWrite: EventLoopFuture<Void>?
+            var ackPending = false
+            if let chunk = pending.ack {
+                (ackWrite, ackPending) = writeAck(context, chunk: chunk, info: pending.info)
+            }
+            closeIfKeepaliveDenied(context, ackWrite: ackWrite, ackPending: ackPending)
+            guard phase.isOpen else { return }
+            stalled = false
+            let held = stalledData
+            stalledData.removeAll()
+            drainFrames(context)
+            // Reads that arrived meanwhile go behind what is left; a new block keeps them in `cumulation`.
+            for b in held where phase.isOpen { consume(context, b) }
+            if needsFlush { needsFlush = false; context.flush() }
+            if phase.isOpen && !stalled {
+                context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
+            }
+        }
     }
 
     /// Writes `{"ack": chunk}` (echoing the chunk's bytes), subject to the ack hook. Returns the
@@ -455,7 +536,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
     // MARK: Closing
 
     /// Bad input: log the peer and the reason, count it, close (an RST with the default linger 0).
-    private func fail(_ context: ChannelHandlerContext, _ reason: LedgerRejection.Reason, _ detail: String) {
+    private func fail(_ context: ChannelHandlerContext, _ reason: IngestRejection.Reason, _ detail: String) {
         if case .closed = phase { return }
         logger.warning("closing connection: \(detail)", metadata: ["host": .string(info.peerIP), "reason": .string(reason.rawValue)])
         core.reject(reason, detail, peer: info.peer)

@@ -4,14 +4,14 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 
-/// What every connection of one receiver shares: settings, ledger, counters, TLS context, and the
-/// registry of open channels (so `stop()` can close them).
-final class ReceiverCore: @unchecked Sendable {
+/// What every connection of one server shares: settings, sink, counters, TLS context, and the registry of
+/// open channels (so `stop()` can close them).
+final class ForwardServerCore: @unchecked Sendable {
     // @unchecked: `channels` and `nextConnectionID` are only touched under `lock`; everything else is
     // immutable after init (NIOSSLContext is itself thread-safe).
 
     let settings: ReceiverSettings
-    let ledger: EventLedger
+    let sink: any ForwardIngestSink
     let stats = ReceiverStats()
     let logger: Logger
     let tlsContext: NIOSSLContext?
@@ -24,12 +24,12 @@ final class ReceiverCore: @unchecked Sendable {
     private var channels: [ObjectIdentifier: Channel] = [:]
     private var nextConnectionID = 0
 
-    init(settings: ReceiverSettings, ledger: EventLedger, tlsContext: NIOSSLContext?) {
+    init(settings: ReceiverSettings, sink: any ForwardIngestSink, tlsContext: NIOSSLContext?) {
         self.settings = settings
-        self.ledger = ledger
+        self.sink = sink
         self.logger = settings.logger
         self.tlsContext = tlsContext
-        self.ingest = RequestIngest(settings: settings)
+        self.ingest = RequestIngest(settings: settings, collectEntries: sink.wantsEntries)
         var limits = settings.limits
         limits.eventTimeExtensionOnly = true
         self.scannerLimits = limits
@@ -52,9 +52,9 @@ final class ReceiverCore: @unchecked Sendable {
         lock.withLock { Array(channels.values) }
     }
 
-    /// Records a rejection in the ledger and the counters.
-    func reject(_ reason: LedgerRejection.Reason, _ detail: String, peer: String) {
+    /// Records a rejection with the sink and in the counters.
+    func reject(_ reason: IngestRejection.Reason, _ detail: String, peer: String) {
         stats.rejects.wrappingIncrement(ordering: .relaxed)
-        ledger.reject(LedgerRejection(reason: reason, detail: detail, peer: peer, atMonotonicNanos: MonotonicClock.nowNanos()))
+        sink.reject(IngestRejection(reason: reason, detail: detail, peer: peer, atMonotonicNanos: MonotonicClock.nowNanos()))
     }
 }

@@ -25,6 +25,9 @@ struct ScannedEntry {
     /// `time.to_i == 0` (nil, strings, 0, EventTime(0, _)) — §1.5.
     var timeIsZero: Bool
     var recordKind: MessagePackKind
+    /// Byte range of the encoded time (for re-encoding an entry without touching its time).
+    var timeStart: Int
+    var timeEnd: Int
     /// Byte range of the encoded record (empty when absent).
     var recordStart: Int
     var recordEnd: Int
@@ -78,16 +81,21 @@ struct EntryScanner {
         case 0xdd: count = Int(try be(position + 1, 4)); position += 5
         default:
             // Not an array: Ruby's `time, record = entry` makes it the time with a nil record.
+            let timeStart = position
             let (t, valid, zero) = try readTime()
             return ScannedEntry(time: t, timeIsValid: valid, timeIsZero: zero, recordKind: .nil,
+                                timeStart: timeStart, timeEnd: position,
                                 recordStart: position, recordEnd: position, seq: nil)
         }
         if count == 0 {
             return ScannedEntry(time: .other, timeIsValid: false, timeIsZero: true, recordKind: .nil,
+                                timeStart: position, timeEnd: position,
                                 recordStart: position, recordEnd: position, seq: nil)
         }
+        let timeStart = position
         let (t, valid, zero) = try readTime()
         var entry = ScannedEntry(time: t, timeIsValid: valid, timeIsZero: zero, recordKind: .nil,
+                                 timeStart: timeStart, timeEnd: position,
                                  recordStart: position, recordEnd: position, seq: nil)
         if count >= 2 {
             let start = position
