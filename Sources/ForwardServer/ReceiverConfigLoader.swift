@@ -28,7 +28,14 @@ public enum ReceiverConfigLoader {
         guard let source = forward else {
             throw ConfigError("no <source> with '@type forward' found", at: document.root.location)
         }
-        var notes = document.warnings.map(\.description)
+        var loaded = try read(source: source, base: base)
+        loaded.notes.insert(contentsOf: document.warnings.map(\.description), at: 0)
+        return loaded
+    }
+
+    /// Reads one `<source> @type forward` section (the agent's forward input uses this).
+    public static func read(source: ConfigElement, base: ReceiverSettings) throws -> Loaded {
+        var notes: [String] = []
         var s = base
         var r = source.reader()
         s.port = try r.integer("port", default: 24224)

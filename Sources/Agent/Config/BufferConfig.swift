@@ -72,6 +72,7 @@ public struct BufferConfig: Sendable, Equatable {
         s.queuedChunksLimitSize = queuedChunksLimitSize
         s.flushThreadCount = flushThreadCount
         s.flushInterval = flushInterval
+        s.flushImmediately = effectiveFlushMode == .immediate
         s.overflowAction = overflowAction
         s.flushAtShutdown = effectiveFlushAtShutdown
         return s

@@ -15,6 +15,8 @@ public struct BufferSettings: Sendable, Equatable {
     public var queuedChunksLimitSize: Int? = nil
     public var flushThreadCount = 1
     public var flushInterval: AgentSeconds = 60
+    /// flush_mode immediate: every write enqueues its chunk and wakes the flusher.
+    public var flushImmediately = false
     public var overflowAction: OverflowAction = .throwException
     /// flush_at_shutdown (nil → true for memory buffers).
     public var flushAtShutdown = true
@@ -119,7 +121,8 @@ public struct BufferQueue: Sendable {
         chunk.records += records
         stageSize += bytes
         staged[tag] = chunk
-        if isFull(chunk) {
+        // flush_mode immediate enqueues after every write (output.rb: the chunk is flushed as soon as it is written).
+        if isFull(chunk) || settings.flushImmediately {
             enqueueStaged(tag: tag)
             enqueued.append(chunk.id)
         }

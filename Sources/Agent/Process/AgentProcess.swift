@@ -1,4 +1,5 @@
 import FluentdConfig
+import ForwardServer
 import Foundation
 import Logging
 import NIOCore
@@ -10,15 +11,18 @@ public final class AgentProcess: Sendable {
     /// The running forwarder.
     public let agent: ForwardingAgent
     private let inputs: [SampleInput]
+    /// The `<source> @type forward` servers.
+    public let forwardInputs: [ForwardInput]
     private let plane: ControlPlane
     private let signals: SignalHandler
     private let rpc: RPCServer?
     private let logger: Logger
 
-    private init(agent: ForwardingAgent, inputs: [SampleInput], plane: ControlPlane, signals: SignalHandler,
-                 rpc: RPCServer?, logger: Logger) {
+    private init(agent: ForwardingAgent, inputs: [SampleInput], forwardInputs: [ForwardInput], plane: ControlPlane,
+                 signals: SignalHandler, rpc: RPCServer?, logger: Logger) {
         self.agent = agent
         self.inputs = inputs
+        self.forwardInputs = forwardInputs
         self.plane = plane
         self.signals = signals
         self.rpc = rpc
@@ -49,10 +53,11 @@ public final class AgentProcess: Sendable {
             throw StartError.unsupported(
                 "\(configuration.path ?? "config"): one forward output per process is supported; \(forwards[1].tagDescription) is a second one")
         }
+        // Read every forward input's server settings before anything starts, so a bad one fails with its file:line.
+        var forwardSettings: [ReceiverSettings] = []
         for source in configuration.sources {
             if case let .forward(f) = source {
-                throw StartError.unsupported(
-                    "\(f.element.location): <source> @type forward is not available in the agent yet (use sample, or feed the agent in-process)")
+                forwardSettings.append(try ForwardInput.settings(for: f, logger: logger))
             }
         }
         // <system> dns_resolver sends the agent's queries to that nameserver through c-ares;
@@ -77,6 +82,18 @@ public final class AgentProcess: Sendable {
             input.start()
             inputs.append(input)
         }
+        var forwardInputs: [ForwardInput] = []
+        do {
+            for settings in forwardSettings {
+                forwardInputs.append(try await ForwardInput.start(settings: settings, agent: agent,
+                                                                  routes: { first.matches($0) }, group: group))
+            }
+        } catch {
+            for input in forwardInputs { await input.stop() }
+            for input in inputs { input.stop() }
+            await agent.stop(flush: false)
+            throw error
+        }
         let plane = ControlPlane(control: agent, configPath: configPath, logger: logger)
         let signals = SignalHandler(plane: plane, logger: logger)
         var rpc: RPCServer?
@@ -84,13 +101,15 @@ public final class AgentProcess: Sendable {
             rpc = try await RPCServer.start(endpoint: endpoint, plane: plane, options: .init(system: configuration.system),
                                             group: group, logger: logger)
         }
-        return AgentProcess(agent: agent, inputs: inputs, plane: plane, signals: signals, rpc: rpc, logger: logger)
+        return AgentProcess(agent: agent, inputs: inputs, forwardInputs: forwardInputs, plane: plane, signals: signals,
+                            rpc: rpc, logger: logger)
     }
 
     /// Runs until the agent stops (a signal, an RPC call, or `stop()`), then tears everything down.
     public func run() async {
         await agent.run()
         for input in inputs { input.stop() }
+        for input in forwardInputs { await input.stop() }
         signals.cancel()
         try? await rpc?.close()
         await plane.waitForStops()
@@ -99,6 +118,7 @@ public final class AgentProcess: Sendable {
     /// Graceful stop: inputs first, then the agent (which flushes per flush_at_shutdown).
     public func stop() async {
         for input in inputs { input.stop() }
+        for input in forwardInputs { await input.stop() }
         await agent.stop(flush: nil)
     }
 }

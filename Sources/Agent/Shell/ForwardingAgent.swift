@@ -18,7 +18,9 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
     private let threadPool: NIOThreadPool
     private let stopped: EventLoopPromise<Void>
     private let stopping = ManagedAtomic<Bool>(false)
-    private let blockWaitNanos: UInt64 = 100_000_000
+    /// How long an input waits before offering events again under overflow_action block. Fluentd sleeps 1 s between
+    /// checks; 100 ms keeps the same semantics with less idle time.
+    public static let blockRetryInterval = TimeAmount.milliseconds(100)
     /// The running configuration's masked text (`config.dump`), set by the caller that built the settings.
     let configurationText = NIOLockedValueBox("")
 
@@ -124,7 +126,7 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
                 try emit(tag: tag, entries: entries, count: count)
                 return
             } catch .mustWait {
-                try? await Task.sleep(nanoseconds: blockWaitNanos)
+                try? await Task.sleep(nanoseconds: UInt64(Self.blockRetryInterval.nanoseconds))
             }
         }
     }

@@ -31,6 +31,16 @@ import Testing
         #expect(q.stageSize == 10 && q.queueSize == 95)
     }
 
+    @Test("flush_mode immediate: every write enqueues its chunk; interval mode keeps it staged")
+    func immediateFlushEnqueuesEveryWrite() {
+        var q = queue { $0.flushImmediately = true }
+        guard case .stored(let into, let enq, _, _) = q.append(tag: "a", bytes: 10, records: 1, now: 0) else { Issue.record(); return }
+        #expect(enq == [into] && q.staged.isEmpty && q.queue.count == 1)
+        var interval = queue { _ in }
+        guard case .stored(_, let none, _, _) = interval.append(tag: "a", bytes: 10, records: 1, now: 0) else { Issue.record(); return }
+        #expect(none.isEmpty && interval.staged.count == 1)
+    }
+
     @Test func overLimitAppendStartsNewChunk() {
         var q = queue { $0.chunkLimitSize = 100; $0.chunkLimitRecords = 3 }
         let first = storedInto(q.append(tag: "t", bytes: 60, records: 1, now: 0))
