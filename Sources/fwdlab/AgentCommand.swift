@@ -24,6 +24,12 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("events"), help: "Also write the agent's event stream (JSON lines: time, node, event, cause, phi) to this file.")
     var eventFile: String?
 
+    @Option(help: "Seed for the balancer's shuffle and retry jitter (replayable runs; scenarios pass theirs).")
+    var seed: UInt64?
+
+    @Option(name: .customLong("dns-resolver"), help: "Send DNS queries to this nameserver (host:port), overriding <system> dns_resolver.")
+    var dnsResolver: String?
+
     func run() async throws {
         let configuration: AgentConfiguration
         do {
@@ -39,14 +45,23 @@ struct AgentCommand: AsyncParsableCommand {
             print("configuration OK (\(configuration.warnings.count) warning\(configuration.warnings.count == 1 ? "" : "s"))")
             return
         }
-        try await Self.runAgent(configuration, path: config, eventFile: eventFile)
+        var overrides = AgentProcess.Overrides(seed: seed)
+        if let dnsResolver {
+            guard let endpoint = HostPort.parse(dnsResolver, defaultPort: 53) else {
+                throw ValidationError("--dns-resolver '\(dnsResolver)': expected HOST or HOST:PORT (IPv6 as [addr]:port)")
+            }
+            overrides.dnsResolver = endpoint
+        }
+        try await Self.runAgent(configuration, path: config, eventFile: eventFile, overrides: overrides)
     }
 
     /// Starts the agent with its inputs, RPC endpoint and signal handlers, and runs until stopped.
-    static func runAgent(_ configuration: AgentConfiguration, path: String, eventFile: String?) async throws {
+    static func runAgent(_ configuration: AgentConfiguration, path: String, eventFile: String?,
+                         overrides: AgentProcess.Overrides) async throws {
         let process: AgentProcess
         do {
-            process = try await AgentProcess.start(configuration: configuration, configPath: path, eventFile: eventFile)
+            process = try await AgentProcess.start(configuration: configuration, configPath: path, eventFile: eventFile,
+                                                   overrides: overrides)
         } catch {
             printError("\(error)")
             throw ExitCode(1)

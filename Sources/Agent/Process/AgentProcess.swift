@@ -40,13 +40,26 @@ public final class AgentProcess: Sendable {
         }
     }
 
+    /// Command-line settings that take precedence over the configuration file.
+    public struct Overrides: Sendable {
+        /// Seeds the balancer's shuffle and retry jitter, so a run can be replayed (scenarios pass theirs).
+        public var seed: UInt64?
+        /// Sends DNS queries to this nameserver (`host:port`), as `<system> dns_resolver` does.
+        public var dnsResolver: HostPort?
+
+        public init(seed: UInt64? = nil, dnsResolver: HostPort? = nil) {
+            self.seed = seed
+            self.dnsResolver = dnsResolver
+        }
+    }
+
     /// Validates what the runtime supports, then starts the agent, its inputs and the control plane.
     public static func start(configuration: AgentConfiguration, configPath: String,
                              group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                             eventFile: String? = nil,
+                             eventFile: String? = nil, overrides: Overrides = Overrides(),
                              logger: Logger = Logger(label: "fwdlab.agent")) async throws -> AgentProcess {
         let forwards = configuration.matches.filter { $0.output.forward != nil }
-        guard let first = forwards.first, let settings = AgentRuntimeSettings(configuration: configuration) else {
+        guard let first = forwards.first, var settings = AgentRuntimeSettings(configuration: configuration) else {
             throw StartError.unsupported("\(configuration.path ?? "config"): no <match> with @type forward: nothing to run")
         }
         if forwards.count > 1 {
@@ -62,11 +75,12 @@ public final class AgentProcess: Sendable {
         }
         // <system> dns_resolver sends the agent's queries to that nameserver through c-ares;
         // otherwise the runtime uses the system resolver.
+        if let seed = overrides.seed { settings.forwarder.seed = seed }
         var resolver: (any AddressResolver)?
-        if configuration.system.dnsResolver != nil {
+        if let dnsResolver = overrides.dnsResolver ?? configuration.system.dnsResolver {
             let pool = NIOThreadPool(numberOfThreads: 1)
             pool.start()
-            resolver = try CAresResolver.addressResolver(dnsResolver: configuration.system.dnsResolver, threadPool: pool)
+            resolver = try CAresResolver.addressResolver(dnsResolver: dnsResolver, threadPool: pool)
         }
         let agent = try await ForwardingAgent.start(configuration: settings, eventLoopGroup: group, logger: logger,
                                                     eventFile: eventFile, resolver: resolver)

@@ -1,4 +1,5 @@
 import Agent
+import Foundation
 
 /// One agent event on the run's timeline (the `AgentEvent` with its monotonic stamp turned into run seconds).
 public struct AgentEventEntry: Sendable, Codable, Equatable {
@@ -18,6 +19,19 @@ public struct AgentEventEntry: Sendable, Codable, Equatable {
         phi = r.event.phi
         threshold = r.event.threshold
         detail = r.event.detail
+    }
+
+    /// One line of `fwdlab agent --events FILE` (`AgentEventRecord.jsonLine`); nil when it is not one.
+    init?(jsonLine: Substring, clock: RunClock) {
+        guard let obj = try? JSONSerialization.jsonObject(with: Data(jsonLine.utf8)) as? [String: Any],
+              let mono = obj["mono"] as? Double, let event = obj["event"] as? String else { return nil }
+        time = clock.seconds(monotonic: mono)
+        node = obj["node"] as? String ?? ""
+        self.event = event
+        cause = obj["cause"] as? String
+        phi = obj["phi"] as? Double
+        threshold = obj["threshold"] as? Double
+        detail = obj["detail"] as? String
     }
 
     public init(time: Double, node: String, event: String, cause: String? = nil, phi: Double? = nil,

@@ -6,7 +6,7 @@ import NIOPosix
 
 /// The agent under test, in-process: starts `ForwardingAgent` from the rendered configuration, records its event
 /// stream on the run clock, and kills/restarts/reloads it on cue.
-final class AgentHost: Sendable {
+final class AgentHost: AgentUnderTest {
     let configuration: AgentConfiguration
     let settings: AgentRuntimeSettings
     let clock: RunClock
@@ -36,6 +36,20 @@ final class AgentHost: Sendable {
     }
 
     var current: ForwardingAgent? { state.withLockedValue { $0.agent } }
+    var isRunning: Bool { current != nil }
+    var offersBatches: Bool { false }
+
+    func offer(tag: String, entries: ByteBuffer, count: Int) async -> OfferOutcome {
+        guard let agent = current else { return .agentDown }
+        do {
+            try agent.emit(tag: tag, entries: entries, count: count)
+            return .accepted
+        } catch .stopped {
+            return .agentDown
+        } catch {
+            return .overflow
+        }
+    }
     var events: [AgentEventEntry] { state.withLockedValue { $0.events } }
     var secondaryChunks: Int { state.withLockedValue { $0.secondaryChunks } }
 

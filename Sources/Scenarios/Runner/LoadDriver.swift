@@ -4,8 +4,9 @@ import ForwardProtocol
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// Drives numbered events into the agent's input at a steady rate (in-process: the `emit` API a `sample`
-/// source would use) and remembers which sequence numbers the input accepted.
+/// Drives numbered events into the agent's input at a steady rate and remembers which sequence numbers the input
+/// accepted: in-process one `emit` per event (the API a `sample` source uses); against an agent process one acked
+/// PackedForward request per tick carrying every event due by then.
 final class LoadDriver: Sendable {
     let spec: LoadSpec
     let clock: RunClock
@@ -29,8 +30,8 @@ final class LoadDriver: Sendable {
 
     var result: Figures { figures.withLockedValue { $0 } }
 
-    /// Runs until the load's duration has passed (or the task is cancelled). `agent` returns the current agent.
-    func run(agent: @Sendable () -> ForwardingAgent?) async {
+    /// Runs until the load's duration has passed (or the task is cancelled).
+    func run(agent: any AgentUnderTest) async {
         let planned = spec.plannedEvents
         guard planned > 0, spec.rate > 0 else { return }
         await clock.sleep(until: spec.start)
@@ -44,8 +45,12 @@ final class LoadDriver: Sendable {
             iterations += 1
             let elapsed = clock.now - spec.start
             let due = min(Int64(planned), Int64((elapsed * spec.rate).rounded(.down)) + 1)
+            if agent.offersBatches, next < due {
+                await offer(from: next, to: due, payload: payload, agent: agent)
+                next = due
+            }
             while next < due {
-                emit(seq: next, payload: payload, agent: agent())
+                await offer(from: next, to: next + 1, payload: payload, agent: agent)
                 next += 1
             }
             if next >= planned { break }
@@ -53,37 +58,32 @@ final class LoadDriver: Sendable {
         }
     }
 
-    private func emit(seq: Int64, payload: String, agent: ForwardingAgent?) {
-        var record = ByteBufferAllocator().buffer(capacity: payload.utf8.count + 32)
-        record.writeMessagePackMapHeader(count: 2)
-        record.writeMessagePackString(spec.sequenceField)
-        record.writeMessagePackInt(seq)
-        record.writeMessagePackString("message")
-        record.writeMessagePackString(payload)
-        var outcome = 0
-        if let agent {
-            do {
-                try agent.emit(tag: spec.tag, time: EventTime(Date().timeIntervalSince1970), record: record)
-                outcome = 1
-            } catch .stopped {
-                outcome = 2
-            } catch {
-                outcome = 3
-            }
-        } else {
-            outcome = 2
+    /// Offers events `from..<to` as one request and records the outcome for each of them.
+    private func offer(from: Int64, to: Int64, payload: String, agent: any AgentUnderTest) async {
+        var entries = ByteBufferAllocator().buffer(capacity: Int(to - from) * (payload.utf8.count + 48))
+        let now = EventTime(Date().timeIntervalSince1970)
+        for seq in from ..< to {
+            entries.writeInteger(UInt8(0x92))
+            now.encode(into: &entries)
+            entries.writeMessagePackMapHeader(count: 2)
+            entries.writeMessagePackString(spec.sequenceField)
+            entries.writeMessagePackInt(seq)
+            entries.writeMessagePackString("message")
+            entries.writeMessagePackString(payload)
         }
+        let outcome = await agent.offer(tag: spec.tag, entries: entries, count: Int(to - from))
         let second = max(0, Int(clock.now))
+        let n = Int(to - from)
         figures.withLockedValue { f in
-            f.offered += 1
+            f.offered += n
             switch outcome {
-            case 1:
-                f.accepted += 1
-                f.acceptedSequences.append(seq)
+            case .accepted:
+                f.accepted += n
+                f.acceptedSequences.append(contentsOf: from ..< to)
                 while f.acceptedPerSecond.count <= second { f.acceptedPerSecond.append(0) }
-                f.acceptedPerSecond[second] += 1
-            case 2: f.agentDown += 1
-            default: f.overflow += 1
+                f.acceptedPerSecond[second] += n
+            case .agentDown: f.agentDown += n
+            case .overflow: f.overflow += n
             }
         }
     }

@@ -5,7 +5,7 @@ import NIOConcurrencyHelpers
 final class RunResources: Sendable {
     private struct State {
         var hosts: [ReceiverHost] = []
-        var agent: AgentHost?
+        var agent: (any AgentUnderTest)?
         var dns: ScenarioDNS?
         var capture: LiveCapture?
         var tornDown = false
@@ -13,7 +13,7 @@ final class RunResources: Sendable {
     private let state = NIOLockedValueBox(State())
 
     func add(_ host: ReceiverHost) { state.withLockedValue { $0.hosts.append(host) } }
-    func setAgent(_ agent: AgentHost) { state.withLockedValue { $0.agent = agent } }
+    func setAgent(_ agent: any AgentUnderTest) { state.withLockedValue { $0.agent = agent } }
     func setDNS(_ dns: ScenarioDNS?) { state.withLockedValue { $0.dns = dns } }
     func setCapture(_ c: LiveCapture) { state.withLockedValue { $0.capture = c } }
 

@@ -11,6 +11,11 @@ public struct ScenarioRunner: Sendable {
 
     public init(options: RunOptions = RunOptions()) { self.options = options }
 
+    /// This program (for `--agent process`, which starts `<self> agent -c FILE`).
+    static var currentExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
     /// Why `scenario` cannot run here (pending, or a requirement missing), nil when it can.
     public static func skipReason(_ scenario: Scenario, options: RunOptions) -> String? {
         if case let .pending(reason) = scenario.status { return "pending: \(reason)" }
@@ -20,9 +25,6 @@ public struct ScenarioRunner: Sendable {
         }
         if needs.contains(.root), getuid() != 0 { return "needs root (nftables partitions / live capture); run as root to include it" }
         if needs.contains(.nft), !PartitionTable.isAvailable { return "needs the nft binary (apt-get install nftables)" }
-        if options.agentMode == .process {
-            return "agent mode 'process' is not available yet: 'fwdlab agent' does not start the runtime (AgentCommand.runAgent is a stub)"
-        }
         return nil
     }
 
@@ -159,13 +161,22 @@ public struct ScenarioRunner: Sendable {
         context.workdir = workdir
         context.dnsPort = dns?.port ?? 0
         context.seed = seed
-        var agentHost: AgentHost?
+        var agentHost: (any AgentUnderTest)?
         if record.runErrors.isEmpty {
             do {
                 let text = try ConfigTemplate.render(scenario.agent, context: context, extraOverrides: options.overrides)
                 try? text.write(toFile: (workdir as NSString).appendingPathComponent("agent.conf"), atomically: true, encoding: .utf8)
-                let resolver: (any AddressResolver)? = try dns.map { try CAresResolver(nameserverHost: "127.0.0.1", port: $0.port) }
-                let host = try AgentHost(configText: text, source: "agent.conf", seed: seed, clock: clock, log: logSink, resolver: resolver)
+                let host: any AgentUnderTest
+                switch options.agentMode {
+                case .inProcess:
+                    let resolver: (any AddressResolver)? = try dns.map { try CAresResolver(nameserverHost: "127.0.0.1", port: $0.port) }
+                    host = try AgentHost(configText: text, source: "agent.conf", seed: seed, clock: clock, log: logSink, resolver: resolver)
+                case .process:
+                    host = try AgentProcessHost(configText: text, seed: seed, clock: clock, log: logSink,
+                                                executable: options.executablePath ?? Self.currentExecutable, workdir: workdir,
+                                                inputPort: try PortAllocator.freeTCPPort(),
+                                                dnsResolver: dns.map { "127.0.0.1:\($0.port)" })
+                }
                 resources.setAgent(host)
                 agentHost = host
                 let f = host.settings.forwarder
@@ -187,7 +198,7 @@ public struct ScenarioRunner: Sendable {
             let allHosts = hosts
             let progressTask = progress.map { p in Task { await p.run(delivered: { allHosts.reduce(0) { $0 + $1.ledgers.reduce(0) { $0 + $1.count } } }) } }
             let steps = NIOLockedValueBox<[TimelineEntry]>([])
-            async let loadDone: Void = load.run(agent: { agentHost.current })
+            async let loadDone: Void = load.run(agent: agentHost)
             async let timelineDone: Void = Self.runTimeline(schedule, scenario: scenario, clock: clock, hosts: hostByName,
                                                             agent: agentHost, dns: dns, partitions: partitions, steps: steps)
             _ = await (loadDone, timelineDone)
@@ -196,7 +207,7 @@ public struct ScenarioRunner: Sendable {
             // Drain: flush, then wait (bounded) until every accepted event arrived somewhere.
             let accepted = Set(load.result.acceptedSequences)
             let deadline = clock.now + scenario.drain
-            if agentHost.current != nil { await agentHost.flush(timeout: max(0.1, min(2, scenario.drain))) }
+            if agentHost.isRunning { await agentHost.flush(timeout: max(0.1, min(2, scenario.drain))) }
             var polls = 0
             while clock.now < deadline, polls < 10_000 {
                 polls += 1
@@ -249,11 +260,12 @@ public struct ScenarioRunner: Sendable {
             record.secondaryChunks = agentHost.secondaryChunks
         }
         record.agentLog = logSink.text
+        if let processHost = agentHost as? AgentProcessHost { record.agentLog += processHost.logText }
         return record
     }
 
     static func runTimeline(_ schedule: [(step: TimelineStep, at: Double)], scenario: Scenario, clock: RunClock,
-                            hosts: [String: ReceiverHost], agent: AgentHost, dns: ScenarioDNS?, partitions: PartitionTable,
+                            hosts: [String: ReceiverHost], agent: any AgentUnderTest, dns: ScenarioDNS?, partitions: PartitionTable,
                             steps: NIOLockedValueBox<[TimelineEntry]>) async {
         for (index, (step, at)) in schedule.enumerated() {
             await clock.sleep(until: at)
@@ -280,7 +292,7 @@ public struct ScenarioRunner: Sendable {
         return .greatestFiniteMagnitude / 4
     }
 
-    static func apply(_ action: ScenarioAction, hosts: [String: ReceiverHost], agent: AgentHost, dns: ScenarioDNS?,
+    static func apply(_ action: ScenarioAction, hosts: [String: ReceiverHost], agent: any AgentUnderTest, dns: ScenarioDNS?,
                       partitions: PartitionTable, clock: RunClock, resumeAt: Double) async throws {
         func host(_ name: String) throws -> ReceiverHost {
             guard let h = hosts[name] else { throw ScenarioRunError.receiver("no receiver \(name)") }

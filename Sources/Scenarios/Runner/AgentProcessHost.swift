@@ -1,0 +1,179 @@
+import Agent
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The agent under test as a real `fwdlab agent -c FILE` child process: load goes in through its
+/// `<source> @type forward` (acked events count as accepted), decisions come back through `--events` files (one per
+/// incarnation, on the shared CLOCK_MONOTONIC), and kill -9, SIGUSR1 and SIGHUP are real signals.
+final class AgentProcessHost: AgentUnderTest {
+    let settings: AgentRuntimeSettings
+    let clock: RunClock
+    let log: AgentLogSink
+    let executable: String
+    let workdir: String
+    let inputPort: Int
+    let seed: UInt64
+    let dnsResolver: String?
+    private let configPath: String
+    private let client: ForwardInputClient
+    private struct State {
+        var process: Process?
+        var incarnations = 0
+    }
+    private let state = NIOLockedValueBox(State())
+
+    /// Writes the configuration (the scenario's, plus a forward input on `inputPort` when it has none).
+    init(configText: String, seed: UInt64, clock: RunClock, log: AgentLogSink, executable: String, workdir: String,
+         inputPort: Int, dnsResolver: String?) throws {
+        let configuration = try AgentConfiguration.parse(text: configText, file: "agent.conf")
+        guard var settings = AgentRuntimeSettings(configuration: configuration) else {
+            throw ScenarioRunError.agent("the configuration has no <match> with @type forward")
+        }
+        settings.forwarder.seed = seed
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw ScenarioRunError.agent("agent mode 'process' needs the fwdlab executable; \(executable) is not one")
+        }
+        var text = configText
+        let hasForwardInput = configuration.sources.contains { if case .forward = $0 { true } else { false } }
+        if !hasForwardInput {
+            text += "\n# Added by the scenario runner (agent mode 'process'): the load comes in here.\n"
+                + "<source>\n  @type forward\n  bind 127.0.0.1\n  port \(inputPort)\n</source>\n"
+        }
+        configPath = (workdir as NSString).appendingPathComponent("agent-process.conf")
+        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+        self.settings = settings
+        self.clock = clock
+        self.log = log
+        self.executable = executable
+        self.workdir = workdir
+        self.inputPort = inputPort
+        self.seed = seed
+        self.dnsResolver = dnsResolver
+        client = ForwardInputClient(port: inputPort)
+    }
+
+    var offersBatches: Bool { true }
+    var isRunning: Bool { state.withLockedValue { $0.process?.isRunning ?? false } }
+    private var incarnations: Int { state.withLockedValue { $0.incarnations } }
+
+    private func eventsPath(_ n: Int) -> String { (workdir as NSString).appendingPathComponent("agent-events-\(n).jsonl") }
+    private func logPath(_ n: Int) -> String { (workdir as NSString).appendingPathComponent("agent-process-\(n).log") }
+
+    func start() async throws {
+        let n = incarnations + 1
+        FileManager.default.createFile(atPath: logPath(n), contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath(n)))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        var args = ["agent", "-c", configPath, "--events", eventsPath(n), "--seed", String(seed)]
+        if let dnsResolver { args += ["--dns-resolver", dnsResolver] }
+        p.arguments = args
+        p.standardOutput = out
+        p.standardError = out
+        do { try p.run() } catch { throw ScenarioRunError.agent("cannot start \(executable): \(error)") }
+        state.withLockedValue {
+            $0.process = p
+            $0.incarnations = n
+        }
+        // Ready when the forward input accepts connections (bounded: 15 s).
+        let deadline = clock.now + 15
+        while clock.now < deadline {
+            if !p.isRunning {
+                let text = (try? String(contentsOfFile: logPath(n), encoding: .utf8)) ?? ""
+                throw ScenarioRunError.agent("fwdlab agent exited with status \(p.terminationStatus): \(text.suffix(2000))")
+            }
+            if await Self.accepts(port: inputPort) { return }
+            try? await Task.sleep(nanoseconds: 50_000_000)
+        }
+        throw ScenarioRunError.agent("fwdlab agent did not listen on 127.0.0.1:\(inputPort) within 15 s")
+    }
+
+    func kill() async {
+        guard let p = take() else { return }
+        Glibc.kill(p.processIdentifier, SIGKILL)
+        await Self.wait(p, seconds: 5)
+        client.close()
+    }
+
+    func stop(drainTimeout: Double) async {
+        guard let p = take() else { return }
+        Glibc.kill(p.processIdentifier, SIGTERM)
+        await Self.wait(p, seconds: drainTimeout + 10)
+        if p.isRunning {
+            Glibc.kill(p.processIdentifier, SIGKILL)
+            await Self.wait(p, seconds: 5)
+        }
+        client.close()
+    }
+
+    func flush(timeout: Double) async {
+        guard let p = state.withLockedValue({ $0.process }), p.isRunning else { return }
+        Glibc.kill(p.processIdentifier, SIGUSR1)
+    }
+
+    func reload() async throws {
+        guard let p = state.withLockedValue({ $0.process }), p.isRunning else {
+            throw ScenarioRunError.agent("reload: the agent is not running")
+        }
+        Glibc.kill(p.processIdentifier, SIGHUP)
+    }
+
+    func offer(tag: String, entries: ByteBuffer, count: Int) async -> OfferOutcome {
+        guard isRunning else { return .agentDown }
+        // A refused request (buffer overflow) also closes without ack: from outside it cannot be told from a dead
+        // input, so the process mode reports both as not accepted (counted under agentDown).
+        return await client.send(tag: tag, entries: entries, count: count) ? .accepted : .agentDown
+    }
+
+    var events: [AgentEventEntry] {
+        var out: [AgentEventEntry] = []
+        for n in stride(from: 1, through: max(1, incarnations), by: 1) {
+            guard let text = try? String(contentsOfFile: eventsPath(n), encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n") {
+                if let e = AgentEventEntry(jsonLine: line, clock: clock) { out.append(e) }
+            }
+        }
+        return out
+    }
+
+    var secondaryChunks: Int { events.filter { $0.event == "chunk_to_secondary" }.count }
+
+    /// The agent's log of every incarnation (its stdout and stderr).
+    var logText: String {
+        stride(from: 1, through: max(1, incarnations), by: 1)
+            .compactMap { try? String(contentsOfFile: logPath($0), encoding: .utf8) }
+            .joined(separator: "\n")
+    }
+
+    private func take() -> Process? {
+        state.withLockedValue { s in
+            let p = s.process
+            s.process = nil
+            return p
+        }
+    }
+
+    private static func wait(_ p: Process, seconds: Double) async {
+        let deadline = Date().addingTimeInterval(seconds)
+        while p.isRunning, Date() < deadline { try? await Task.sleep(nanoseconds: 20_000_000) }
+    }
+
+    private static func accepts(port: Int) async -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return rc == 0
+    }
+}

@@ -1,0 +1,39 @@
+import Agent
+import ForwardProtocol
+import NIOCore
+
+/// The agent a scenario runs against, in this process (`AgentHost`) or as a `fwdlab agent` child (`AgentProcessHost`).
+protocol AgentUnderTest: Sendable {
+    /// The runtime settings parsed from the rendered configuration (for the report's header).
+    var settings: AgentRuntimeSettings { get }
+    /// The agent's event stream on the run clock, so far.
+    var events: [AgentEventEntry] { get }
+    /// Chunks handed to `<secondary>` over every incarnation.
+    var secondaryChunks: Int { get }
+    /// Whether an incarnation is running now.
+    var isRunning: Bool { get }
+
+    func start() async throws
+    /// kill -9: no flush, nothing drained.
+    func kill() async
+    /// Graceful stop (flush_at_shutdown, bounded drain).
+    func stop(drainTimeout: Double) async
+    /// SIGUSR1 / plugins.flushBuffers.
+    func flush(timeout: Double) async
+    /// SIGHUP / config.reload with the same configuration.
+    func reload() async throws
+    /// Offers events to the agent's input: `entries` holds `count` encoded `[time, record]` pairs.
+    func offer(tag: String, entries: ByteBuffer, count: Int) async -> OfferOutcome
+    /// Whether `offer` takes one event at a time (in-process emit) or a batch per tick (a network input).
+    var offersBatches: Bool { get }
+}
+
+/// What the agent's input did with offered events.
+enum OfferOutcome: Sendable, Equatable {
+    /// In the buffer (in-process: emit returned; process: the forward input acked).
+    case accepted
+    /// Refused by the buffer (overflow).
+    case overflow
+    /// No agent running, or the input did not answer.
+    case agentDown
+}

@@ -1,0 +1,134 @@
+import ForwardProtocol
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// The load driver's client for an agent's `<source> @type forward`: one PackedForward request at a time with a
+/// `chunk` option, counted as accepted only when its ack comes back (in_forward acks after buffering).
+final class ForwardInputClient: Sendable {
+    let port: Int
+    let ackTimeout: TimeAmount
+    private let group: any EventLoopGroup
+    private let channel = NIOLockedValueBox<Channel?>(nil)
+    private let sequence = NIOLockedValueBox<UInt64>(0)
+
+    init(port: Int, ackTimeout: TimeAmount = .seconds(3), group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.port = port
+        self.ackTimeout = ackTimeout
+        self.group = group
+    }
+
+    /// Sends one request and waits for its ack. Any failure (refused connect, close without ack, timeout) is
+    /// `false`, and the connection is dropped so the next send reconnects.
+    func send(tag: String, entries: ByteBuffer, count: Int) async -> Bool {
+        let chunk = sequence.withLockedValue { n -> String in
+            n += 1
+            return String(format: "fwdlab-load-%016llx", n)
+        }
+        let request = ForwardEncoder.packedForward(tag: tag, entries: entries, size: count, chunk: chunk)
+        do {
+            let ch = try await connected()
+            let acked = ch.eventLoop.makePromise(of: Void.self)
+            let timeout = ackTimeout
+            try await ch.eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
+                do {
+                    let waiter = try ch.pipeline.syncOperations.handler(type: AckWaiter.self)
+                    waiter.expect(chunk: chunk, promise: acked, timeout: timeout, loop: ch.eventLoop)
+                } catch {
+                    return ch.eventLoop.makeFailedFuture(error)
+                }
+                return ch.writeAndFlush(request)
+            }.get()
+            try await acked.futureResult.get()
+            return true
+        } catch {
+            drop()
+            return false
+        }
+    }
+
+    func close() {
+        drop()
+    }
+
+    private func connected() async throws -> Channel {
+        if let ch = channel.withLockedValue({ $0 }), ch.isActive { return ch }
+        let ch = try await ClientBootstrap(group: group)
+            .connectTimeout(.seconds(2))
+            .channelInitializer { ch in
+                ch.eventLoop.makeCompletedFuture { try ch.pipeline.syncOperations.addHandler(AckWaiter()) }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+        channel.withLockedValue { $0 = ch }
+        return ch
+    }
+
+    private func drop() {
+        let ch = channel.withLockedValue { c -> Channel? in
+            let old = c
+            c = nil
+            return old
+        }
+        ch?.close(promise: nil)
+    }
+}
+
+/// Reads ack maps and completes the pending send's promise when its chunk id comes back.
+private final class AckWaiter: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    private var pending: (chunk: [UInt8], promise: EventLoopPromise<Void>, timer: Scheduled<Void>)?
+    private var cumulation = ByteBuffer()
+    private var scanner = MessagePackFrameScanner()
+
+    /// Called on the channel's event loop before the request is written.
+    func expect(chunk: String, promise: EventLoopPromise<Void>, timeout: TimeAmount, loop: any EventLoop) {
+        let timer = loop.assumeIsolated().scheduleTask(in: timeout) { [self] in
+            fail(ForwardInputClientError.ackTimeout)
+        }
+        pending = (Array(chunk.utf8), promise, timer)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        cumulation.writeBuffer(&bytes)
+        while true {
+            guard let result = try? scanner.scan(cumulation) else {
+                fail(ForwardInputClientError.badAck)
+                context.close(promise: nil)
+                return
+            }
+            guard case let .frame(length) = result, let frame = cumulation.readSlice(length: length) else { break }
+            scanner.reset()
+            if let value = try? MessagePackValue.decode(frame), let acked = ForwardAck.ackedChunk(in: value),
+               let p = pending, acked == p.chunk {
+                pending = nil
+                p.timer.cancel()
+                p.promise.succeed(())
+            }
+        }
+        cumulation.discardReadBytes()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(ForwardInputClientError.closed)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        fail(error)
+        context.close(promise: nil)
+    }
+
+    private func fail(_ error: Error) {
+        guard let p = pending else { return }
+        pending = nil
+        p.timer.cancel()
+        p.promise.fail(error)
+    }
+}
+
+/// Why a load request was not acked.
+enum ForwardInputClientError: Error {
+    case ackTimeout, closed, badAck
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+@testable import Scenarios
+
+/// `--agent process`: the same scenario against `fwdlab agent` as a child process, load through its forward input.
+@Suite(.serialized) struct ProcessModeTests {
+    /// `.build/debug/fwdlab` (built by `swift build --build-tests`).
+    static var fwdlab: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/fwdlab").path
+    }
+
+    @Test("a failover scenario passes against a child agent process, with its events read back from --events")
+    func failoverAgainstAChildProcess() async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.fwdlab) else {
+            Issue.record("\(Self.fwdlab) is missing: run `swift build --build-tests` first")
+            return
+        }
+        var o = ScenarioRunnerTests.options()
+        o.agentMode = .process
+        o.executablePath = Self.fwdlab
+        let s = try ScenarioLoader.parse(ScenarioTestSupport.failover(name: "t-process"))
+        let r = await ScenarioRunner(options: o).run(s)
+        #expect(r.verdict == .passed, "\(r.line)\n\(r.expectations.map { "\($0.status) \($0.statement): \($0.message)" }.joined(separator: "\n"))")
+        let record = try #require(r.record)
+        #expect(record.agentEvents.contains { $0.isDetach && $0.node == "r1" })
+        #expect(record.load.accepted > 0 && record.load.accepted == record.load.offered - record.load.agentDown - record.load.overflow)
+        #expect(record.agentLog.contains("fwdlab agent: running"))
+        // Every receiver port the run opened is closed again.
+        for port in record.ports.values { #expect(!ScenarioRunnerTests.canConnect(port: port)) }
+    }
+
+    @Test("agent kill (SIGKILL) and restart with a file buffer: the second incarnation delivers every acked event")
+    func killAndRestartTheChild() async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.fwdlab) else {
+            Issue.record("\(Self.fwdlab) is missing: run `swift build --build-tests` first")
+            return
+        }
+        var o = ScenarioRunnerTests.options()
+        o.agentMode = .process
+        o.executablePath = Self.fwdlab
+        let s = try ScenarioLoader.parse("""
+        name: t-process-kill
+        seed: 5
+        receivers:
+          - {name: r1}
+        agent:
+          config: |
+            <match **>
+              @type forward
+              heartbeat_type none
+              require_ack_response true
+              ${servers}
+              <buffer>
+                @type file
+                path ${workdir}/buffer
+                flush_interval 60
+                retry_wait 0.2
+              </buffer>
+            </match>
+        load: {rate: 200, duration: 2s}
+        timeline:
+          - {id: kill, at: 1s, agent: kill}
+          - {id: restart, at: 1.5s, agent: restart}
+        drain: 4s
+        capture: false
+        expectations:
+          - no_loss
+        """)
+        let r = await ScenarioRunner(options: o).run(s)
+        #expect(r.verdict == .passed, "\(r.line)\n\(r.expectations.map { "\($0.status) \($0.statement): \($0.message)" }.joined(separator: "\n"))")
+        let record = try #require(r.record)
+        // Events acked before the kill were staged in the file buffer (flush_interval 60): only a recovered chunk
+        // can have delivered them.
+        #expect(record.load.acceptedSequences.contains(0) && record.deliveries.contains { $0.seq == 0 })
+        #expect(record.agentLog.components(separatedBy: "fwdlab agent: running").count - 1 == 2, "two incarnations")
+    }
+}
