@@ -3,12 +3,15 @@ import ArgumentParser
 import Atomics
 import ForwardProtocol
 import Foundation
+import ForwardServer
 import Logging
 import NIOCore
 import NIOPosix
+import Simulator
 
-/// `fwdlab bench relay`: an in-process agent fed directly with pre-encoded 1 KB records relays PackedForward chunks
-/// with acks to an in-process acking receiver over loopback; prints events/s, MB/s, CPU and RSS.
+/// `fwdlab bench relay`: an in-process agent relays PackedForward chunks of 1 KB records with acks to an in-process
+/// acking receiver over loopback; prints events/s, MB/s, CPU and RSS. Events enter either directly (the emit API) or,
+/// with `--input forward`, from a load client through the agent's `<source> @type forward` with acks.
 struct BenchRelayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "relay",
@@ -35,7 +38,14 @@ struct BenchRelayCommand: AsyncParsableCommand {
     @Option(name: .customLong("high-water"), help: "Input pauses while this many MB are buffered (back-pressure below the cap; 0 = only the cap).")
     var highWaterMB: Int = 32
 
+    @Option(help: "Where events enter: direct (the emit API) or forward (a load client → <source> @type forward, acked).")
+    var input: String = "direct"
+
+    @Option(help: "With --input forward: client connections.")
+    var connections: Int = 2
+
     func run() async throws {
+        guard input == "direct" || input == "forward" else { throw ValidationError("--input must be direct or forward") }
         // Large chunk buffers come and go: keep them mmapped so freed memory returns to the OS (glibc otherwise raises
         // its mmap threshold after the first free and keeps the pages in the heap).
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 256 * 1024)
@@ -53,9 +63,16 @@ struct BenchRelayCommand: AsyncParsableCommand {
         s.buffer.flushInterval = 1
         s.buffer.flushThreadCount = 2
         s.keepalive = keepalive
+        // Through the forward input, a full buffer pauses the client's connection (TCP back-pressure) instead of
+        // refusing requests.
+        if input == "forward" { s.buffer.overflowAction = .block }
         var logger = Logger(label: "fwdlab.bench.relay")
         logger.logLevel = .error
         let agent = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group, logger: logger)
+        if input == "forward" {
+            try await runThroughForwardInput(agent: agent, receiver: receiver, group: group, receiverGroup: receiverGroup, logger: logger)
+            return
+        }
 
         let entries = Self.makeEntries(count: batch, recordSize: recordSize)
         let running = ManagedAtomic<Bool>(true)
@@ -105,6 +122,49 @@ struct BenchRelayCommand: AsyncParsableCommand {
         print(String(format: "CPU: %.0f%% of one core (%.2f s user+sys)", cpu / elapsed * 100, cpu))
         print("RSS: \(rss / 1024) MB (peak \(peak / 1024) MB)")
         print("events acked in window: \(events); offered total: \(offered.load(ordering: .relaxed))")
+    }
+
+    /// The load client → forward input → agent → receiver path; the client runs on its own event loop.
+    private func runThroughForwardInput(agent: ForwardingAgent, receiver: BenchAckServer, group: MultiThreadedEventLoopGroup,
+                                        receiverGroup: MultiThreadedEventLoopGroup, logger: Logger) async throws {
+        var rs = ReceiverSettings(name: "bench-input")
+        rs.logger = logger
+        rs.ledger = LedgerSettings(storeEvents: false)
+        let forwardInput = try await ForwardInput.start(settings: rs, agent: agent, group: group)
+        let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        var load = ForwardLoadSettings(port: forwardInput.port, connections: connections, recordSize: recordSize, batch: batch,
+                                       pipelineDepth: 2, requireAck: true, tag: "bench.relay",
+                                       duration: .milliseconds(Int((seconds + 1.5) * 1000)))
+        load.drainTimeout = .seconds(2)
+        let settings = load
+        let client = Task { try await ForwardLoadClient.run(settings, group: clientGroup) }
+
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        let startEvents = receiver.events.load(ordering: .relaxed)
+        let startBytes = receiver.bytes.load(ordering: .relaxed)
+        let startCPU = Self.cpuSeconds()
+        let startWall = Date()
+        try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+        let elapsed = Date().timeIntervalSince(startWall)
+        let events = receiver.events.load(ordering: .relaxed) - startEvents
+        let bytes = receiver.bytes.load(ordering: .relaxed) - startBytes
+        let cpu = Self.cpuSeconds() - startCPU
+        let (rss, peak) = Self.rss()
+        let sent = try? await client.value
+        let counters = forwardInput.counters
+        await forwardInput.stop()
+        await agent.stop(flush: false, drainTimeout: 1)
+        await receiver.stop()
+        try await clientGroup.shutdownGracefully()
+        try await group.shutdownGracefully()
+        try await receiverGroup.shutdownGracefully()
+
+        print("bench relay: \(seconds) s, record \(recordSize) B, batch \(batch), chunk_limit \(chunkLimit) B, total_limit \(totalLimit) B, input forward (\(connections) client connections, acks, overflow_action block), acks on, keepalive \(keepalive)")
+        print(String(format: "events/s: %.0f", Double(events) / elapsed))
+        print(String(format: "MB/s (entries): %.1f", Double(bytes) / elapsed / 1_000_000))
+        print(String(format: "CPU: %.0f%% of one core (%.2f s user+sys; client, agent and receiver in this process)", cpu / elapsed * 100, cpu))
+        print("RSS: \(rss / 1024) MB (peak \(peak / 1024) MB; includes the load client and the receiver)")
+        print("events acked by the receiver in window: \(events); client: \(sent.map { "\($0.eventsAcked) acked by the input" } ?? "failed"); input buffered \(counters.buffered), refused requests \(counters.refusedRequests)")
     }
 
     /// `count` entries `[EventTime, {"message": "xxx…"}]` whose record encodes to `recordSize` bytes.
