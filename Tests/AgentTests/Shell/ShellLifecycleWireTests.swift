@@ -1,0 +1,97 @@
+import ForwardProtocol
+import Foundation
+import NIOCore
+import Simulator
+import Testing
+
+@testable import Agent
+
+/// Buffer overflow, startup and reload behaviours observed over real loopback sockets.
+@Suite("ShellLifecycleWire", .serialized)
+struct ShellLifecycleWireTests {
+    let group = ShellTestSupport.group
+
+    @Test("drop_oldest_chunk: with the node down, the oldest chunks are purged; the receiver later gets the newest events only")
+    func dropOldestChunkOverTheWire() async throws {
+        let r1 = try await ForwardReceiver.start(ReceiverSettings(name: "r1"), group: group)
+        let port = r1.port
+        await r1.stop()
+        var s = ShellTestSupport.settings(ports: [port])
+        s.buffer.chunkLimitSize = 1024
+        s.buffer.totalLimitSize = 4096
+        s.buffer.overflowAction = .dropOldestChunk
+        s.buffer.flushInterval = 0
+        s.retry.wait = 0.2
+        s.retry.maxInterval = 0.3
+        let agent = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group)
+        // ~60-byte records: about 16 per 1 KB chunk, 4 chunks fit; 200 events overflow many times.
+        for seq in 0 ..< 200 {
+            let record = MessagePackValue.map([MessagePackPair(.str("seq"), .int(Int64(seq))),
+                                               MessagePackPair(.str("pad"), .str(String(repeating: "p", count: 40)))]).encoded
+            try agent.emit(tag: "drop", time: ShellTestSupport.time, record: record)
+        }
+        var rs = ReceiverSettings(name: "r1", port: port)
+        rs.bind = "127.0.0.1"
+        let back = try await ForwardReceiver.start(rs, group: group)
+        await agent.flush(timeout: 5)
+        #expect(await FakeForwardServer.eventually(timeout: 10) { back.ledger.count > 0 && agent.bufferStats.queueBytes == 0 })
+        await agent.stop(flush: true, drainTimeout: 5)
+        await back.stop()
+        let seqs = back.ledger.sequenceNumbers().compactMap { $0 }.sorted()
+        // The newest event survives, the oldest do not, and what survived is one contiguous tail.
+        #expect(seqs.last == 199)
+        #expect(!seqs.contains(0), "the oldest chunk must have been dropped")
+        #expect(seqs.count < 200 && seqs.count <= 4096 / 50)
+        if let first = seqs.first { #expect(seqs == Array(first ... 199), "a contiguous newest tail, got \(seqs.prefix(5))…") }
+    }
+
+    @Test("ignore_network_errors_at_startup: an unresolvable server fails start; with the flag the agent starts and forwards to the other node")
+    func ignoreNetworkErrorsAtStartup() async throws {
+        let dns = try await DNSServer.start(
+            authority: DNSZoneFile.parse(yaml: "zones: [test]\nnames:\n  gone.test: {behaviour: nxdomain}\n").makeAuthority(),
+            configuration: DNSServerConfiguration(hosts: ["127.0.0.1"]))
+        let r1 = try await ForwardReceiver.start(ReceiverSettings(name: "r1"), group: group)
+        func settings(ignore: Bool) -> AgentRuntimeSettings {
+            var s = ShellTestSupport.settings(ports: [r1.port], heartbeat: .transport)
+            s.nodes.insert(ForwarderNodeConfig(name: "gone", host: "gone.test", port: 24224), at: 0)
+            s.forwarder.ignoreNetworkErrorsAtStartup = ignore
+            s.buffer.flushInterval = 0
+            return s
+        }
+        let resolver = try CAresResolver(nameserverHost: "127.0.0.1", port: dns.port,
+                                         options: CAresResolverOptions(timeout: .milliseconds(300), tries: 1))
+        do {
+            let agent = try await ForwardingAgent.start(configuration: settings(ignore: false), eventLoopGroup: group, resolver: resolver)
+            Issue.record("start must fail without ignore_network_errors_at_startup")
+            await agent.stop(flush: false)
+        } catch let error as AgentStartError {
+            guard case let .resolution(host, _) = error else { Issue.record("\(error)"); return }
+            #expect(host == "gone.test")
+        }
+        let agent = try await ForwardingAgent.start(configuration: settings(ignore: true), eventLoopGroup: group, resolver: resolver)
+        for n in 0 ..< 20 { try agent.emit(tag: "ign", time: ShellTestSupport.time, record: ShellTestSupport.record(n)) }
+        #expect(await FakeForwardServer.eventually(timeout: 10) { r1.ledger.count >= 20 })
+        await agent.stop(flush: true, drainTimeout: 5)
+        await r1.stop()
+        await dns.stop()
+    }
+
+    @Test("reload over the wire: after reloading to a new server list, new chunks go only to the new node")
+    func reloadSwitchesServers() async throws {
+        let r1 = try await ForwardReceiver.start(ReceiverSettings(name: "r1"), group: group)
+        let r2 = try await ForwardReceiver.start(ReceiverSettings(name: "r2"), group: group)
+        var s = ShellTestSupport.settings(ports: [r1.port])
+        s.buffer.flushInterval = 0
+        let agent = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group)
+        for n in 0 ..< 10 { try agent.emit(tag: "rl", time: ShellTestSupport.time, record: ShellTestSupport.record(n)) }
+        #expect(await FakeForwardServer.eventually(timeout: 10) { r1.ledger.count >= 10 })
+        try await agent.reload(ShellTestSupport.settings(ports: [r2.port]))
+        for n in 10 ..< 20 { try agent.emit(tag: "rl", time: ShellTestSupport.time, record: ShellTestSupport.record(n)) }
+        await agent.flush(timeout: 5)
+        #expect(await FakeForwardServer.eventually(timeout: 10) { r2.ledger.count >= 10 })
+        await agent.stop(flush: true, drainTimeout: 5)
+        await r1.stop(); await r2.stop()
+        #expect(r1.ledger.count == 10, "nothing reaches the old node after the reload")
+        #expect(r2.ledger.count == 10)
+    }
+}
