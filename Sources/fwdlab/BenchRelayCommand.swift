@@ -120,7 +120,7 @@ struct BenchRelayCommand: AsyncParsableCommand {
         print(String(format: "events/s: %.0f", eps))
         print(String(format: "MB/s (entries): %.1f", Double(bytes) / elapsed / 1_000_000))
         print(String(format: "CPU: %.0f%% of one core (%.2f s user+sys)", cpu / elapsed * 100, cpu))
-        print("RSS: \(rss / 1024) MB (peak \(peak / 1024) MB)")
+        print("RSS: \(rss / 1024) MB (peak \(peak / 1024) MB; anonymous \(Self.rssAnon() / 1024) MB, the rest is mapped code and data of shared libraries)")
         print("events acked in window: \(events); offered total: \(offered.load(ordering: .relaxed))")
     }
 
@@ -187,6 +187,15 @@ struct BenchRelayCommand: AsyncParsableCommand {
         var u = rusage()
         getrusage(RUSAGE_SELF.rawValue, &u)
         return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+    }
+
+    /// RssAnon in KiB: the process's own memory (heap, buffers), without shared-library pages.
+    static func rssAnon() -> Int {
+        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in s.split(separator: "\n") where line.hasPrefix("RssAnon:") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
+        }
+        return 0
     }
 
     /// (VmRSS, VmHWM) in KiB from /proc/self/status.

@@ -79,6 +79,7 @@ private final class BufferSink: ForwardIngestSink {
     }
 
     var wantsEntries: Bool { true }
+    static let blockRetryInterval = TimeAmount.milliseconds(5)
 
     func registerPeer(_ peer: String) -> UInt32 { 0 }
 
@@ -98,7 +99,9 @@ private final class BufferSink: ForwardIngestSink {
             counters.withLockedValue { $0.buffered += count }
             return .accepted
         } catch .mustWait {
-            return .retry(after: ForwardingAgent.blockRetryInterval)
+            // Fluentd's emit sleeps 1 s between checks; a short poll keeps the same semantics (the connection is not
+            // read meanwhile) without leaving a fast output idle while the input sleeps.
+            return .retry(after: Self.blockRetryInterval)
         } catch {
             counters.withLockedValue { $0.refusedRequests += 1 }
             logger.warning("emit transaction failed: error_class=Fluent::Plugin::Buffer::BufferOverflowError error=\"\(error)\" tag=\"\(tag)\"")
