@@ -59,7 +59,8 @@ public enum ConfigJSON: Sendable, Hashable, CustomStringConvertible {
         return v
     }
 
-    static func quote(_ s: String) -> String {
+    /// A JSON string literal (quotes included) with RFC 8259 escaping; shared by every JSON writer in the project.
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

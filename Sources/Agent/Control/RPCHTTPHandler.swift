@@ -1,3 +1,4 @@
+import FluentdConfig
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -65,11 +66,11 @@ final class RPCHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .success(.ok):
                 self.respondJSON(context, head, status: .ok, json: #"{"ok":true}"#)
             case .success(.dump(let text)):
-                self.respondJSON(context, head, status: .ok, json: "{\"conf\":\"" + Self.jsonEscape(text) + "\",\"ok\":true}")
+                self.respondJSON(context, head, status: .ok, json: "{\"conf\":" + ConfigJSON.quote(text) + ",\"ok\":true}")
             case .failure(let error):
                 // Quirk 31: Fluentd builds an error body but sends {"ok":true} with status 500.
                 let body = self.options.detailedErrors
-                    ? "{\"ok\":false,\"message\":\"" + Self.jsonEscape(String(describing: error)) + "\"}"
+                    ? "{\"ok\":false,\"message\":" + ConfigJSON.quote(String(describing: error)) + "}"
                     : #"{"ok":true}"#
                 self.respondJSON(context, head, status: .internalServerError, json: body)
             }
@@ -125,22 +126,6 @@ final class RPCHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let channel = context.channel
             done.whenComplete { _ in channel.close(promise: nil) }
         }
-    }
-
-    static func jsonEscape(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out
     }
 
     static func escapeHTML(_ s: String) -> String {

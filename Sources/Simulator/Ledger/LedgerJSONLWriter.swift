@@ -1,3 +1,4 @@
+import FluentdConfig
 import Foundation
 import ForwardProtocol
 import NIOConcurrencyHelpers
@@ -34,7 +35,7 @@ final class LedgerJSONLWriter: @unchecked Sendable {
             throw ReceiverError.io("cannot open ledger file \(path): \(String(cString: strerror(errno)))")
         }
         self.fd = fd
-        receiverJSON = Self.jsonString(receiverName)
+        receiverJSON = ConfigJSON.quote(receiverName)
         let thread = Thread { [self] in run() }
         thread.name = "ledger-jsonl"
         thread.start()
@@ -98,11 +99,11 @@ final class LedgerJSONLWriter: @unchecked Sendable {
         head.append(contentsOf: #","arrival_wall_ns":"#.utf8)
         Self.appendInt(item.arrivalWallNanos, to: &head)
         head.append(contentsOf: #","peer":"#.utf8)
-        head.append(contentsOf: Self.jsonString(item.peer).utf8)
+        head.append(contentsOf: ConfigJSON.quote(item.peer).utf8)
         head.append(contentsOf: #","tag":"#.utf8)
-        head.append(contentsOf: Self.jsonString(item.tag).utf8)
+        head.append(contentsOf: ConfigJSON.quote(item.tag).utf8)
         head.append(contentsOf: #","chunk":"#.utf8)
-        head.append(contentsOf: (item.chunk.map(Self.jsonString) ?? "null").utf8)
+        head.append(contentsOf: (item.chunk.map(ConfigJSON.quote) ?? "null").utf8)
         head.append(contentsOf: #","mode":""#.utf8)
         head.append(contentsOf: item.mode.rawValue.utf8)
         head.append(contentsOf: #"","#.utf8)
@@ -141,24 +142,5 @@ final class LedgerJSONLWriter: @unchecked Sendable {
             if v < 0 { out.append(UInt8(ascii: "-")) }
             for i in stride(from: n - 1, through: 0, by: -1) { out.append(buf[i]) }
         }
-    }
-
-    /// A JSON string literal (quotes included) with RFC 8259 escaping.
-    static func jsonString(_ s: String) -> String {
-        var r = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": r += "\\\""
-            case "\\": r += "\\\\"
-            case "\n": r += "\\n"
-            case "\r": r += "\\r"
-            case "\t": r += "\\t"
-            case _ where u.value < 0x20:
-                let h = String(u.value, radix: 16)
-                r += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            default: r.unicodeScalars.append(u)
-            }
-        }
-        return r + "\""
     }
 }
