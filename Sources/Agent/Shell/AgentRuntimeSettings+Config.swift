@@ -10,17 +10,7 @@ extension AgentRuntimeSettings {
         credentials = c.servers.map { NodeCredentials(sharedKey: $0.sharedKey, username: $0.username, password: $0.password) }
         security = c.security.map { ClientSecuritySettings(selfHostname: $0.selfHostname, sharedKey: $0.sharedKey) }
         if c.transport == .tls {
-            var t = TLSClientSettings()
-            t.version = TLSClientSettings.Version(fluentdName: c.tls.version.rawValue) ?? .tls1_2
-            t.ciphers = c.tls.ciphers
-            t.insecureMode = c.tls.insecureMode
-            t.allowSelfSignedCert = c.tls.allowSelfSignedCert
-            t.verifyHostname = c.tls.verifyHostname && !c.tls.insecureMode
-            t.caCertPaths = c.tls.caCertPaths
-            t.clientCertPath = c.tls.clientCertPath
-            t.clientPrivateKeyPath = c.tls.clientPrivateKeyPath
-            t.clientPrivateKeyPassphrase = c.tls.clientPrivateKeyPassphrase
-            tls = t
+            tls = c.tls
         }
         compressGzip = c.compress == .gzip
         timeAsInteger = c.timeAsInteger

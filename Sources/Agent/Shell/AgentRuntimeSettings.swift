@@ -11,7 +11,7 @@ public struct AgentRuntimeSettings: Sendable {
     /// `<security>`; nil → no handshake (§2.1).
     public var security: ClientSecuritySettings? = nil
     /// `transport tls` when set (§10.3); nil → plain TCP.
-    public var tls: TLSClientSettings? = nil
+    public var tls: TLSClientConfig? = nil
     /// `compress gzip` (one gzip member per buffer append, §1.9).
     public var compressGzip = false
     /// `time_as_integer`.

@@ -35,7 +35,7 @@ final class NodeConnector: @unchecked Sendable {
     func tlsName(node: Int) -> String? {
         guard settings.tls != nil, settings.nodes.indices.contains(node) else { return nil }
         let n = settings.nodes[node]
-        return TLSClientSettings.serverName(host: n.host, name: n.name)
+        return TLSClientConfig.serverName(host: n.host, name: n.name)
     }
 
     func cacheKey(node: Int, address: String) -> SocketCacheKey {

@@ -78,7 +78,7 @@ struct ShellSecurityTests {
         let server = try await FakeForwardServer.start(group: group, options: .init(tls: try NIOSSLContext(configuration: serverTLS)))
         var s = ShellTestSupport.settings(ports: [server.port])
         s.nodes[0].name = "localhost"
-        var t = TLSClientSettings()
+        var t = TLSClientConfig()
         t.caCertPaths = [caPath]
         s.tls = t
         s.forwarder.verifyConnectionAtStartup = true

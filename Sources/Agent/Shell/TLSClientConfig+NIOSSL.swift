@@ -1,53 +1,14 @@
 import NIOCore
 import NIOSSL
 
-/// out_forward's TLS client options (§10.3) and their mapping onto NIOSSL.
-public struct TLSClientSettings: Sendable, Equatable {
-    /// `tls_version` names (min = max = this unless `minVersion`/`maxVersion` are given).
-    public enum Version: String, Sendable, Equatable {
-        case tls1_1 = "TLSv1_1", tls1_2 = "TLSv1_2", tls1_3 = "TLSv1_3"
-
-        /// Accepts Fluentd's spellings (`TLSv1_2`, `TLS1_2`).
-        public init?(fluentdName: String) {
-            switch fluentdName {
-            case "TLSv1_1", "TLS1_1": self = .tls1_1
-            case "TLSv1_2", "TLS1_2": self = .tls1_2
-            case "TLSv1_3", "TLS1_3": self = .tls1_3
-            default: return nil
-            }
-        }
-
-        var nio: TLSVersion {
-            switch self {
-            case .tls1_1: .tlsv11
-            case .tls1_2: .tlsv12
-            case .tls1_3: .tlsv13
-            }
-        }
-    }
-
-    public static let defaultCiphers = "ALL:!aNULL:!eNULL:!SSLv2"
-
-    public var version: Version = .tls1_2
-    public var minVersion: Version? = nil
-    public var maxVersion: Version? = nil
-    public var ciphers: String = TLSClientSettings.defaultCiphers
-    public var insecureMode = false
-    public var allowSelfSignedCert = false
-    public var verifyHostname = true
-    /// `tls_ca_cert_path` files (PEM), added to the system store.
-    public var caCertPaths: [String] = []
-    public var clientCertPath: String? = nil
-    public var clientPrivateKeyPath: String? = nil
-    public var clientPrivateKeyPassphrase: String? = nil
-
-    public init() {}
-
+/// out_forward's TLS client options (§10.3) mapped onto NIOSSL: the runtime uses the config layer's type directly.
+extension TLSClientConfig {
     /// The NIOSSL configuration these options describe.
     public func makeConfiguration() throws -> TLSConfiguration {
         var c = TLSConfiguration.makeClientConfiguration()
-        c.minimumTLSVersion = (minVersion ?? version).nio
-        c.maximumTLSVersion = (maxVersion ?? version).nio
+        // out_forward pins the connection to exactly `tls_version` (no min/max parameters on the client side).
+        c.minimumTLSVersion = version.nio
+        c.maximumTLSVersion = version.nio
         // BoringSSL rejects OpenSSL-only aliases such as `!SSLv2`; Fluentd's default list means "everything
         // with authentication and encryption", which is BoringSSL's default too, so only custom lists are applied.
         if ciphers != Self.defaultCiphers && !insecureMode { c.cipherSuites = ciphers }
@@ -85,5 +46,15 @@ public struct TLSClientSettings: Sendable, Equatable {
 
     static func isIPLiteral(_ s: String) -> Bool {
         (try? SocketAddress(ipAddress: s, port: 0)) != nil
+    }
+}
+
+extension TLSClientConfig.Version {
+    var nio: TLSVersion {
+        switch minor {
+        case 1: .tlsv11
+        case 3: .tlsv13
+        default: .tlsv12
+        }
     }
 }
