@@ -70,32 +70,38 @@ public final class AgentBuffer: @unchecked Sendable {
             return appendEncoded(tag: tag, entries: entry, count: 1, now: now)
         }
         let size = 1 + timeSize(time) + record.readableBytes
-        return lock.withLock { () -> AppendOutcome in
-            switch queue.append(tag: tag, bytes: size, records: 1, now: now) {
-            case let .stored(into, enqueued, dropped, logs):
-                if !logs.isEmpty { pendingLogs.append(contentsOf: logs) }
-                purgeDropped(dropped)
-                let isNew = payloads[into] == nil
-                if isNew { startChunk(into, tag: tag, now: now) }
-                let start = payloads[into]!.writerIndex
-                writeEntry(time: time, record: record, into: &payloads[into]!)
-                records[into, default: 0] += 1
-                if persistent {
-                    let written = payloads[into]!.getSlice(at: start, length: size)!
-                    persistAppend(into, written)
-                }
-                persistEnqueued(enqueued)
-                return .stored(enqueued: enqueued.count)
-            case let .overflow(logs):
-                pendingLogs.append(contentsOf: logs)
-                return .overflow
-            case let .mustWait(logs):
-                pendingLogs.append(contentsOf: logs)
-                return .mustWait
-            case .chunkTooLarge:
-                pendingLogs.append(CoreLog(.warn, "a record size is larger than chunk limit size chunk_limit_size=\(settings.chunkLimitSize)"))
-                return .overflow
+        if let outcome = lock.withLock({ appendLocked(tag: tag, bytes: size, records: 1, now: now) { writeEntry(time: time, record: record, into: &$0) } }) {
+            return outcome
+        }
+        lock.withLock { pendingLogs.append(CoreLog(.warn, "a record size is larger than chunk limit size chunk_limit_size=\(settings.chunkLimitSize)")) }
+        return .overflow
+    }
+
+    /// The queue decision for one append and, when stored, the write into the chunk (and its file); nil when the
+    /// append is larger than a chunk (the caller splits or refuses). Call with `lock` held.
+    private func appendLocked(tag: String, bytes: Int, records count: Int, now: AgentSeconds,
+                              write: (inout ByteBuffer) -> Void) -> AppendOutcome? {
+        switch queue.append(tag: tag, bytes: bytes, records: count, now: now) {
+        case let .stored(into, enqueued, dropped, logs):
+            if !logs.isEmpty { pendingLogs.append(contentsOf: logs) }
+            purgeDropped(dropped)
+            if payloads[into] == nil { startChunk(into, tag: tag, now: now) }
+            let start = payloads[into]!.writerIndex
+            write(&payloads[into]!)
+            records[into, default: 0] += count
+            if persistent {
+                persistAppend(into, payloads[into]!.getSlice(at: start, length: payloads[into]!.writerIndex - start)!)
             }
+            persistEnqueued(enqueued)
+            return .stored(enqueued: enqueued.count)
+        case let .overflow(logs):
+            pendingLogs.append(contentsOf: logs)
+            return .overflow
+        case let .mustWait(logs):
+            pendingLogs.append(contentsOf: logs)
+            return .mustWait
+        case .chunkTooLarge:
+            return nil
         }
     }
 
@@ -112,26 +118,10 @@ public final class AgentBuffer: @unchecked Sendable {
         } else {
             stored = entries
         }
-        let outcome: AppendOutcome? = lock.withLock { () -> AppendOutcome? in
-            switch queue.append(tag: tag, bytes: stored.readableBytes, records: count, now: now) {
-            case let .stored(into, enqueued, dropped, logs):
-                if !logs.isEmpty { pendingLogs.append(contentsOf: logs) }
-                purgeDropped(dropped)
-                if payloads[into] == nil { startChunk(into, tag: tag, now: now) }
+        let outcome = lock.withLock {
+            appendLocked(tag: tag, bytes: stored.readableBytes, records: count, now: now) { chunk in
                 var copy = stored
-                payloads[into]!.writeBuffer(&copy)
-                records[into, default: 0] += count
-                persistAppend(into, stored)
-                persistEnqueued(enqueued)
-                return .stored(enqueued: enqueued.count)
-            case let .overflow(logs):
-                pendingLogs.append(contentsOf: logs)
-                return .overflow
-            case let .mustWait(logs):
-                pendingLogs.append(contentsOf: logs)
-                return .mustWait
-            case .chunkTooLarge:
-                return nil
+                chunk.writeBuffer(&copy)
             }
         }
         if let outcome { return outcome }
