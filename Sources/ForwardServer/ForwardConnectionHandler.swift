@@ -75,6 +75,8 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
         logger.trace("accepted fluent socket")
 
         if let hooks {
+            // At the head of the pipeline, where a middlebox would see the bytes (see ConnectionIdleHandler).
+            try? context.pipeline.syncOperations.addHandler(ConnectionIdleHandler(hooks: hooks, connection: info), position: .first)
             switch hooks.onAccept(info) {
             case .proceed: break
             case .close: close(context, mode: .graceful, reason: nil); return
@@ -177,6 +179,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
             }
             if needsFlush { needsFlush = false; context.flush() }
             if case .closed = phase { return }
+            if core.readsPaused.load(ordering: .relaxed) { return }
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
         }
     }
@@ -300,11 +303,38 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
             case .proceed: break
             case .suppress: return nil
             case let .replace(b): payload = b
+            case let .split(segments, delay): return writeSplit(context, payload, segments: segments, delay: delay)
             case .close: close(context, mode: .graceful, reason: "fault: close at handshake"); return nil
             case .reset: close(context, mode: .reset, reason: "fault: reset at handshake"); return nil
             }
         }
         return context.writeAndFlush(wrapOutboundOut(payload))
+    }
+
+    /// Writes `bytes` in `segments` nearly equal pieces, `delay` apart, each flushed alone (one TCP
+    /// segment each). The future completes with the last piece.
+    private func writeSplit(_ context: ChannelHandlerContext, _ bytes: ByteBuffer, segments: Int,
+                            delay: TimeAmount) -> EventLoopFuture<Void> {
+        let n = min(max(segments, 1), max(bytes.readableBytes, 1))
+        let cuts = (1 ..< n).map { $0 * bytes.readableBytes / n }
+        var pieces: [ByteBuffer] = []
+        var start = 0
+        for end in cuts + [bytes.readableBytes] {
+            pieces.append(bytes.getSlice(at: bytes.readerIndex + start, length: end - start)!)
+            start = end
+        }
+        let done = context.eventLoop.makePromise(of: Void.self)
+        func send(_ i: Int) {
+            guard context.channel.isActive else { done.fail(ChannelError.ioOnClosedChannel); return }
+            let written = context.writeAndFlush(wrapOutboundOut(pieces[i]))
+            if i == pieces.count - 1 {
+                written.cascade(to: done)
+            } else {
+                context.eventLoop.assumeIsolated().scheduleTask(in: delay) { send(i + 1) }
+            }
+        }
+        send(0)
+        return done.futureResult
     }
 
     // MARK: Event messages (§1.5)
@@ -487,7 +517,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
             // Reads that arrived meanwhile go behind what is left; a new block keeps them in `cumulation`.
             for b in held where phase.isOpen { consume(context, b) }
             if needsFlush { needsFlush = false; context.flush() }
-            if phase.isOpen && !stalled {
+            if phase.isOpen && !stalled && !core.readsPaused.load(ordering: .relaxed) {
                 context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
             }
         }

@@ -1,5 +1,6 @@
 import ForwardProtocol
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -8,7 +9,7 @@ import NIOSSL
 /// message rules and acks, handing every accepted request to a `ForwardIngestSink`. The simulator's receivers
 /// and the agent's `<source> @type forward` input are both this server with different sinks.
 public final class ForwardServer: Sendable {
-    /// The bound TCP (and UDP) port.
+    /// The bound TCP (and UDP) port (kept when the listener is closed and opened again).
     public let port: Int
     /// The bound address.
     public let localAddress: SocketAddress
@@ -17,13 +18,21 @@ public final class ForwardServer: Sendable {
     public var settings: ReceiverSettings { core.settings }
 
     let core: ForwardServerCore
-    private let server: Channel
-    private let udp: Channel?
+    private let group: any EventLoopGroup
+    /// The listening sockets; nil while closed by `closeListener()`.
+    private let listeners: NIOLockedValueBox<Listeners>
 
-    private init(core: ForwardServerCore, server: Channel, udp: Channel?, port: Int, localAddress: SocketAddress) {
+    private struct Listeners {
+        var tcp: Channel?
+        var udp: Channel?
+        /// False while `setAccepting(false)` is in force; a re-opened listener keeps this state.
+        var accepting = true
+    }
+
+    private init(core: ForwardServerCore, group: any EventLoopGroup, tcp: Channel, udp: Channel?, port: Int, localAddress: SocketAddress) {
         self.core = core
-        self.server = server
-        self.udp = udp
+        self.group = group
+        self.listeners = NIOLockedValueBox(Listeners(tcp: tcp, udp: udp))
         self.port = port
         self.localAddress = localAddress
     }
@@ -35,7 +44,28 @@ public final class ForwardServer: Sendable {
         try settings.validate()
         let tlsContext = try settings.tls.map { try ReceiverTLSContextFactory.makeContext($0, logger: settings.logger) }
         let core = ForwardServerCore(settings: settings, sink: sink, tlsContext: tlsContext)
+        let server = try await bindTCP(core: core, group: group, port: settings.port)
+        guard let local = server.localAddress, let port = local.port else {
+            try? await server.close()
+            throw ReceiverError.io("bound TCP socket has no local address")
+        }
+        var udp: Channel?
+        if settings.udpHeartbeat {
+            do {
+                udp = try await bindUDP(core: core, group: group, port: port)
+            } catch {
+                try? await server.close()
+                throw error
+            }
+        }
+        settings.logger.info("listening port", metadata: [
+            "address": .string("\(settings.bind):\(port)"), "tls": .stringConvertible(tlsContext != nil),
+            "security": .stringConvertible(settings.security != nil)])
+        return ForwardServer(core: core, group: group, tcp: server, udp: udp, port: port, localAddress: local)
+    }
 
+    private static func bindTCP(core: ForwardServerCore, group: any EventLoopGroup, port: Int) async throws -> Channel {
+        let settings = core.settings
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.recvAllocator,
@@ -68,46 +98,90 @@ public final class ForwardServer: Sendable {
                 }
             }
         }
-        let server: Channel
         do {
-            server = try await bootstrap.bind(host: settings.bind, port: settings.port).get()
+            return try await bootstrap.bind(host: settings.bind, port: port).get()
         } catch {
-            throw ReceiverError.io("cannot bind TCP \(settings.bind):\(settings.port): \(error)")
+            throw ReceiverError.io("cannot bind TCP \(settings.bind):\(port): \(error)")
         }
-        guard let local = server.localAddress, let port = local.port else {
-            try? await server.close()
-            throw ReceiverError.io("bound TCP socket has no local address")
-        }
-        var udp: Channel?
-        if settings.udpHeartbeat {
-            do {
-                udp = try await DatagramBootstrap(group: group)
-                    .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-                    .channelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: UDPHeartbeat.serverReadLength))
-                    .channelInitializer { channel in
-                        channel.eventLoop.makeCompletedFuture {
-                            try channel.pipeline.syncOperations.addHandler(UDPHeartbeatHandler(core: core))
-                        }
+    }
+
+    private static func bindUDP(core: ForwardServerCore, group: any EventLoopGroup, port: Int) async throws -> Channel {
+        do {
+            return try await DatagramBootstrap(group: group)
+                .channelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+                .channelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: UDPHeartbeat.serverReadLength))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(UDPHeartbeatHandler(core: core))
                     }
-                    .bind(host: settings.bind, port: port).get()
-            } catch {
-                try? await server.close()
-                throw ReceiverError.io("cannot bind UDP \(settings.bind):\(port): \(error)")
-            }
+                }
+                .bind(host: core.settings.bind, port: port).get()
+        } catch {
+            throw ReceiverError.io("cannot bind UDP \(core.settings.bind):\(port): \(error)")
         }
-        settings.logger.info("listening port", metadata: [
-            "address": .string("\(settings.bind):\(port)"), "tls": .stringConvertible(tlsContext != nil),
-            "security": .stringConvertible(settings.security != nil)])
-        return ForwardServer(core: core, server: server, udp: udp, port: port, localAddress: local)
     }
 
     /// The connections open now (for faults that act on live connections).
     public func openChannels() -> [Channel] { core.openChannels() }
 
+    /// Whether the TCP listener is open (false between `closeListener()` and `reopenListener()`).
+    public var isListening: Bool { listeners.withLockedValue { $0.tcp != nil } }
+
+    /// Closes only the listening sockets: new connects get ECONNREFUSED, open connections keep working.
+    /// The UDP heartbeat socket is closed too unless `keepingUDP`: a port nobody listens on answers
+    /// heartbeats with ICMP port-unreachable, so an agent's UDP heartbeat sees the same outage as its connect.
+    public func closeListener(keepingUDP: Bool = false) async {
+        if await closeSockets(keepingUDP: keepingUDP) {
+            settings.logger.info("listener closed", metadata: ["port": .stringConvertible(port)])
+        }
+    }
+
+    /// Closes the listening sockets; true when the TCP listener was open.
+    private func closeSockets(keepingUDP: Bool) async -> Bool {
+        let (tcp, udp) = listeners.withLockedValue { l -> (Channel?, Channel?) in
+            let closing = (l.tcp, keepingUDP ? nil : l.udp)
+            l.tcp = nil
+            if !keepingUDP { l.udp = nil }
+            return closing
+        }
+        try? await tcp?.close()
+        try? await udp?.close()
+        return tcp != nil
+    }
+
+    /// Binds the listening sockets closed by `closeListener()` again, on the same port.
+    public func reopenListener() async throws {
+        let (needTCP, needUDP, accepting) = listeners.withLockedValue { ($0.tcp == nil, $0.udp == nil && settings.udpHeartbeat, $0.accepting) }
+        if needTCP {
+            let tcp = try await Self.bindTCP(core: core, group: group, port: port)
+            if !accepting { try? await tcp.setOption(ChannelOptions.autoRead, value: false).get() }
+            listeners.withLockedValue { $0.tcp = tcp }
+        }
+        if needUDP {
+            let udp = try await Self.bindUDP(core: core, group: group, port: port)
+            if !accepting { try? await udp.setOption(ChannelOptions.autoRead, value: false).get() }
+            listeners.withLockedValue { $0.udp = udp }
+        }
+        settings.logger.info("listening again", metadata: ["port": .stringConvertible(port)])
+    }
+
+    /// Stops (or restarts) calling accept() on the TCP listener and reading the UDP socket. While stopped,
+    /// the kernel still completes TCP handshakes into the listen backlog and queues datagrams, like a
+    /// process that is not scheduled; connections already open are not affected (see `openChannels()`).
+    public func setAccepting(_ accepting: Bool) async {
+        core.readsPaused.store(!accepting, ordering: .relaxed)
+        let (tcp, udp) = listeners.withLockedValue { l -> (Channel?, Channel?) in
+            l.accepting = accepting
+            return (l.tcp, l.udp)
+        }
+        for channel in [tcp, udp].compactMap({ $0 }) {
+            try? await channel.setOption(ChannelOptions.autoRead, value: accepting).get()
+        }
+    }
+
     /// Stops listening and closes every connection.
     public func stop() async {
-        try? await server.close()
-        try? await udp?.close()
+        _ = await closeSockets(keepingUDP: false)
         for channel in core.openChannels() {
             try? await channel.close()
         }

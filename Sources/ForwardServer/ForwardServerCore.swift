@@ -1,4 +1,5 @@
 import ForwardProtocol
+import Atomics
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -19,6 +20,9 @@ final class ForwardServerCore: @unchecked Sendable {
     let scannerLimits: MessagePackLimits
     /// HELO/PONG need the security block; cached to avoid optional chasing on the hot path.
     let security: ReceiverSecurity?
+    /// Set while the server is paused (SIGSTOP-like): a stall or a blocked request that ends meanwhile must not turn
+    /// reading back on.
+    let readsPaused = ManagedAtomic(false)
 
     private let lock = NIOLock()
     private var channels: [ObjectIdentifier: Channel] = [:]

@@ -7,7 +7,8 @@ import NIOCore
 ///
 /// Order on a TCP/TLS connection: `onAccept` → (`onHandshake(.helo)`) → for every read `beforeRead`
 /// → (`onHandshake(.pong)`) → per event request `beforeAccepting` → ledger append → `beforeAck`
-/// (only when the request asked for an ack). UDP: `onHeartbeat` per datagram.
+/// (only when the request asked for an ack). UDP: `onHeartbeat` per datagram. Beside that order, a
+/// connection without traffic for `idleTimeout` gets `onIdle` from a timer.
 public protocol ReceiverFaultHooks: Sendable {
     /// A connection was accepted (before HELO).
     func onAccept(_ connection: ReceiverConnectionInfo) -> ReceiverAcceptDecision
@@ -25,6 +26,11 @@ public protocol ReceiverFaultHooks: Sendable {
     func heldRead(_ connection: ReceiverConnectionInfo, byteCount: Int)
     /// A stall is about to end: return more time to keep holding (nil or zero: release now).
     func extendStall(_ connection: ReceiverConnectionInfo) -> TimeAmount?
+    /// How long the connection may go without a byte in either direction before `onIdle` (nil: no timer).
+    /// Asked when the timer is armed: at accept, at the first traffic after it was disarmed, and when it fires.
+    func idleTimeout(_ connection: ReceiverConnectionInfo) -> TimeAmount?
+    /// No byte went either way for `idle` (at least `idleTimeout`).
+    func onIdle(_ connection: ReceiverConnectionInfo, idle: TimeAmount) -> ReceiverIdleDecision
 }
 
 extension ReceiverFaultHooks {
@@ -36,6 +42,8 @@ extension ReceiverFaultHooks {
     public func onHeartbeat(from peer: SocketAddress, byteCount: Int) -> ReceiverHeartbeatDecision { .reply }
     public func heldRead(_ connection: ReceiverConnectionInfo, byteCount: Int) {}
     public func extendStall(_ connection: ReceiverConnectionInfo) -> TimeAmount? { nil }
+    public func idleTimeout(_ connection: ReceiverConnectionInfo) -> TimeAmount? { nil }
+    public func onIdle(_ connection: ReceiverConnectionInfo, idle: TimeAmount) -> ReceiverIdleDecision { .proceed }
 }
 
 /// Who is on the other end of a receiver connection.
@@ -103,8 +111,11 @@ public enum ReceiverHandshakeDecision: Sendable {
     case proceed
     /// Do not send it (the client waits).
     case suppress
-    /// Send these bytes instead (e.g. a split or malformed HELO).
+    /// Send these bytes instead (e.g. a malformed HELO).
     case replace(ByteBuffer)
+    /// Send the message in `segments` nearly equal pieces (at most one per byte), each flushed on its
+    /// own, `delay` after the previous one: the client must reassemble the handshake message.
+    case split(segments: Int, delay: TimeAmount)
     case close
     case reset
 }
@@ -145,6 +156,19 @@ public enum ReceiverAckDecision: Sendable {
     case close
     /// Reset (RST) instead of acking.
     case reset
+}
+
+/// What to do with a connection that has been idle for its `idleTimeout`.
+public enum ReceiverIdleDecision: Sendable {
+    /// Keep it; ask again after another idle period.
+    case proceed
+    /// Close with FIN.
+    case close
+    /// Close with RST.
+    case reset
+    /// Drop everything both ways from now on, silently (a middlebox that forgot the flow): reads are
+    /// thrown away unread and writes never reach the socket.
+    case blackhole
 }
 
 /// What to do with a UDP heartbeat.

@@ -57,6 +57,12 @@ final class ObservingHooks: ReceiverFaultHooks {
 
     func beforeAccepting(_ request: ReceivedRequestInfo) -> ReceiverRequestDecision { engine.beforeAccepting(request) }
 
+    // Rate caps (slow_reader) and middlebox idle timers live in the engine: pass them through unchanged.
+    func heldRead(_ connection: ReceiverConnectionInfo, byteCount: Int) { engine.heldRead(connection, byteCount: byteCount) }
+    func extendStall(_ connection: ReceiverConnectionInfo) -> TimeAmount? { engine.extendStall(connection) }
+    func idleTimeout(_ connection: ReceiverConnectionInfo) -> TimeAmount? { engine.idleTimeout(connection) }
+    func onIdle(_ connection: ReceiverConnectionInfo, idle: TimeAmount) -> ReceiverIdleDecision { engine.onIdle(connection, idle: idle) }
+
     func beforeAck(_ request: ReceivedRequestInfo) -> ReceiverAckDecision {
         if let p = pausedFor() { return .delay(p) }
         return engine.beforeAck(request)

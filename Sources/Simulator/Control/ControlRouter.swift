@@ -93,20 +93,19 @@ public struct ControlRouter: Sendable {
     private func ledger(_ name: String, query: [String: String]) async throws -> ControlResponse {
         let since = try Self.int(query, "since", default: 0)
         let limit = try Self.int(query, "limit", default: 10_000)
-        let generations = try await controller.ledgers(of: name)
+        let ledger = try await controller.ledger(of: name)
+        let starts = try await controller.serverStarts(of: name)
         var events: [LedgerEventJSON] = []
-        var base = 0
-        for (generation, l) in generations.enumerated() {
-            let count = l.count
-            var i = max(since - base, 0)
-            while i < count, events.count < limit, let e = l.event(at: i) {
-                events.append(LedgerEventJSON(index: base + i, generation: generation, e))
-                i += 1
-            }
-            base += count
+        let total = ledger.count
+        var i = since
+        while i < total, events.count < limit, let e = ledger.event(at: i) {
+            // The generation is the server that was serving when the event arrived.
+            let generation = starts.lastIndex { $0 <= e.arrivalMonotonicNanos } ?? 0
+            events.append(LedgerEventJSON(index: i, generation: generation, e))
+            i += 1
         }
         struct Page: Encodable { var receiver: String; var total: Int; var next: Int; var events: [LedgerEventJSON] }
-        return .json(Page(receiver: name, total: base, next: events.last.map { $0.index + 1 } ?? min(max(since, 0), base), events: events))
+        return .json(Page(receiver: name, total: total, next: events.last.map { $0.index + 1 } ?? min(since, total), events: events))
     }
 
     // MARK: Parsing

@@ -1,8 +1,8 @@
 /// One ledger event as `GET /receivers/{name}/ledger` returns it.
 public struct LedgerEventJSON: Sendable, Codable {
-    /// Position across all ledger generations of the receiver (use it as `since`).
+    /// Position in the receiver's ledger (use it as `since`).
     public var index: Int
-    /// Which start of the receiver accepted it (0 = first; a crash/restart starts a new one).
+    /// Which start of the receiver's server accepted it (0 = first; each crash/restart or TLS change adds one).
     public var generation: Int
     public var arrivalMonotonicNanos: UInt64
     public var arrivalWallNanos: Int64

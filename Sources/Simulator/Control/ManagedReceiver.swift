@@ -11,9 +11,10 @@ public actor ManagedReceiver {
     public private(set) var settings: ReceiverSettings
     private let group: any EventLoopGroup
     private let tlsMaterial: TLSMaterial?
+    /// Created by the first `start()`; crash/restart and TLS changes replace its server, not its ledger.
     private var receiver: ForwardReceiver?
-    /// One ledger per start (crash/restart and TLS changes start a new receiver, hence a new ledger).
-    private var ledgers: [EventLedger] = []
+    /// When each server generation started serving (monotonic ns), oldest first.
+    public private(set) var serverStarts: [UInt64] = []
     /// Connections whose reading was switched off by a pause.
     private var pausedChannels = Set<ObjectIdentifier>()
     private var crashed = false
@@ -35,14 +36,12 @@ public actor ManagedReceiver {
     }
 
     /// The running receiver (nil while crashed or stopped).
-    public var current: ForwardReceiver? { receiver }
+    public var current: ForwardReceiver? { crashed || stopped ? nil : receiver }
     /// The bound port (stable across restarts).
     public var port: Int { settings.port }
 
-    /// The current ledger (the newest generation).
-    public var eventLedger: EventLedger? { ledgers.last }
-    /// Every ledger generation, oldest first: together they hold everything accepted across restarts.
-    public var eventLedgers: [EventLedger] { ledgers }
+    /// The receiver's one ledger: everything it accepted since the first start, across crashes and restarts.
+    public var eventLedger: EventLedger? { receiver?.ledger }
 
     public var state: ReceiverState {
         if stopped { return .stopped }
@@ -61,25 +60,30 @@ public actor ManagedReceiver {
         paused = false
     }
 
-    /// Starts a receiver on the (fixed) port with the current TLS profile; a new ledger generation.
+    /// Serves on the (fixed) port with the current TLS profile, into the receiver's one ledger.
     private func bind() async throws {
-        let r = try await ForwardReceiver.start(effectiveSettings(), group: group)
-        receiver = r
-        ledgers.append(r.ledger)
-        settings.port = r.port
+        defer { if receiver?.isRunning == true { serverStarts.append(MonotonicClock.nowNanos()) } }
+        if let receiver {
+            try await receiver.restart(effectiveSettings())
+        } else {
+            let r = try await ForwardReceiver.start(effectiveSettings(), group: group)
+            receiver = r
+            settings.port = r.port
+        }
     }
 
-    /// Stops the receiver: listeners and connections closed (RST with the default linger 0).
+    /// Kills the server: listeners and connections closed (RST with the default linger 0); the ledger stays.
     private func unbind() async {
-        await receiver?.stop()
-        receiver = nil
+        await receiver?.crash()
         pausedChannels.removeAll()
         engine.setHeartbeatsSuspended(false)
     }
 
     /// Stops for good (closes the ledger).
     func stop() async {
-        await unbind()
+        await receiver?.stop()
+        pausedChannels.removeAll()
+        engine.setHeartbeatsSuspended(false)
         stopped = true
     }
 
@@ -122,11 +126,13 @@ public actor ManagedReceiver {
         if wantTLS?.name != tlsFault?.name || wantTLS?.profile != tlsFault?.profile || wantTLS?.version != tlsFault?.version {
             let previous = tlsFault
             tlsFault = wantTLS
-            if !crashed && !listenerClosed {
+            if !crashed {
                 await unbind()
                 do {
                     try await bind()
                     paused = false
+                    // The new server listens; a refuse fault still in force keeps it closed.
+                    if listenerClosed { await receiver?.server.closeListener() }
                 } catch {
                     fail("restart for TLS profile failed: \(error)", fault: wantTLS?.name ?? previous?.name ?? "tls")
                     crashed = true
@@ -157,15 +163,15 @@ public actor ManagedReceiver {
         }
         guard !crashed else { return }
 
-        // ForwardReceiver cannot close only its listening sockets, so a closed listener also drops
-        // the open connections (documented deviation).
+        guard let receiver else { return }
+        // Only the listening sockets close: open connections keep working.
         if let wantClosed, !listenerClosed {
-            await unbind()
+            await receiver.server.closeListener()
             listenerClosed = true
             engine.logLifecycle(fault: wantClosed, kind: RefuseFault.kind, decision: "stop listening")
         } else if wantClosed == nil, listenerClosed {
             do {
-                try await bind()
+                try await receiver.server.reopenListener()
                 listenerClosed = false
                 lastFailure = nil
                 engine.logLifecycle(fault: "-", kind: RefuseFault.kind, decision: "listen again")
@@ -174,14 +180,16 @@ public actor ManagedReceiver {
             }
         }
 
-        guard let receiver else { return }
         if let wantPause, !paused {
             paused = true
             engine.setHeartbeatsSuspended(true)
+            // accept() and UDP reads stop first, so no connection slips in behind the sweep below.
+            await receiver.server.setAccepting(false)
             engine.logLifecycle(fault: wantPause, kind: PauseFault.kind, decision: "pause")
         } else if wantPause == nil, paused {
             paused = false
             engine.setHeartbeatsSuspended(false)
+            await receiver.server.setAccepting(true)
             for channel in receiver.server.openChannels() {
                 try? await channel.setOption(ChannelOptions.autoRead, value: true).get()
             }
@@ -189,7 +197,7 @@ public actor ManagedReceiver {
             engine.logLifecycle(fault: "-", kind: PauseFault.kind, decision: "resume")
         }
         if paused {
-            // Stop reading every connection, including ones accepted since the last pass.
+            // Stop reading every connection, including one whose accept raced the listener's stop.
             // Awaited, so a pause is in force when `pause()` returns.
             for channel in receiver.server.openChannels() where pausedChannels.insert(ObjectIdentifier(channel)).inserted {
                 try? await channel.setOption(ChannelOptions.autoRead, value: false).get()
@@ -207,18 +215,9 @@ public actor ManagedReceiver {
 
     /// The receiver as the control API reports it.
     func status() -> ReceiverStatus {
-        let stats = receiver?.stats.snapshot() ?? .zero
-        var ledgerSnapshot = LedgerSnapshot(events: 0, requests: 0, distinctChunks: 0, duplicateChunkAccepts: 0,
-                                            rejections: 0, rejectionsByReason: [:])
-        for l in ledgers {
-            let s = l.snapshot()
-            ledgerSnapshot.events += s.events
-            ledgerSnapshot.requests += s.requests
-            ledgerSnapshot.distinctChunks += s.distinctChunks
-            ledgerSnapshot.duplicateChunkAccepts += s.duplicateChunkAccepts
-            ledgerSnapshot.rejections += s.rejections
-            ledgerSnapshot.rejectionsByReason.merge(s.rejectionsByReason, uniquingKeysWith: +)
-        }
+        let stats = current?.stats.snapshot() ?? .zero
+        let ledgerSnapshot = receiver?.ledger.snapshot()
+            ?? LedgerSnapshot(events: 0, requests: 0, distinctChunks: 0, duplicateChunkAccepts: 0, rejections: 0, rejectionsByReason: [:])
         let servingTLS = tlsFault.map { $0.profile != .plaintext } ?? (settings.tls != nil)
         return ReceiverStatus(name: name, state: state, bind: settings.bind, port: settings.port, tls: servingTLS,
                               tlsProfile: tlsFault?.profile, security: settings.security != nil, udpHeartbeat: settings.udpHeartbeat,

@@ -123,15 +123,16 @@ public actor SimulationController {
         try receivers(.receiver(name))[0].engine
     }
 
-    /// A receiver's current ledger (a restart starts a new generation, see `ledgers(of:)`).
+    /// A receiver's ledger: everything it accepted since the start, across crashes and restarts.
     public func ledger(of name: String) async throws -> EventLedger {
         guard let l = try await receivers(.receiver(name))[0].eventLedger else { throw FaultError.noSuchReceiver(name) }
         return l
     }
 
-    /// Every ledger generation of a receiver, oldest first.
-    public func ledgers(of name: String) async throws -> [EventLedger] {
-        try await receivers(.receiver(name))[0].eventLedgers
+    /// When each generation of a receiver's server started (monotonic ns, oldest first): the first
+    /// start, then every restart after a crash or a TLS profile change.
+    public func serverStarts(of name: String) async throws -> [UInt64] {
+        try await receivers(.receiver(name))[0].serverStarts
     }
 
     // MARK: Faults

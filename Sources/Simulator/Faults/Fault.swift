@@ -32,6 +32,11 @@ public protocol Fault: Sendable {
     mutating func extendStall(_ connection: ReceiverConnectionInfo, nowNanos: UInt64) -> TimeAmount?
     /// The connection is gone: drop any per-connection state.
     mutating func connectionClosed(_ connection: ReceiverConnectionInfo)
+    /// How long a connection may be idle before `onIdle` is asked (nil: this fault keeps no idle timer).
+    func idleTimeout(_ connection: ReceiverConnectionInfo) -> TimeAmount?
+    /// No byte went either way on the connection for `idleNanos` (a timer fired; may be shorter than
+    /// this fault's own timeout when another fault's is shorter).
+    mutating func onIdle(_ connection: ReceiverConnectionInfo, idleNanos: Int64, _ context: inout FaultContext) -> ReceiverIdleDecision?
 }
 
 extension Fault {
@@ -46,6 +51,8 @@ extension Fault {
     public mutating func heldRead(_ connection: ReceiverConnectionInfo, byteCount: Int, nowNanos: UInt64) {}
     public mutating func extendStall(_ connection: ReceiverConnectionInfo, nowNanos: UInt64) -> TimeAmount? { nil }
     public mutating func connectionClosed(_ connection: ReceiverConnectionInfo) {}
+    public func idleTimeout(_ connection: ReceiverConnectionInfo) -> TimeAmount? { nil }
+    public mutating func onIdle(_ connection: ReceiverConnectionInfo, idleNanos: Int64, _ context: inout FaultContext) -> ReceiverIdleDecision? { nil }
 
     /// The kind of this instance.
     public var kind: String { Self.kind }

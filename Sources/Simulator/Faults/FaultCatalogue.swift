@@ -9,7 +9,7 @@ public enum FaultCatalogue {
         RefuseFault.self, ResetOnAcceptFault.self, NeverReadFault.self, ReadStallFault.self, SlowReaderFault.self,
         CloseAfterBytesFault.self, IdleTimeoutFault.self,
         CrashFault.self, PauseFault.self,
-        SharedKeyMismatchFault.self, MalformedHeloFault.self, TLSFault.self, ChunkSizeLimitFault.self,
+        SharedKeyMismatchFault.self, MalformedHeloFault.self, HeloSplitFault.self, TLSFault.self, ChunkSizeLimitFault.self,
     ]
 
     /// Kind names, in documentation order.

@@ -263,6 +263,24 @@ public final class FaultEngine: ReceiverFaultHooks {
         }
     }
 
+    /// The shortest idle timeout among the active faults.
+    public func idleTimeout(_ connection: ReceiverConnectionInfo) -> TimeAmount? {
+        let now = MonotonicClock.nowNanos()
+        return slots.withLockedValue { slots in
+            var shortest: TimeAmount?
+            for slot in slots where slot.isActive(now) {
+                if let t = slot.fault.idleTimeout(connection), shortest.map({ t < $0 }) ?? true { shortest = t }
+            }
+            return shortest
+        }
+    }
+
+    public func onIdle(_ connection: ReceiverConnectionInfo, idle: TimeAmount) -> ReceiverIdleDecision {
+        run(hook: "idle", target: { Self.describe(connection) + " idle \(Self.ms(idle))" }, describe: Self.describe) {
+            $0.onIdle(connection, idleNanos: idle.nanoseconds, &$1)
+        } ?? .proceed
+    }
+
     /// Tells every fault that a connection ended, so per-connection state is dropped.
     public func connectionClosed(_ connection: ReceiverConnectionInfo) {
         slots.withLockedValue { slots in
@@ -295,8 +313,18 @@ public final class FaultEngine: ReceiverFaultHooks {
         case .proceed: return "proceed"
         case .suppress: return "suppress"
         case let .replace(b): return "replace (\(b.readableBytes) B)"
+        case let .split(segments, delay): return "split into \(segments) segments \(ms(delay)) apart"
         case .close: return "close (FIN)"
         case .reset: return "reset (RST)"
+        }
+    }
+
+    static func describe(_ d: ReceiverIdleDecision) -> String {
+        switch d {
+        case .proceed: return "proceed"
+        case .close: return "close (FIN)"
+        case .reset: return "reset (RST)"
+        case .blackhole: return "blackhole"
         }
     }
 

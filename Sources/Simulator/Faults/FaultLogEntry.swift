@@ -10,7 +10,7 @@ public struct FaultLogEntry: Sendable, Hashable, Codable {
     /// The installed fault's name and kind.
     public var fault: String
     public var kind: String
-    /// The hook point: accept, handshake, read, request, ack, heartbeat, or lifecycle.
+    /// The hook point: accept, handshake, read, request, ack, heartbeat, idle, or lifecycle.
     public var hook: String
     /// What the fault acted on, e.g. `conn#3 127.0.0.1:50122 chunk=AAEC…`.
     public var target: String

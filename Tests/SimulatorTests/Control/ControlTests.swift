@@ -94,7 +94,7 @@ struct ControlTests {
         Topology(seed: 7, receivers: names.map { Topology.Receiver(settings: ReceiverSettings(name: $0), tlsFromTestCA: tls) })
     }
 
-    @Test("crash: connects refused, then accepted again after restart_after (ledger generations kept)")
+    @Test("crash: connects refused, then accepted again after restart_after (one ledger, three server starts)")
     func crashRestart() async throws {
         try await withController(Self.topology()) { c in
             let port = try await c.port(of: "a")
@@ -117,7 +117,7 @@ struct ControlTests {
             #expect(downFor >= 295 && downFor < 3000)
             let running = try await eventually(timeout: 5) { try await c.status(of: "a").state == .running }
             #expect(running)
-            #expect(try await c.ledgers(of: "a").count == 3)
+            #expect(try await c.serverStarts(of: "a").count == 3)
             #expect(try await c.status(of: "a").ledger.events == 1)
             #expect(!refused(try await c.port(of: "b")), "the other receiver is untouched")
             let decisions = c.faultLogEntries().filter { $0.hook == "lifecycle" }.map(\.decision)

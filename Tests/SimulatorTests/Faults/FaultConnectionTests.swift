@@ -97,19 +97,51 @@ struct FaultConnectionTests {
         }
     }
 
-    @Test("idle_timeout 150 ms: rst resets, fin closes, blackhole swallows the next request silently")
-    func idleTimeout() async throws {
-        for (mode, expected) in [("rst", RawClient.ReadResult.reset), ("fin", .eof), ("blackhole", .timeout)] {
-            try await withFaults([FaultSpec(kind: "idle_timeout", params: ["idle": "150ms", "mode": .string(mode)])]) { receiver, _ in
+    /// Sends acked requests `gap` apart (`count` of them, each acked) and returns when the last ack was read.
+    func keepBusy(_ client: RawClient, count: Int, gapMicros: UInt32) -> UInt64 {
+        for i in 1 ... count {
+            #expect(timedAck(client, seq: i, chunk: chunkID(i)).0 == Wire.ack(chunkID(i)), "activity #\(i) is served")
+            if i < count { usleep(gapMicros) }
+        }
+        return MonotonicClock.nowNanos()
+    }
+
+    @Test("idle_timeout 300 ms fin/rst: traffic every 150 ms keeps the connection; 300 ± 25 ms after the last byte the timer sends FIN / RST")
+    func idleTimeoutTimer() async throws {
+        for (mode, expected) in [("fin", RawClient.ReadResult.eof), ("rst", .reset)] {
+            try await withFaults([FaultSpec(kind: "idle_timeout", params: ["idle": "300ms", "mode": .string(mode)])]) { receiver, engine in
                 let client = try RawClient(port: receiver.port)
-                #expect(timedAck(client, seq: 1, chunk: chunkID(1)).0 != nil)
-                usleep(50_000)
-                #expect(timedAck(client, seq: 2, chunk: chunkID(2)).0 != nil, "activity within the timeout keeps it alive")
-                usleep(250_000)
-                client.send(ackedRequest(seq: 3, chunk: chunkID(3)))
-                #expect(client.readSome(timeout: 0.4) == expected, "mode \(mode)")
-                #expect(receiver.ledger.count == 2)
+                // 4 requests 150 ms apart: the connection lives > 450 ms, longer than the timeout, because
+                // every byte restarts its timer.
+                let lastAck = keepBusy(client, count: 4, gapMicros: 150_000)
+                // No byte is sent now: the close must come from the timer, not from the next activity.
+                let result = client.readSome(timeout: 1)
+                let idleFor = ms(MonotonicClock.nowNanos() - lastAck)
+                print("idle_timeout 300ms \(mode): \(result) \(idleFor) ms after the last ack")
+                #expect(result == expected, "mode \(mode)")
+                #expect(abs(idleFor - 300) <= 25, "mode \(mode): closed \(idleFor) ms after the last byte")
+                #expect(receiver.ledger.count == 4)
+                #expect(engine.log.entries(since: 0, limit: 100).filter { $0.hook == "idle" }.count == 1)
             }
+        }
+    }
+
+    @Test("idle_timeout 200 ms blackhole: at 200 ± 25 ms idle the flow is forgotten; a later request is swallowed, no ack, no close")
+    func idleTimeoutBlackhole() async throws {
+        try await withFaults([FaultSpec(kind: "idle_timeout", params: ["idle": "200ms", "mode": "blackhole"])]) { receiver, engine in
+            let client = try RawClient(port: receiver.port)
+            let lastAck = keepBusy(client, count: 2, gapMicros: 100_000)
+            let fired = await eventually(timeout: 1) { !engine.log.entries(since: 0, limit: 10).filter { $0.hook == "idle" }.isEmpty }
+            #expect(fired)
+            let entry = try #require(engine.log.entries(since: 0, limit: 10).first { $0.hook == "idle" })
+            let idleFor = ms(entry.monotonicNanos - min(entry.monotonicNanos, lastAck))
+            print("idle_timeout 200ms blackhole: fired \(idleFor) ms after the last ack (\(entry.decision))")
+            #expect(entry.decision == "blackhole")
+            #expect(abs(idleFor - 200) <= 25)
+            client.send(ackedRequest(seq: 3, chunk: chunkID(3)))
+            #expect(client.readSome(timeout: 0.4) == .timeout, "no ack and no FIN/RST: the agent only has its ack timeout")
+            #expect(receiver.ledger.count == 2)
+            #expect(receiver.stats.snapshot().connectionsOpen == 1)
         }
     }
 }
