@@ -10,7 +10,7 @@ public enum BaselineDiff {
     }
 
     static func describe(_ e: AgentEventEntry) -> String {
-        "\(e.event)\(e.cause.map { "(\($0))" } ?? "") at \(ScenarioFormat.seconds(e.time))"
+        "\(e.event)\(e.cause.flatMap { $0 == e.event ? nil : "(\($0))" } ?? "") at \(ScenarioFormat.seconds(e.time))"
     }
 
     /// Readable differences (empty when the runs agree for `nodes`).
