@@ -30,6 +30,9 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: .customLong("dns-resolver"), help: "Send DNS queries to this nameserver (host:port), overriding <system> dns_resolver.")
     var dnsResolver: String?
 
+    @Flag(name: .customLong("phi-samples"), help: "Add a phi_sample event per node at every heartbeat tick to the event stream.")
+    var phiSamples = false
+
     func run() async throws {
         let configuration: AgentConfiguration
         do {
@@ -45,7 +48,7 @@ struct AgentCommand: AsyncParsableCommand {
             print("configuration OK (\(configuration.warnings.count) warning\(configuration.warnings.count == 1 ? "" : "s"))")
             return
         }
-        var overrides = AgentProcess.Overrides(seed: seed)
+        var overrides = AgentProcess.Overrides(seed: seed, phiSamples: phiSamples)
         if let dnsResolver {
             guard let endpoint = HostPort.parse(dnsResolver, defaultPort: 53) else {
                 throw ValidationError("--dns-resolver '\(dnsResolver)': expected HOST or HOST:PORT (IPv6 as [addr]:port)")

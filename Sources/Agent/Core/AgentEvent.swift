@@ -5,7 +5,7 @@ public struct AgentEvent: Sendable, Equatable, Codable {
     /// Node label (`name`, else `host:port`); empty for agent-wide events.
     public var node: String
     /// e.g. `detached`, `disabled`, `recovered`, `standby_promoted`, `no_nodes_available`, `ack_failed`,
-    /// `ack_unmatched`, `retry_limit`.
+    /// `ack_unmatched`, `retry_limit`, `phi_sample` (opt-in: phi evaluated at a heartbeat tick).
     public var event: String
     /// Cause name (`phi`, `hard_timeout`, `ack_timeout`, …), if any.
     public var cause: String?

@@ -63,6 +63,9 @@ public struct ForwarderCore: Sendable {
     private var heartbeatPending: [Bool]
     private var roundActive = false
     private var roundNeedsRebuild = false
+    /// Emit a `phi_sample` event per available node at every heartbeat tick (the phi the tick evaluates). Off by
+    /// default: the tuning engine drives the core in tight loops, and the event stream stays as before.
+    public var emitsPhiSamples = false
 
     /// Configure: one detector per node created now (window `[h·10^6]`, last = floor(now)), then the first rebuild.
     /// `configureDirectives` holds the "adding forwarding server" lines and the first rebuild's output.
@@ -252,6 +255,11 @@ public struct ForwarderCore: Sendable {
         var needRebuild = roundNeedsRebuild
         for i in nodes.indices {
             heartbeatPending[i] = false
+            if emitsPhiSamples && health[i].isAvailable {
+                // The same O(1) reading tick makes below (same `now`), taken before a detach clears the window.
+                out.append(.emitEvent(AgentEvent(time: now, node: nodes[i].label, event: "phi_sample",
+                                                 phi: health[i].phi(now: now), threshold: settings.phiThreshold)))
+            }
             guard let t = health[i].tick(now: now) else { continue }
             let n = nodes[i]
             let head = "detached forwarding server '\(n.name ?? "")' host=\(RubyInspect.string(n.host)) port=\(n.port)"
@@ -321,7 +329,8 @@ public struct ForwarderCore: Sendable {
             out.append(.emitEvent(AgentEvent(time: now, node: nodes[i].label, event: "standby_promoted")))
         }
         if balancer.weightArray.isEmpty {
-            out.append(.emitEvent(AgentEvent(time: now, node: "", event: "no_nodes_available")))
+            // The rebuild's "No nodes are available" warning; flush failures emit their own (cause flush_failed).
+            out.append(.emitEvent(AgentEvent(time: now, node: "", event: "no_nodes_available", cause: "rebuild")))
         }
         out.append(.rebalanced(weightArray: balancer.weightArray))
     }

@@ -46,10 +46,13 @@ public final class AgentProcess: Sendable {
         public var seed: UInt64?
         /// Sends DNS queries to this nameserver (`host:port`), as `<system> dns_resolver` does.
         public var dnsResolver: HostPort?
+        /// Also write a `phi_sample` event per node at every heartbeat tick (scenario reports draw phi(t) from them).
+        public var phiSamples = false
 
-        public init(seed: UInt64? = nil, dnsResolver: HostPort? = nil) {
+        public init(seed: UInt64? = nil, dnsResolver: HostPort? = nil, phiSamples: Bool = false) {
             self.seed = seed
             self.dnsResolver = dnsResolver
+            self.phiSamples = phiSamples
         }
     }
 
@@ -83,7 +86,7 @@ public final class AgentProcess: Sendable {
             resolver = try CAresResolver.addressResolver(dnsResolver: dnsResolver, threadPool: pool)
         }
         let agent = try await ForwardingAgent.start(configuration: settings, eventLoopGroup: group, logger: logger,
-                                                    eventFile: eventFile, resolver: resolver)
+                                                    eventFile: eventFile, resolver: resolver, phiSamples: overrides.phiSamples)
         agent.setConfigurationText(configuration.configText)
         var inputs: [SampleInput] = []
         for source in configuration.sources {

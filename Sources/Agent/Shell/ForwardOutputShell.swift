@@ -36,6 +36,12 @@ final class ForwardOutputShell: @unchecked Sendable {
     private var udp: Channel?
     private var udpHandler: UDPHeartbeatHandler?
     private var stopped = false
+    /// Ask the core for `phi_sample` events (kept across reloads, which build a new core).
+    private let phiSamples: Bool
+    /// Real seconds per second of `clock` (1 normally). A scenario run at time_scale k hands the agent a clock that
+    /// runs 1/k times as fast; every timer and timeout derived from settings or clock readings is multiplied by k
+    /// here so the core's decisions, in clock time, are those of an unscaled run.
+    let timeScale: Double
     let wakePending = ManagedAtomic<Bool>(false)
 
     /// Counters for status, tests and the bench.
@@ -51,8 +57,10 @@ final class ForwardOutputShell: @unchecked Sendable {
     private(set) var counters = Counters()
 
     init(loop: EventLoop, settings: AgentRuntimeSettings, clock: any AgentClock, hub: AgentEventHub, buffer: AgentBuffer,
-         resolver: any AddressResolver, threadPool: NIOThreadPool) throws {
+         resolver: any AddressResolver, threadPool: NIOThreadPool, phiSamples: Bool = false, timeScale: Double = 1) throws {
         self.loop = loop
+        self.phiSamples = phiSamples
+        self.timeScale = timeScale > 0 && timeScale.isFinite ? timeScale : 1
         self.settings = settings
         self.clock = clock
         self.hub = hub
@@ -62,11 +70,23 @@ final class ForwardOutputShell: @unchecked Sendable {
         var fw = settings.forwarder
         fw.requireAckResponse = settings.forwarder.requireAckResponse
         self.core = ForwarderCore(settings: fw, nodes: settings.nodes, clock: clock)
+        core.emitsPhiSamples = phiSamples
         var seed = SeededRandom.fromSystem()
         self.retry = RetrySchedule(settings: Self.retrySettings(settings), rng: SeededRandom(seed: seed.next()))
-        self.connector = try NodeConnector(loop: loop, settings: settings)
+        self.connector = try NodeConnector(loop: loop, settings: Self.connectorSettings(settings, timeScale: self.timeScale))
         self.cache = SocketCache(keepaliveTimeout: settings.keepaliveTimeout)
         self.secondary = settings.secondary.map(SecondaryFileOutput.init(settings:))
+    }
+
+    /// The connector only turns connect_timeout and the handshake bound (hard_timeout or a fixed bound) into real
+    /// timers, so under a time scale it gets those in real seconds.
+    static func connectorSettings(_ s: AgentRuntimeSettings, timeScale: Double) -> AgentRuntimeSettings {
+        guard timeScale != 1 else { return s }
+        var c = s
+        c.connectTimeout = s.connectTimeout.map { $0 * timeScale }
+        c.forwarder.hardTimeout = s.forwarder.hardTimeout * timeScale
+        if case .seconds(let b) = s.behaviour.handshakeTimeout { c.behaviour.handshakeTimeout = .seconds(b * timeScale) }
+        return c
     }
 
     static func retrySettings(_ s: AgentRuntimeSettings) -> RetrySettings {
@@ -151,19 +171,19 @@ final class ForwardOutputShell: @unchecked Sendable {
     private func startTimers() {
         let fw = settings.forwarder
         if fw.heartbeatType != .none {
-            let h = Self.amount(fw.heartbeatInterval)
+            let h = amount(fw.heartbeatInterval)
             timers.append(loop.scheduleRepeatedTask(initialDelay: h, delay: h) { [unowned self] _ in self.heartbeatTimerFired() })
         }
         if fw.requireAckResponse {
-            let a = Self.amount(fw.ackCheckInterval)
+            let a = amount(fw.ackCheckInterval)
             timers.append(loop.scheduleRepeatedTask(initialDelay: a, delay: a) { [unowned self] _ in self.ackCheckTimerFired() })
         }
         if settings.keepalive {
-            timers.append(loop.scheduleRepeatedTask(initialDelay: .seconds(5), delay: .seconds(5)) { [unowned self] _ in self.sweep() })
+            timers.append(loop.scheduleRepeatedTask(initialDelay: amount(5), delay: amount(5)) { [unowned self] _ in self.sweep() })
         }
         let fi = settings.buffer.flushInterval
         let period = fi > 0 ? max(0.01, min(settings.flushThreadInterval, fi)) : 0.05
-        timers.append(loop.scheduleRepeatedTask(initialDelay: Self.amount(period), delay: Self.amount(period)) { [unowned self] _ in
+        timers.append(loop.scheduleRepeatedTask(initialDelay: amount(period), delay: amount(period)) { [unowned self] _ in
             if self.buffer.enqueueDue(now: self.clock.now) > 0 { self.wakeFlush() }
             self.drainBufferLogs()
         })
@@ -233,7 +253,7 @@ final class ForwardOutputShell: @unchecked Sendable {
     func reload(_ new: AgentRuntimeSettings) -> EventLoopFuture<Void> {
         loop.flatSubmit { [self] in
             do {
-                let connector = try NodeConnector(loop: loop, settings: new)
+                let connector = try NodeConnector(loop: loop, settings: Self.connectorSettings(new, timeScale: timeScale))
                 for t in timers { t.cancel() }
                 timers.removeAll()
                 shutdownConnections()
@@ -246,6 +266,7 @@ final class ForwardOutputShell: @unchecked Sendable {
                 self.connector = connector
                 cache = SocketCache(keepaliveTimeout: new.keepaliveTimeout)
                 core = ForwarderCore(settings: new.forwarder, nodes: new.nodes, clock: clock)
+                core.emitsPhiSamples = phiSamples
                 retry = RetrySchedule(settings: Self.retrySettings(new), rng: retry.rng)
                 secondary = new.secondary.map(SecondaryFileOutput.init(settings:))
                 roundActive = false
@@ -402,12 +423,12 @@ final class ForwardOutputShell: @unchecked Sendable {
             ? settings.connectTimeout
             : min(settings.connectTimeout ?? .infinity, settings.behaviour.heartbeatProbeBound ?? settings.forwarder.heartbeatInterval)
         counters.connectionsOpened += 1
-        let connecting = connector.connect(node: node, address: address, connectTimeout: bound)
+        let connecting = connector.connect(node: node, address: address, connectTimeout: bound.map { $0 * timeScale })
         let result = loop.makePromise(of: Void.self)
         let timer: Scheduled<Void>?
         if !serial, let bound, bound.isFinite {
             // The whole probe (connect + TLS + handshake) stays within the bound so the round keeps its cadence.
-            timer = loop.scheduleTask(in: Self.amount(bound)) {
+            timer = loop.scheduleTask(in: amount(bound)) {
                 result.fail(ForwardSendError(errorClass: "Errno::ETIMEDOUT", message: "heartbeat probe timed out after \(bound)s", expected: true))
             }
         } else {
@@ -507,7 +528,7 @@ final class ForwardOutputShell: @unchecked Sendable {
         pumpWake?.cancel()
         pumpWakeAt = wall
         let delay = max(0, wall - clock.now)
-        pumpWake = loop.scheduleTask(in: Self.amount(delay)) { [self] in
+        pumpWake = loop.scheduleTask(in: amount(delay)) { [self] in
             pumpWakeAt = .infinity
             pumpWake = nil
             pumpFlush(ignoreRetryWait: false)
@@ -597,7 +618,7 @@ final class ForwardOutputShell: @unchecked Sendable {
         connectionFor(node: node, useCache: settings.keepalive).flatMap { [self] conn in
             let ackValue = settings.forwarder.requireAckResponse ? chunk.wireID.ackValue : nil
             return conn.send(tag: chunk.tag, payload: chunk.payload, records: chunk.records, gzip: settings.compressGzip,
-                             ackValue: ackValue, timeout: Self.amount(settings.sendTimeout))
+                             ackValue: ackValue, timeout: amount(settings.sendTimeout))
                 .map { conn }
                 .flatMapError { [self] error in
                     if settings.keepalive && cache.contains(conn) {
@@ -730,6 +751,10 @@ final class ForwardOutputShell: @unchecked Sendable {
         delayed.removeValue(forKey: chunk.id)
         buffer.takeBack(chunk.id)
         counters.flushFailures += 1
+        if error is NoNodesAvailable {
+            // Fluentd logs "no nodes are available" in this flush's retry warning (§5.2/§5.3); the stream says so too.
+            hub.emit(event: "no_nodes_available", cause: "flush_failed", detail: chunk.wireID.hex)
+        }
         hub.emit(event: "chunk_rolled_back", cause: "flush_failed", detail: chunk.wireID.hex)
         retryFailure(chunk: chunk.wireID, error: ForwardSendError.from(error))
     }
@@ -753,6 +778,9 @@ final class ForwardOutputShell: @unchecked Sendable {
     static func amount(_ s: AgentSeconds) -> TimeAmount {
         .nanoseconds(Int64(max(0, min(s, 1e9)) * 1e9))
     }
+
+    /// A timer length for `s` seconds of `clock` time (times the time scale).
+    func amount(_ s: AgentSeconds) -> TimeAmount { Self.amount(s * timeScale) }
 
     /// Ruby's `Time#to_s` in UTC: `2024-01-01 00:00:01 +0000`.
     static func rubyTime(_ t: AgentSeconds) -> String {

@@ -40,13 +40,19 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
 
     /// Configures and starts the agent: opens the buffer (recovering a file buffer's chunks), resolves nodes, verifies
     /// connections if asked, starts heartbeats and flushing. Throws Fluentd's configure/startup errors.
+    /// `phiSamples` adds a `phi_sample` event per available node at every heartbeat tick (the phi that tick evaluated).
+    /// `timeScale` is real seconds per second of `clock`: with a clock running 1/k as fast and `timeScale` k, every
+    /// timer and timeout runs k times as long in real time, so the agent behaves as unscaled in clock time
+    /// (scenarios' time_scale). 1 for real use.
     public static func start(configuration: AgentRuntimeSettings,
                              eventLoopGroup: any EventLoopGroup,
                              clock: any AgentClock = SystemClock(),
                              logger: Logger = Logger(label: "fwdlab.agent"),
                              eventSink: (@Sendable (AgentEventRecord) -> Void)? = nil,
                              eventFile: String? = nil,
-                             resolver: (any AddressResolver)? = nil) async throws -> ForwardingAgent {
+                             resolver: (any AddressResolver)? = nil,
+                             phiSamples: Bool = false,
+                             timeScale: Double = 1) async throws -> ForwardingAgent {
         let threadPool = NIOThreadPool(numberOfThreads: 1)
         threadPool.start()
         do {
@@ -72,7 +78,7 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
             let loop = eventLoopGroup.next()
             let shell = try ForwardOutputShell(loop: loop, settings: configuration, clock: clock, hub: hub, buffer: buffer,
                                                resolver: resolver ?? SystemAddressResolver(threadPool: threadPool),
-                                               threadPool: threadPool)
+                                               threadPool: threadPool, phiSamples: phiSamples, timeScale: timeScale)
             let agent = ForwardingAgent(settings: configuration, clock: clock, buffer: buffer, shell: shell, hub: hub, threadPool: threadPool)
             do {
                 try await shell.start().get()
@@ -190,6 +196,15 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
     public func counters() async -> ForwardingAgentCounters {
         let c = try? await shell.loop.submit { self.shell.counters }.get()
         return ForwardingAgentCounters(c ?? .init())
+    }
+
+    /// The agent's own phi for `node` now (its detector, as a heartbeat tick would evaluate it); nil while the node is
+    /// out of the rotation (Fluentd does not evaluate phi then) or for an unknown index.
+    public func phi(node: Int) async -> Double? {
+        (try? await shell.loop.submit { () -> Double? in
+            let core = self.shell.core
+            return core.isAvailable(node) ? core.phi(node) : nil
+        }.get()) ?? nil
     }
 
     /// Whether the core currently regards `node` as available.

@@ -121,7 +121,7 @@ public enum ExpectationEvaluator {
             var m = "max gap " + sec(worst)
             if let w = r.wire, let figures = w.nodes.first(where: { Int($0.node.port) == r.ports[node] }),
                let period = (figures.udpHeartbeat ?? figures.transportHeartbeat)?.period {
-                m += ", capture p95 " + sec(period.p95)
+                m += ", capture p95 " + sec(period.p95 / r.timeScale)
             }
             if count == 0 { fail("0 heartbeats", "no heartbeat reached \(node) between \(sec(start)) and \(sec(end))") }
             else if worst <= limit + 0.001 { pass(m, "\(count) heartbeats seen by \(node), gaps ≤ \(sec(limit)) outside outages") }
@@ -181,7 +181,7 @@ public enum ExpectationEvaluator {
             }
             let limit = detach.time + grace
             let late = w.chunks.flatMap(\.sends).filter { Int($0.node.port) == port }
-                .map { Double($0.timeNanos - r.startedWallNanos) / 1e9 }
+                .map { Double($0.timeNanos - r.startedWallNanos) / 1e9 / r.timeScale }  // capture time is real
                 .filter { $0 > limit }
             let recovered = r.agentEvents.first { $0.node == node && $0.event == "recovered" && $0.time > detach.time }?.time ?? .greatestFiniteMagnitude
             let offending = late.filter { $0 < recovered }
@@ -190,7 +190,7 @@ public enum ExpectationEvaluator {
 
         case let .wireFailoverGap(max):
             guard let w = r.wire else { skip("no capture"); break }
-            let gaps = w.failovers.compactMap(\.gapToData)
+            let gaps = w.failovers.compactMap(\.gapToData).map { $0 / r.timeScale }  // capture time is real
             guard let worst = gaps.max() else { pass("no failover", "the capture shows no failover gap"); break }
             if worst <= max { pass(sec(worst), "\(gaps.count) failover(s)") }
             else { fail(sec(worst), "the longest failover gap was \(sec(worst)) (limit \(sec(max)))") }
@@ -208,6 +208,18 @@ public enum ExpectationEvaluator {
             let bad = w.chunks.filter { $0.acks != 1 }
             if bad.isEmpty { pass("\(w.chunks.count) chunks", "each acked exactly once") }
             else { fail("\(bad.count) chunks", "e.g. chunk \(bad[0].chunk.trimmingCharacters(in: .whitespacesAndNewlines)) acked \(bad[0].acks) times after \(bad[0].sends.count) sends") }
+
+        case let .matchesBaseline(node, tolerance), let .differsFromBaseline(node, tolerance):
+            guard let b = r.baseline else { fail("-", "the baseline run is missing"); break }
+            guard b.runErrors.isEmpty else { fail("-", "the baseline run failed: \(b.runErrors.joined(separator: "; "))"); break }
+            let diffs = BaselineDiff.differences(r, b, nodes: node.map { [$0] } ?? r.receivers, tolerance: tolerance)
+            let wantSame: Bool
+            if case .matchesBaseline = spec.kind { wantSame = true } else { wantSame = false }
+            let m = diffs.isEmpty ? "identical" : "\(diffs.count) difference\(diffs.count == 1 ? "" : "s")"
+            let detail = diffs.isEmpty
+                ? "same decisions and traffic as \(b.label)\(node.map { " for \($0)" } ?? "")"
+                : diffs.prefix(3).joined(separator: "; ") + " (vs \(b.label))"
+            if diffs.isEmpty == wantSame { pass(m, detail) } else { fail(m, detail) }
         }
         return result
     }

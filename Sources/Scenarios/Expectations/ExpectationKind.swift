@@ -38,6 +38,11 @@ public enum ExpectationKind: Sendable, Equatable {
     case wireChunksAckedOnce
     /// Capture: TCP connections opened per data request to `node` at most `max` (keepalive reuse vs churn).
     case wireSynsPerRequest(node: String, max: Double)
+    /// Against the `baseline:` run: the same decisions for `node` (all nodes when nil) — detach/disable/recover/
+    /// promotion with causes, in order, each within `tolerance` s — and traffic to the same receivers.
+    case matchesBaseline(node: String?, tolerance: Double)
+    /// Against the `baseline:` run: the decisions or traffic of `node` (all when nil) differ (a known change pinned).
+    case differsFromBaseline(node: String?, tolerance: Double)
 
     /// The YAML key.
     public var key: String {
@@ -61,6 +66,8 @@ public enum ExpectationKind: Sendable, Equatable {
         case .wireFailoverGap: "wire_failover_gap"
         case .wireChunksAckedOnce: "wire_chunks_acked_once"
         case .wireSynsPerRequest: "wire_syns_per_request"
+        case .matchesBaseline: "matches_baseline"
+        case .differsFromBaseline: "differs_from_baseline"
         }
     }
 

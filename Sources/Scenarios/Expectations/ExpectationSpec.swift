@@ -36,6 +36,8 @@ public struct ExpectationSpec: Sendable, Equatable {
         case let .wireFailoverGap(m): return "wire: failover gap ≤ \(s(m))"
         case .wireChunksAckedOnce: return "wire: every chunk acked exactly once"
         case let .wireSynsPerRequest(n, m): return "wire: ≤ \(ScenarioFormat.number(m)) connections per request to \(n)"
+        case let .matchesBaseline(n, t): return "\(n ?? "every node"): same decisions and traffic as the baseline (± \(s(t)))"
+        case let .differsFromBaseline(n, _): return "\(n ?? "some node"): decisions or traffic differ from the baseline"
         }
     }
 }

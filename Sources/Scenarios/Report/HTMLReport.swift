@@ -25,7 +25,7 @@ public enum HTMLReport {
         <h1>\(HTMLText.escape(scenario.name)) <span class="verdict \(result.verdict.rawValue)">\(result.verdict.rawValue.uppercased())</span></h1>
         <p class="meta">\(HTMLText.escape(scenario.description))</p>
         <p class="meta">Represents: \(HTMLText.escape(scenario.represents.isEmpty ? "-" : scenario.represents))<br>
-        seed \(result.seed) · run \(ScenarioFormat.seconds(r.duration)) · heartbeat \(HTMLText.escape(r.heartbeatType)) every \(ScenarioFormat.seconds(r.heartbeatInterval)) · phi_threshold \(ScenarioFormat.number(r.phiThreshold)) · hard_timeout \(ScenarioFormat.seconds(r.hardTimeout))<br>
+        seed \(result.seed) · run \(ScenarioFormat.seconds(r.duration))\(timeScaleNote(r, result)) · heartbeat \(HTMLText.escape(r.heartbeatType)) every \(ScenarioFormat.seconds(r.heartbeatInterval)) · phi_threshold \(ScenarioFormat.number(r.phiThreshold)) · hard_timeout \(ScenarioFormat.seconds(r.hardTimeout))<br>
         load: \(r.load.accepted)/\(r.load.offered) events accepted · \(r.deliveries.count) delivered · \(HTMLText.escape(r.captureNote ?? "capture taken"))</p>
 
         """
@@ -35,6 +35,7 @@ public enum HTMLReport {
             html += "<tr><td class=\"\(e.status.rawValue)\">\(e.status.rawValue.uppercased())</td><td>\(HTMLText.escape(e.statement))</td><td>\(HTMLText.escape(e.measured))</td><td>\(HTMLText.escape(e.message))</td></tr>\n"
         }
         html += "</table>\n"
+        if let b = r.baseline { html += baselineSection(r, b) }
 
         let bands = faultBands(r)
         let marks = r.agentEvents.filter { $0.isDetach || $0.event == "recovered" || $0.event == "standby_promoted" }
@@ -54,11 +55,14 @@ public enum HTMLReport {
         html += "<h2>Traffic</h2>\n" + rate.render(legend: r.receivers.map { ($0, colors[$0] ?? "#000") } + [("fault", "#f4b400")])
 
         // phi(t).
-        let phiSeries = r.receivers.map { ($0, PhiReconstruction.series(node: $0, record: r)) }
+        let phiSource = PhiSeries.source(r)
+        let phiSeries = r.receivers.map { ($0, PhiSeries.points(node: $0, record: r)) }
         let phiObserved = phiSeries.flatMap { $0.1.compactMap(\.phi) } + r.agentEvents.compactMap(\.phi)
         let phiMax = min(max((phiObserved.max() ?? 1), r.phiThreshold) * 1.15, max(r.phiThreshold * 3, 5))
-        var phi = SVGChart(id: "chart-phi", title: "phi(t) per node (rebuilt from receiver-side arrivals) vs phi_threshold",
-                           duration: duration, yMax: max(phiMax, 0.5), yLabel: "phi")
+        let phiTitle = phiSource == .agent
+            ? "phi(t) per node (the agent's detector at each heartbeat tick) vs phi_threshold"
+            : "phi(t) per node (rebuilt from receiver-side arrivals) vs phi_threshold"
+        var phi = SVGChart(id: "chart-phi", title: phiTitle, duration: duration, yMax: max(phiMax, 0.5), yLabel: "phi")
         decorate(&phi, bands: bands, marks: marks)
         phi.hline(r.phiThreshold, cssClass: "threshold", color: "#d93025", label: "phi_threshold \(ScenarioFormat.number(r.phiThreshold))")
         for (name, points) in phiSeries {
@@ -98,6 +102,28 @@ public enum HTMLReport {
         }
         html += "</table>\n</body></html>\n"
         return html
+    }
+
+    /// Decisions per node in the baseline build's run and in this one, side by side.
+    static func baselineSection(_ r: RunRecord, _ b: BaselineRecord) -> String {
+        let delivered = Dictionary(grouping: r.deliveries, by: \.receiver).mapValues(\.count)
+        func cell(_ events: [AgentEventEntry], _ count: Int) -> String {
+            let d = events.prefix(20).map(BaselineDiff.describe).joined(separator: ", ")
+            return HTMLText.escape((d.isEmpty ? "no decisions" : d) + "; \(count) events delivered")
+        }
+        var html = "<h2>Compared with the baseline build: \(HTMLText.escape(b.label))</h2>\n"
+        html += "<table id=\"baseline\"><tr><th>node</th><th>baseline</th><th>this run</th></tr>\n"
+        for node in r.receivers {
+            html += "<tr><td>\(HTMLText.escape(node))</td><td>\(cell(BaselineDiff.decisions(b.agentEvents, node: node), b.delivered[node, default: 0]))</td>"
+            html += "<td>\(cell(BaselineDiff.decisions(r.agentEvents, node: node), delivered[node, default: 0]))</td></tr>\n"
+        }
+        return html + "</table>\n"
+    }
+
+    /// Says when the run was time-scaled: every time shown is scenario time, the run itself took k times as long.
+    static func timeScaleNote(_ r: RunRecord, _ result: ScenarioResult) -> String {
+        guard r.timeScale != 1 else { return "" }
+        return " (time_scale \(ScenarioFormat.number(r.timeScale)): all times are scenario seconds; the run took \(ScenarioFormat.seconds(result.wallSeconds)) of real time)"
     }
 
     static func decorate(_ chart: inout SVGChart, bands: [(Double, Double, String)], marks: [AgentEventEntry]) {

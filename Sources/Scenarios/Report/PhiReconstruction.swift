@@ -2,7 +2,8 @@ import Agent
 
 /// phi(t) per node rebuilt from what the receivers saw: heartbeat answers (UDP replies, accepted transport
 /// connections) and data requests are the detector's arrivals, fed through the agent's own `PhiAccrualDetector`.
-/// It matches the agent's detector up to loopback latency; the agent's logged phi at each detach is exact.
+/// It matches the agent's detector up to loopback latency. Reports use it only as a fallback, when the run has no
+/// `phi_sample` events from the agent (see `PhiSeries`).
 public enum PhiReconstruction {
     /// One point; `phi` is nil while the node is out of the rotation (Fluentd does not evaluate it then).
     public struct Point: Sendable, Equatable {

@@ -20,13 +20,18 @@ public struct ReportSummary: Sendable, Codable {
     public var verdict: String
     public var reason: String?
     public var startedAt: String
+    /// Scenario seconds (every time in the report is in scenario seconds).
     public var duration: Double
+    /// Real seconds per scenario second (1: unscaled); `wallSeconds` is real time.
+    public var timeScale: Double?
     public var wallSeconds: Double
     public var agentMode: String
     public var overrides: [String: String]
     public var heartbeatType: String
     public var heartbeatInterval: Double
     public var phiThreshold: Double
+    /// `agent` (the agent's phi at each heartbeat tick) or `reconstructed` (from receiver-side arrivals).
+    public var phiSource: String?
     public var offered: Int
     public var accepted: Int
     public var delivered: Int
@@ -35,4 +40,12 @@ public struct ReportSummary: Sendable, Codable {
     public var agentEvents: [String: Int]
     public var expectations: [ExpectationResult]
     public var capture: String
+    /// The comparison with the `baseline:` build, when the scenario has one.
+    public var baseline: Baseline?
+
+    /// The other build's label and every difference found (all nodes, tolerance one heartbeat interval).
+    public struct Baseline: Sendable, Codable {
+        public var label: String
+        public var differences: [String]
+    }
 }

@@ -42,18 +42,23 @@ public enum ReportWriter {
         return ReportSummary(
             scenario: result.scenario, path: result.path, seed: result.seed, verdict: result.verdict.rawValue, reason: result.reason,
             startedAt: iso.string(from: Date(timeIntervalSince1970: Double(r.startedWallNanos) / 1e9)),
-            duration: r.duration, wallSeconds: result.wallSeconds, agentMode: options.agentMode.rawValue, overrides: options.overrides,
+            duration: r.duration, timeScale: r.timeScale, wallSeconds: result.wallSeconds, agentMode: options.agentMode.rawValue, overrides: options.overrides,
             heartbeatType: r.heartbeatType, heartbeatInterval: r.heartbeatInterval, phiThreshold: r.phiThreshold,
+            phiSource: PhiSeries.source(r).rawValue,
             offered: r.load.offered, accepted: r.load.accepted, delivered: r.deliveries.count,
             receivers: r.receivers.map { ReportSummary.ReceiverFigures(name: $0, port: r.ports[$0] ?? 0, events: counts[$0] ?? 0,
                                                                        heartbeatsSeen: r.observations[$0]?.count ?? 0) },
             schedule: r.steps.map { ReportSummary.Step(id: $0.id, planned: $0.planned, time: $0.time, action: $0.summary, error: $0.error) },
             agentEvents: Dictionary(grouping: r.agentEvents, by: \.event).mapValues(\.count),
             expectations: result.expectations,
-            capture: r.captureNote ?? "capture.pcap")
+            capture: r.captureNote ?? "capture.pcap",
+            baseline: r.baseline.map { b in
+                ReportSummary.Baseline(label: b.label, differences: BaselineDiff.differences(r, b, nodes: r.receivers, tolerance: r.heartbeatInterval))
+            })
     }
 
-    /// One JSON object per line, time-ordered: steps, agent decisions, fault decisions, deliveries (one per request).
+    /// One JSON object per line, time-ordered: steps, agent decisions, the agent's phi samples, fault decisions, deliveries
+    /// (one per request).
     public static func timelineJSONL(_ r: RunRecord) -> String {
         var rows: [(Double, Int, [String: Any])] = []
         for s in r.steps {
@@ -69,6 +74,14 @@ public enum ReportWriter {
             if let th = e.threshold { o["threshold"] = th }
             if let d = e.detail { o["detail"] = d }
             rows.append((e.time, 1, o))
+        }
+        for p in r.phiSamples {
+            // The agent's phi at a heartbeat tick (non-finite values carry `detail` instead of `phi`).
+            var o: [String: Any] = ["t": p.time, "type": "phi", "node": p.node]
+            if let v = p.phi { o["phi"] = v }
+            if let th = p.threshold { o["threshold"] = th }
+            if let d = p.detail { o["detail"] = d }
+            rows.append((p.time, 1, o))
         }
         for f in r.faultLog.prefix(50_000) {
             var o: [String: Any] = ["t": f.time, "type": "fault", "receiver": f.receiver, "fault": f.fault, "kind": f.kind,

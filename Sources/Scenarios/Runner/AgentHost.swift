@@ -15,6 +15,8 @@ final class AgentHost: AgentUnderTest {
     private struct State {
         var agent: ForwardingAgent?
         var events: [AgentEventEntry] = []
+        /// `phi_sample` events, kept apart so expectations, counts and the timeline table see decisions only.
+        var phiSamples: [AgentEventEntry] = []
         var secondaryChunks = 0
         var incarnations = 0
     }
@@ -51,19 +53,26 @@ final class AgentHost: AgentUnderTest {
         }
     }
     var events: [AgentEventEntry] { state.withLockedValue { $0.events } }
+    var phiSamples: [AgentEventEntry] { state.withLockedValue { $0.phiSamples } }
     var secondaryChunks: Int { state.withLockedValue { $0.secondaryChunks } }
 
     func start() async throws {
         let logger = log.logger()
         for w in configuration.warnings { logger.warning("\(w)") }
         let clock = self.clock
+        // Unscaled runs keep the real clocks (the agent exactly as deployed); scaled runs give it scenario time.
+        let agentClock: any AgentClock = clock.scale == 1 ? SystemClock() : ScaledAgentClock(run: clock)
         let agent = try await ForwardingAgent.start(
-            configuration: settings, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: logger,
+            configuration: settings, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, clock: agentClock, logger: logger,
             eventSink: { [state] record in
                 let entry = AgentEventEntry(record, clock: clock)
-                state.withLockedValue { $0.events.append(entry) }
+                if entry.event == "phi_sample" {
+                    state.withLockedValue { $0.phiSamples.append(entry) }
+                } else {
+                    state.withLockedValue { $0.events.append(entry) }
+                }
             },
-            resolver: resolver)
+            resolver: resolver, phiSamples: true, timeScale: clock.scale)
         agent.setConfigurationText(configuration.configText)
         state.withLockedValue {
             $0.agent = agent

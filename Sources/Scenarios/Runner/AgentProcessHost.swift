@@ -70,7 +70,7 @@ final class AgentProcessHost: AgentUnderTest {
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath(n)))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
-        var args = ["agent", "-c", configPath, "--events", eventsPath(n), "--seed", String(seed)]
+        var args = ["agent", "-c", configPath, "--events", eventsPath(n), "--seed", String(seed), "--phi-samples"]
         if let dnsResolver { args += ["--dns-resolver", dnsResolver] }
         p.arguments = args
         p.standardOutput = out
@@ -130,7 +130,10 @@ final class AgentProcessHost: AgentUnderTest {
         return await client.send(tag: tag, entries: entries, count: count) ? .accepted : .agentDown
     }
 
-    var events: [AgentEventEntry] {
+    var events: [AgentEventEntry] { allEvents.filter { $0.event != "phi_sample" } }
+    var phiSamples: [AgentEventEntry] { allEvents.filter { $0.event == "phi_sample" } }
+
+    private var allEvents: [AgentEventEntry] {
         var out: [AgentEventEntry] = []
         for n in stride(from: 1, through: max(1, incarnations), by: 1) {
             guard let text = try? String(contentsOfFile: eventsPath(n), encoding: .utf8) else { continue }

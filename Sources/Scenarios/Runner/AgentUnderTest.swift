@@ -6,8 +6,10 @@ import NIOCore
 protocol AgentUnderTest: Sendable {
     /// The runtime settings parsed from the rendered configuration (for the report's header).
     var settings: AgentRuntimeSettings { get }
-    /// The agent's event stream on the run clock, so far.
+    /// The agent's event stream on the run clock, so far (decisions; `phi_sample` events are kept apart).
     var events: [AgentEventEntry] { get }
+    /// The `phi_sample` events: the detector's reading per node at every heartbeat tick.
+    var phiSamples: [AgentEventEntry] { get }
     /// Chunks handed to `<secondary>` over every incarnation.
     var secondaryChunks: Int { get }
     /// Whether an incarnation is running now.

@@ -3,7 +3,8 @@ import NIOCore
 import Simulator
 
 /// The receiver's fault hooks for a run: the `FaultEngine` decides, this records heartbeats and accepts
-/// and emulates a paused (SIGSTOP-like) receiver by holding reads, acks and heartbeat replies until resume.
+/// and emulates a paused (SIGSTOP-like) receiver by holding reads, acks and heartbeat replies until resume. Under a
+/// time scale k the delays and stalls the engine decides are stretched by k, so they last as long in scenario time.
 final class ObservingHooks: ReceiverFaultHooks {
     let engine: FaultEngine
     let clock: RunClock
@@ -30,7 +31,7 @@ final class ObservingHooks: ReceiverFaultHooks {
         return state.withLockedValue { s -> TimeAmount? in
             guard let until = s.pausedUntil else { return nil }
             guard until > now else { s.pausedUntil = nil; return nil }
-            return .nanoseconds(Int64((until - now) * 1e9))
+            return .nanoseconds(Int64(clock.realSeconds(until - now) * 1e9))
         }
     }
 
@@ -52,7 +53,14 @@ final class ObservingHooks: ReceiverFaultHooks {
 
     func beforeRead(_ connection: ReceiverConnectionInfo, byteCount: Int) -> ReceiverReadDecision {
         if let p = pausedFor() { return .stall(p) }
-        return engine.beforeRead(connection, byteCount: byteCount)
+        let d = engine.beforeRead(connection, byteCount: byteCount)
+        if case let .stall(t) = d { return .stall(scaled(t)) }
+        return d
+    }
+
+    /// A fault's delay (written in scenario time) as the real time it must last.
+    private func scaled(_ t: TimeAmount) -> TimeAmount {
+        clock.scale == 1 ? t : .nanoseconds(Int64((Double(t.nanoseconds) * clock.scale).rounded()))
     }
 
     func beforeAccepting(_ request: ReceivedRequestInfo) -> ReceiverRequestDecision { engine.beforeAccepting(request) }
@@ -65,20 +73,23 @@ final class ObservingHooks: ReceiverFaultHooks {
 
     func beforeAck(_ request: ReceivedRequestInfo) -> ReceiverAckDecision {
         if let p = pausedFor() { return .delay(p) }
-        return engine.beforeAck(request)
+        let d = engine.beforeAck(request)
+        if case let .delay(t) = d { return .delay(scaled(t)) }
+        return d
     }
 
     func onHeartbeat(from peer: SocketAddress, byteCount: Int) -> ReceiverHeartbeatDecision {
         let now = clock.now
         if let p = pausedFor() {
-            record(ReceiverObservation(kind: "udp", time: now, answeredAt: now + Double(p.nanoseconds) / 1e9))
+            record(ReceiverObservation(kind: "udp", time: now, answeredAt: now + Double(p.nanoseconds) / 1e9 / clock.scale))
             return .delay(p)
         }
-        let d = engine.onHeartbeat(from: peer, byteCount: byteCount)
+        var d = engine.onHeartbeat(from: peer, byteCount: byteCount)
+        if case let .delay(t) = d { d = .delay(scaled(t)) }
         switch d {
         case .reply, .replace: record(ReceiverObservation(kind: "udp", time: now, answeredAt: now))
         case .drop: record(ReceiverObservation(kind: "udp", time: now, answeredAt: nil))
-        case let .delay(t): record(ReceiverObservation(kind: "udp", time: now, answeredAt: now + Double(t.nanoseconds) / 1e9))
+        case let .delay(t): record(ReceiverObservation(kind: "udp", time: now, answeredAt: now + Double(t.nanoseconds) / 1e9 / clock.scale))
         }
         return d
     }

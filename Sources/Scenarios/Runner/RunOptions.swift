@@ -5,6 +5,8 @@ public struct RunOptions: Sendable {
 
     /// Overrides every scenario's seed.
     public var seed: UInt64?
+    /// Overrides every scenario's `time_scale` (real seconds per scenario second).
+    public var timeScale: Double?
     public var agentMode: AgentMode = .inProcess
     /// Reports go to `<outDirectory>/<scenario>-<time>/`; nil writes none.
     public var outDirectory: String? = "reports"

@@ -6,12 +6,17 @@ public struct RunRecord: Sendable {
     public var scenario: String
     public var seed: UInt64
     public var startedWallNanos: Int64 = 0
+    /// Real seconds per scenario second; every time in the record is in scenario seconds except the capture's.
+    public var timeScale: Double = 1
     /// Seconds from start to the end of the drain.
     public var duration: Double = 0
     public var receivers: [String] = []
     public var steps: [TimelineEntry] = []
     public var deliveries: [Delivery] = []
     public var agentEvents: [AgentEventEntry] = []
+    /// The agent's own phi at each heartbeat tick per available node (`phi_sample` events); empty when the agent
+    /// could not provide them (then reports rebuild phi from receiver-side arrivals).
+    public var phiSamples: [AgentEventEntry] = []
     public var faultLog: [FaultLogEntryRecord] = []
     public var observations: [String: [ReceiverObservation]] = [:]
     public var load = LoadFigures()
@@ -28,6 +33,8 @@ public struct RunRecord: Sendable {
     public var wire: WireReport?
     /// Why there is no capture (not root, capture off, error).
     public var captureNote: String?
+    /// The baseline build's run when the scenario has `baseline:` (it runs first).
+    public var baseline: BaselineRecord?
     /// Errors that stopped the run early (the verdict is then a failure).
     public var runErrors: [String] = []
 

@@ -25,6 +25,13 @@ public struct ScenarioRunner: Sendable {
         }
         if needs.contains(.root), getuid() != 0 { return "needs root (nftables partitions / live capture); run as root to include it" }
         if needs.contains(.nft), !PartitionTable.isAvailable { return "needs the nft binary (apt-get install nftables)" }
+        let scale = options.timeScale ?? scenario.timeScale
+        if let problem = scenario.timeScaleProblem(scale) {
+            return problem
+        }
+        if options.agentMode == .process && scale != 1 {
+            return "time_scale \(scale) needs the in-process agent (an agent process runs on the real clock); run it without --agent process"
+        }
         return nil
     }
 
@@ -44,7 +51,16 @@ public struct ScenarioRunner: Sendable {
         let reportDir = options.outDirectory.map { ReportWriter.makeRunDirectory(base: $0, scenario: scenario.name) }
         let workdir = reportDir ?? NSTemporaryDirectory() + "fwdlab-run-\(getpid())-\(UInt64.random(in: 0 ... .max))"
         try? FileManager.default.createDirectory(atPath: workdir, withIntermediateDirectories: true)
-        let record = await execute(scenario, seed: seed, workdir: workdir)
+        var baseline: BaselineRecord?
+        if let b = scenario.baseline {
+            // The other build first, in its own work directory, with the same seed and schedule.
+            let dir = (workdir as NSString).appendingPathComponent("baseline")
+            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            let overrides = options.overrides.merging(b.overrides) { _, new in new }
+            baseline = BaselineRecord(label: b.label, record: await execute(scenario, seed: seed, workdir: dir, overrides: overrides))
+        }
+        var record = await execute(scenario, seed: seed, workdir: workdir, overrides: options.overrides)
+        record.baseline = baseline
         result.record = record
         result.expectations = ExpectationEvaluator.evaluate(scenario.expectations, record: record)
         if !record.runErrors.isEmpty {
@@ -65,10 +81,11 @@ public struct ScenarioRunner: Sendable {
 
     // MARK: - The run
 
-    private func execute(_ scenario: Scenario, seed: UInt64, workdir: String) async -> RunRecord {
-        let clock = RunClock()
+    private func execute(_ scenario: Scenario, seed: UInt64, workdir: String, overrides: [String: String]) async -> RunRecord {
+        let clock = RunClock(scale: options.timeScale ?? scenario.timeScale)
         var record = RunRecord(scenario: scenario.name, seed: seed)
         record.startedWallNanos = clock.originWallNanos
+        record.timeScale = clock.scale
         record.receivers = scenario.receivers.map(\.name)
         let faultLog = FaultLog()
         let logSink = AgentLogSink(clock: clock)
@@ -81,9 +98,11 @@ public struct ScenarioRunner: Sendable {
         // Receivers. With DNS in play they share one port on distinct loopback addresses (a DNS name has one port).
         var tls: ReceiverTLSSettings?
         var tlsCA = ""
-        if scenario.receivers.contains(where: \.tls) {
+        var tlsMaterial: TLSMaterial?
+        if scenario.receivers.contains(where: \.tls) || scenario.usesTLSFaults {
             do {
                 let material = try TLSMaterial(directory: (workdir as NSString).appendingPathComponent("tls"))
+                tlsMaterial = material
                 let (cert, key) = try material.validServer(name: "receiver")
                 tls = ReceiverTLSSettings(certPath: cert, privateKeyPath: key)
                 tlsCA = material.caPath
@@ -97,11 +116,15 @@ public struct ScenarioRunner: Sendable {
         for (i, spec) in scenario.receivers.enumerated() {
             let host = ReceiverHost(spec: spec, seed: seed &+ UInt64(i), faultLog: faultLog, clock: clock,
                                     sequenceField: scenario.load.sequenceField, tls: spec.tls ? tls : nil,
-                                    port: scenario.dns.isEmpty ? 0 : sharedPort)
+                                    port: scenario.dns.isEmpty ? 0 : sharedPort, tlsMaterial: tlsMaterial)
             hosts.append(host)
             resources.add(host)
             for f in spec.faults {
-                do { try host.applyFault(f) } catch { record.runErrors.append("\(spec.name): fault \(f.name): \(error)") }
+                do {
+                    if f.kind == TLSFault.kind { try await host.applyTLSFault(f) } else { try host.applyFault(f) }
+                } catch {
+                    record.runErrors.append("\(spec.name): fault \(f.name): \(error)")
+                }
             }
             do {
                 // A receiver that "does not start" still needs a port the agent can be pointed at.
@@ -164,7 +187,7 @@ public struct ScenarioRunner: Sendable {
         var agentHost: (any AgentUnderTest)?
         if record.runErrors.isEmpty {
             do {
-                let text = try ConfigTemplate.render(scenario.agent, context: context, extraOverrides: options.overrides)
+                let text = try ConfigTemplate.render(scenario.agent, context: context, extraOverrides: overrides)
                 try? text.write(toFile: (workdir as NSString).appendingPathComponent("agent.conf"), atomically: true, encoding: .utf8)
                 let host: any AgentUnderTest
                 switch options.agentMode {
@@ -257,6 +280,7 @@ public struct ScenarioRunner: Sendable {
         }
         if let agentHost {
             record.agentEvents = agentHost.events
+            record.phiSamples = agentHost.phiSamples
             record.secondaryChunks = agentHost.secondaryChunks
         }
         record.agentLog = logSink.text
@@ -305,12 +329,14 @@ public struct ScenarioRunner: Sendable {
             switch spec.kind {
             case "crash", "refuse": await h.crash()
             case "pause": h.hooks.pause(until: resumeAt)
-            case "tls": throw ScenarioRunError.receiver("the 'tls' fault needs the simulator controller (not available to the runner yet)")
+            case TLSFault.kind: try await h.applyTLSFault(spec)
             default: try h.applyFault(spec)
             }
         case let .removeFault(r, name):
             let h = try host(r)
-            if (try? h.engine.status(name)) != nil {
+            if h.tlsFaultName == name {
+                try await h.clearTLSFault()
+            } else if (try? h.engine.status(name)) != nil {
                 try h.removeFault(name)
             } else if !h.isRunning {
                 try await h.start()

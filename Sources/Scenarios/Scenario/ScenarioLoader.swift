@@ -8,7 +8,7 @@ import Yams
 /// field; unknown keys, unknown receivers, step ids and fault kinds are errors.
 public enum ScenarioLoader {
     static let topKeys = ["name", "description", "represents", "seed", "time_scale", "status", "pending_reason", "requires",
-                          "receivers", "dns", "agent", "load", "timeline", "expectations", "drain", "capture"]
+                          "receivers", "dns", "agent", "load", "timeline", "expectations", "drain", "capture", "baseline"]
 
     /// Loads `path`; relative `agent.config_file` paths resolve against its directory.
     public static func load(path: String) throws -> Scenario {
@@ -47,10 +47,11 @@ public enum ScenarioLoader {
         if let n = top.take("description") { scenario.description = try y.string(n, "description") }
         if let n = top.take("represents") { scenario.represents = try y.string(n, "represents") }
         if let n = top.take("seed") { scenario.seed = UInt64(try y.int(n, "seed", 0 ... Int.max)) }
-        if let n = top.take("time_scale") {
+        let timeScaleNode = top.take("time_scale")
+        if let n = timeScaleNode {
             let v = try y.number(n, "time_scale", min: 0)
-            guard v == 1 else {
-                throw y.error(n, "time_scale", "only 1 is supported: a faithful time scale needs an agent clock option in the runtime (see docs/scenarios.md)")
+            guard Scenario.timeScaleRange.contains(v) else {
+                throw y.error(n, "time_scale", "must be within \(Scenario.timeScaleRange.lowerBound)…\(Scenario.timeScaleRange.upperBound) (0.25 runs 4× faster; see docs/scenarios.md)")
             }
             scenario.timeScale = v
         }
@@ -95,6 +96,8 @@ public enum ScenarioLoader {
                 scenario.timeline.append(step)
             }
         }
+        let baselineNode = top.take("baseline")
+        if let n = baselineNode { scenario.baseline = try baseline(n, y) }
         if let n = top.take("expectations") {
             let ids = Set(scenario.timeline.map(\.id))
             for (i, item) in try y.list(n, "expectations").enumerated() {
@@ -102,7 +105,20 @@ public enum ScenarioLoader {
             }
         }
         try top.rejectUnknown(y, allowed: topKeys)
+        if let n = timeScaleNode, let problem = scenario.timeScaleProblem(scenario.timeScale) {
+            throw y.error(n, "time_scale", problem)
+        }
         scenario.agent = try agent(agentNode, y, baseDirectory: baseDirectory, scenario: scenario)
+        if let n = baselineNode, let b = scenario.baseline {
+            // The baseline's parameters must make a valid configuration too.
+            var spec = scenario.agent
+            spec.overrides.merge(b.overrides) { _, new in new }
+            do {
+                _ = try AgentConfiguration.parse(text: try ConfigTemplate.render(spec, context: .standIn(for: scenario)), file: spec.configSource)
+            } catch {
+                throw y.error(n, "baseline.set", "invalid with these parameters: \(ConfigTemplate.relocate("\(error)", spec))")
+            }
+        }
         return scenario
     }
 
@@ -398,11 +414,31 @@ public enum ScenarioLoader {
             kind = .wireSynsPerRequest(node: try nodeRef("node"), max: try num("max", 0, 1e9)); allowed = ["node", "max"]
         case "wire_failover_gap":
             kind = .wireFailoverGap(max: try dur("max")); allowed = ["max"]
+        case "matches_baseline", "differs_from_baseline":
+            guard s.baseline != nil else { throw y.error(v, f, "needs a top-level 'baseline:' (the build to compare with)") }
+            let n = try optNode("node"), t = try optDur("tolerance") ?? 1
+            kind = key == "matches_baseline" ? .matchesBaseline(node: n, tolerance: t) : .differsFromBaseline(node: n, tolerance: t)
+            allowed = ["node", "tolerance"]
         default:
             throw y.error(node, f, "unknown expectation '\(key)' (see docs/scenarios.md)")
         }
         try m.rejectUnknown(y, allowed: allowed)
         return ExpectationSpec(kind: kind, line: line)
+    }
+
+    static func baseline(_ node: Node, _ y: YAMLFields) throws -> BaselineSpec {
+        var m = try y.map(node, "baseline")
+        guard let l = m.take("label") else { throw y.error(node, "baseline.label", "required: names the other build in reports") }
+        var b = BaselineSpec(label: try y.string(l, "baseline.label"))
+        if let o = m.take("set") {
+            let om = try y.map(o, "baseline.set")
+            for key in om.keys {
+                var copy = om
+                if let v = copy.take(key) { b.overrides[key] = try y.string(v, "baseline.set.\(key)") }
+            }
+        }
+        try m.rejectUnknown(y, allowed: ["label", "set"])
+        return b
     }
 
     static let knownCauses = ["phi", "hard_timeout", "ack_timeout", "peer_closed_before_ack", "handshake_failed", "dns_failure"]

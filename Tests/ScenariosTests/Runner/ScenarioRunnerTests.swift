@@ -33,6 +33,20 @@ import Testing
         }
         let summary = try JSONDecoder().decode(ReportSummary.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json")))
         #expect(summary.verdict == "passed" && summary.seed == 3)
+        // phi(t) comes from the agent itself: samples for every node at the heartbeat cadence, and the detach's phi
+        // is the value of r1's last sample (the same tick).
+        let record = try #require(r.record)
+        #expect(summary.phiSource == "agent")
+        for node in ["r1", "r2", "r3"] {
+            #expect(record.phiSamples.filter { $0.node == node && $0.time < 1.4 }.count >= 2, "\(node) sampled before the crash")
+        }
+        let detachEvent = try #require(record.agentEvents.first { $0.node == "r1" && $0.event == "detached" })
+        let lastSample = try #require(record.phiSamples.last { $0.node == "r1" && $0.time <= detachEvent.time })
+        #expect(lastSample.phi == detachEvent.phi && abs(lastSample.time - detachEvent.time) < 0.001)
+        #expect(!record.phiSamples.contains { $0.node == "r1" && $0.time > detachEvent.time }, "r1 never recovers here")
+        #expect(!record.agentEvents.contains { $0.event == "phi_sample" }, "samples are kept apart from decisions")
+        let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
+        #expect(html.contains("the agent's detector at each heartbeat tick"))
         #expect(summary.schedule.map(\.id) == ["crash-r1"])
         let timeline = try String(contentsOfFile: dir + "/timeline.jsonl", encoding: .utf8)
         #expect(timeline.contains("\"type\":\"step\"") && timeline.contains("\"event\":\"detached\"") && timeline.contains("\"type\":\"delivery\""))

@@ -89,14 +89,30 @@ import Testing
         #expect(Set(others.map { $0[0] }).count > 1, "different seeds give different schedules")
     }
 
-    @Test func timeScaleOtherThanOneIsRefusedWithTheReason() {
-        let text = "time_scale: 10\n" + ScenarioTestSupport.failover()
+    @Test func timeScaleWithinItsRangeIsAcceptedOutsideRefused() throws {
+        #expect(try ScenarioLoader.parse("time_scale: 0.25\n" + ScenarioTestSupport.failover()).timeScale == 0.25)
+        #expect(try ScenarioLoader.parse(ScenarioTestSupport.failover()).timeScale == 1)
+        for bad in ["0.01", "20", "0"] {
+            do {
+                _ = try ScenarioLoader.parse("time_scale: \(bad)\n" + ScenarioTestSupport.failover(), file: "scaled.yaml")
+                Issue.record("time_scale \(bad): expected an error")
+            } catch {
+                #expect("\(error)".hasPrefix("scaled.yaml:1:"), "\(error)")
+                #expect("\(error)".contains("time_scale"))
+            }
+        }
+    }
+
+    /// Faults that keep their own real-time clock in the simulator cannot be stretched: refused with the reason.
+    @Test func timeScaleRefusesFaultsWithTheirOwnClock() {
+        let text = "time_scale: 0.5\n" + ScenarioTestSupport.failover()
+            .replacingOccurrences(of: "  - {name: r2}", with: "  - {name: r2, faults: [{kind: heartbeat_blackout, name: bo, params: {length: 1s}}]}")
         do {
             _ = try ScenarioLoader.parse(text, file: "scaled.yaml")
             Issue.record("expected an error")
         } catch {
-            #expect("\(error)".hasPrefix("scaled.yaml:1:"))
-            #expect("\(error)".contains("time_scale"))
+            #expect("\(error)".hasPrefix("scaled.yaml:1:"), "\(error)")
+            #expect("\(error)".contains("heartbeat_blackout"), "\(error)")
         }
     }
 }
