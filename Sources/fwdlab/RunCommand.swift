@@ -35,6 +35,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-capture"), help: "Do not take a packet capture even when root.")
     var noCapture = false
 
+    @Option(name: .customLong("time-scale"), help: "Run every scenario at this time scale (0.05-10; overrides the scenario's time_scale; in-process agent only).")
+    var timeScale: Double?
+
     func run() async throws {
         var options = RunOptions()
         options.seed = seed
@@ -44,7 +47,12 @@ struct RunCommand: AsyncParsableCommand {
         options.agentMode = mode
         options.outDirectory = out
         options.capture = !noCapture
-        options.executablePath = CommandLine.arguments.first
+        // Process mode starts this very binary (/proc/self/exe) as `fwdlab agent`.
+        options.executablePath = nil
+        if let timeScale {
+            guard (0.05 ... 10).contains(timeScale) else { throw ValidationError("--time-scale must be between 0.05 and 10") }
+            options.timeScale = timeScale
+        }
         for o in overrides {
             let parts = o.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--set expects key=value (got '\(o)')") }
