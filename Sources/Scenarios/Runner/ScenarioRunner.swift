@@ -16,6 +16,12 @@ public struct ScenarioRunner: Sendable {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
+    /// The scale a run uses. `time_scale` only speeds a run up (everything is in scenario time), so an agent
+    /// process, which runs on the real clock, runs every scenario at 1: slower, with the same meaning.
+    static func effectiveTimeScale(_ scenario: Scenario, options: RunOptions) -> Double {
+        options.agentMode == .process ? 1 : options.timeScale ?? scenario.timeScale
+    }
+
     /// Why `scenario` cannot run here (pending, or a requirement missing), nil when it can.
     public static func skipReason(_ scenario: Scenario, options: RunOptions) -> String? {
         if case let .pending(reason) = scenario.status { return "pending: \(reason)" }
@@ -25,12 +31,8 @@ public struct ScenarioRunner: Sendable {
         }
         if needs.contains(.root), getuid() != 0 { return "needs root (nftables partitions / live capture); run as root to include it" }
         if needs.contains(.nft), !PartitionTable.isAvailable { return "needs the nft binary (apt-get install nftables)" }
-        let scale = options.timeScale ?? scenario.timeScale
-        if let problem = scenario.timeScaleProblem(scale) {
+        if let problem = scenario.timeScaleProblem(Self.effectiveTimeScale(scenario, options: options)) {
             return problem
-        }
-        if options.agentMode == .process && scale != 1 {
-            return "time_scale \(scale) needs the in-process agent (an agent process runs on the real clock); run it without --agent process"
         }
         return nil
     }
@@ -82,7 +84,7 @@ public struct ScenarioRunner: Sendable {
     // MARK: - The run
 
     private func execute(_ scenario: Scenario, seed: UInt64, workdir: String, overrides: [String: String]) async -> RunRecord {
-        let clock = RunClock(scale: options.timeScale ?? scenario.timeScale)
+        let clock = RunClock(scale: Self.effectiveTimeScale(scenario, options: options))
         var record = RunRecord(scenario: scenario.name, seed: seed)
         record.startedWallNanos = clock.originWallNanos
         record.timeScale = clock.scale
