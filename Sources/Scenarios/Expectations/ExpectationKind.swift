@@ -38,6 +38,9 @@ public enum ExpectationKind: Sendable, Equatable {
     case wireChunksAckedOnce
     /// Capture: TCP connections opened per data request to `node` at most `max` (keepalive reuse vs churn).
     case wireSynsPerRequest(node: String, max: Double)
+    /// Capture vs the agent's event stream: `node`'s failover (last ack it gave → first chunk to `to`, default the
+    /// promoted standby or the next node used) agrees within `tolerance` s at both ends and in length.
+    case wireFailoverAgrees(node: String, to: String?, tolerance: Double)
 
     /// The YAML key.
     public var key: String {
@@ -61,13 +64,14 @@ public enum ExpectationKind: Sendable, Equatable {
         case .wireFailoverGap: "wire_failover_gap"
         case .wireChunksAckedOnce: "wire_chunks_acked_once"
         case .wireSynsPerRequest: "wire_syns_per_request"
+        case .wireFailoverAgrees: "wire_failover_agrees"
         }
     }
 
     /// Needs a packet capture (skipped, not failed, without one).
     public var needsCapture: Bool {
         switch self {
-        case .wireNoDataAfterDetach, .wireFailoverGap, .wireChunksAckedOnce, .wireSynsPerRequest: true
+        case .wireNoDataAfterDetach, .wireFailoverGap, .wireChunksAckedOnce, .wireSynsPerRequest, .wireFailoverAgrees: true
         default: false
         }
     }

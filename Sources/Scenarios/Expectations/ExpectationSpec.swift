@@ -36,6 +36,8 @@ public struct ExpectationSpec: Sendable, Equatable {
         case let .wireFailoverGap(m): return "wire: failover gap ≤ \(s(m))"
         case .wireChunksAckedOnce: return "wire: every chunk acked exactly once"
         case let .wireSynsPerRequest(n, m): return "wire: ≤ \(ScenarioFormat.number(m)) connections per request to \(n)"
+        case let .wireFailoverAgrees(n, to, t):
+            return "wire: failover of \(n)\(to.map { " to \($0)" } ?? "") agrees with the agent's events within \(ScenarioFormat.number(t * 1000)) ms"
         }
     }
 }

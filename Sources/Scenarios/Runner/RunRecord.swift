@@ -6,6 +6,8 @@ public struct RunRecord: Sendable {
     public var scenario: String
     public var seed: UInt64
     public var startedWallNanos: Int64 = 0
+    /// Run start on CLOCK_MONOTONIC (the origin of every `time` in this record).
+    public var startedMonotonicNanos: UInt64 = 0
     /// Seconds from start to the end of the drain.
     public var duration: Double = 0
     public var receivers: [String] = []
@@ -26,6 +28,8 @@ public struct RunRecord: Sendable {
     public var ports: [String: Int] = [:]
     public var binds: [String: String] = [:]
     public var wire: WireReport?
+    /// Clock readings taken when the capture started and stopped: how its wall-clock stamps map onto the run clock.
+    public var captureClock: CaptureClockMapping?
     /// Why there is no capture (not root, capture off, error).
     public var captureNote: String?
     /// Errors that stopped the run early (the verdict is then a failure).

@@ -67,6 +67,7 @@ public struct ScenarioRunner: Sendable {
         let clock = RunClock()
         var record = RunRecord(scenario: scenario.name, seed: seed)
         record.startedWallNanos = clock.originWallNanos
+        record.startedMonotonicNanos = clock.originNanos
         record.receivers = scenario.receivers.map(\.name)
         let faultLog = FaultLog()
         let logSink = AgentLogSink(clock: clock)
@@ -222,7 +223,7 @@ public struct ScenarioRunner: Sendable {
         // Teardown, then collect.
         await resources.teardown(partitions: partitions)
         if let capture {
-            _ = capture.stop()
+            record.captureClock = capture.stop().clock
             do {
                 let o = WireAnalyzer.Options(serverPorts: Set(hosts.map { UInt16($0.port) }))
                 record.wire = try WireAnalyzer.inspect(path: capturePath, options: o)

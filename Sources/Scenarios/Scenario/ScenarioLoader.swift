@@ -398,6 +398,9 @@ public enum ScenarioLoader {
             kind = .wireSynsPerRequest(node: try nodeRef("node"), max: try num("max", 0, 1e9)); allowed = ["node", "max"]
         case "wire_failover_gap":
             kind = .wireFailoverGap(max: try dur("max")); allowed = ["max"]
+        case "wire_failover_agrees":
+            kind = .wireFailoverAgrees(node: try nodeRef("node"), to: try optNode("to"), tolerance: try optDur("tolerance") ?? 0.02)
+            allowed = ["node", "to", "tolerance"]
         default:
             throw y.error(node, f, "unknown expectation '\(key)' (see docs/scenarios.md)")
         }
