@@ -1,4 +1,5 @@
 import ArgumentParser
+import Capture
 import Foundation
 import Scenarios
 
@@ -44,6 +45,9 @@ struct RunCommand: AsyncParsableCommand {
         options.agentMode = mode
         options.outDirectory = out
         options.capture = !noCapture
+        if options.capture, !LiveCapture.isPermitted {
+            FileHandle.standardError.write(Data("note: not root, so no packet capture is taken; wire expectations are reported as SKIP\n".utf8))
+        }
         options.executablePath = CommandLine.arguments.first
         for o in overrides {
             let parts = o.split(separator: "=", maxSplits: 1).map(String.init)

@@ -82,7 +82,7 @@ public struct FailoverAgreement: Sendable, Codable, Equatable {
         }
         out.newNode = out.firstSend?.node ?? target
         guard let lastAck else {
-            out.problem = "the agent's events show no chunk acked by \(node) before its detach (needs require_ack_response true)"
+            out.problem = "the agent's events show no chunk acked by \(node) before its detach (it accepted nothing, or require_ack_response is off)"
             return out
         }
         out.lastAccepted = Moment(chunk: lastAck.chunk, node: node, agent: lastAck.time)
@@ -109,7 +109,9 @@ public struct FailoverAgreement: Sendable, Codable, Equatable {
         let isFailed = at(node), isNew = at(firstSend.node)
         out.lastAccepted?.wire = nearest(byHex[lastAck.chunk]?.sends.filter { isFailed($0.node) }.compactMap(\.ackNanos) ?? [], to: lastAck.time)
         out.firstSend?.wire = nearest(byHex[firstSend.chunk]?.sends.filter { isNew($0.node) }.map(\.timeNanos) ?? [], to: firstSend.agent)
-        if out.lastAccepted?.wire == nil {
+        if byHex.isEmpty {
+            out.problem = "the capture shows no chunk ids (TLS hides them; or acks are off)"
+        } else if out.lastAccepted?.wire == nil {
             out.problem = "the capture shows no ack from \(node) for chunk \(lastAck.chunk) (the agent's last accepted chunk)"
         } else if out.firstSend?.wire == nil {
             out.problem = "the capture shows no send of chunk \(firstSend.chunk) to \(firstSend.node)"

@@ -86,7 +86,7 @@ struct FailoverAgreementTests {
         let spec = ExpectationSpec(kind: .wireFailoverAgrees(node: "r1", to: nil, tolerance: 0.02))
         let result = ExpectationEvaluator.evaluate([spec], record: Self.record(acked: false)).first
         #expect(result?.status == .fail)
-        #expect(result?.message.contains("require_ack_response") == true)
+        #expect(result?.message.contains("no chunk acked by r1") == true)
     }
 
     @Test func withoutACaptureTheExpectationIsSkipped() {
