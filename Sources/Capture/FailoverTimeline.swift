@@ -61,11 +61,6 @@ public enum FailoverTimeline {
                 add(first, "first data ever to \(n.node): a node that had no traffic before takes over (\(after(first)))")
             }
         }
-        // Back in service: the failed node acks data again.
-        let back = report.chunks.flatMap(\.sends).filter { $0.node == node && $0.timeNanos > (f.firstFailureNanos ?? last) && $0.ackNanos != nil }
-            .min { $0.timeNanos < $1.timeNanos }
-        if let back { add(back.ackNanos, "\(node) accepts data again (\(after(back.ackNanos!)))") }
-
         return out.enumerated().sorted { ($0.element.timeNanos, $0.offset) < ($1.element.timeNanos, $1.offset) }.map(\.element)
     }
 
