@@ -42,6 +42,8 @@ public struct LiveCaptureStatistics: Sendable, Equatable, Codable {
     /// Packets dropped for lack of buffer space (ps_drop + ps_ifdrop).
     public var packetsDropped: UInt32
     public var outputPath: String
+    /// Clock readings at start and stop, to put the file's wall-clock stamps on the monotonic clock (nil if never started).
+    public var clock: CaptureClockMapping?
 }
 
 /// The libpcap handles, moved from the opening thread to the capture thread.
@@ -141,6 +143,7 @@ public final class LiveCapture: Sendable {
     /// Starts the capture thread.
     public func start() throws(CaptureError) {
         guard state.markStarted() else { throw .invalidState("start() called twice or after stop()") }
+        state.setStartReading(ClockReading.now())
         let handles = self.handles
         let state = self.state
         let options = self.options
@@ -165,8 +168,10 @@ public final class LiveCapture: Sendable {
         state.requestStop()
         _ = state.waitFinished(timeout: timeout)
         let (recv, drop) = state.kernelStats
+        // Read after the thread finished: every packet in the file was stamped between the two readings.
+        let clock = state.startReading.map { CaptureClockMapping(start: $0, end: ClockReading.now()) }
         return LiveCaptureStatistics(packetsWritten: state.packets, packetsReceived: recv, packetsDropped: drop,
-                                     outputPath: options.outputPath)
+                                     outputPath: options.outputPath, clock: clock)
     }
 
     private static func run(_ h: PcapHandles, state: LockedState, options: LiveCaptureOptions) {
@@ -216,6 +221,7 @@ private final class LockedState: @unchecked Sendable {
     private var count = 0
     private var received: UInt32 = 0
     private var dropped: UInt32 = 0
+    private var startClock: ClockReading?
 
     private func locked<T>(_ body: () -> T) -> T {
         condition.lock()
@@ -245,6 +251,9 @@ private final class LockedState: @unchecked Sendable {
     var kernelStats: (UInt32, UInt32) { locked { (received, dropped) } }
 
     func requestStop() { locked { stopping = true } }
+
+    func setStartReading(_ r: ClockReading) { locked { startClock = r } }
+    var startReading: ClockReading? { locked { startClock } }
 
     func add(_ n: Int) {
         condition.lock()

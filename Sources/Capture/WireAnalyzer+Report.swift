@@ -212,8 +212,16 @@ extension WireAnalyzer.Collector {
                     evidence.append((requests[i].time, "request on #\(requests[i].connection) never acked"))
                 }
             }
+            // A reset is trouble when it refuses a connect, cuts a connection still waiting for an ack, or comes from
+            // the server before the client closed. Closing resets are not: the client's (Fluentd's linger_timeout 0
+            // closes with RST) and the server's answer to the client's FIN.
+            let waiting = Set(idx.filter { requests[$0].chunk != nil && requests[$0].ackTime == nil }.map { requests[$0].connection })
+            func troubling(_ c: TCPConnectionSummary, _ r: Int64) -> Bool {
+                if c.synAckTime == nil || waiting.contains(c.id) { return true }
+                return c.resetBy == .serverToClient && (c.clientFinTime.map { r < $0 } ?? true)
+            }
             for c in connectionsByNode[node] ?? [] {
-                if let r = c.resetTime, r >= lastAccepted {
+                if let r = c.resetTime, r >= lastAccepted, troubling(c, r) {
                     evidence.append((r, c.synAckTime == nil ? "connection #\(c.id) refused" : "connection #\(c.id) reset"))
                 } else if let s = c.synTime, s >= lastAccepted, c.synAckTime == nil {
                     evidence.append((s, "SYN on #\(c.id) unanswered"))

@@ -283,6 +283,7 @@ extension WireReport {
                 out += "  → no data reached another node afterwards\n"
             }
         }
+        out += FailoverTimeline.render(self)
         if !problems.isEmpty {
             out += "\nproblems:\n" + problems.map { "  \($0)\n" }.joined()
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Capture
 import Foundation
 import Scenarios
 
@@ -47,6 +48,9 @@ struct RunCommand: AsyncParsableCommand {
         options.agentMode = mode
         options.outDirectory = out
         options.capture = !noCapture
+        if options.capture, !LiveCapture.isPermitted {
+            FileHandle.standardError.write(Data("note: not root, so no packet capture is taken; wire expectations are reported as SKIP\n".utf8))
+        }
         // Process mode starts this very binary (/proc/self/exe) as `fwdlab agent`.
         options.executablePath = nil
         if let timeScale {

@@ -9,15 +9,18 @@ private let luaScript: String = {
 }()
 
 /// The Lua dissector, run by tshark, counts the same messages as the analyzer in every golden capture.
-@Test(arguments: GoldenCaptureGenerator.all.map(\.name))
+@Test(arguments: GoldenCaptureGenerator.all.map(\.name) + recordedNames)
 func luaDissectorAgreesWithAnalyzer(name: String) throws {
     guard let tshark = findExecutable("tshark") else {
         print("skipping Lua dissector cross-check: tshark not installed")
         return
     }
     let path = fixturesDirectory + "/" + name
-    let out = try run(tshark, ["-X", "lua_script:" + luaScript, "-o", "tcp.reassemble_out_of_order:TRUE",
-                               "-d", "tcp.port==24225,fluentd_forward", "-d", "udp.port==24225,fluentd_forward_hb",
+    let report = try WireAnalyzer.inspect(path: path)
+    // Recorded captures use the receivers' ephemeral ports: decode every server port the analyzer found as forward.
+    let decodeAs = Set(report.serverPorts + [24_225]).filter { $0 != 24_224 }.sorted()
+        .flatMap { ["-d", "tcp.port==\($0),fluentd_forward", "-d", "udp.port==\($0),fluentd_forward_hb"] }
+    let out = try run(tshark, ["-X", "lua_script:" + luaScript, "-o", "tcp.reassemble_out_of_order:TRUE"] + decodeAs + [
                                "-r", path, "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=;",
                                "-e", "fluentd_forward.type", "-e", "fluentd_forward.entries", "-e", "fluentd_forward_hb.kind"])
     var types: [String: Int] = [:]
@@ -30,7 +33,7 @@ func luaDissectorAgreesWithAnalyzer(name: String) throws {
         for e in fields[1].split(separator: ";") { entries += Int(e) ?? 0 }
         for h in fields[2].split(separator: ";") { heartbeats[String(h), default: 0] += 1 }
     }
-    let m = try WireAnalyzer.inspect(path: path).messages
+    let m = report.messages
     #expect(types["Message", default: 0] == m.message, "\(name)")
     #expect(types["Forward", default: 0] == m.forward, "\(name)")
     #expect(types["PackedForward", default: 0] == m.packedForward, "\(name)")

@@ -181,7 +181,7 @@ public enum ExpectationEvaluator {
             }
             let limit = detach.time + grace
             let late = w.chunks.flatMap(\.sends).filter { Int($0.node.port) == port }
-                .map { Double($0.timeNanos - r.startedWallNanos) / 1e9 / r.timeScale }  // capture time is real
+                .map { r.runSeconds(captureNanos: $0.timeNanos) }
                 .filter { $0 > limit }
             let recovered = r.agentEvents.first { $0.node == node && $0.event == "recovered" && $0.time > detach.time }?.time ?? .greatestFiniteMagnitude
             let offending = late.filter { $0 < recovered }
@@ -202,6 +202,13 @@ public enum ExpectationEvaluator {
             let m = ScenarioFormat.number(v) + " SYNs/request"
             let detail = "\(f.lifecycle.connections) connections, \(f.requests) requests, reused \(f.lifecycle.reused)"
             if v <= max + 1e-9 { pass(m, detail) } else { fail(m, detail + " (limit \(ScenarioFormat.number(max)))") }
+
+        case let .wireFailoverAgrees(node, to, tolerance):
+            let a = FailoverAgreement.measure(node: node, to: to, record: r)
+            guard let worst = a.worstDifference, let d = a.failoverDifference else { fail("-", a.summary); break }
+            let m = String(format: "Δ failover %+.1f ms, worst Δ %.1f ms", d * 1000, worst * 1000)
+            if worst <= tolerance + 1e-9 { pass(m, a.summary) }
+            else { fail(m, a.summary + " (limit \(ScenarioFormat.number(tolerance * 1000)) ms)") }
 
         case .wireChunksAckedOnce:
             guard let w = r.wire else { skip("no capture"); break }

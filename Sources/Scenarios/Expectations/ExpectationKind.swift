@@ -43,6 +43,9 @@ public enum ExpectationKind: Sendable, Equatable {
     case matchesBaseline(node: String?, tolerance: Double)
     /// Against the `baseline:` run: the decisions or traffic of `node` (all when nil) differ (a known change pinned).
     case differsFromBaseline(node: String?, tolerance: Double)
+    /// Capture vs the agent's event stream: `node`'s failover (last ack it gave → first chunk to `to`, default the
+    /// promoted standby or the next node used) agrees within `tolerance` s at both ends and in length.
+    case wireFailoverAgrees(node: String, to: String?, tolerance: Double)
 
     /// The YAML key.
     public var key: String {
@@ -68,13 +71,14 @@ public enum ExpectationKind: Sendable, Equatable {
         case .wireSynsPerRequest: "wire_syns_per_request"
         case .matchesBaseline: "matches_baseline"
         case .differsFromBaseline: "differs_from_baseline"
+        case .wireFailoverAgrees: "wire_failover_agrees"
         }
     }
 
     /// Needs a packet capture (skipped, not failed, without one).
     public var needsCapture: Bool {
         switch self {
-        case .wireNoDataAfterDetach, .wireFailoverGap, .wireChunksAckedOnce, .wireSynsPerRequest: true
+        case .wireNoDataAfterDetach, .wireFailoverGap, .wireChunksAckedOnce, .wireSynsPerRequest, .wireFailoverAgrees: true
         default: false
         }
     }

@@ -38,6 +38,8 @@ public struct ExpectationSpec: Sendable, Equatable {
         case let .wireSynsPerRequest(n, m): return "wire: ≤ \(ScenarioFormat.number(m)) connections per request to \(n)"
         case let .matchesBaseline(n, t): return "\(n ?? "every node"): same decisions and traffic as the baseline (± \(s(t)))"
         case let .differsFromBaseline(n, _): return "\(n ?? "some node"): decisions or traffic differ from the baseline"
+        case let .wireFailoverAgrees(n, to, t):
+            return "wire: failover of \(n)\(to.map { " to \($0)" } ?? "") agrees with the agent's events within \(ScenarioFormat.number(t * 1000)) ms"
         }
     }
 }

@@ -88,6 +88,7 @@ public enum HTMLReport {
             }
         }
         html += "<h2>Deliveries</h2>\n" + lanes.render(legend: [("gap", "#d93025")])
+        html += WireFigures.html(r)
 
         html += "<h2>Timeline</h2>\n<table id=\"timeline\"><tr><th>t</th><th>what</th><th>detail</th></tr>\n"
         var rowsOut: [(Double, String, String)] = r.steps.map { ($0.time, "step \($0.id)", $0.summary + ($0.error.map { " — ERROR: \($0)" } ?? "")) }

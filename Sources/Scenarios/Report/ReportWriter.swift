@@ -34,6 +34,7 @@ public enum ReportWriter {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         if let data = try? encoder.encode(summary(result, r, options)) { try? data.write(to: URL(fileURLWithPath: file("summary.json"))) }
         if let w = r.wire, let data = try? w.jsonData() { try? data.write(to: URL(fileURLWithPath: file("wire.json"))) }
+        if r.wire != nil, let data = WireFigures.json(r) { try? data.write(to: URL(fileURLWithPath: file("failover-agreement.json"))) }
     }
 
     static func summary(_ result: ScenarioResult, _ r: RunRecord, _ options: RunOptions) -> ReportSummary {

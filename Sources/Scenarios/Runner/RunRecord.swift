@@ -8,6 +8,8 @@ public struct RunRecord: Sendable {
     public var startedWallNanos: Int64 = 0
     /// Real seconds per scenario second; every time in the record is in scenario seconds except the capture's.
     public var timeScale: Double = 1
+    /// Run start on CLOCK_MONOTONIC (the origin of every `time` in this record).
+    public var startedMonotonicNanos: UInt64 = 0
     /// Seconds from start to the end of the drain.
     public var duration: Double = 0
     public var receivers: [String] = []
@@ -31,6 +33,8 @@ public struct RunRecord: Sendable {
     public var ports: [String: Int] = [:]
     public var binds: [String: String] = [:]
     public var wire: WireReport?
+    /// Clock readings taken when the capture started and stopped: how its wall-clock stamps map onto the run clock.
+    public var captureClock: CaptureClockMapping?
     /// Why there is no capture (not root, capture off, error).
     public var captureNote: String?
     /// The baseline build's run when the scenario has `baseline:` (it runs first).

@@ -88,6 +88,7 @@ public struct ScenarioRunner: Sendable {
         var record = RunRecord(scenario: scenario.name, seed: seed)
         record.startedWallNanos = clock.originWallNanos
         record.timeScale = clock.scale
+        record.startedMonotonicNanos = clock.originNanos
         record.receivers = scenario.receivers.map(\.name)
         let faultLog = FaultLog()
         let logSink = AgentLogSink(clock: clock)
@@ -258,7 +259,7 @@ public struct ScenarioRunner: Sendable {
         // Teardown, then collect.
         await resources.teardown(partitions: partitions)
         if let capture {
-            _ = capture.stop()
+            record.captureClock = capture.stop().clock
             do {
                 let o = WireAnalyzer.Options(serverPorts: Set(hosts.map { UInt16($0.port) }))
                 record.wire = try WireAnalyzer.inspect(path: capturePath, options: o)

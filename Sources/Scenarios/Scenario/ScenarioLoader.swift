@@ -419,6 +419,9 @@ public enum ScenarioLoader {
             let n = try optNode("node"), t = try optDur("tolerance") ?? 1
             kind = key == "matches_baseline" ? .matchesBaseline(node: n, tolerance: t) : .differsFromBaseline(node: n, tolerance: t)
             allowed = ["node", "tolerance"]
+        case "wire_failover_agrees":
+            kind = .wireFailoverAgrees(node: try nodeRef("node"), to: try optNode("to"), tolerance: try optDur("tolerance") ?? 0.02)
+            allowed = ["node", "to", "tolerance"]
         default:
             throw y.error(node, f, "unknown expectation '\(key)' (see docs/scenarios.md)")
         }
