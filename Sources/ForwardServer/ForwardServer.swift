@@ -77,7 +77,7 @@ public final class ForwardServer: Sendable {
             bootstrap = bootstrap.childChannelOption(ChannelOptions.socketOption(.so_keepalive), value: 1)
         }
         if settings.tcpNoDelay {
-            bootstrap = bootstrap.childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            bootstrap = bootstrap.childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
         }
         let linger = settings.lingerTimeout
         bootstrap = bootstrap.childChannelInitializer { channel in

@@ -63,7 +63,7 @@ final class NodeConnector: @unchecked Sendable {
         let bound = connectTimeout ?? settings.connectTimeout ?? 127
         let bootstrap = ClientBootstrap(group: loop)
             .connectTimeout(.nanoseconds(Int64(max(0.001, bound) * 1e9)))
-            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            // No TCP_NODELAY: out_forward's sockets keep Nagle on (socket_create_tcp sets linger and timeouts only).
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let ssl {

@@ -105,7 +105,7 @@ public enum ForwardLoadClient {
             let loop = group.next()
             let promise = loop.makePromise(of: ForwardLoadResult.self)
             let bootstrap = ClientBootstrap(group: loop)
-                .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                .channelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
                 .channelOption(ChannelOptions.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 4096))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
