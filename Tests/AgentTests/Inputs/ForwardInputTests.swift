@@ -20,8 +20,13 @@ struct ForwardInputTests {
         let input: ForwardInput
 
         static func start(output: String, receivers: [ForwardReceiver], source: String = "") async throws -> Relay {
-            let servers = receivers.map { r in
-                "  <server>\n    name \(r.name)\n    host 127.0.0.1\n    port \(r.port)\n  </server>"
+            try await start(output: output, servers: receivers.map { ($0.name, $0.port) }, source: source)
+        }
+
+        /// `servers` may name ports nothing listens on (a node that is down).
+        static func start(output: String, servers nodes: [(name: String, port: Int)], source: String = "") async throws -> Relay {
+            let servers = nodes.map { n in
+                "  <server>\n    name \(n.name)\n    host 127.0.0.1\n    port \(n.port)\n  </server>"
             }.joined(separator: "\n")
             let text = """
             <source>
@@ -144,39 +149,22 @@ struct ForwardInputTests {
         let dead = try await Self.receiver("dead")
         let port = dead.port
         await dead.stop()
-        let text = """
-        <source>
-          @type forward
-          bind 127.0.0.1
-          port 0
-        </source>
-        <match app.**>
-          @type forward
-          heartbeat_type none
-          connect_timeout 1
-          <server>
-            host 127.0.0.1
-            port \(port)
-          </server>
-          <buffer>
-            chunk_limit_size 4k
-            total_limit_size 8k
-            flush_interval 60
-          </buffer>
-        </match>
-        """
-        let config = try AgentConfiguration.parse(text: text)
-        let settings = try #require(AgentRuntimeSettings(configuration: config))
-        guard case let .forward(f) = config.sources[0] else { return }
-        let agent = try await ForwardingAgent.start(configuration: settings, eventLoopGroup: Self.group)
-        let input = try await ForwardInput.start(settings: try ForwardInput.settings(for: f, logger: Self.logger), agent: agent, group: Self.group)
+        let relay = try await Relay.start(output: """
+              connect_timeout 1
+              <buffer>
+                chunk_limit_size 4k
+                total_limit_size 8k
+                flush_interval 60
+              </buffer>
+            """, servers: [("dead", port)])
+        let input = relay.input
         var load = ForwardLoadSettings(port: input.port, recordSize: 1024, batch: 3, requireAck: true, tag: "app.bp",
                                        duration: .seconds(5), maxChunksPerConnection: 10)
         load.drainTimeout = .seconds(2)
         let result = try? await ForwardLoadClient.run(load, group: Self.group)
         let counters = input.counters
         await input.stop()
-        await agent.stop(flush: false, drainTimeout: 1)
+        await relay.agent.stop(flush: false, drainTimeout: 1)
         #expect(counters.refusedRequests >= 1, "\(counters)")
         // Every acked event was buffered; the refused request was not acked.
         #expect((result?.eventsAcked ?? 0) <= counters.buffered)
@@ -188,35 +176,18 @@ struct ForwardInputTests {
         let r1 = try await Self.receiver("r1")
         let port = r1.port
         await r1.stop()
-        let text = """
-        <source>
-          @type forward
-          bind 127.0.0.1
-          port 0
-        </source>
-        <match app.**>
-          @type forward
-          heartbeat_type none
-          require_ack_response true
-          <server>
-            host 127.0.0.1
-            port \(port)
-          </server>
-          <buffer>
-            chunk_limit_size 4k
-            total_limit_size 8k
-            overflow_action block
-            flush_interval 0
-            retry_wait 0.2
-            retry_max_interval 0.5
-          </buffer>
-        </match>
-        """
-        let config = try AgentConfiguration.parse(text: text)
-        let settings = try #require(AgentRuntimeSettings(configuration: config))
-        guard case let .forward(f) = config.sources[0] else { return }
-        let agent = try await ForwardingAgent.start(configuration: settings, eventLoopGroup: Self.group)
-        let input = try await ForwardInput.start(settings: try ForwardInput.settings(for: f, logger: Self.logger), agent: agent, group: Self.group)
+        let relay = try await Relay.start(output: """
+              require_ack_response true
+              <buffer>
+                chunk_limit_size 4k
+                total_limit_size 8k
+                overflow_action block
+                flush_interval 0
+                retry_wait 0.2
+                retry_max_interval 0.5
+              </buffer>
+            """, servers: [("r1", port)])
+        let input = relay.input
         // Fill the buffer while the receiver is down; the client's later chunks wait unacked.
         var load = ForwardLoadSettings(port: input.port, recordSize: 1024, batch: 3, requireAck: true, tag: "app.block",
                                        duration: .seconds(20), maxChunksPerConnection: 12)
@@ -233,8 +204,7 @@ struct ForwardInputTests {
         let result = try await loadResult
         #expect(result.chunksAcked == 12, "\(result)")
         #expect(await waitUntil(seconds: 10) { back.ledger.count >= 36 })
-        await input.stop()
-        await agent.stop(flush: true, drainTimeout: 5)
+        await relay.stop()
         await back.stop()
         #expect(back.ledger.missingSequences(in: 0 ... 35).isEmpty)
         #expect(input.counters.refusedRequests == 0)

@@ -11,15 +11,21 @@ import Testing
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/debug/fwdlab").path
     }
 
-    @Test("a failover scenario passes against a child agent process, with its events read back from --events")
-    func failoverAgainstAChildProcess() async throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.fwdlab) else {
-            Issue.record("\(Self.fwdlab) is missing: run `swift build --build-tests` first")
-            return
+    /// Options for process mode, or nil (with an issue recorded) when the executable is missing.
+    static func processOptions() -> RunOptions? {
+        guard FileManager.default.isExecutableFile(atPath: fwdlab) else {
+            Issue.record("\(fwdlab) is missing: run `swift build --build-tests` first")
+            return nil
         }
         var o = ScenarioRunnerTests.options()
         o.agentMode = .process
-        o.executablePath = Self.fwdlab
+        o.executablePath = fwdlab
+        return o
+    }
+
+    @Test("a failover scenario passes against a child agent process, with its events read back from --events")
+    func failoverAgainstAChildProcess() async throws {
+        guard let o = Self.processOptions() else { return }
         let s = try ScenarioLoader.parse(ScenarioTestSupport.failover(name: "t-process"))
         let r = await ScenarioRunner(options: o).run(s)
         #expect(r.verdict == .passed, "\(r.line)\n\(r.expectations.map { "\($0.status) \($0.statement): \($0.message)" }.joined(separator: "\n"))")
@@ -33,13 +39,7 @@ import Testing
 
     @Test("agent kill (SIGKILL) and restart with a file buffer: the second incarnation delivers every acked event")
     func killAndRestartTheChild() async throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.fwdlab) else {
-            Issue.record("\(Self.fwdlab) is missing: run `swift build --build-tests` first")
-            return
-        }
-        var o = ScenarioRunnerTests.options()
-        o.agentMode = .process
-        o.executablePath = Self.fwdlab
+        guard let o = Self.processOptions() else { return }
         let s = try ScenarioLoader.parse("""
         name: t-process-kill
         seed: 5
