@@ -130,7 +130,9 @@ struct BenchRelayCommand: AsyncParsableCommand {
         var rs = ReceiverSettings(name: "bench-input")
         rs.logger = logger
         rs.ledger = LedgerSettings(storeEvents: false)
-        let forwardInput = try await ForwardInput.start(settings: rs, agent: agent, group: group)
+        // The input decodes and acks on its own loop, so 8 MB chunk writes on the agent's loop do not hold its reads.
+        let inputGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let forwardInput = try await ForwardInput.start(settings: rs, agent: agent, group: inputGroup)
         let clientGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         var load = ForwardLoadSettings(port: forwardInput.port, connections: connections, recordSize: recordSize, batch: batch,
                                        pipelineDepth: 2, requireAck: true, tag: "bench.relay",
@@ -156,6 +158,7 @@ struct BenchRelayCommand: AsyncParsableCommand {
         await agent.stop(flush: false, drainTimeout: 1)
         await receiver.stop()
         try await clientGroup.shutdownGracefully()
+        try await inputGroup.shutdownGracefully()
         try await group.shutdownGracefully()
         try await receiverGroup.shutdownGracefully()
 
@@ -163,7 +166,7 @@ struct BenchRelayCommand: AsyncParsableCommand {
         print(String(format: "events/s: %.0f", Double(events) / elapsed))
         print(String(format: "MB/s (entries): %.1f", Double(bytes) / elapsed / 1_000_000))
         print(String(format: "CPU: %.0f%% of one core (%.2f s user+sys; client, agent and receiver in this process)", cpu / elapsed * 100, cpu))
-        print("RSS: \(rss / 1024) MB (peak \(peak / 1024) MB; includes the load client and the receiver)")
+        print("RSS: \(rss / 1024) MB (peak \(peak / 1024) MB; anonymous \(Self.rssAnon() / 1024) MB; includes the load client and the receiver)")
         print("events acked by the receiver in window: \(events); client: \(sent.map { "\($0.eventsAcked) acked by the input" } ?? "failed"); input buffered \(counters.buffered), refused requests \(counters.refusedRequests)")
     }
 
