@@ -106,10 +106,6 @@ final class ForwardOutputShell: @unchecked Sendable {
                 return loop.makeFailedFuture(AgentStartError.configuration(errors.joined(separator: "; ")))
             }
             execute(core.configureDirectives)
-            if let tls = settings.tls, tls.allowSelfSignedCert, !tls.insecureMode {
-                // NIOSSL has no "accept self-signed" store flag; list such certificates in tls_ca_cert_path instead.
-                hub.log(.warn, "tls_allow_self_signed_cert is not supported here: add the self-signed certificate to tls_ca_cert_path")
-            }
             return resolveAtStartup()
                 .flatMap { self.verifyAtStartup() }
                 .flatMap { self.openUDPIfNeeded() }

@@ -13,6 +13,8 @@ final class NodeConnector: @unchecked Sendable {
     let loop: EventLoop
     let settings: AgentRuntimeSettings
     private let sslContext: NIOSSLContext?
+    /// Set with `tls_allow_self_signed_cert` (and not insecure mode): verification runs through it.
+    private let selfSignedVerifier: SelfSignedTolerantVerifier?
     private var nextID: UInt64 = 1
     /// Per-node shared_key salt, generated once per node (§2.2).
     private let salts: [String]
@@ -22,8 +24,11 @@ final class NodeConnector: @unchecked Sendable {
         self.settings = settings
         if let tls = settings.tls {
             sslContext = try NIOSSLContext(configuration: tls.makeConfiguration())
+            selfSignedVerifier = tls.allowSelfSignedCert && !tls.insecureMode
+                ? try SelfSignedTolerantVerifier(caCertPaths: tls.caCertPaths) : nil
         } else {
             sslContext = nil
+            selfSignedVerifier = nil
         }
         var rng = SystemRandomNumberGenerator()
         salts = settings.nodes.map { _ in
@@ -59,6 +64,7 @@ final class NodeConnector: @unchecked Sendable {
         let boundHandler = NIOLoopBound(handler, eventLoop: loop)
         let ssl = sslContext
         let name = tlsName(node: node)
+        let verification = selfSignedVerifier.map { $0.callback(hostname: settings.tls?.verifyHostname == true ? name : nil) }
         // Fluentd: nil connect_timeout → the OS connect timeout (Linux ≈ 127 s of SYN retries).
         let bound = connectTimeout ?? settings.connectTimeout ?? 127
         let bootstrap = ClientBootstrap(group: loop)
@@ -67,7 +73,12 @@ final class NodeConnector: @unchecked Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let ssl {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: ssl, serverHostname: name))
+                        if let verification {
+                            try channel.pipeline.syncOperations.addHandler(
+                                NIOSSLClientHandler(context: ssl, serverHostname: name, customVerificationCallback: verification))
+                        } else {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: ssl, serverHostname: name))
+                        }
                     }
                     try channel.pipeline.syncOperations.addHandler(boundHandler.value)
                 }
