@@ -44,20 +44,29 @@ public final class ForwardServer: Sendable {
         try settings.validate()
         let tlsContext = try settings.tls.map { try ReceiverTLSContextFactory.makeContext($0, logger: settings.logger) }
         let core = ForwardServerCore(settings: settings, sink: sink, tlsContext: tlsContext)
-        let server = try await bindTCP(core: core, group: group, port: settings.port)
-        guard let local = server.localAddress, let port = local.port else {
-            try? await server.close()
-            throw ReceiverError.io("bound TCP socket has no local address")
-        }
-        var udp: Channel?
-        if settings.udpHeartbeat {
+        // With port 0 the kernel picks a free TCP port, but the same UDP number may be taken (another process's
+        // client socket): then try another ephemeral port, a bounded number of times.
+        let attempts = settings.port == 0 && settings.udpHeartbeat ? 20 : 1
+        var bound: (tcp: Channel, udp: Channel?, port: Int, local: SocketAddress)?
+        for attempt in 1 ... attempts {
+            let server = try await bindTCP(core: core, group: group, port: settings.port)
+            guard let local = server.localAddress, let port = local.port else {
+                try? await server.close()
+                throw ReceiverError.io("bound TCP socket has no local address")
+            }
+            guard settings.udpHeartbeat else {
+                bound = (server, nil, port, local)
+                break
+            }
             do {
-                udp = try await bindUDP(core: core, group: group, port: port)
+                bound = (server, try await bindUDP(core: core, group: group, port: port), port, local)
+                break
             } catch {
                 try? await server.close()
-                throw error
+                if attempt == attempts { throw error }
             }
         }
+        guard let (server, udp, port, local) = bound else { throw ReceiverError.io("no port could be bound") }
         settings.logger.info("listening port", metadata: [
             "address": .string("\(settings.bind):\(port)"), "tls": .stringConvertible(tlsContext != nil),
             "security": .stringConvertible(settings.security != nil)])
