@@ -43,9 +43,9 @@ struct BenchReceiverCommand: AsyncParsableCommand {
         var load = ForwardLoadSettings(port: receiver.port, connections: connections, recordSize: recordSize,
                                        batch: batch, pipelineDepth: pipeline)
         load.duration = .milliseconds(Int64(seconds * 1000))
-        let before = Self.cpuSeconds()
+        let before = ProcessFigures.cpuSeconds()
         let result = try await ForwardLoadClient.run(load)
-        let cpu = Self.cpuSeconds() - before
+        let cpu = ProcessFigures.cpuSeconds() - before
         await receiver.stop()
         let stats = receiver.stats.snapshot()
         let elapsed = max(result.elapsedSeconds, 1e-9)
@@ -59,12 +59,5 @@ struct BenchReceiverCommand: AsyncParsableCommand {
         if result.ackMismatches > 0 || result.failedConnections > 0 || stats.events != result.eventsAcked {
             throw ValidationError("benchmark run was not clean: \(result)")
         }
-    }
-
-    static func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     }
 }

@@ -97,17 +97,7 @@ struct BenchRelayCommand: AsyncParsableCommand {
             }
         }
 
-        try await Task.sleep(nanoseconds: 1_000_000_000)
-        let startEvents = receiver.events.load(ordering: .relaxed)
-        let startBytes = receiver.bytes.load(ordering: .relaxed)
-        let startCPU = Self.cpuSeconds()
-        let startWall = Date()
-        try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
-        let elapsed = Date().timeIntervalSince(startWall)
-        let events = receiver.events.load(ordering: .relaxed) - startEvents
-        let bytes = receiver.bytes.load(ordering: .relaxed) - startBytes
-        let cpu = Self.cpuSeconds() - startCPU
-        let (rss, peak) = Self.rss()
+        let w = try await Self.measure(receiver: receiver, seconds: seconds)
         running.store(false, ordering: .relaxed)
         _ = await feeder.value
         await agent.stop(flush: false, drainTimeout: 1)
@@ -115,13 +105,9 @@ struct BenchRelayCommand: AsyncParsableCommand {
         try await group.shutdownGracefully()
         try await receiverGroup.shutdownGracefully()
 
-        let eps = Double(events) / elapsed
         print("bench relay: \(seconds) s, record \(recordSize) B, batch \(batch), chunk_limit \(chunkLimit) B, total_limit \(totalLimit) B, high-water \(highWaterMB) MB, acks on, keepalive \(keepalive)")
-        print(String(format: "events/s: %.0f", eps))
-        print(String(format: "MB/s (entries): %.1f", Double(bytes) / elapsed / 1_000_000))
-        print(String(format: "CPU: %.0f%% of one core (%.2f s user+sys)", cpu / elapsed * 100, cpu))
-        print("RSS: \(rss / 1024) MB (peak \(peak / 1024) MB; anonymous \(Self.rssAnon() / 1024) MB, the rest is mapped code and data of shared libraries)")
-        print("events acked in window: \(events); offered total: \(offered.load(ordering: .relaxed))")
+        w.printFigures(cpuNote: "", rssNote: "the rest is mapped code and data of shared libraries")
+        print("events acked in window: \(w.events); offered total: \(offered.load(ordering: .relaxed))")
     }
 
     /// The load client → forward input → agent → receiver path; the client runs on its own event loop.
@@ -141,17 +127,7 @@ struct BenchRelayCommand: AsyncParsableCommand {
         let settings = load
         let client = Task { try await ForwardLoadClient.run(settings, group: clientGroup) }
 
-        try await Task.sleep(nanoseconds: 1_000_000_000)
-        let startEvents = receiver.events.load(ordering: .relaxed)
-        let startBytes = receiver.bytes.load(ordering: .relaxed)
-        let startCPU = Self.cpuSeconds()
-        let startWall = Date()
-        try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
-        let elapsed = Date().timeIntervalSince(startWall)
-        let events = receiver.events.load(ordering: .relaxed) - startEvents
-        let bytes = receiver.bytes.load(ordering: .relaxed) - startBytes
-        let cpu = Self.cpuSeconds() - startCPU
-        let (rss, peak) = Self.rss()
+        let w = try await Self.measure(receiver: receiver, seconds: seconds)
         let sent = try? await client.value
         let counters = forwardInput.counters
         await forwardInput.stop()
@@ -163,11 +139,8 @@ struct BenchRelayCommand: AsyncParsableCommand {
         try await receiverGroup.shutdownGracefully()
 
         print("bench relay: \(seconds) s, record \(recordSize) B, batch \(batch), chunk_limit \(chunkLimit) B, total_limit \(totalLimit) B, input forward (\(connections) client connections, acks, overflow_action block), acks on, keepalive \(keepalive)")
-        print(String(format: "events/s: %.0f", Double(events) / elapsed))
-        print(String(format: "MB/s (entries): %.1f", Double(bytes) / elapsed / 1_000_000))
-        print(String(format: "CPU: %.0f%% of one core (%.2f s user+sys; client, agent and receiver in this process)", cpu / elapsed * 100, cpu))
-        print("RSS: \(rss / 1024) MB (peak \(peak / 1024) MB; anonymous \(Self.rssAnon() / 1024) MB; includes the load client and the receiver)")
-        print("events acked by the receiver in window: \(events); client: \(sent.map { "\($0.eventsAcked) acked by the input" } ?? "failed"); input buffered \(counters.buffered), refused requests \(counters.refusedRequests)")
+        w.printFigures(cpuNote: "; client, agent and receiver in this process", rssNote: "includes the load client and the receiver")
+        print("events acked by the receiver in window: \(w.events); client: \(sent.map { "\($0.eventsAcked) acked by the input" } ?? "failed"); input buffered \(counters.buffered), refused requests \(counters.refusedRequests)")
     }
 
     /// `count` entries `[EventTime, {"message": "xxx…"}]` whose record encodes to `recordSize` bytes.
@@ -186,32 +159,40 @@ struct BenchRelayCommand: AsyncParsableCommand {
         return (out, count)
     }
 
-    static func cpuSeconds() -> Double {
-        var u = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &u)
-        return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) / 1e6 + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) / 1e6
+    /// One measurement window: what the receiver got, and the process's CPU and memory.
+    struct Window {
+        var elapsed: Double
+        var events: Int
+        var bytes: Int
+        var cpu: Double
+        /// VmRSS, VmHWM and RssAnon in KiB.
+        var rss: Int
+        var peak: Int
+        var anonymous: Int
+
+        func printFigures(cpuNote: String, rssNote: String) {
+            print(String(format: "events/s: %.0f", Double(events) / elapsed))
+            print(String(format: "MB/s (entries): %.1f", Double(bytes) / elapsed / 1_000_000))
+            print(String(format: "CPU: %.0f%% of one core (%.2f s user+sys%@)", cpu / elapsed * 100, cpu, cpuNote))
+            print("RSS: \(rss / 1024) MB (peak \(peak / 1024) MB; anonymous \(anonymous / 1024) MB; \(rssNote))")
+        }
     }
 
-    /// RssAnon in KiB: the process's own memory (heap, buffers), without shared-library pages.
-    static func rssAnon() -> Int {
-        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in s.split(separator: "\n") where line.hasPrefix("RssAnon:") {
-            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
-        }
-        return 0
+    /// Waits 1 s of warm-up, then measures `seconds` at the receiver.
+    static func measure(receiver: BenchAckServer, seconds: Double) async throws -> Window {
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        let startEvents = receiver.events.load(ordering: .relaxed)
+        let startBytes = receiver.bytes.load(ordering: .relaxed)
+        let startCPU = ProcessFigures.cpuSeconds()
+        let startWall = Date()
+        try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+        let status = ProcessFigures.status(["VmRSS:", "VmHWM:", "RssAnon:"])
+        return Window(elapsed: Date().timeIntervalSince(startWall),
+                      events: receiver.events.load(ordering: .relaxed) - startEvents,
+                      bytes: receiver.bytes.load(ordering: .relaxed) - startBytes,
+                      cpu: ProcessFigures.cpuSeconds() - startCPU, rss: status[0], peak: status[1], anonymous: status[2])
     }
 
-    /// (VmRSS, VmHWM) in KiB from /proc/self/status.
-    static func rss() -> (Int, Int) {
-        guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
-        func field(_ name: String) -> Int {
-            for line in s.split(separator: "\n") where line.hasPrefix(name) {
-                return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
-            }
-            return 0
-        }
-        return (field("VmRSS:"), field("VmHWM:"))
-    }
 }
 
 extension ForwardingAgent {
