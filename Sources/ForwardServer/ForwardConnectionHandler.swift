@@ -453,22 +453,31 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
                 return .ack(chunk, requestInfo)
             }
         }
-        let ack = request.wantsAck ? request.option?.chunk : nil
+        return offerToSink(context, ack: request.wantsAck ? request.option?.chunk : nil, info: requestInfo)
+    }
+
+    /// Hands the filled batch to the sink. Accepted: counted, and the chunk to ack (if any) returned. Refused:
+    /// the connection closes without an ack. Full: the batch is kept, reading stops and it is offered again later.
+    private func offerToSink(_ context: ChannelHandlerContext, ack: ByteBuffer?, info requestInfo: ReceivedRequestInfo?) -> Acceptance {
         switch core.sink.accept(batch) {
         case .accepted:
+            blocked = nil
             countAccepted()
             guard let ack else { return .done }
             return .ack(ack, requestInfo)
         case let .refused(why):
+            blocked = nil
             batch.reset()
             fail(context, .refused, why)
             return .done
         case let .retry(after):
             // Keep the filled batch; no further frame is decoded until the sink takes it.
-            blocked = BlockedRequest(ack: ack, info: requestInfo)
-            stalled = true
-            context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
-            logger.debug("sink is full; reading paused", metadata: ["retry_in": .string("\(after)")])
+            if blocked == nil {
+                blocked = BlockedRequest(ack: ack, info: requestInfo)
+                stalled = true
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+                logger.debug("sink is full; reading paused", metadata: ["retry_in": .string("\(after)")])
+            }
             retryBlocked(context, in: after)
             return .blocked
         }
@@ -490,23 +499,13 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
     private func retryBlocked(_ context: ChannelHandlerContext, in delay: TimeAmount) {
         context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
             guard phase.isOpen, let pending = blocked else { return }
-            switch core.sink.accept(batch) {
-            case let .retry(after):
-                retryBlocked(context, in: after)
-                return
-            case let .refused(why):
-                blocked = nil
-                batch.reset()
-                fail(context, .refused, why)
-                return
-            case .accepted:
-                blocked = nil
-                countAccepted()
-            }
+            let outcome = offerToSink(context, ack: pending.ack, info: pending.info)
+            if case .blocked = outcome { return }
+            guard phase.isOpen else { return }
             var ackWrite: EventLoopFuture<Void>?
             var ackPending = false
-            if let chunk = pending.ack {
-                (ackWrite, ackPending) = writeAck(context, chunk: chunk, info: pending.info)
+            if case let .ack(chunk, info) = outcome {
+                (ackWrite, ackPending) = writeAck(context, chunk: chunk, info: info)
             }
             closeIfKeepaliveDenied(context, ackWrite: ackWrite, ackPending: ackPending)
             guard phase.isOpen else { return }
