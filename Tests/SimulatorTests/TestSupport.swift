@@ -20,7 +20,11 @@ final class RawClient {
     private var pending: [UInt8] = []
 
     init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Set self.fd only once connected: a class init that throws after every stored property is set
+        // still runs deinit, so closing here as well would close the fd twice (and the second close can
+        // hit a socket another thread just opened under the same number).
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ReceiverError.io("socket failed: \(errno)") }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -28,7 +32,12 @@ final class RawClient {
         let rc = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard rc == 0 else { Glibc.close(fd); throw ReceiverError.io("connect failed: \(errno)") }
+        guard rc == 0 else {
+            let e = errno
+            Glibc.close(fd)
+            throw ReceiverError.io("connect failed: \(e)")
+        }
+        self.fd = fd
     }
 
     deinit { Glibc.close(fd) }
