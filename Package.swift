@@ -121,8 +121,10 @@ let package = Package(
         ),
         .testTarget(name: "ForwardProtocolTests", dependencies: ["ForwardProtocol"], swiftSettings: strict),
         .testTarget(name: "FluentdConfigTests", dependencies: ["FluentdConfig"], swiftSettings: strict),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Simulator"], swiftSettings: strict),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator"], swiftSettings: strict),
+        // Helpers more than one test target needs (Python interop client).
+        .target(name: "ForwardLabTestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Simulator", "ForwardLabTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "ForwardLabTestSupport"], swiftSettings: strict),
         .testTarget(name: "CaptureTests", dependencies: ["Capture"], swiftSettings: strict),
         .testTarget(name: "ScenariosTests", dependencies: ["Scenarios"], swiftSettings: strict),
     ]

@@ -52,9 +52,9 @@ final class AgentHost: AgentUnderTest {
             return .overflow
         }
     }
-    var events: [AgentEventEntry] { state.withLockedValue { $0.events } }
-    var phiSamples: [AgentEventEntry] { state.withLockedValue { $0.phiSamples } }
-    var secondaryChunks: Int { state.withLockedValue { $0.secondaryChunks } }
+    var observations: AgentObservations {
+        state.withLockedValue { AgentObservations(events: $0.events, phiSamples: $0.phiSamples, secondaryChunks: $0.secondaryChunks) }
+    }
 
     func start() async throws {
         let logger = log.logger()

@@ -130,21 +130,23 @@ final class AgentProcessHost: AgentUnderTest {
         return await client.send(tag: tag, entries: entries, count: count) ? .accepted : .agentDown
     }
 
-    var events: [AgentEventEntry] { allEvents.filter { $0.event != "phi_sample" } }
-    var phiSamples: [AgentEventEntry] { allEvents.filter { $0.event == "phi_sample" } }
-
-    private var allEvents: [AgentEventEntry] {
-        var out: [AgentEventEntry] = []
+    /// Parses every incarnation's `--events` file once.
+    var observations: AgentObservations {
+        var out = AgentObservations()
         for n in stride(from: 1, through: max(1, incarnations), by: 1) {
             guard let text = try? String(contentsOfFile: eventsPath(n), encoding: .utf8) else { continue }
             for line in text.split(separator: "\n") {
-                if let e = AgentEventEntry(jsonLine: line, clock: clock) { out.append(e) }
+                guard let e = AgentEventEntry(jsonLine: line, clock: clock) else { continue }
+                if e.event == "phi_sample" {
+                    out.phiSamples.append(e)
+                } else {
+                    out.events.append(e)
+                    if e.event == "chunk_to_secondary" { out.secondaryChunks += 1 }
+                }
             }
         }
         return out
     }
-
-    var secondaryChunks: Int { events.filter { $0.event == "chunk_to_secondary" }.count }
 
     /// The agent's log of every incarnation (its stdout and stderr).
     var logText: String {

@@ -6,12 +6,8 @@ import NIOCore
 protocol AgentUnderTest: Sendable {
     /// The runtime settings parsed from the rendered configuration (for the report's header).
     var settings: AgentRuntimeSettings { get }
-    /// The agent's event stream on the run clock, so far (decisions; `phi_sample` events are kept apart).
-    var events: [AgentEventEntry] { get }
-    /// The `phi_sample` events: the detector's reading per node at every heartbeat tick.
-    var phiSamples: [AgentEventEntry] { get }
-    /// Chunks handed to `<secondary>` over every incarnation.
-    var secondaryChunks: Int { get }
+    /// What the agent reported so far, over every incarnation (read once per call: the process host parses files).
+    var observations: AgentObservations { get }
     /// Whether an incarnation is running now.
     var isRunning: Bool { get }
 
@@ -28,6 +24,16 @@ protocol AgentUnderTest: Sendable {
     func offer(tag: String, entries: ByteBuffer, count: Int) async -> OfferOutcome
     /// Whether `offer` takes one event at a time (in-process emit) or a batch per tick (a network input).
     var offersBatches: Bool { get }
+}
+
+/// What the agent reported during a run.
+struct AgentObservations: Sendable {
+    /// The agent's event stream on the run clock (decisions; `phi_sample` events are kept apart).
+    var events: [AgentEventEntry] = []
+    /// The `phi_sample` events: the detector's reading per node at every heartbeat tick.
+    var phiSamples: [AgentEventEntry] = []
+    /// Chunks handed to `<secondary>`.
+    var secondaryChunks = 0
 }
 
 /// What the agent's input did with offered events.

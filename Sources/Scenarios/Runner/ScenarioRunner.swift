@@ -282,9 +282,10 @@ public struct ScenarioRunner: Sendable {
                                 kind: $0.kind, hook: $0.hook, decision: $0.decision, note: $0.note)
         }
         if let agentHost {
-            record.agentEvents = agentHost.events
-            record.phiSamples = agentHost.phiSamples
-            record.secondaryChunks = agentHost.secondaryChunks
+            let observed = agentHost.observations
+            record.agentEvents = observed.events
+            record.phiSamples = observed.phiSamples
+            record.secondaryChunks = observed.secondaryChunks
         }
         record.agentLog = logSink.text
         if let processHost = agentHost as? AgentProcessHost { record.agentLog += processHost.logText }

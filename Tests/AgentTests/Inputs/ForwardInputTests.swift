@@ -1,5 +1,6 @@
 import Agent
 import FluentdConfig
+import ForwardLabTestSupport
 import ForwardProtocol
 import Foundation
 import Logging
@@ -219,46 +220,6 @@ func waitUntil(seconds: Double, _ condition: () -> Bool) async -> Bool {
         try? await Task.sleep(for: .milliseconds(20))
     }
     return condition()
-}
-
-/// Python's fluent-logger as an independent client.
-enum PythonFluentLogger {
-    static func python() -> String? {
-        let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" } + ["/usr/bin/python3"]
-        for path in candidates where FileManager.default.isExecutableFile(atPath: path) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: path)
-            p.arguments = ["-c", "import fluent.sender"]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            guard (try? p.run()) != nil else { continue }
-            p.waitUntilExit()
-            if p.terminationStatus == 0 { return path }
-        }
-        return nil
-    }
-
-    /// Sends `count` events `{"seq": i}` with tag `<tag>.test`; returns the exit status and stderr.
-    static func send(python: String, port: Int, tag: String, count: Int) async throws -> (exitCode: Int32, stderr: String) {
-        let script = """
-        import sys
-        from fluent import sender
-        s = sender.FluentSender('\(tag)', host='127.0.0.1', port=\(port), nanosecond_precision=True)
-        for i in range(\(count)):
-            if not s.emit('test', {'seq': i, 'msg': 'hello'}):
-                print(s.last_error, file=sys.stderr); sys.exit(1)
-        s.close()
-        """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = ["-c", script]
-        let err = Pipe()
-        p.standardError = err
-        try p.run()
-        let data = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
 }
 
 /// Writes raw bytes to a port and closes (no ack expected).
