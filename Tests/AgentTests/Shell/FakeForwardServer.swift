@@ -10,6 +10,8 @@ import NIOSSL
 /// A minimal in-test in_forward: records every request and connection, answers acks according to `AckBehaviour`,
 /// optionally runs the `<security>` handshake, TLS, and the UDP heartbeat echo.
 final class FakeForwardServer: @unchecked Sendable {
+    // @unchecked: the recorded state lives in `state` (locked); the channel references are set once while
+    // `start` binds, before the server is handed to anyone, and only read by `stop` afterwards.
     enum AckBehaviour: Sendable { case ack, never, wrong, closeBeforeAck, fragmented }
 
     struct Security: Sendable {
@@ -272,6 +274,7 @@ private final class FakeUDPHandler: ChannelInboundHandler {
 
 /// Collects log lines for assertions.
 final class ShellLogCapture: @unchecked Sendable {
+    // @unchecked: `lines` is only touched under `lock`.
     private let lock = NIOLock()
     private var lines: [(Logger.Level, String)] = []
 

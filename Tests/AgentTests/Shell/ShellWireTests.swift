@@ -76,9 +76,12 @@ struct ShellWireTests {
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 0.5)
         #expect(await FakeForwardServer.eventually(timeout: 4) { logs.contains("no response from node. regard it as unavailable.") })
+        // The event stream is consumed by another task: wait for it to catch up with the log.
+        #expect(await FakeForwardServer.eventually(timeout: 2) {
+            events.contains { $0.event == "chunk_rolled_back" && $0.cause == "ack_failed" }
+        })
         #expect(events.contains { $0.event == "ack_failed" && $0.cause == "ack_timeout" })
         #expect(events.contains { $0.event == "disabled" && $0.cause == "ack_timeout" })
-        #expect(events.contains { $0.event == "chunk_rolled_back" && $0.cause == "ack_failed" })
         #expect(!logs.contains("failed to flush the buffer."))
         #expect(await !agent.isNodeAvailable(0))
         await agent.stop(flush: false)
@@ -228,6 +231,7 @@ struct ShellWireTests {
 
 /// Collects agent events for assertions.
 final class EventRecorder: @unchecked Sendable {
+    // @unchecked: `records` is only touched under `lock`.
     private let lock = NSLock()
     private var records: [AgentEventRecord] = []
 

