@@ -21,14 +21,14 @@ import Testing
         let s = try ScenarioLoader.parse(ScenarioTestSupport.failover())
         #expect(s.receivers.map(\.name) == ["r1", "r2", "r3"])
         #expect(s.receivers[2].standby)
-        #expect(s.load.rate == 100 && s.load.duration == 3.5)
+        #expect(s.load.rate == 100 && s.load.duration == 4.5)
         #expect(s.timeline.count == 1 && s.timeline[0].id == "crash-r1" && s.timeline[0].at == 1.5)
         #expect(s.expectations.map(\.kind.key) == ["no_loss", "detach", "first_delivery", "no_detach"])
     }
 
     /// (mutation of the failover text, expected field, expected line, text the message must contain)
     static let mistakes: [(String, String, String, Int, String)] = [
-        ("load: {rate: 100, duration: 3.5s}", "load: {rate: 100, duraton: 3.5s}", "load.duraton", 26, "unknown field"),
+        ("load: {rate: 100, duration: 4.5s}", "load: {rate: 100, duraton: 4.5s}", "load.duraton", 26, "unknown field"),
         ("crash: r1}", "crash: r9}", "timeline[0].crash", 28, "no receiver named 'r9'"),
         ("at: 1.5s, crash", "at: soon, crash", "timeline[0].at", 28, "expected a duration"),
         ("after: crash-r1, within: [0.2s", "after: crash-r2, within: [0.2s", "expectations[1].detach.after", 33, "no timeline step"),
