@@ -1,3 +1,5 @@
+import ForwardProtocol
+
 /// A SplitMix64 generator: every random fault decision comes from one of these, so a seed replays a run.
 ///
 /// Each installed fault owns its own stream (derived from the run seed, the receiver and the fault's
@@ -15,17 +17,11 @@ public struct FaultRandom: RandomNumberGenerator, Sendable, Hashable {
         state = mixer.next() ^ Self.fnv1a(fault)
     }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z &>> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z &>> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z &>> 31)
-    }
+    public mutating func next() -> UInt64 { SplitMix64.next(&state) }
 
     /// Uniform in [0, 1).
     public mutating func nextUnit() -> Double {
-        Double(next() >> 11) * 0x1.0p-53
+        SplitMix64.unit(next())
     }
 
     /// Uniform in (0, 1]: safe to take the logarithm of.

@@ -38,7 +38,7 @@ struct FaultAckTests {
             let late = client.readMessage(timeout: 2)
             let elapsed = ms(MonotonicClock.nowNanos() - t0)
             #expect(late == Wire.ack(chunkID(1)))
-            #expect(abs(elapsed - 400) <= 10, "late ack after \(elapsed) ms")
+            #expect(isInjectedDelay(elapsed, 400), "late ack after \(elapsed) ms")
         }
     }
 

@@ -7,7 +7,7 @@ import Testing
 /// scheduling noise to the measurements.
 @Suite("Faults: latency", .serialized)
 struct FaultLatencyTests {
-    @Test("ack latency 200 ms fixed: every ack is observed 200 ± 5 ms after the request")
+    @Test("ack latency 200 ms fixed: every ack is observed 200 ms (+25 ms of scheduling slack) after the request")
     func ackLatencyFixed() async throws {
         try await withFaults([FaultSpec(kind: "latency", params: ["stage": "ack", "delay": "200ms"])]) { receiver, engine in
             let client = try RawClient(port: receiver.port)
@@ -18,23 +18,23 @@ struct FaultLatencyTests {
                 observed.append(elapsed)
             }
             print("latency ack 200ms fixed: observed \(observed.map { String(format: "%.2f", $0) }) ms")
-            for o in observed { #expect(abs(o - 200) <= 5, "observed \(o) ms") }
+            for o in observed { #expect(isInjectedDelay(o, 200), "observed \(o) ms") }
             #expect(try engine.status("latency").applied == 4)
         }
     }
 
-    @Test("read latency 200 ms: bytes are held before decoding, so the ack comes 200 ± 5 ms later")
+    @Test("read latency 200 ms: bytes are held before decoding, so the ack comes 200 ms later (+25 ms slack)")
     func readLatency() async throws {
         try await withFaults([FaultSpec(kind: "latency", params: ["stage": "read", "delay": 200])]) { receiver, _ in
             let client = try RawClient(port: receiver.port)
             let (ack, elapsed) = timedAck(client, seq: 1, chunk: chunkID(1))
             print("latency read 200ms fixed: observed \(String(format: "%.2f", elapsed)) ms")
             #expect(ack == Wire.ack(chunkID(1)))
-            #expect(abs(elapsed - 200) <= 5)
+            #expect(isInjectedDelay(elapsed, 200), "observed \(elapsed) ms")
         }
     }
 
-    @Test("heartbeat latency 150 ms: each UDP reply arrives 150 ± 5 ms after the heartbeat")
+    @Test("heartbeat latency 150 ms: each UDP reply arrives 150 ms after the heartbeat (+25 ms slack)")
     func heartbeatLatency() async throws {
         try await withFaults([FaultSpec(kind: "latency", params: ["stage": "heartbeat", "delay": "150ms"])]) { receiver, _ in
             let probe = UDPProbe(port: receiver.port)
@@ -47,11 +47,11 @@ struct FaultLatencyTests {
                 observed.append(ms(MonotonicClock.nowNanos() - t0))
             }
             print("latency heartbeat 150ms fixed: observed \(observed.map { String(format: "%.2f", $0) }) ms")
-            for o in observed { #expect(abs(o - 150) <= 5, "observed \(o) ms") }
+            for o in observed { #expect(isInjectedDelay(o, 150), "observed \(o) ms") }
         }
     }
 
-    @Test("uniform 50–150 ms ack latency stays within its bounds (+5 ms) and spreads out")
+    @Test("uniform 50–150 ms ack latency stays within its bounds (+25 ms slack) and spreads out")
     func uniformLatency() async throws {
         try await withFaults([FaultSpec(kind: "latency", params: ["distribution": "uniform", "min": "50ms", "max": "150ms"])]) { receiver, _ in
             let client = try RawClient(port: receiver.port)
@@ -62,7 +62,7 @@ struct FaultLatencyTests {
                 observed.append(elapsed)
             }
             print("latency ack uniform 50-150ms: observed \(observed.map { String(format: "%.1f", $0) }) ms")
-            for o in observed { #expect(o >= 50 && o <= 155) }
+            for o in observed { #expect(o >= 48 && o <= 175, "observed \(o) ms") }
             #expect((observed.max()! - observed.min()!) > 5)
         }
     }

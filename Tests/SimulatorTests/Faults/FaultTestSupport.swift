@@ -26,6 +26,13 @@ func withFaults<T>(_ faults: [FaultSpec], seed: UInt64 = 42,
 /// Nanoseconds → milliseconds.
 func ms(_ nanos: UInt64) -> Double { Double(nanos) / 1e6 }
 
+/// A delay measured by a client over loopback is the injected `expected` ms: never shorter (2 ms of clock and
+/// socket granularity aside), and at most `late` ms longer, because a loaded machine's scheduler only ever adds time.
+/// The bounds still fail a fault that is not applied, or applied twice.
+func isInjectedDelay(_ observed: Double, _ expected: Double, late: Double = 25) -> Bool {
+    observed >= expected - 2 && observed <= expected + late
+}
+
 /// A packed request with an ack request for chunk `chunk` (25-character Base64 line).
 func ackedRequest(seq: Int, chunk: String) -> ByteBuffer { Wire.packed(seqs: [seq], chunk: chunk) }
 
