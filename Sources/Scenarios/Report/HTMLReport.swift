@@ -26,7 +26,7 @@ public enum HTMLReport {
         <p class="meta">\(HTMLText.escape(scenario.description))</p>
         <p class="meta">Represents: \(HTMLText.escape(scenario.represents.isEmpty ? "-" : scenario.represents))<br>
         seed \(result.seed) · run \(ScenarioFormat.seconds(r.duration))\(timeScaleNote(r, result)) · heartbeat \(HTMLText.escape(r.heartbeatType)) every \(ScenarioFormat.seconds(r.heartbeatInterval)) · phi_threshold \(ScenarioFormat.number(r.phiThreshold)) · hard_timeout \(ScenarioFormat.seconds(r.hardTimeout))<br>
-        load: \(r.load.accepted)/\(r.load.offered) events accepted · \(r.deliveries.count) delivered · \(HTMLText.escape(r.captureNote ?? "capture taken"))</p>
+        load: \(r.load.accepted)/\(r.load.offered) events accepted\(Self.notAccepted(r.load)) · \(r.deliveries.count) delivered · \(HTMLText.escape(r.captureNote ?? "capture taken"))</p>
 
         """
         if let reason = result.reason { html += "<p><b>\(result.verdict == .skipped ? "Skipped" : "Run error"):</b> \(HTMLText.escape(reason))</p>\n" }
@@ -122,6 +122,14 @@ public enum HTMLReport {
     }
 
     /// Says when the run was time-scaled: every time shown is scenario time, the run itself took k times as long.
+    /// " (N refused by the buffer, M while the agent was down)", leaving out the zero parts.
+    static func notAccepted(_ load: LoadFigures) -> String {
+        var parts: [String] = []
+        if load.overflow > 0 { parts.append("\(load.overflow) refused by the buffer") }
+        if load.agentDown > 0 { parts.append("\(load.agentDown) while the agent was down") }
+        return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
+    }
+
     static func timeScaleNote(_ r: RunRecord, _ result: ScenarioResult) -> String {
         guard r.timeScale != 1 else { return "" }
         return " (time_scale \(ScenarioFormat.number(r.timeScale)): all times are scenario seconds; the run took \(ScenarioFormat.seconds(result.wallSeconds)) of real time)"

@@ -34,6 +34,10 @@ public struct ReportSummary: Sendable, Codable {
     public var phiSource: String?
     public var offered: Int
     public var accepted: Int
+    /// Offered events the agent's buffer refused (overflow; in process mode: the input closed without an ack).
+    public var refused: Int?
+    /// Offered events that found no agent (killed, stopped, or its input not answering).
+    public var agentDown: Int?
     public var delivered: Int
     public var receivers: [ReceiverFigures]
     public var schedule: [Step]

@@ -125,9 +125,16 @@ final class AgentProcessHost: AgentUnderTest {
 
     func offer(tag: String, entries: ByteBuffer, count: Int) async -> OfferOutcome {
         guard isRunning else { return .agentDown }
-        // A refused request (buffer overflow) also closes without ack: from outside it cannot be told from a dead
-        // input, so the process mode reports both as not accepted (counted under agentDown).
-        return await client.send(tag: tag, entries: entries, count: count) ? .accepted : .agentDown
+        switch await client.send(tag: tag, entries: entries, count: count) {
+        case .acked:
+            return .accepted
+        case .closedWithoutAck:
+            // in_forward closes without an ack when the buffer refuses the events. A dying agent closes too, but
+            // the host marks it stopped before it signals, and a crash is noticed by isRunning.
+            return isRunning ? .overflow : .agentDown
+        case .unreachable, .noAck:
+            return .agentDown
+        }
     }
 
     /// Parses every incarnation's `--events` file once.

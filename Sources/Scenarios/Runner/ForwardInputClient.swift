@@ -18,16 +18,35 @@ final class ForwardInputClient: Sendable {
         self.group = group
     }
 
-    /// Sends one request and waits for its ack. Any failure (refused connect, close without ack, timeout) is
-    /// `false`, and the connection is dropped so the next send reconnects.
-    func send(tag: String, entries: ByteBuffer, count: Int) async -> Bool {
+    /// What became of one request.
+    enum Outcome: Sendable, Equatable {
+        /// The ack came back: the events are in the agent's buffer.
+        case acked
+        /// The request was written and the input closed the connection without an ack: in_forward's answer when
+        /// the buffer refuses the events (§1.5 step 7), or a peer that died meanwhile.
+        case closedWithoutAck
+        /// No connection (refused or timed out): nobody is listening.
+        case unreachable
+        /// Connected, but no ack within `ackTimeout` (a blocked or hung input), or an unreadable answer.
+        case noAck
+    }
+
+    /// Sends one request and waits for its ack. On any failure the connection is dropped so the next send
+    /// reconnects.
+    func send(tag: String, entries: ByteBuffer, count: Int) async -> Outcome {
         let chunk = sequence.withLockedValue { n -> String in
             n += 1
             return String(format: "fwdlab-load-%016llx", n)
         }
         let request = ForwardEncoder.packedForward(tag: tag, entries: entries, size: count, chunk: chunk)
+        let ch: Channel
         do {
-            let ch = try await connected()
+            ch = try await connected()
+        } catch {
+            drop()
+            return .unreachable
+        }
+        do {
             let acked = ch.eventLoop.makePromise(of: Void.self)
             let timeout = ackTimeout
             try await ch.eventLoop.flatSubmit { () -> EventLoopFuture<Void> in
@@ -40,10 +59,18 @@ final class ForwardInputClient: Sendable {
                 return ch.writeAndFlush(request)
             }.get()
             try await acked.futureResult.get()
-            return true
+            return .acked
         } catch {
             drop()
-            return false
+            // A FIN, a reset (in_forward's default linger 0 turns its close into an RST) or a write into a
+            // connection the peer already closed: all mean the peer hung up on this request.
+            switch error {
+            case ForwardInputClientError.closed, is IOError, ChannelError.ioOnClosedChannel, ChannelError.eof,
+                 ChannelError.outputClosed, ChannelError.alreadyClosed:
+                return .closedWithoutAck
+            default:
+                return .noAck
+            }
         }
     }
 

@@ -76,4 +76,43 @@ import Testing
         #expect(record.load.acceptedSequences.contains(0) && record.deliveries.contains { $0.seq == 0 })
         #expect(record.agentLog.components(separatedBy: "fwdlab agent: running").count - 1 == 2, "two incarnations")
     }
+
+    @Test("a full buffer's refusals count as overflow, not as a dead agent: the input closes without an ack")
+    func refusedRequestsCountAsOverflow() async throws {
+        guard let o = Self.processOptions() else { return }
+        let s = try ScenarioLoader.parse("""
+        name: t-process-overflow
+        seed: 6
+        receivers: [r1]
+        agent:
+          config: |
+            <match **>
+              @type forward
+              heartbeat_type none
+              require_ack_response true
+              connect_timeout 0.5
+              ${servers}
+              <buffer>
+                flush_interval 0.2
+                retry_wait 0.2
+                chunk_limit_size 1k
+                total_limit_size 4k
+                overflow_action throw_exception
+              </buffer>
+            </match>
+        load: {rate: 100, duration: 2s, record_size: 64}
+        timeline:
+          - {id: down, at: 0s, crash: r1}
+        drain: 0s
+        capture: false
+        expectations:
+          - agent_event: {event: buffer_overflow}
+        """)
+        let r = await ScenarioRunner(options: o).run(s)
+        #expect(r.verdict == .passed, "\(r.line)\n\(r.expectations.map { "\($0.status) \($0.statement): \($0.message)" }.joined(separator: "\n"))")
+        let load = try #require(r.record?.load)
+        #expect(load.overflow > 0, "refused requests: \(load)")
+        #expect(load.agentDown == 0, "the agent ran throughout: \(load)")
+        #expect(load.accepted + load.overflow == load.offered)
+    }
 }
