@@ -23,12 +23,17 @@ import Testing
         return o
     }
 
+    /// The verdict line and every expectation's outcome, for a failure message.
+    static func explain(_ r: ScenarioResult) -> String {
+        ([r.line] + r.expectations.map { "\($0.status) \($0.statement): \($0.message)" }).joined(separator: "\n")
+    }
+
     @Test("a failover scenario passes against a child agent process, with its events read back from --events")
     func failoverAgainstAChildProcess() async throws {
         guard let o = Self.processOptions() else { return }
         let s = try ScenarioLoader.parse(ScenarioTestSupport.failover(name: "t-process"))
         let r = await ScenarioRunner(options: o).run(s)
-        #expect(r.verdict == .passed, "\(r.line)\n\(r.expectations.map { "\($0.status) \($0.statement): \($0.message)" }.joined(separator: "\n"))")
+        #expect(r.verdict == .passed, "\(Self.explain(r))")
         let record = try #require(r.record)
         #expect(record.agentEvents.contains { $0.isDetach && $0.node == "r1" })
         #expect(record.load.accepted > 0 && record.load.accepted == record.load.offered - record.load.agentDown - record.load.overflow)
@@ -69,7 +74,7 @@ import Testing
           - no_loss
         """)
         let r = await ScenarioRunner(options: o).run(s)
-        #expect(r.verdict == .passed, "\(r.line)\n\(r.expectations.map { "\($0.status) \($0.statement): \($0.message)" }.joined(separator: "\n"))")
+        #expect(r.verdict == .passed, "\(Self.explain(r))")
         let record = try #require(r.record)
         // Events acked before the kill were staged in the file buffer (flush_interval 60): only a recovered chunk
         // can have delivered them.
@@ -109,7 +114,7 @@ import Testing
           - agent_event: {event: buffer_overflow}
         """)
         let r = await ScenarioRunner(options: o).run(s)
-        #expect(r.verdict == .passed, "\(r.line)\n\(r.expectations.map { "\($0.status) \($0.statement): \($0.message)" }.joined(separator: "\n"))")
+        #expect(r.verdict == .passed, "\(Self.explain(r))")
         let load = try #require(r.record?.load)
         #expect(load.overflow > 0, "refused requests: \(load)")
         #expect(load.agentDown == 0, "the agent ran throughout: \(load)")
