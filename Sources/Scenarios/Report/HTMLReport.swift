@@ -113,6 +113,9 @@ public enum HTMLReport {
             return HTMLText.escape((d.isEmpty ? "no decisions" : d) + "; \(count) events delivered")
         }
         var html = "<h2>Compared with the baseline build: \(HTMLText.escape(b.label))</h2>\n"
+        if let executable = b.executable {
+            html += "<p class=\"meta\">baseline agent: <code>\(HTMLText.escape(executable)) agent</code> as a child process</p>\n"
+        }
         html += "<table id=\"baseline\"><tr><th>node</th><th>baseline</th><th>this run</th></tr>\n"
         for node in r.receivers {
             html += "<tr><td>\(HTMLText.escape(node))</td><td>\(cell(BaselineDiff.decisions(b.agentEvents, node: node), b.delivered[node, default: 0]))</td>"
@@ -121,7 +124,6 @@ public enum HTMLReport {
         return html + "</table>\n"
     }
 
-    /// Says when the run was time-scaled: every time shown is scenario time, the run itself took k times as long.
     /// " (N refused by the buffer, M while the agent was down)", leaving out the zero parts.
     static func notAccepted(_ load: LoadFigures) -> String {
         var parts: [String] = []
@@ -130,6 +132,7 @@ public enum HTMLReport {
         return parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
     }
 
+    /// Says when the run was time-scaled: every time shown is scenario time, the run itself took k times as long.
     static func timeScaleNote(_ r: RunRecord, _ result: ScenarioResult) -> String {
         guard r.timeScale != 1 else { return "" }
         return " (time_scale \(ScenarioFormat.number(r.timeScale)): all times are scenario seconds; the run took \(ScenarioFormat.seconds(result.wallSeconds)) of real time)"

@@ -58,10 +58,16 @@ public struct ScenarioRunner: Sendable {
             // The other build first, in its own work directory, with the same seed and schedule.
             let dir = (workdir as NSString).appendingPathComponent("baseline")
             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let overrides = options.overrides.merging(b.overrides) { _, new in new }
-            baseline = BaselineRecord(label: b.label, record: await execute(scenario, seed: seed, workdir: dir, overrides: overrides))
+            var other = options
+            other.overrides = options.overrides.merging(b.overrides) { _, new in new }
+            if let executable = b.executable {
+                other.agentMode = .process
+                other.executablePath = executable
+            }
+            baseline = BaselineRecord(label: b.label, record: await execute(scenario, seed: seed, workdir: dir, options: other),
+                                      executable: b.executable)
         }
-        var record = await execute(scenario, seed: seed, workdir: workdir, overrides: options.overrides)
+        var record = await execute(scenario, seed: seed, workdir: workdir, options: options)
         record.baseline = baseline
         result.record = record
         result.expectations = ExpectationEvaluator.evaluate(scenario.expectations, record: record)
@@ -83,7 +89,9 @@ public struct ScenarioRunner: Sendable {
 
     // MARK: - The run
 
-    private func execute(_ scenario: Scenario, seed: UInt64, workdir: String, overrides: [String: String]) async -> RunRecord {
+    /// One run of `scenario`; `options` are this run's (the baseline's differ in overrides and maybe the agent).
+    private func execute(_ scenario: Scenario, seed: UInt64, workdir: String, options: RunOptions) async -> RunRecord {
+        let overrides = options.overrides
         let clock = RunClock(scale: Self.effectiveTimeScale(scenario, options: options))
         var record = RunRecord(scenario: scenario.name, seed: seed)
         record.startedWallNanos = clock.originWallNanos

@@ -97,7 +97,7 @@ public enum ScenarioLoader {
             }
         }
         let baselineNode = top.take("baseline")
-        if let n = baselineNode { scenario.baseline = try baseline(n, y) }
+        if let n = baselineNode { scenario.baseline = try baseline(n, y, baseDirectory: baseDirectory) }
         if let n = top.take("expectations") {
             let ids = Set(scenario.timeline.map(\.id))
             for (i, item) in try y.list(n, "expectations").enumerated() {
@@ -429,7 +429,7 @@ public enum ScenarioLoader {
         return ExpectationSpec(kind: kind, line: line)
     }
 
-    static func baseline(_ node: Node, _ y: YAMLFields) throws -> BaselineSpec {
+    static func baseline(_ node: Node, _ y: YAMLFields, baseDirectory: String) throws -> BaselineSpec {
         var m = try y.map(node, "baseline")
         guard let l = m.take("label") else { throw y.error(node, "baseline.label", "required: names the other build in reports") }
         var b = BaselineSpec(label: try y.string(l, "baseline.label"))
@@ -440,7 +440,15 @@ public enum ScenarioLoader {
                 if let v = copy.take(key) { b.overrides[key] = try y.string(v, "baseline.set.\(key)") }
             }
         }
-        try m.rejectUnknown(y, allowed: ["label", "set"])
+        if let e = m.take("executable") {
+            let given = try y.string(e, "baseline.executable")
+            let path = given.hasPrefix("/") ? given : (baseDirectory as NSString).appendingPathComponent(given)
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                throw y.error(e, "baseline.executable", "\(path) is not an executable file (a fwdlab build to compare with)")
+            }
+            b.executable = (path as NSString).standardizingPath
+        }
+        try m.rejectUnknown(y, allowed: ["label", "set", "executable"])
         return b
     }
 

@@ -120,4 +120,21 @@ import Testing
         #expect(load.agentDown == 0, "the agent ran throughout: \(load)")
         #expect(load.accepted + load.overflow == load.offered)
     }
+
+    @Test("baseline.executable: the baseline runs as a child process of that fwdlab, the scenario in-process")
+    func baselineFromAnotherExecutable() async throws {
+        guard Self.processOptions() != nil else { return }
+        var o = ScenarioRunnerTests.options()
+        o.agentMode = .inProcess
+        let text = "baseline: {label: same build as a process, executable: \(Self.fwdlab)}\n"
+            + ScenarioTestSupport.failover(name: "t-baseline-exe") + "\n  - matches_baseline: {node: r2}\n"
+        let r = await ScenarioRunner(options: o).run(try ScenarioLoader.parse(text))
+        #expect(r.verdict == .passed, "\(Self.explain(r))")
+        let record = try #require(r.record)
+        let baseline = try #require(record.baseline)
+        #expect(baseline.executable == Self.fwdlab)
+        #expect(baseline.agentLog.contains("fwdlab agent: running"), "the baseline ran as a child process")
+        #expect(!record.agentLog.contains("fwdlab agent: running"), "the scenario itself ran in-process")
+        #expect(baseline.agentEvents.contains { $0.isDetach && $0.node == "r1" })
+    }
 }

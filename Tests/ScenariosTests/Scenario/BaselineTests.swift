@@ -28,6 +28,21 @@ import Testing
         }
     }
 
+    @Test func executableResolvesAgainstTheScenarioDirectoryAndMustBeExecutable() throws {
+        let s = try ScenarioLoader.parse("baseline: {label: other, executable: ../../bin/true}\n" + ScenarioTestSupport.failover(),
+                                         file: "b.yaml", baseDirectory: "/usr/share")
+        #expect(s.baseline?.executable == "/bin/true")
+        do {
+            _ = try ScenarioLoader.parse("baseline: {label: other, executable: no-such-fwdlab}\n" + ScenarioTestSupport.failover(),
+                                         file: "b.yaml", baseDirectory: "/tmp")
+            Issue.record("expected an error")
+        } catch {
+            let text = "\(error)"
+            #expect(text.hasPrefix("b.yaml:1:") && text.contains("baseline.executable")
+                    && text.contains("/tmp/no-such-fwdlab is not an executable file"), "\(text)")
+        }
+    }
+
     @Test func diffComparesDecisionsInOrderWithinTheToleranceAndTraffic() {
         var run = RunRecord(scenario: "t", seed: 1)
         run.receivers = ["r1", "r2", "r3"]
