@@ -86,8 +86,10 @@ final class ReceiverHost: Sendable {
 
     func applyFault(_ spec: FaultSpec) throws {
         var spec = spec
-        // start_after and duration run on the engine's real clock: stretch them like every scenario time.
+        // start_after, duration and the durations a fault measures itself run on the engine's real clock: stretch
+        // them like every scenario time.
         if clock.scale != 1 {
+            spec = try FaultCatalogue.stretch(spec, by: clock.scale)
             spec.startAfterNanos = Int64((Double(spec.startAfterNanos) * clock.scale).rounded())
             spec.durationNanos = spec.durationNanos.map { Int64((Double($0) * clock.scale).rounded()) }
         }

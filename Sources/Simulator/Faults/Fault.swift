@@ -37,6 +37,10 @@ public protocol Fault: Sendable {
     /// No byte went either way on the connection for `idleNanos` (a timer fired; may be shorter than
     /// this fault's own timeout when another fault's is shorter).
     mutating func onIdle(_ connection: ReceiverConnectionInfo, idleNanos: Int64, _ context: inout FaultContext) -> ReceiverIdleDecision?
+    /// This fault for a run in which one scenario second lasts `k` real seconds (a scenario's `time_scale`): the
+    /// durations it measures on its own real-time clock multiplied by k. Faults whose timing leaves the engine as
+    /// delay or stall decisions are stretched where those are carried out, and return themselves.
+    func stretched(by k: Double) -> Self
 }
 
 extension Fault {
@@ -53,6 +57,8 @@ extension Fault {
     public mutating func connectionClosed(_ connection: ReceiverConnectionInfo) {}
     public func idleTimeout(_ connection: ReceiverConnectionInfo) -> TimeAmount? { nil }
     public mutating func onIdle(_ connection: ReceiverConnectionInfo, idleNanos: Int64, _ context: inout FaultContext) -> ReceiverIdleDecision? { nil }
+
+    public func stretched(by k: Double) -> Self { self }
 
     /// The kind of this instance.
     public var kind: String { Self.kind }

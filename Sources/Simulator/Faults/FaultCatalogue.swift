@@ -20,6 +20,16 @@ public enum FaultCatalogue {
         types.first { $0.kind == kind }
     }
 
+    /// `spec` for a run in which one scenario second lasts `k` real seconds: its parameters as the stretched fault
+    /// reports them (see `Fault.stretched(by:)`); `start_after` and `duration` are the caller's to stretch.
+    public static func stretch(_ spec: FaultSpec, by k: Double) throws -> FaultSpec {
+        guard k != 1 else { return spec }
+        func stretchedParameters<F: Fault>(_ fault: F) -> FaultParameters { fault.stretched(by: k).parameters }
+        var out = spec
+        out.params = stretchedParameters(try make(kind: spec.kind, parameters: spec.params))
+        return out
+    }
+
     /// Builds a fault of `kind` from its parameters.
     public static func make(kind: String, parameters: FaultParameters) throws -> any Fault {
         guard let type = type(of: kind) else { throw FaultError.unknownKind(kind) }

@@ -18,6 +18,11 @@ public enum FaultDuration {
         return Int64((v * scale).rounded())
     }
 
+    /// `nanos` × `k`, rounded to whole nanoseconds (for `Fault.stretched(by:)`).
+    public static func stretch(_ nanos: Int64, by k: Double) -> Int64 {
+        Int64(clamping: Int64(exactly: (Double(nanos) * k).rounded()) ?? (k > 0 ? Int64.max : 0))
+    }
+
     /// `1.5s`, `200ms`, `750us` or `12ns`, whichever reads best.
     public static func format(_ nanos: Int64) -> String {
         if nanos == 0 { return "0ms" }

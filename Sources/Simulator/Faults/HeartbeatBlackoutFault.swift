@@ -34,6 +34,12 @@ public struct HeartbeatBlackoutFault: Fault {
         return p
     }
 
+    /// Windows measured on the engine's clock: offset, length and period all stretch.
+    public func stretched(by k: Double) -> Self {
+        Self(offsetNanos: FaultDuration.stretch(offsetNanos, by: k), lengthNanos: FaultDuration.stretch(lengthNanos, by: k),
+             periodNanos: periodNanos.map { FaultDuration.stretch($0, by: k) })
+    }
+
     /// Whether `elapsed` nanoseconds after activation fall inside a window.
     public func inBlackout(elapsedNanos elapsed: UInt64) -> Bool {
         let t = Int64(clamping: elapsed) - offsetNanos

@@ -39,6 +39,9 @@ public struct IdleTimeoutFault: Fault {
 
     public func idleTimeout(_ connection: ReceiverConnectionInfo) -> TimeAmount? { .nanoseconds(idleNanos) }
 
+    /// The idle timer runs on the receiver's real clock: it stretches.
+    public func stretched(by k: Double) -> Self { Self(idleNanos: FaultDuration.stretch(idleNanos, by: k), mode: mode) }
+
     public mutating func onIdle(_ connection: ReceiverConnectionInfo, idleNanos idle: Int64,
                                 _ context: inout FaultContext) -> ReceiverIdleDecision? {
         // Another fault's shorter timer may have fired first.

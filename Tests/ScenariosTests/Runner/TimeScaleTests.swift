@@ -95,4 +95,41 @@ import Testing
         // And it really was faster.
         #expect(quarter.wallSeconds < full.wallSeconds * 0.5, "\(quarter.wallSeconds) s vs \(full.wallSeconds) s")
     }
+
+    /// heartbeat_blackout times its windows on the simulator's real clock; at scale 0.5 its parameters are stretched
+    /// so the window still covers the same scenario seconds: UDP heartbeats from 2 s + 0.5 s to 2 s + 2 s go
+    /// unanswered, the ones before and after are answered.
+    @Test func blackoutWindowsKeepTheirScenarioTimes() async throws {
+        let text = """
+            name: t-scaled-blackout
+            seed: 8
+            time_scale: 0.5
+            receivers: [r1, r2]
+            agent:
+              config: |
+                <match **>
+                  @type forward
+                  heartbeat_type udp
+                  heartbeat_interval 0.2
+                  phi_threshold 16
+                  ${servers}
+                </match>
+            load: {rate: 0, duration: 5s}
+            timeline:
+              - {id: dark, at: 2s, apply: {receiver: r1, kind: heartbeat_blackout, params: {offset: 0.5s, length: 1.5s}}}
+            drain: 0s
+            capture: false
+            expectations:
+              - no_detach: {node: r2}
+            """
+        let r = try await Self.run(0.5, text)
+        #expect(r.verdict == .passed, "\(r.expectations.map { "\($0.status) \($0.statement): \($0.measured)" })")
+        let udp = try #require(r.record?.observations["r1"]).filter { $0.kind == "udp" }
+        let dropped = udp.filter { $0.answeredAt == nil }.map(\.time)
+        #expect(dropped.count >= 5, "heartbeats dropped at \(dropped)")
+        // 0.05 s of slack for scheduling at either edge (heartbeats come every 0.2 scenario seconds).
+        #expect(dropped.allSatisfy { $0 >= 2.45 && $0 <= 4.05 }, "heartbeats dropped at \(dropped)")
+        #expect(udp.contains { $0.answeredAt != nil && $0.time > 2.0 && $0.time < 2.45 }, "answered before the window")
+        #expect(udp.contains { $0.answeredAt != nil && $0.time > 4.05 }, "answered after the window")
+    }
 }

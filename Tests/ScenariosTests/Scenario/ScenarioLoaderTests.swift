@@ -103,16 +103,21 @@ import Testing
         }
     }
 
-    /// Faults that keep their own real-time clock in the simulator cannot be stretched: refused with the reason.
-    @Test func timeScaleRefusesFaultsWithTheirOwnClock() {
-        let text = "time_scale: 0.5\n" + ScenarioTestSupport.failover()
-            .replacingOccurrences(of: "  - {name: r2}", with: "  - {name: r2, faults: [{kind: heartbeat_blackout, name: bo, params: {length: 1s}}]}")
+    /// slow_reader's byte budget and its stalls would disagree under a scale: refused with the reason. Faults that
+    /// time themselves (heartbeat_blackout, idle_timeout) are stretched instead and load.
+    @Test func timeScaleRefusesOnlyTheSlowReader() throws {
+        func scaled(_ fault: String) -> String {
+            "time_scale: 0.5\n" + ScenarioTestSupport.failover()
+                .replacingOccurrences(of: "  - {name: r2}", with: "  - {name: r2, faults: [\(fault)]}")
+        }
         do {
-            _ = try ScenarioLoader.parse(text, file: "scaled.yaml")
+            _ = try ScenarioLoader.parse(scaled("{kind: slow_reader, name: slow, params: {rate: 100000}}"), file: "scaled.yaml")
             Issue.record("expected an error")
         } catch {
             #expect("\(error)".hasPrefix("scaled.yaml:1:"), "\(error)")
-            #expect("\(error)".contains("heartbeat_blackout"), "\(error)")
+            #expect("\(error)".contains("slow_reader"), "\(error)")
         }
+        _ = try ScenarioLoader.parse(scaled("{kind: heartbeat_blackout, name: bo, params: {length: 1s}}"))
+        _ = try ScenarioLoader.parse(scaled("{kind: idle_timeout, name: idle, params: {idle: 1s}}"))
     }
 }
