@@ -1,6 +1,7 @@
 import Agent
 import ArgumentParser
 import FluentdConfig
+import ForwardServer
 import Foundation
 
 /// `fwdlab agent`: Run the forwarding agent (a Swift out_forward), or validate its configuration.
@@ -33,6 +34,14 @@ struct AgentCommand: AsyncParsableCommand {
     @Flag(name: .customLong("phi-samples"), help: "Add a phi_sample event per node at every heartbeat tick to the event stream.")
     var phiSamples = false
 
+    @Option(name: .customLong("time-scale"),
+            help: "Real seconds per agent second, 0.05–10 (the scenario runner's time_scale): every forward-output timer lasts K times as long.")
+    var timeScale: Double?
+
+    @Option(name: .customLong("clock-origin"),
+            help: "With --time-scale: the scaled clock's origin as MONOTONIC_NS:WALL_NS (default: now). The scenario runner passes its run's.")
+    var clockOrigin: String?
+
     func run() async throws {
         let configuration: AgentConfiguration
         do {
@@ -48,7 +57,7 @@ struct AgentCommand: AsyncParsableCommand {
             print("configuration OK (\(configuration.warnings.count) warning\(configuration.warnings.count == 1 ? "" : "s"))")
             return
         }
-        var overrides = AgentProcess.Overrides(seed: seed, phiSamples: phiSamples)
+        var overrides = AgentProcess.Overrides(seed: seed, phiSamples: phiSamples, clock: try scaledClock())
         if let dnsResolver {
             guard let endpoint = HostPort.parse(dnsResolver, defaultPort: 53) else {
                 throw ValidationError("--dns-resolver '\(dnsResolver)': expected HOST or HOST:PORT (IPv6 as [addr]:port)")
@@ -56,6 +65,23 @@ struct AgentCommand: AsyncParsableCommand {
             overrides.dnsResolver = endpoint
         }
         try await Self.runAgent(configuration, path: config, eventFile: eventFile, overrides: overrides)
+    }
+
+    /// The clock `--time-scale` and `--clock-origin` ask for, or nil for the real clocks.
+    func scaledClock() throws -> ScaledClock? {
+        guard let timeScale else {
+            if clockOrigin != nil { throw ValidationError("--clock-origin needs --time-scale") }
+            return nil
+        }
+        guard timeScale >= 0.05 && timeScale <= 10 else { throw ValidationError("--time-scale \(timeScale): expected 0.05–10") }
+        guard let clockOrigin else {
+            return ScaledClock(originMonotonicNanos: MonotonicClock.nowNanos(), originWallNanos: MonotonicClock.wallNanos(), scale: timeScale)
+        }
+        let parts = clockOrigin.split(separator: ":")
+        guard parts.count == 2, let mono = UInt64(parts[0]), let wall = Int64(parts[1]) else {
+            throw ValidationError("--clock-origin '\(clockOrigin)': expected MONOTONIC_NS:WALL_NS (two integers)")
+        }
+        return ScaledClock(originMonotonicNanos: mono, originWallNanos: wall, scale: timeScale)
     }
 
     /// Starts the agent with its inputs, RPC endpoint and signal handlers, and runs until stopped.

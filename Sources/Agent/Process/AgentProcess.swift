@@ -48,11 +48,15 @@ public final class AgentProcess: Sendable {
         public var dnsResolver: HostPort?
         /// Also write a `phi_sample` event per node at every heartbeat tick (scenario reports draw phi(t) from them).
         public var phiSamples = false
+        /// Run on scaled time (the scenario runner's `time_scale`): every timer of the forward output lasts `scale`
+        /// times as long in real time, and every reading is in the scaled seconds around the clock's origin.
+        public var clock: ScaledClock?
 
-        public init(seed: UInt64? = nil, dnsResolver: HostPort? = nil, phiSamples: Bool = false) {
+        public init(seed: UInt64? = nil, dnsResolver: HostPort? = nil, phiSamples: Bool = false, clock: ScaledClock? = nil) {
             self.seed = seed
             self.dnsResolver = dnsResolver
             self.phiSamples = phiSamples
+            self.clock = clock
         }
     }
 
@@ -85,8 +89,10 @@ public final class AgentProcess: Sendable {
             pool.start()
             resolver = try CAresResolver.addressResolver(dnsResolver: dnsResolver, threadPool: pool)
         }
-        let agent = try await ForwardingAgent.start(configuration: settings, eventLoopGroup: group, logger: logger,
-                                                    eventFile: eventFile, resolver: resolver, phiSamples: overrides.phiSamples)
+        let agent = try await ForwardingAgent.start(configuration: settings, eventLoopGroup: group,
+                                                    clock: overrides.clock ?? SystemClock(), logger: logger,
+                                                    eventFile: eventFile, resolver: resolver, phiSamples: overrides.phiSamples,
+                                                    timeScale: overrides.clock?.scale ?? 1)
         agent.setConfigurationText(configuration.configText)
         var inputs: [SampleInput] = []
         for source in configuration.sources {

@@ -61,7 +61,7 @@ final class AgentHost: AgentUnderTest {
         for w in configuration.warnings { logger.warning("\(w)") }
         let clock = self.clock
         // Unscaled runs keep the real clocks (the agent exactly as deployed); scaled runs give it scenario time.
-        let agentClock: any AgentClock = clock.scale == 1 ? SystemClock() : ScaledAgentClock(run: clock)
+        let agentClock: any AgentClock = clock.scale == 1 ? SystemClock() : clock.agentClock
         let agent = try await ForwardingAgent.start(
             configuration: settings, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, clock: agentClock, logger: logger,
             eventSink: { [state] record in

@@ -72,6 +72,11 @@ final class AgentProcessHost: AgentUnderTest {
         p.executableURL = URL(fileURLWithPath: executable)
         var args = ["agent", "-c", configPath, "--events", eventsPath(n), "--seed", String(seed), "--phi-samples"]
         if let dnsResolver { args += ["--dns-resolver", dnsResolver] }
+        // A scaled run: the child's clock is the run's (same origin on the shared CLOCK_MONOTONIC), so its event
+        // stamps read as scenario seconds exactly as the in-process agent's do.
+        if clock.scale != 1 {
+            args += ["--time-scale", String(clock.scale), "--clock-origin", "\(clock.originNanos):\(clock.originWallNanos)"]
+        }
         p.arguments = args
         p.standardOutput = out
         p.standardError = out

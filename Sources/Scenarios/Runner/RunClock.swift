@@ -1,3 +1,4 @@
+import Agent
 import Simulator
 
 /// The run's one timeline: scenario seconds since the run started, on CLOCK_MONOTONIC, the clock the agent's event
@@ -27,6 +28,9 @@ public struct RunClock: Sendable {
 
     /// For the agent's records (monotonic seconds of the agent's clock, which `agentClock()` already scales).
     public func seconds(monotonic s: Double) -> Double { s - Double(originNanos) / 1e9 }
+
+    /// Scenario time as the agent's clock: the same origin, readings in scenario seconds.
+    public var agentClock: ScaledClock { ScaledClock(originMonotonicNanos: originNanos, originWallNanos: originWallNanos, scale: scale) }
 
     /// Real seconds that `scenarioSeconds` last.
     public func realSeconds(_ scenarioSeconds: Double) -> Double { scenarioSeconds * scale }

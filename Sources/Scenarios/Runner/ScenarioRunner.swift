@@ -16,10 +16,10 @@ public struct ScenarioRunner: Sendable {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
-    /// The scale a run uses. `time_scale` only speeds a run up (everything is in scenario time), so an agent
-    /// process, which runs on the real clock, runs every scenario at 1: slower, with the same meaning.
+    /// The scale a run uses: `--time-scale`, else the scenario's `time_scale` (an agent process gets it through
+    /// `fwdlab agent --time-scale`).
     static func effectiveTimeScale(_ scenario: Scenario, options: RunOptions) -> Double {
-        options.agentMode == .process ? 1 : options.timeScale ?? scenario.timeScale
+        options.timeScale ?? scenario.timeScale
     }
 
     /// Why `scenario` cannot run here (pending, or a requirement missing), nil when it can.

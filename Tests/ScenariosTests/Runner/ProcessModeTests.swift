@@ -137,4 +137,22 @@ import Testing
         #expect(!record.agentLog.contains("fwdlab agent: running"), "the scenario itself ran in-process")
         #expect(baseline.agentEvents.contains { $0.isDetach && $0.node == "r1" })
     }
+
+    @Test("time_scale in process mode: the child runs on the run's scaled clock, so its heartbeat ticks are 0.5 scenario s apart")
+    func scaledRunAgainstAChildProcess() async throws {
+        guard var o = Self.processOptions() else { return }
+        o.timeScale = 0.5
+        let r = await ScenarioRunner(options: o).run(try ScenarioLoader.parse(ScenarioTestSupport.failover(name: "t-process-scaled")))
+        #expect(r.verdict == .passed, "\(Self.explain(r))")
+        let record = try #require(r.record)
+        #expect(record.timeScale == 0.5)
+        #expect(record.agentLog.contains("fwdlab agent: running"))
+        // The agent's own timers ran on scenario time: heartbeat_interval 0.5 reads as 0.5 scenario seconds.
+        let ticks = record.phiSamples.filter { $0.node == "r2" }.map(\.time)
+        #expect(ticks.count >= 8, "\(ticks.count) ticks")
+        let gap = TimeScaleTests.medianGap(ticks)
+        #expect(gap > 0.45 && gap < 0.6, "median tick gap \(gap) scenario seconds")
+        // And the run took about half its scenario time (4.5 s of load plus the drain, bounded).
+        #expect(r.wallSeconds < record.duration * 0.75, "\(r.wallSeconds) s for \(record.duration) scenario s")
+    }
 }
