@@ -92,7 +92,7 @@ final class AgentProcessHost: AgentUnderTest {
                 let text = (try? String(contentsOfFile: logPath(n), encoding: .utf8)) ?? ""
                 throw ScenarioRunError.agent("fwdlab agent exited with status \(p.terminationStatus): \(text.suffix(2000))")
             }
-            if await Self.accepts(port: inputPort) { return }
+            if PortAllocator.accepts(port: inputPort) { return }
             try? await Task.sleep(nanoseconds: 50_000_000)
         }
         throw ScenarioRunError.agent("fwdlab agent did not listen on 127.0.0.1:\(inputPort) within 15 s")
@@ -178,19 +178,5 @@ final class AgentProcessHost: AgentUnderTest {
     private static func wait(_ p: Process, seconds: Double) async {
         let deadline = Date().addingTimeInterval(seconds)
         while p.isRunning, Date() < deadline { try? await Task.sleep(nanoseconds: 20_000_000) }
-    }
-
-    private static func accepts(port: Int) async -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        return rc == 0
     }
 }

@@ -104,7 +104,7 @@ final class ReceiverHost: Sendable {
     func applyTLSFault(_ spec: FaultSpec) async throws {
         guard let tlsMaterial else { throw ScenarioRunError.receiver("\(self.spec.name): the tls fault needs the run's test CA") }
         let fault = try TLSFault(parameters: spec.params)
-        let tls = try ScenarioTLSProfiles.settings(fault, material: tlsMaterial, receiver: self.spec.name, base: baseSettings.tls)
+        let tls = try tlsMaterial.settings(for: fault, receiver: self.spec.name, base: baseSettings.tls)
         try await restartServing((spec.name, tls))
         engine.logLifecycle(fault: spec.name, kind: TLSFault.kind, decision: "serve tls profile \(fault.profile.rawValue)")
     }

@@ -28,6 +28,12 @@ public final class TLSMaterial: Sendable {
             .write(to: directory, name: "\(name)-server")
     }
 
+    /// TLS settings for a receiver serving `fault` (nil: serve plaintext), based on its configured TLS `base`; used by
+    /// the simulator's controller and the scenario runner alike.
+    public func settings(for fault: TLSFault, receiver: String, base: ReceiverTLSSettings?) throws -> ReceiverTLSSettings? {
+        try settings(for: fault.profile, receiver: receiver, base: base, version: fault.version)
+    }
+
     /// TLS settings for a receiver in `profile` (nil: serve plaintext), based on its configured TLS.
     func settings(for profile: TLSFaultProfile, receiver: String, base: ReceiverTLSSettings?,
                   version: ReceiverTLSSettings.Version) throws -> ReceiverTLSSettings? {

@@ -54,7 +54,7 @@ import Testing
         #expect(junit.contains("<testsuite name=\"t-failover\"") && junit.contains("failures=\"0\""))
         // Every receiver was stopped: the ports accept no connection any more.
         for port in (r.record?.ports ?? [:]).values {
-            #expect(!Self.canConnect(port: port), "port \(port) closed after the run")
+            #expect(!PortAllocator.accepts(port: port), "port \(port) closed after the run")
         }
     }
 
@@ -102,18 +102,5 @@ import Testing
         #expect(verdicts[0] == verdicts[1])
         #expect(verdicts[0] == ["t-a passed", "t-b skipped", "c failed"])
         #expect(schedules[0] == schedules[1] && !schedules[0].isEmpty)
-    }
-
-    static func canConnect(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 }
