@@ -85,9 +85,9 @@ final class AgentProcessHost: AgentUnderTest {
             $0.process = p
             $0.incarnations = n
         }
-        // Ready when the forward input accepts connections (bounded: 15 s).
-        let deadline = clock.now + 15
-        while clock.now < deadline {
+        // Ready when the forward input accepts connections (bounded: 15 real seconds, whatever the run's time scale).
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
             if !p.isRunning {
                 let text = (try? String(contentsOfFile: logPath(n), encoding: .utf8)) ?? ""
                 throw ScenarioRunError.agent("fwdlab agent exited with status \(p.terminationStatus): \(text.suffix(2000))")
