@@ -1,4 +1,4 @@
-import Foundation
+import ForwardServer
 
 /// The real clocks slowed (or sped up) by a time scale around an origin: one second of this clock lasts `scale`
 /// real seconds. The scenario runner gives it to the agent for `time_scale` runs, in-process or, through
@@ -20,10 +20,9 @@ public struct ScaledClock: AgentClock {
 
     /// Scaled seconds since the origin (negative before it).
     private var elapsed: Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        let real = Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec) - Int64(originMonotonicNanos)
-        return Double(real) / 1e9 / scale
+        let now = MonotonicClock.nowNanos()
+        let real = now >= originMonotonicNanos ? Double(now - originMonotonicNanos) : -Double(originMonotonicNanos - now)
+        return real / 1e9 / scale
     }
 
     public var monotonicNow: AgentSeconds { Double(originMonotonicNanos) / 1e9 + elapsed }
