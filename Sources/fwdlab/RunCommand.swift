@@ -21,7 +21,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Override every scenario's seed.")
     var seed: UInt64?
 
-    @Option(help: "How the agent runs: in-process or process.")
+    @Option(help: "The agent under test: in-process, process, fluentd, fluentd:VERSION or fluentd=PATH (real Fluentd).")
     var agent: String = "in-process"
 
     @Option(help: "Also write one combined JUnit XML file here.")
@@ -42,10 +42,11 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         var options = RunOptions()
         options.seed = seed
-        guard let mode = RunOptions.AgentMode(rawValue: agent) else {
-            throw ValidationError("--agent must be in-process or process")
+        do {
+            options.agentMode = try RunOptions.AgentMode.parse(agent)
+        } catch {
+            throw ValidationError("--agent: \(error)")
         }
-        options.agentMode = mode
         options.outDirectory = out
         options.capture = !noCapture
         if options.capture, !LiveCapture.isPermitted {

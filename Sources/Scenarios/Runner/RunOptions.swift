@@ -1,7 +1,42 @@
 /// How `fwdlab run` runs scenarios.
 public struct RunOptions: Sendable {
-    /// How the agent runs: in this process (default) or as a `fwdlab agent -c FILE` child process.
-    public enum AgentMode: String, Sendable, CaseIterable { case inProcess = "in-process", process }
+    /// Which agent runs the scenario: the Swift agent in this process (default), the Swift agent as a
+    /// `fwdlab agent -c FILE` child process, or real Fluentd.
+    public enum AgentMode: Sendable, Equatable {
+        case inProcess
+        case process
+        case fluentd(FluentdInstallation)
+
+        /// The selector as written on the command line (`in-process`, `process`, `fluentd:1.16.9`).
+        public var rawValue: String {
+            switch self {
+            case .inProcess: "in-process"
+            case .process: "process"
+            case let .fluentd(f): "fluentd:\(f.version)"
+            }
+        }
+
+        /// Parses `in-process`, `process`, `fluentd`, `fluentd:VERSION` or `fluentd=PATH` (resolving Fluentd).
+        public static func parse(_ text: String) throws -> AgentMode {
+            switch text {
+            case "in-process": return .inProcess
+            case "process": return .process
+            case "fluentd": return .fluentd(try FluentdInstallation.resolve())
+            default: break
+            }
+            if text.hasPrefix("fluentd:") {
+                return .fluentd(try FluentdInstallation.resolve(version: String(text.dropFirst("fluentd:".count))))
+            }
+            if text.hasPrefix("fluentd=") {
+                return .fluentd(try FluentdInstallation.resolve(path: String(text.dropFirst("fluentd=".count))))
+            }
+            throw FluentdHostError.notInstalled(
+                "unknown agent '\(text)': use in-process, process, fluentd, fluentd:VERSION or fluentd=/path/to/bin/fluentd")
+        }
+
+        /// Whether the agent is the Swift re-implementation (in this process or as a child).
+        public var isSwiftAgent: Bool { if case .fluentd = self { false } else { true } }
+    }
 
     /// Overrides every scenario's seed.
     public var seed: UInt64?

@@ -210,6 +210,8 @@ public struct ScenarioRunner: Sendable {
                                                 executable: options.executablePath ?? Self.currentExecutable, workdir: workdir,
                                                 inputPort: try PortAllocator.freeTCPPort(),
                                                 dnsResolver: dns.map { "127.0.0.1:\($0.port)" })
+                case .fluentd:
+                    throw ScenarioRunError.agent("real Fluentd as the agent is not wired yet")
                 }
                 resources.setAgent(host)
                 agentHost = host
