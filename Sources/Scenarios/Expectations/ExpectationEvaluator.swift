@@ -28,6 +28,13 @@ public enum ExpectationEvaluator {
             skip(r.captureNote ?? "no capture")
             return result
         }
+        if let observable = r.observableEvents {
+            let unseen = spec.kind.agentEventsRead.subtracting(observable)
+            if !unseen.isEmpty {
+                skip("\(r.agentLabel ?? "this agent") does not show \(unseen.sorted().joined(separator: ", ")) (not in its log)")
+                return result
+            }
+        }
         switch spec.kind {
         case .noLoss:
             let delivered = Set(r.deliveries.compactMap(\.seq))

@@ -82,4 +82,16 @@ public enum ExpectationKind: Sendable, Equatable {
         default: false
         }
     }
+
+    /// The agent event names this expectation reads; a host that cannot show one of them makes it SKIP.
+    var agentEventsRead: Set<String> {
+        switch self {
+        case .detach, .noDetach, .wireNoDataAfterDetach: ["detached", "disabled"]
+        case .recover: ["recovered"]
+        case .flaps: ["detached", "disabled", "recovered"]
+        case let .agentEvent(event, _, _), let .noAgentEvent(event, _): [event]
+        case .secondary: ["chunk_to_secondary"]
+        default: []
+        }
+    }
 }

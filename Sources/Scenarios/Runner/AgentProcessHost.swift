@@ -22,7 +22,7 @@ final class AgentProcessHost: AgentUnderTest {
     private let configPath: String
     private let client: ForwardInputClient
     private struct State {
-        var process: Process?
+        var process: ChildAgentProcess?
         var incarnations = 0
     }
     private let state = NIOLockedValueBox(State())
@@ -66,80 +66,47 @@ final class AgentProcessHost: AgentUnderTest {
 
     func start() async throws {
         let n = incarnations + 1
-        FileManager.default.createFile(atPath: logPath(n), contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath(n)))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        var args = ["agent", "-c", configPath, "--events", eventsPath(n), "--seed", String(seed), "--phi-samples"]
+        var args = [executable, "agent", "-c", configPath, "--events", eventsPath(n), "--seed", String(seed), "--phi-samples"]
         if let dnsResolver { args += ["--dns-resolver", dnsResolver] }
         // A scaled run: the child's clock is the run's (same origin on the shared CLOCK_MONOTONIC), so its event
         // stamps read as scenario seconds exactly as the in-process agent's do.
         if clock.scale != 1 {
             args += ["--time-scale", String(clock.scale), "--clock-origin", "\(clock.originNanos):\(clock.originWallNanos)"]
         }
-        p.arguments = args
-        p.standardOutput = out
-        p.standardError = out
-        do { try p.run() } catch { throw ScenarioRunError.agent("cannot start \(executable): \(error)") }
+        let p = try ChildAgentProcess(label: "fwdlab agent", argv: args, logPath: logPath(n))
         state.withLockedValue {
             $0.process = p
             $0.incarnations = n
         }
-        // Ready when the forward input accepts connections (bounded: 15 real seconds, whatever the run's time scale).
-        let deadline = Date().addingTimeInterval(15)
-        while Date() < deadline {
-            if !p.isRunning {
-                let text = (try? String(contentsOfFile: logPath(n), encoding: .utf8)) ?? ""
-                throw ScenarioRunError.agent("fwdlab agent exited with status \(p.terminationStatus): \(text.suffix(2000))")
-            }
-            if PortAllocator.accepts(port: inputPort) { return }
-            try? await Task.sleep(nanoseconds: 50_000_000)
-        }
-        throw ScenarioRunError.agent("fwdlab agent did not listen on 127.0.0.1:\(inputPort) within 15 s")
+        try await p.waitUntilListening(port: inputPort, seconds: 15)
     }
 
     func kill() async {
         guard let p = take() else { return }
-        Glibc.kill(p.processIdentifier, SIGKILL)
-        await Self.wait(p, seconds: 5)
+        await p.kill()
         client.close()
     }
 
     func stop(drainTimeout: Double) async {
         guard let p = take() else { return }
-        Glibc.kill(p.processIdentifier, SIGTERM)
-        await Self.wait(p, seconds: drainTimeout + 10)
-        if p.isRunning {
-            Glibc.kill(p.processIdentifier, SIGKILL)
-            await Self.wait(p, seconds: 5)
-        }
+        await p.terminate(grace: drainTimeout + 10)
         client.close()
     }
 
     func flush(timeout: Double) async {
-        guard let p = state.withLockedValue({ $0.process }), p.isRunning else { return }
-        Glibc.kill(p.processIdentifier, SIGUSR1)
+        state.withLockedValue { $0.process }?.signal(SIGUSR1)
     }
 
     func reload() async throws {
         guard let p = state.withLockedValue({ $0.process }), p.isRunning else {
             throw ScenarioRunError.agent("reload: the agent is not running")
         }
-        Glibc.kill(p.processIdentifier, SIGHUP)
+        p.signal(SIGHUP)
     }
 
     func offer(tag: String, entries: ByteBuffer, count: Int) async -> OfferOutcome {
         guard isRunning else { return .agentDown }
-        switch await client.send(tag: tag, entries: entries, count: count) {
-        case .acked:
-            return .accepted
-        case .closedWithoutAck:
-            // in_forward closes without an ack when the buffer refuses the events. A dying agent closes too, but
-            // the host marks it stopped before it signals, and a crash is noticed by isRunning.
-            return isRunning ? .overflow : .agentDown
-        case .unreachable, .noAck:
-            return .agentDown
-        }
+        return await client.offer(tag: tag, entries: entries, count: count, agentRunning: { self.isRunning })
     }
 
     /// Parses every incarnation's `--events` file once.
@@ -167,16 +134,11 @@ final class AgentProcessHost: AgentUnderTest {
             .joined(separator: "\n")
     }
 
-    private func take() -> Process? {
+    private func take() -> ChildAgentProcess? {
         state.withLockedValue { s in
             let p = s.process
             s.process = nil
             return p
         }
-    }
-
-    private static func wait(_ p: Process, seconds: Double) async {
-        let deadline = Date().addingTimeInterval(seconds)
-        while p.isRunning, Date() < deadline { try? await Task.sleep(nanoseconds: 20_000_000) }
     }
 }

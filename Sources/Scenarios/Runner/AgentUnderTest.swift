@@ -2,7 +2,8 @@ import Agent
 import ForwardProtocol
 import NIOCore
 
-/// The agent a scenario runs against, in this process (`AgentHost`) or as a `fwdlab agent` child (`AgentProcessHost`).
+/// The agent a scenario runs against: the Swift agent in this process (`AgentHost`) or as a `fwdlab agent` child
+/// (`AgentProcessHost`), or real Fluentd (`FluentdAgentHost`).
 protocol AgentUnderTest: Sendable {
     /// The runtime settings parsed from the rendered configuration (for the report's header).
     var settings: AgentRuntimeSettings { get }
@@ -24,6 +25,12 @@ protocol AgentUnderTest: Sendable {
     func offer(tag: String, entries: ByteBuffer, count: Int) async -> OfferOutcome
     /// Whether `offer` takes one event at a time (in-process emit) or a batch per tick (a network input).
     var offersBatches: Bool { get }
+    /// The agent's own log output (a child's stdout and stderr), every incarnation; empty when it logs elsewhere.
+    var logText: String { get }
+}
+
+extension AgentUnderTest {
+    var logText: String { "" }
 }
 
 /// What the agent reported during a run.
@@ -34,6 +41,11 @@ struct AgentObservations: Sendable {
     var phiSamples: [AgentEventEntry] = []
     /// Chunks handed to `<secondary>`.
     var secondaryChunks = 0
+    /// The event names this host can observe at all (nil: every event the Swift agent emits). An expectation on an
+    /// event outside the set is SKIP, never a vacuous pass.
+    var observable: Set<String>? = nil
+    /// What produced the observations, when not the Swift agent (`fluentd 1.16.9`).
+    var host: String? = nil
 }
 
 /// What the agent's input did with offered events.

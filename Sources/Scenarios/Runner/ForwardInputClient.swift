@@ -31,6 +31,21 @@ final class ForwardInputClient: Sendable {
         case noAck
     }
 
+    /// One offer through the input, as the load driver counts it; `agentRunning` tells a refusal (the input closed
+    /// the connection without an ack while the agent lives) from a dying agent.
+    func offer(tag: String, entries: ByteBuffer, count: Int, agentRunning: () -> Bool) async -> OfferOutcome {
+        switch await send(tag: tag, entries: entries, count: count) {
+        case .acked:
+            return .accepted
+        case .closedWithoutAck:
+            // in_forward closes without an ack when the buffer refuses the events. A dying agent closes too, but
+            // the host marks it stopped before it signals, and a crash is noticed by agentRunning.
+            return agentRunning() ? .overflow : .agentDown
+        case .unreachable, .noAck:
+            return .agentDown
+        }
+    }
+
     /// Sends one request and waits for its ack. On any failure the connection is dropped so the next send
     /// reconnects.
     func send(tag: String, entries: ByteBuffer, count: Int) async -> Outcome {

@@ -26,6 +26,9 @@ public struct RunClock: Sendable {
         (n >= originNanos ? Double(n - originNanos) / 1e9 : -Double(originNanos - n) / 1e9) / scale
     }
 
+    /// Scenario seconds at a wall-clock reading (real Fluentd's log times).
+    public func seconds(wallNanos n: Int64) -> Double { Double(n - originWallNanos) / 1e9 / scale }
+
     /// For the agent's records (monotonic seconds of the agent's clock, which `agentClock()` already scales).
     public func seconds(monotonic s: Double) -> Double { s - Double(originNanos) / 1e9 }
 

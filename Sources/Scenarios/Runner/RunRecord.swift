@@ -24,6 +24,10 @@ public struct RunRecord: Sendable {
     public var load = LoadFigures()
     public var agentLog: String = ""
     public var secondaryChunks = 0
+    /// The event names the agent under test can show (nil: all the Swift agent emits); see `AgentObservations`.
+    public var observableEvents: Set<String>?
+    /// The agent under test when not the Swift agent (`fluentd 1.16.9`).
+    public var agentLabel: String?
     public var heartbeatInterval: Double = 1
     public var heartbeatType: String = "transport"
     public var phiThreshold: Double = 16

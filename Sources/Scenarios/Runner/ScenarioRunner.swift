@@ -19,7 +19,9 @@ public struct ScenarioRunner: Sendable {
     /// The scale a run uses: `--time-scale`, else the scenario's `time_scale` (an agent process gets it through
     /// `fwdlab agent --time-scale`).
     static func effectiveTimeScale(_ scenario: Scenario, options: RunOptions) -> Double {
-        options.timeScale ?? scenario.timeScale
+        // Real Fluentd lives on the real clock: a scaled scenario runs at scale 1 there (same scenario-time meaning).
+        if case .fluentd = options.agentMode { return 1 }
+        return options.timeScale ?? scenario.timeScale
     }
 
     /// Why `scenario` cannot run here (pending, or a requirement missing), nil when it can.
@@ -210,8 +212,9 @@ public struct ScenarioRunner: Sendable {
                                                 executable: options.executablePath ?? Self.currentExecutable, workdir: workdir,
                                                 inputPort: try PortAllocator.freeTCPPort(),
                                                 dnsResolver: dns.map { "127.0.0.1:\($0.port)" })
-                case .fluentd:
-                    throw ScenarioRunError.agent("real Fluentd as the agent is not wired yet")
+                case let .fluentd(installation):
+                    host = try FluentdAgentHost(configText: text, installation: installation, clock: clock, workdir: workdir,
+                                                inputPort: try PortAllocator.freeTCPPort())
                 }
                 resources.setAgent(host)
                 agentHost = host
@@ -296,9 +299,10 @@ public struct ScenarioRunner: Sendable {
             record.agentEvents = observed.events
             record.phiSamples = observed.phiSamples
             record.secondaryChunks = observed.secondaryChunks
+            record.observableEvents = observed.observable
+            record.agentLabel = observed.host
         }
-        record.agentLog = logSink.text
-        if let processHost = agentHost as? AgentProcessHost { record.agentLog += processHost.logText }
+        record.agentLog = logSink.text + (agentHost?.logText ?? "")
         return record
     }
 

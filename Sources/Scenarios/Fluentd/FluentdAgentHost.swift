@@ -1,0 +1,142 @@
+import Agent
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Real, unmodified Fluentd as the agent under test: the scenario's configuration rendered by
+/// `FluentdConfigRenderer`, one `--no-supervisor` process per incarnation (so SIGKILL and SIGSTOP hit exactly the
+/// process that owns the sockets), load through its forward input, decisions read back from its log.
+/// See docs/fluentd-host.md.
+final class FluentdAgentHost: AgentUnderTest {
+    let settings: AgentRuntimeSettings
+    let installation: FluentdInstallation
+    let clock: RunClock
+    let workdir: String
+    let inputPort: Int
+    private let configPath: String
+    private let client: ForwardInputClient
+    private let reader: FluentdDecisionReader
+    private struct State {
+        var process: ChildAgentProcess?
+        var incarnations = 0
+    }
+    private let state = NIOLockedValueBox(State())
+
+    /// Writes the rendered configuration. The Swift agent's parser reads it too, for the report header and the
+    /// node labels (both agents are given the same text).
+    init(configText: String, installation: FluentdInstallation, clock: RunClock, workdir: String, inputPort: Int) throws {
+        let configuration = try AgentConfiguration.parse(text: configText, file: "agent.conf")
+        guard let settings = AgentRuntimeSettings(configuration: configuration) else {
+            throw ScenarioRunError.agent("the configuration has no <match> with @type forward")
+        }
+        guard clock.scale == 1 else {
+            throw ScenarioRunError.agent("real Fluentd runs on the real clock only (time scale \(clock.scale))")
+        }
+        self.settings = settings
+        self.installation = installation
+        self.clock = clock
+        self.workdir = workdir
+        self.inputPort = inputPort
+        configPath = (workdir as NSString).appendingPathComponent("fluentd.conf")
+        try FluentdConfigRenderer(inputPort: inputPort).render(configText)
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        var labels: [String: String] = [:]
+        for n in settings.nodes { labels["\(n.host):\(n.port)"] = n.label }
+        reader = FluentdDecisionReader(labels: labels)
+        client = ForwardInputClient(port: inputPort)
+    }
+
+    var offersBatches: Bool { true }
+    var isRunning: Bool { state.withLockedValue { $0.process?.isRunning ?? false } }
+    private var incarnations: Int { state.withLockedValue { $0.incarnations } }
+    private func logPath(_ n: Int) -> String { (workdir as NSString).appendingPathComponent("fluentd-\(n).log") }
+
+    func start() async throws {
+        let n = incarnations + 1
+        let argv = installation.command + ["-c", configPath, "--no-supervisor"]
+        let p = try ChildAgentProcess(label: "fluentd \(installation.version)", argv: argv,
+                                      environment: installation.environment, logPath: logPath(n))
+        state.withLockedValue {
+            $0.process = p
+            $0.incarnations = n
+        }
+        // Ruby loads Fluentd in about a second on two cores; 60 s bounds a machine under load.
+        try await p.waitUntilListening(port: inputPort, seconds: 60)
+    }
+
+    /// kill -9 of the process that owns every socket: the kernel resets its connections.
+    func kill() async {
+        guard let p = take() else { return }
+        await p.kill()
+        client.close()
+    }
+
+    /// SIGTERM: Fluentd stops its inputs, flushes at shutdown and exits.
+    func stop(drainTimeout: Double) async {
+        guard let p = take() else { return }
+        await p.terminate(grace: drainTimeout + 10)
+        client.close()
+    }
+
+    /// SIGUSR1: Fluentd's flush of every buffer (what `plugins.flushBuffers` sends itself).
+    func flush(timeout: Double) async {
+        state.withLockedValue { $0.process }?.signal(SIGUSR1)
+    }
+
+    /// SIGUSR2: an in-process reload of the same file (what `config.gracefulReload` sends itself).
+    func reload() async throws {
+        guard let p = state.withLockedValue({ $0.process }), p.isRunning else {
+            throw ScenarioRunError.agent("reload: Fluentd is not running")
+        }
+        p.signal(SIGUSR2)
+    }
+
+    func offer(tag: String, entries: ByteBuffer, count: Int) async -> OfferOutcome {
+        guard isRunning else { return .agentDown }
+        return await client.offer(tag: tag, entries: entries, count: count, agentRunning: { self.isRunning })
+    }
+
+    /// Decisions read from every incarnation's log; chunks handed to `<secondary>` counted from the files it wrote.
+    var observations: AgentObservations {
+        var out = AgentObservations()
+        let clock = self.clock
+        for n in stride(from: 1, through: max(1, incarnations), by: 1) {
+            guard let text = try? String(contentsOfFile: logPath(n), encoding: .utf8) else { continue }
+            out.events += reader.events(inLog: text, toRunSeconds: { clock.seconds(wallNanos: $0) })
+        }
+        if let dir = settings.secondary?.directory {
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
+            for f in files {
+                let path = (dir as NSString).appendingPathComponent(f)
+                guard let date = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+                else { continue }
+                out.events.append(AgentEventEntry(time: clock.seconds(wallNanos: Int64(date.timeIntervalSince1970 * 1e9)),
+                                                  node: "", event: "chunk_to_secondary", detail: f))
+                out.secondaryChunks += 1
+            }
+            out.events.sort { $0.time < $1.time }
+        }
+        out.observable = FluentdDecisionReader.observableEvents.union(settings.secondary == nil ? [] : ["chunk_to_secondary"])
+        out.host = "fluentd \(installation.version)"
+        return out
+    }
+
+    /// Fluentd's log, every incarnation.
+    var logText: String {
+        stride(from: 1, through: max(1, incarnations), by: 1)
+            .compactMap { try? String(contentsOfFile: logPath($0), encoding: .utf8) }
+            .joined(separator: "\n")
+    }
+
+    private func take() -> ChildAgentProcess? {
+        state.withLockedValue { s in
+            let p = s.process
+            s.process = nil
+            return p
+        }
+    }
+}

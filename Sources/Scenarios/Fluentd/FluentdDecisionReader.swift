@@ -1,0 +1,118 @@
+import Foundation
+
+/// Turns Fluentd's log into the agent event stream the Swift agent produces (the same event names, causes and
+/// node labels), so expectations, reports and the fidelity diff read both agents alike. Which log line means which
+/// decision, and where in Fluentd it is written, is tabled in docs/fluentd-host.md.
+public struct FluentdDecisionReader: Sendable {
+    /// `host:port` → the server's label (its `name`, else `host:port`, as the Swift agent labels nodes).
+    public var labels: [String: String]
+
+    public init(labels: [String: String]) { self.labels = labels }
+
+    /// The events Fluentd's log can show. Anything else (e.g. `chunk_committed`, which Fluentd does silently, or the
+    /// detector's `phi_sample`) cannot be observed on this host, and an expectation on it is reported SKIP.
+    public static let observableEvents: Set<String> = [
+        "detached", "disabled", "recovered", "standby_promoted", "no_nodes_available", "ack_failed", "ack_unmatched",
+        "chunk_retry", "retry_limit", "retry_succeeded", "buffer_overflow", "reloaded", "stopped", "chunk_sent",
+        "chunk_acked", "chunk_rolled_back", "slow_flush",
+    ]
+
+    /// The events one log text holds, in log order. `toRunSeconds` maps a wall time (ns) onto the run clock.
+    public func events(inLog text: String, toRunSeconds: (Int64) -> Double) -> [AgentEventEntry] {
+        var out: [AgentEventEntry] = []
+        // The ack handler names the node in a trace line just before the verdict on the same chunk.
+        var ackNode: [String: String] = [:]
+        for raw in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            guard let line = FluentdLogLine(raw) else { continue }
+            let t = toRunSeconds(line.wallNanos)
+            if line.message == "getting response from destination", let chunk = line.fields["chunk_id"] {
+                ackNode[chunk] = label(line.fields)
+                continue
+            }
+            out += events(of: line, time: t, ackNode: &ackNode)
+        }
+        return out
+    }
+
+    /// The events of one log record.
+    func events(of line: FluentdLogLine, time t: Double, ackNode: inout [String: String]) -> [AgentEventEntry] {
+        let m = line.message
+        let f = line.fields
+        func e(_ node: String, _ event: String, cause: String? = nil, phi: Double? = nil, threshold: Double? = nil,
+               detail: String? = nil) -> AgentEventEntry {
+            AgentEventEntry(time: t, node: node, event: event, cause: cause, phi: phi, threshold: threshold, detail: detail)
+        }
+        if let name = Self.quotedName(m, prefix: "detached forwarding server '") {
+            let node = name.isEmpty ? label(f) : name
+            if f["hard_timeout"] == "true" { return [e(node, "detached", cause: "hard_timeout")] }
+            let phi = f["phi"].flatMap(Double.init)
+            return [e(node, "detached", cause: "phi", phi: phi?.isFinite == true ? phi : nil,
+                      threshold: f["phi_threshold"].flatMap(Double.init), detail: phi?.isFinite == false ? "phi=\(f["phi"]!)" : nil)]
+        }
+        if let name = Self.quotedName(m, prefix: "recovered forwarding server '") {
+            return [e(name.isEmpty ? label(f) : name, "recovered", cause: "recovered")]
+        }
+        if m.hasPrefix("using standby node ") {
+            let address = String(m.dropFirst("using standby node ".count))
+            return [e(labels[address] ?? address, "standby_promoted")]
+        }
+        switch m {
+        case "No nodes are available":
+            return [e("", "no_nodes_available", cause: "rebuild")]
+        case "no response from node. regard it as unavailable.":
+            let node = label(f)
+            return [e(node, "ack_failed", cause: "ack_timeout"), e(node, "disabled", cause: "ack_timeout")]
+        case "destination node closed the connection. regard it as unavailable.":
+            let node = label(f)
+            return [e(node, "ack_failed", cause: "peer_closed_before_ack"), e(node, "disabled", cause: "peer_closed_before_ack")]
+        case "ack in response and chunk id in sent data are different":
+            return [e(f["chunk_id"].flatMap { ackNode[$0] } ?? "", "ack_unmatched", detail: f["chunk_id"])]
+        case "got a correct ack response":
+            let chunk = f["chunk_id"]
+            return [e(chunk.flatMap { ackNode.removeValue(forKey: $0) } ?? "", "chunk_acked", detail: chunk)]
+        case "writing a chunk to destination":
+            // Fluentd does not say which node; the receivers' ledgers do (chunk ids are on the wire).
+            return [e("", "chunk_sent", detail: f["chunk_id"])]
+        case "failed to flush the buffer.":
+            let chunk = f["chunk"] ?? ""
+            var out: [AgentEventEntry] = []
+            if (f["error"] ?? "").lowercased().contains("no nodes are available") {
+                out.append(e("", "no_nodes_available", cause: "flush_failed", detail: chunk))
+            }
+            out.append(e("", "chunk_retry", cause: f["error_class"], detail: "\(chunk) retry_times=\(f["retry_times"] ?? "?")"))
+            return out
+        case "Hit limit for retries. dropping all chunks in the buffer queue.":
+            return [e("", "retry_limit", detail: f["records"].map { "records=\($0)" })]
+        case "retry succeeded.", "retry succeeded by secondary.":
+            return [e("", "retry_succeeded", detail: f["chunk_id"])]
+        case "failed to write data into buffer by buffer overflow":
+            return [e("", "buffer_overflow", detail: f["action"])]
+        case "taking back chunk for errors.":
+            return [e("", "chunk_rolled_back", cause: "flush_failed", detail: f["chunk"])]
+        case "restart fluentd worker":
+            return [e("", "reloaded")]
+        case "fluentd worker is now stopping":
+            return [e("", "stopped")]
+        default:
+            if m.hasPrefix("buffer flush took longer time than slow_flush_log_threshold") {
+                return [e("", "slow_flush", detail: f["elapsed_time"])]
+            }
+            return []
+        }
+    }
+
+    /// The node a line's `host`/`port` fields name.
+    func label(_ f: [String: String]) -> String {
+        guard let host = f["host"] else { return "" }
+        let address = f["port"].map { "\(host):\($0)" } ?? host
+        return labels[address] ?? address
+    }
+
+    /// `NAME` in `<prefix>NAME'…`.
+    static func quotedName(_ m: String, prefix: String) -> String? {
+        guard m.hasPrefix(prefix) else { return nil }
+        let rest = m.dropFirst(prefix.count)
+        guard let end = rest.firstIndex(of: "'") else { return nil }
+        return String(rest[rest.startIndex ..< end])
+    }
+}
