@@ -33,6 +33,9 @@ public struct RunRecord: Sendable {
     public var phiThreshold: Double = 16
     public var phiFailureDetector = true
     public var hardTimeout: Double = 60
+    public var ackResponseTimeout: Double = 190
+    /// The buffer's flush thread wakes at least this often (`flush_thread_interval`).
+    public var flushThreadInterval: Double = 1
     /// Receiver name → port (for matching capture endpoints).
     public var ports: [String: Int] = [:]
     public var binds: [String: String] = [:]

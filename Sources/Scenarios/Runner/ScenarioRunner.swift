@@ -33,6 +33,9 @@ public struct ScenarioRunner: Sendable {
         }
         if needs.contains(.root), getuid() != 0 { return "needs root (nftables partitions / live capture); run as root to include it" }
         if needs.contains(.nft), !PartitionTable.isAvailable { return "needs the nft binary (apt-get install nftables)" }
+        if case .fluentd = options.agentMode, !scenario.dns.isEmpty {
+            return "real Fluentd resolves server names through the system resolver, which the runner cannot point at the scenario's DNS server (docs/fluentd-host.md)"
+        }
         if let problem = scenario.timeScaleProblem(Self.effectiveTimeScale(scenario, options: options)) {
             return problem
         }
@@ -66,8 +69,14 @@ public struct ScenarioRunner: Sendable {
                 other.agentMode = .process
                 other.executablePath = executable
             }
-            baseline = BaselineRecord(label: b.label, record: await execute(scenario, seed: seed, workdir: dir, options: other),
-                                      executable: b.executable)
+            var baselineError: String?
+            if let agent = b.agent {
+                do { other.agentMode = try RunOptions.AgentMode.parse(agent) } catch { baselineError = "baseline agent: \(error)" }
+            }
+            var baselineRecord = RunRecord(scenario: scenario.name, seed: seed)
+            if let baselineError { baselineRecord.runErrors.append(baselineError) }
+            else { baselineRecord = await execute(scenario, seed: seed, workdir: dir, options: other) }
+            baseline = BaselineRecord(label: b.label, record: baselineRecord, executable: b.executable ?? b.agent)
         }
         var record = await execute(scenario, seed: seed, workdir: workdir, options: options)
         record.baseline = baseline
@@ -224,6 +233,8 @@ public struct ScenarioRunner: Sendable {
                 record.phiThreshold = f.phiThreshold
                 record.phiFailureDetector = f.phiFailureDetector
                 record.hardTimeout = f.hardTimeout
+                record.ackResponseTimeout = f.ackResponseTimeout
+                record.flushThreadInterval = host.settings.flushThreadInterval
                 try await host.start()
             } catch {
                 record.runErrors.append("agent did not start: \(ConfigTemplate.relocate("\(error)", scenario.agent))")

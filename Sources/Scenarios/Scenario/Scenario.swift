@@ -46,6 +46,8 @@ public struct Scenario: Sendable {
     public var expectations: [ExpectationSpec] = []
     /// Another agent build to run first and compare against (`matches_baseline` / `differs_from_baseline`).
     public var baseline: BaselineSpec?
+    /// Known divergences from real Fluentd (`fidelity:`), reported by `fwdlab fidelity`.
+    public var fidelity = FidelitySpec()
     /// Time allowed after the load ends for buffered events to arrive, seconds.
     public var drain: Double = 5
     /// Capture packets on loopback when root: `auto` (when permitted), `off`.

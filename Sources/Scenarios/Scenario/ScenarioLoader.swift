@@ -8,7 +8,7 @@ import Yams
 /// field; unknown keys, unknown receivers, step ids and fault kinds are errors.
 public enum ScenarioLoader {
     static let topKeys = ["name", "description", "represents", "seed", "time_scale", "status", "pending_reason", "requires",
-                          "receivers", "dns", "agent", "load", "timeline", "expectations", "drain", "capture", "baseline"]
+                          "receivers", "dns", "agent", "load", "timeline", "expectations", "drain", "capture", "baseline", "fidelity"]
 
     /// Loads `path`; relative `agent.config_file` paths resolve against its directory.
     public static func load(path: String) throws -> Scenario {
@@ -96,6 +96,7 @@ public enum ScenarioLoader {
                 scenario.timeline.append(step)
             }
         }
+        if let n = top.take("fidelity") { scenario.fidelity = try fidelity(n, y) }
         let baselineNode = top.take("baseline")
         if let n = baselineNode { scenario.baseline = try baseline(n, y, baseDirectory: baseDirectory) }
         if let n = top.take("expectations") {
@@ -448,8 +449,39 @@ public enum ScenarioLoader {
             }
             b.executable = (path as NSString).standardizingPath
         }
-        try m.rejectUnknown(y, allowed: ["label", "set", "executable"])
+        if let a = m.take("agent") {
+            let given = try y.string(a, "baseline.agent")
+            guard given == "fluentd" || given.hasPrefix("fluentd:") || given.hasPrefix("fluentd=") else {
+                throw y.error(a, "baseline.agent", "expected fluentd, fluentd:VERSION or fluentd=PATH (got '\(given)')")
+            }
+            guard b.executable == nil else { throw y.error(a, "baseline.agent", "give either agent or executable, not both") }
+            b.agent = given
+        }
+        try m.rejectUnknown(y, allowed: ["label", "set", "executable", "agent"])
         return b
+    }
+
+    /// `fidelity: {decision: …, known_divergence: …}` or a list of such entries.
+    static func fidelity(_ node: Node, _ y: YAMLFields) throws -> FidelitySpec {
+        let items: [Node]
+        if case .sequence = node { items = try y.list(node, "fidelity") } else { items = [node] }
+        var spec = FidelitySpec()
+        for (i, item) in items.enumerated() {
+            let field = items.count == 1 ? "fidelity" : "fidelity[\(i)]"
+            var m = try y.map(item, field)
+            guard let d = m.take("decision") else {
+                throw y.error(item, "\(field).decision", "required: the decision key (e.g. 'r1 detached', 'agent chunk_retry')")
+            }
+            guard let k = m.take("known_divergence") else {
+                throw y.error(item, "\(field).known_divergence", "required: why the agent diverges from Fluentd here, with its measured size")
+            }
+            let decision = try y.string(d, "\(field).decision")
+            guard !decision.isEmpty else { throw y.error(d, "\(field).decision", "must not be empty") }
+            spec.knownDivergences.append(FidelitySpec.KnownDivergence(
+                decision: decision, reason: try y.string(k, "\(field).known_divergence"), line: (item.mark?.line ?? 0)))
+            try m.rejectUnknown(y, allowed: ["decision", "known_divergence"])
+        }
+        return spec
     }
 
     static let knownCauses = ["phi", "hard_timeout", "ack_timeout", "peer_closed_before_ack", "handshake_failed", "dns_failure"]

@@ -1,0 +1,122 @@
+import Foundation
+
+/// Aligns two runs' decision streams (the agent under test and real Fluentd, same scenario, seed and schedule) and
+/// judges each decision against its tolerance. Rules: docs/fidelity.md.
+public enum DecisionAlignment {
+    /// Decisions about one node, compared per node in order.
+    static let nodeDecisions: Set<String> = ["detached", "disabled", "recovered", "standby_promoted", "ack_failed"]
+    /// Agent-wide decisions, compared in order.
+    static let agentDecisions: Set<String> = ["no_nodes_available", "chunk_retry", "retry_limit", "chunk_to_secondary", "reloaded"]
+
+    /// The tolerance each kind of decision is judged with, from the scenario's parameters (the periods on which
+    /// Fluentd takes it): one heartbeat tick for detector decisions, one ack-check period for ack decisions, one
+    /// flush-thread wake-up for retry decisions.
+    public struct Tolerances: Sendable, Equatable, Codable {
+        public var heartbeatTick: Double
+        public var ackCheck: Double
+        public var flushThread: Double
+
+        public init(heartbeatTick: Double, ackCheck: Double, flushThread: Double) {
+            self.heartbeatTick = heartbeatTick
+            self.ackCheck = ackCheck
+            self.flushThread = flushThread
+        }
+
+        /// From the agent's settings: the ack handler waits `ack_response_timeout / 3` between checks, at most 1 s
+        /// (out_forward.rb `ack_select_interval`).
+        public init(heartbeatInterval: Double, ackResponseTimeout: Double, flushThreadInterval: Double) {
+            heartbeatTick = heartbeatInterval
+            ackCheck = ackResponseTimeout > 3 ? 1 : ackResponseTimeout / 3
+            flushThread = flushThreadInterval
+        }
+
+        func tolerance(event: String, cause: String?) -> Double {
+            switch event {
+            case "ack_failed": ackCheck
+            case "disabled": cause == "ack_timeout" || cause == "peer_closed_before_ack" ? ackCheck : heartbeatTick
+            case "detached", "recovered", "standby_promoted": heartbeatTick
+            case "no_nodes_available": cause == "rebuild" ? heartbeatTick : flushThread
+            default: flushThread
+            }
+        }
+    }
+
+    /// The decisions of one stream, keyed `NODE EVENT(CAUSE) #N` (`agent` for agent-wide ones), in time order.
+    static func keyed(_ events: [AgentEventEntry]) -> [(key: String, event: AgentEventEntry)] {
+        var counts: [String: Int] = [:]
+        var out: [(String, AgentEventEntry)] = []
+        for e in events.sorted(by: { $0.time < $1.time }) {
+            let node: String
+            if nodeDecisions.contains(e.event), !e.node.isEmpty { node = e.node }
+            else if agentDecisions.contains(e.event) { node = "agent" }
+            else { continue }
+            let cause = e.cause.flatMap { $0 == e.event ? nil : $0 }
+            let base = "\(node) \(e.event)" + (cause.map { "(\($0))" } ?? "")
+            counts[base, default: 0] += 1
+            out.append(("\(base) #\(counts[base]!)", e))
+        }
+        return out
+    }
+
+    /// Pairs the n-th occurrence of each decision on both sides; an occurrence on one side only is a divergence.
+    public static func align(agent: [AgentEventEntry], fluentd: [AgentEventEntry], tolerances: Tolerances,
+                             known: FidelitySpec) -> [FidelityDecision] {
+        let a = keyed(agent), f = keyed(fluentd)
+        var fByKey: [String: AgentEventEntry] = [:]
+        for (k, e) in f { fByKey[k] = e }
+        var aKeys = Set<String>()
+        var out: [FidelityDecision] = []
+        func decision(_ key: String, _ x: AgentEventEntry?, _ y: AgentEventEntry?) -> FidelityDecision {
+            let ref = (x ?? y)!
+            let tol = tolerances.tolerance(event: ref.event, cause: ref.cause)
+            var d = FidelityDecision(key: key, node: ref.node, event: ref.event, cause: ref.cause,
+                                     agentTime: x?.time, fluentdTime: y?.time, tolerance: tol)
+            if let x, let y {
+                d.difference = x.time - y.time
+                d.status = abs(x.time - y.time) <= tol + 1e-6 ? .agree : .diverge
+            } else {
+                d.status = .diverge
+            }
+            if d.status == .diverge, let k = known.knownDivergences.first(where: { $0.covers(key) }) {
+                d.status = .known
+                d.knownReason = k.reason
+            }
+            return d
+        }
+        for (k, e) in a {
+            aKeys.insert(k)
+            out.append(decision(k, e, fByKey[k]))
+        }
+        for (k, e) in f where !aKeys.contains(k) { out.append(decision(k, nil, e)) }
+        return out.sorted { ($0.agentTime ?? $0.fluentdTime ?? 0) < ($1.agentTime ?? $1.fluentdTime ?? 0) }
+    }
+}
+
+/// One aligned decision: when each side took it, the difference and the verdict.
+public struct FidelityDecision: Sendable, Equatable, Codable {
+    /// Agreement within tolerance, a divergence, or a divergence the scenario records as known.
+    public enum Status: String, Sendable, Codable { case agree, diverge, known }
+
+    public var key: String
+    public var node: String
+    public var event: String
+    public var cause: String?
+    /// Run seconds on the agent under test (nil: it never took this decision).
+    public var agentTime: Double?
+    /// Run seconds on real Fluentd (nil: Fluentd never took it).
+    public var fluentdTime: Double?
+    /// agent − Fluentd, seconds, when both took it.
+    public var difference: Double?
+    public var tolerance: Double
+    public var status: Status = .agree
+    public var knownReason: String?
+
+    /// One line for the terminal: `r1 detached(phi) #1  agent 4.021 s  fluentd 6.012 s  Δ -1.991 s  (±500 ms)  DIVERGE`.
+    public var summary: String {
+        let sec = ScenarioFormat.seconds
+        let a = agentTime.map(sec) ?? "never", f = fluentdTime.map(sec) ?? "never"
+        let d = difference.map { ($0 >= 0 ? "+" : "") + sec($0) } ?? "-"
+        let verdict = switch status { case .agree: "ok"; case .diverge: "DIVERGE"; case .known: "known divergence" }
+        return "\(key): agent \(a), fluentd \(f), Δ \(d) (tolerance ±\(sec(tolerance))) \(verdict)"
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+
+/// The differential fidelity suite: every scenario on the agent under test and on real Fluentd with the same seed,
+/// receivers and fault schedule, decisions aligned and judged (`fwdlab fidelity`). See docs/fidelity.md.
+public struct FidelityRunner: Sendable {
+    /// The agent under test (in-process or process).
+    public var agent: RunOptions.AgentMode
+    /// Real Fluentd.
+    public var fluentd: FluentdInstallation
+    /// Options shared by both runs (seed, overrides, out directory); the agent mode is set per run.
+    public var options: RunOptions
+    /// Where progress lines go.
+    public var output: @Sendable (String) -> Void
+
+    public init(agent: RunOptions.AgentMode, fluentd: FluentdInstallation, options: RunOptions,
+                output: @escaping @Sendable (String) -> Void = { print($0) }) {
+        self.agent = agent
+        self.fluentd = fluentd
+        self.options = options
+        self.output = output
+    }
+
+    /// Runs every scenario under `path` (one at a time: two agents at once would share two cores with the timing
+    /// they are measured on), printing each scenario's decisions as it finishes.
+    public func run(path: String) async -> FidelityReport {
+        var report = FidelityReport(agent: agent.rawValue, against: "fluentd \(fluentd.version)", fluentdOrigin: fluentd.origin)
+        for file in SuiteRunner.scenarioFiles(path) {
+            let s = await runOne(file)
+            for line in s.lines { output(line) }
+            report.scenarios.append(s)
+        }
+        output(report.closingLine)
+        return report
+    }
+
+    func runOne(_ file: String) async -> ScenarioFidelity {
+        let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+        let scenario: Scenario
+        do { scenario = try ScenarioLoader.load(path: file) } catch {
+            return ScenarioFidelity(scenario: name, path: file, status: .error, reason: "\(error)")
+        }
+        var out = ScenarioFidelity(scenario: scenario.name, path: file, status: .agree)
+        var both = options
+        // Both sides on the real clock: Fluentd cannot be scaled, so the agent is not either.
+        both.timeScale = 1
+        both.concurrency = 1
+        var fluentdOptions = both
+        fluentdOptions.agentMode = .fluentd(fluentd)
+        if let why = ScenarioRunner.skipReason(scenario, options: fluentdOptions) {
+            out.status = .skipped
+            out.reason = "cannot run on Fluentd: \(why)"
+            return out
+        }
+        var agentOptions = both
+        agentOptions.agentMode = agent
+        let mine = await ScenarioRunner(options: agentOptions).run(scenario)
+        let theirs = await ScenarioRunner(options: fluentdOptions).run(scenario)
+        out.agentVerdict = mine.verdict.rawValue
+        out.fluentdVerdict = theirs.verdict.rawValue
+        out.agentReport = mine.reportDirectory
+        out.fluentdReport = theirs.reportDirectory
+        guard let a = mine.record, let f = theirs.record, a.runErrors.isEmpty, f.runErrors.isEmpty else {
+            out.status = .error
+            out.reason = [mine.reason.map { "agent: \($0)" }, theirs.reason.map { "fluentd: \($0)" }]
+                .compactMap { $0 }.joined(separator: "; ")
+            return out
+        }
+        out.tolerances = DecisionAlignment.Tolerances(heartbeatInterval: a.heartbeatInterval,
+                                                      ackResponseTimeout: a.ackResponseTimeout, flushThreadInterval: a.flushThreadInterval)
+        out.decisions = DecisionAlignment.align(agent: a.agentEvents, fluentd: f.agentEvents, tolerances: out.tolerances!,
+                                                known: scenario.fidelity)
+        out.agentFigures = RunFigures(a)
+        out.fluentdFigures = RunFigures(f)
+        out.timelines = SideBySide(agent: a, fluentd: f)
+        // Loss is a decision too: one side losing what the other delivers is a divergence.
+        if (out.agentFigures!.lost == 0) != (out.fluentdFigures!.lost == 0) {
+            var d = FidelityDecision(key: "agent loss", node: "", event: "loss", cause: nil,
+                                     agentTime: nil, fluentdTime: nil, tolerance: 0, status: .diverge)
+            d.difference = Double(out.agentFigures!.lost - out.fluentdFigures!.lost)
+            if let k = scenario.fidelity.knownDivergences.first(where: { $0.covers(d.key) }) {
+                d.status = .known
+                d.knownReason = k.reason
+            }
+            out.decisions.append(d)
+        }
+        if out.decisions.contains(where: { $0.status == .diverge }) { out.status = .diverge }
+        else if out.decisions.contains(where: { $0.status == .known }) { out.status = .known }
+        return out
+    }
+}

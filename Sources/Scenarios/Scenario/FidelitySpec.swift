@@ -1,0 +1,26 @@
+/// What a scenario says about itself in the differential fidelity suite (`fidelity:`): divergences from real
+/// Fluentd that are known and accepted for now. They are still measured, printed and counted, never hidden.
+public struct FidelitySpec: Sendable, Equatable {
+    /// One accepted divergence.
+    public struct KnownDivergence: Sendable, Equatable {
+        /// Which decision: a prefix of the decision key (`r1 detached`, `r1 disabled(ack_timeout)`, `agent chunk_retry`).
+        public var decision: String
+        /// Why it diverges, and how much was measured when it was recorded.
+        public var reason: String
+        /// The scenario file line, for messages.
+        public var line: Int
+
+        public init(decision: String, reason: String, line: Int = 0) {
+            self.decision = decision
+            self.reason = reason
+            self.line = line
+        }
+
+        /// Whether this entry covers the decision `key`.
+        public func covers(_ key: String) -> Bool { key.hasPrefix(decision) }
+    }
+
+    public var knownDivergences: [KnownDivergence] = []
+
+    public init(knownDivergences: [KnownDivergence] = []) { self.knownDivergences = knownDivergences }
+}
