@@ -13,7 +13,7 @@ public struct FidelityRunner: Sendable {
     public var output: @Sendable (String) -> Void
 
     public init(agent: RunOptions.AgentMode, fluentd: FluentdInstallation, options: RunOptions,
-                output: @escaping @Sendable (String) -> Void = { print($0) }) {
+                output: @escaping @Sendable (String) -> Void = { FileHandle.standardOutput.write(Data(($0 + "\n").utf8)) }) {
         self.agent = agent
         self.fluentd = fluentd
         self.options = options

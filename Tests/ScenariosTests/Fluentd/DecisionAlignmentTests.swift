@@ -1,0 +1,56 @@
+import Testing
+
+@testable import Scenarios
+
+/// Aligning two decision streams: n-th occurrence with n-th occurrence, per node and cause, judged per kind.
+struct DecisionAlignmentTests {
+    static let tol = DecisionAlignment.Tolerances(heartbeatInterval: 0.5, ackResponseTimeout: 1.5, flushThreadInterval: 1)
+
+    static func e(_ t: Double, _ node: String, _ event: String, _ cause: String? = nil) -> AgentEventEntry {
+        AgentEventEntry(time: t, node: node, event: event, cause: cause)
+    }
+
+    @Test func tolerancesFollowFluentdsPeriods() {
+        #expect(Self.tol.ackCheck == 0.5, "ack_response_timeout / 3 when ≤ 3 s")
+        #expect(DecisionAlignment.Tolerances(heartbeatInterval: 1, ackResponseTimeout: 190, flushThreadInterval: 1).ackCheck == 1)
+        #expect(Self.tol.tolerance(event: "detached", cause: "phi") == 0.5)
+        #expect(Self.tol.tolerance(event: "disabled", cause: "ack_timeout") == 0.5)
+        #expect(Self.tol.tolerance(event: "chunk_retry", cause: nil) == 1)
+    }
+
+    @Test func withinToleranceAgreesBeyondItDiverges() {
+        let a = [Self.e(4.0, "r1", "detached", "phi"), Self.e(4.0, "r3", "standby_promoted"), Self.e(9, "r1", "recovered", "recovered")]
+        let f = [Self.e(4.4, "r1", "detached", "phi"), Self.e(5.0, "r3", "standby_promoted")]
+        let d = DecisionAlignment.align(agent: a, fluentd: f, tolerances: Self.tol, known: FidelitySpec())
+        #expect(d.map(\.key) == ["r1 detached(phi) #1", "r3 standby_promoted #1", "r1 recovered #1"])
+        #expect(d.map(\.status) == [.agree, .diverge, .diverge])
+        #expect(abs(d[0].difference! + 0.4) < 1e-9 && d[1].difference == -1)
+        #expect(d[2].fluentdTime == nil && d[2].agentTime == 9, "a decision on one side only diverges")
+    }
+
+    @Test func causesAndOccurrencesAreAlignedSeparately() {
+        let a = [Self.e(1, "r1", "disabled", "ack_timeout"), Self.e(2, "r1", "disabled", "ack_timeout"), Self.e(3, "", "chunk_retry")]
+        let f = [Self.e(1.1, "r1", "disabled", "ack_timeout"), Self.e(1.5, "r1", "detached", "phi"), Self.e(3.9, "", "chunk_retry")]
+        let d = DecisionAlignment.align(agent: a, fluentd: f, tolerances: Self.tol, known: FidelitySpec())
+        let byKey = Dictionary(uniqueKeysWithValues: d.map { ($0.key, $0) })
+        #expect(byKey["r1 disabled(ack_timeout) #1"]?.status == .agree)
+        #expect(byKey["r1 disabled(ack_timeout) #2"]?.fluentdTime == nil)
+        #expect(byKey["r1 detached(phi) #1"]?.agentTime == nil)
+        #expect(byKey["agent chunk_retry #1"]?.status == .agree, "0.9 s within one flush-thread wake-up")
+        // Events that are not decisions (chunk traffic) are not aligned.
+        #expect(DecisionAlignment.align(agent: [Self.e(1, "r1", "chunk_sent")], fluentd: [], tolerances: Self.tol, known: FidelitySpec()).isEmpty)
+    }
+
+    @Test func knownDivergencesAreCountedNotHidden() {
+        let known = FidelitySpec(knownDivergences: [.init(decision: "r1 detached", reason: "agent detects 2 s early")])
+        let d = DecisionAlignment.align(agent: [Self.e(2, "r1", "detached", "phi"), Self.e(2, "r2", "detached", "phi")],
+                                        fluentd: [Self.e(4, "r1", "detached", "phi"), Self.e(4, "r2", "detached", "phi")],
+                                        tolerances: Self.tol, known: known)
+        #expect(d.map(\.status) == [.known, .diverge])
+        #expect(d[0].knownReason == "agent detects 2 s early" && d[0].summary.contains("known divergence"))
+        // A known entry never turns an agreement into anything else.
+        let ok = DecisionAlignment.align(agent: [Self.e(2, "r1", "detached", "phi")], fluentd: [Self.e(2.1, "r1", "detached", "phi")],
+                                         tolerances: Self.tol, known: known)
+        #expect(ok.map(\.status) == [.agree])
+    }
+}
