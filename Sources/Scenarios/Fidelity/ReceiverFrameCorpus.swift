@@ -143,7 +143,7 @@ public enum ReceiverFrameCorpus {
         add("message: EventTime 0 (replaced by now)") { message($0, .ext(type: 0, data: [UInt8](repeating: 0, count: 8)), record(1), chunk("m-et0")) }
         add("message: time as float") { message($0, .double(1_700_000_000.5), record(1), chunk("m-float")) }
         add("message: time nil") { message($0, .nil, record(1), chunk("m-tnil")) }
-        add("message: time as string") { message($0, "yesterday", record(1), chunk("m-tstr")) }
+        add("message: time as string (the string is read as a PackedForward blob)") { message($0, "yesterday", record(1), chunk("m-tstr")) }
         add("message: negative integer time") { message($0, -5, record(1), chunk("m-neg")) }
         add("message: record is a string") { message($0, et(), "just text", chunk("m-rstr")) }
         add("message: record is an array") { message($0, et(), .array([1, 2]), chunk("m-rarr")) }
