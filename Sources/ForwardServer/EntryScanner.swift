@@ -6,6 +6,9 @@ enum EntryScanError: Error, CustomStringConvertible {
     case invalidFormat(byte: UInt8, offset: Int)
     case invalidEventTime(length: Int, offset: Int)
     case unknownExtension(type: Int8, offset: Int)
+    /// A Forward-mode entry Fluentd's `on_message` cannot index (`e[1]` on nil, true/false, a float) or whose
+    /// time has no `to_i` (an array, map or boolean): Ruby raises NoMethodError and the connection closes.
+    case noMethod(what: String, offset: Int)
 
     var description: String {
         switch self {
@@ -13,6 +16,7 @@ enum EntryScanError: Error, CustomStringConvertible {
         case let .invalidFormat(b, o): return "invalid MessagePack format byte 0x\(String(b, radix: 16)) at byte \(o) of entries"
         case let .invalidEventTime(l, o): return "EventTime ext with \(l)-byte payload (want 8) at byte \(o) of entries"
         case let .unknownExtension(t, o): return "unknown ext type \(t) at byte \(o) of entries"
+        case let .noMethod(w, o): return "Forward entry at byte \(o): \(w) (Fluentd raises NoMethodError)"
         }
     }
 }
@@ -45,12 +49,17 @@ struct EntryScanner {
     /// Entries left for a Forward array; nil for a packed blob (until the bytes end).
     private var remaining: Int?
     let sequenceKey: UnsafeRawBufferPointer
+    /// Forward mode without skip_invalid_event: Fluentd reads each entry as `e[1]` then `e[0]` and calls `to_i`
+    /// on the time (docs/fidelity-receiver.md), so entries it cannot index, and times without `to_i`, raise.
+    /// Elsewhere (PackedForward, skip_invalid_event) entries are destructured, which never raises.
+    let indexing: Bool
 
-    init(bytes: UnsafeRawBufferPointer, count: Int?, sequenceKey: UnsafeRawBufferPointer) {
+    init(bytes: UnsafeRawBufferPointer, count: Int?, sequenceKey: UnsafeRawBufferPointer, indexing: Bool = false) {
         self.bytes = bytes
         position = 0
         remaining = count
         self.sequenceKey = sequenceKey
+        self.indexing = indexing
     }
 
     @inline(__always) private func byte(_ at: Int) throws(EntryScanError) -> UInt8 {
@@ -80,6 +89,14 @@ struct EntryScanner {
         case 0xdc: count = Int(try be(position + 1, 2)); position += 3
         case 0xdd: count = Int(try be(position + 1, 4)); position += 5
         default:
+            if indexing {
+                switch MessagePackKind(format: f) {
+                case .nil: throw .noMethod(what: "nil entry", offset: position)
+                case .bool: throw .noMethod(what: "boolean entry", offset: position)
+                case .float: throw .noMethod(what: "float entry", offset: position)
+                default: break
+                }
+            }
             // Not an array: Ruby's `time, record = entry` makes it the time with a nil record.
             let timeStart = position
             let (t, valid, zero) = try readTime()
@@ -93,6 +110,7 @@ struct EntryScanner {
                                 recordStart: position, recordEnd: position, seq: nil)
         }
         let timeStart = position
+        let timeKind = MessagePackKind(format: try byte(timeStart))
         let (t, valid, zero) = try readTime()
         var entry = ScannedEntry(time: t, timeIsValid: valid, timeIsZero: zero, recordKind: .nil,
                                  timeStart: timeStart, timeEnd: position,
@@ -105,6 +123,10 @@ struct EntryScanner {
             entry.recordEnd = position
             if entry.recordKind == .map { entry.seq = sequence(inRecordAt: start) }
             if count > 2 { try skip(values: count - 2) }
+        }
+        // Fluentd looks at the time only for entries with a record (nil records are skipped first).
+        if indexing, entry.recordKind != .nil, timeKind == .array || timeKind == .map || timeKind == .bool {
+            throw .noMethod(what: "time without to_i (\(timeKind))", offset: timeStart)
         }
         return entry
     }

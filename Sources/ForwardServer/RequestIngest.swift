@@ -134,7 +134,7 @@ struct RequestIngest {
         var failure: EntryScanError?
         bytes.withUnsafeReadableBytes { raw in
             sequenceKey.withUnsafeBytes { key in
-                var scanner = EntryScanner(bytes: raw, count: count, sequenceKey: key)
+                var scanner = EntryScanner(bytes: raw, count: count, sequenceKey: key, indexing: normaliseForward)
                 do throws(EntryScanError) {
                     while let e = try scanner.next() {
                         if skip {

@@ -8,7 +8,8 @@ struct FwdLab: AsyncParsableCommand {
         abstract: "Test and simulation harness for Fluentd forward-protocol log forwarding.",
         subcommands: [
             RunCommand.self, ReplayCommand.self, AgentCommand.self, ReceiverCommand.self, SimulateCommand.self,
-            PcapCommand.self, TuneCommand.self, BenchCommand.self, DNSCommand.self, NetnsCommand.self, FidelityCommand.self,
+            PcapCommand.self, TuneCommand.self, BenchCommand.self, DNSCommand.self, NetnsCommand.self,
+            FidelityCommand.self, FidelityReceiverCommand.self,
         ]
     )
 }
