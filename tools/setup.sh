@@ -11,6 +11,9 @@ packages=(
   python3-msgpack python3-fluent-logger  # interop clients for the system python3
   zlib1g-dev
   chromium           # renders report.html in the report test
+  # Real Fluentd (the bundled releases under FWDLAB_FLUENTD_HOME) on Debian's own Ruby and gems: docs/fluentd-host.md
+  ruby ruby-msgpack ruby-yajl ruby-cool.io ruby-serverengine ruby-sigdump ruby-http-parser.rb ruby-tzinfo
+  ruby-strptime ruby-webrick ruby-concurrent ruby-console
 )
 
 export DEBIAN_FRONTEND=noninteractive

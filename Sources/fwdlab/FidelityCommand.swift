@@ -17,8 +17,8 @@ struct FidelityCommand: AsyncParsableCommand {
             divergence (`fidelity:` in the scenario), or when a run fails. Rules: docs/fidelity.md.
             """)
 
-    @Argument(help: "A scenario file or a directory of them.")
-    var path: String = "fixtures/scenarios"
+    @Argument(help: "Scenario files or directories of them (default: fixtures/scenarios).")
+    var paths: [String] = ["fixtures/scenarios"]
 
     @Option(help: "The real Fluentd to compare with: fluentd, fluentd:VERSION or fluentd=PATH.")
     var against: String = "fluentd:1.16.9"
@@ -51,7 +51,7 @@ struct FidelityCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("\(error)")
         }
-        guard !SuiteRunner.scenarioFiles(path).isEmpty else { throw ValidationError("no scenario file at \(path)") }
+        for path in paths where SuiteRunner.scenarioFiles(path).isEmpty { throw ValidationError("no scenario file at \(path)") }
         var options = RunOptions()
         options.seed = seed
         options.outDirectory = (out as NSString).appendingPathComponent("runs")
@@ -63,7 +63,7 @@ struct FidelityCommand: AsyncParsableCommand {
         }
         let signals = RunCommand.installInterruptHandler()
         defer { signals.cancel() }
-        let report = await FidelityRunner(agent: mode, fluentd: fluentd, options: options).run(path: path)
+        let report = await FidelityRunner(agent: mode, fluentd: fluentd, options: options).run(paths: paths)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         try report.json().write(toFile: (out as NSString).appendingPathComponent("fidelity.json"), atomically: true, encoding: .utf8)
         try report.junit().write(toFile: (out as NSString).appendingPathComponent("junit.xml"), atomically: true, encoding: .utf8)

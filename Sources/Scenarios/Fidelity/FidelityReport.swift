@@ -121,6 +121,11 @@ public struct RunFigures: Sendable, Codable, Equatable {
     public var duplicates: Int
     /// Chunk arrivals beyond the first per chunk id (resends that reached a receiver).
     public var resends: Int
+    /// Resent chunks that went to the receiver of the previous attempt, and to another one.
+    public var resendsToSameNode: Int
+    public var resendsToOtherNode: Int
+    /// Chunks whose ack the agent gave up on (`ack_failed` with cause `ack_timeout`).
+    public var ackTimeouts: Int
     /// Share of deliveries per receiver, percent.
     public var share: [String: Double]
 
@@ -132,9 +137,20 @@ public struct RunFigures: Sendable, Codable, Equatable {
         var seqCounts: [Int64: Int] = [:]
         for d in r.deliveries { if let s = d.seq { seqCounts[s, default: 0] += 1 } }
         duplicates = seqCounts.values.reduce(0) { $0 + max(0, $1 - 1) }
-        var requests: [String: Set<String>] = [:]
-        for d in r.deliveries { if let c = d.chunk { requests[c, default: []].insert("\(d.receiver)#\(d.request)") } }
-        resends = requests.values.reduce(0) { $0 + max(0, $1.count - 1) }
+        // Attempts per chunk in arrival order (one per request; a request's events share its chunk id).
+        var attempts: [String: [(String, Int)]] = [:]
+        for d in r.deliveries.sorted(by: { $0.time < $1.time }) {
+            guard let c = d.chunk else { continue }
+            if !(attempts[c]?.contains { $0 == (d.receiver, d.request) } ?? false) { attempts[c, default: []].append((d.receiver, d.request)) }
+        }
+        resends = attempts.values.reduce(0) { $0 + max(0, $1.count - 1) }
+        var same = 0, other = 0
+        for list in attempts.values where list.count > 1 {
+            for i in 1 ..< list.count { if list[i].0 == list[i - 1].0 { same += 1 } else { other += 1 } }
+        }
+        resendsToSameNode = same
+        resendsToOtherNode = other
+        ackTimeouts = r.agentEvents.filter { $0.event == "ack_failed" && $0.cause == "ack_timeout" }.count
         let total = Double(max(1, delivered))
         share = Dictionary(grouping: r.deliveries, by: \.receiver).mapValues { Double($0.count) / total * 100 }
         for name in r.receivers where share[name] == nil { share[name] = 0 }
@@ -144,7 +160,9 @@ public struct RunFigures: Sendable, Codable, Equatable {
     static func compare(_ a: RunFigures, _ f: RunFigures) -> String {
         let nodes = Set(a.share.keys).union(f.share.keys).sorted()
         let share = nodes.map { "\($0) \(Int(a.share[$0, default: 0].rounded()))/\(Int(f.share[$0, default: 0].rounded()))" }
-        return "loss \(a.lost)/\(f.lost), duplicates \(a.duplicates)/\(f.duplicates), resends \(a.resends)/\(f.resends), share % \(share.joined(separator: " ")) (agent/fluentd)"
+        return "loss \(a.lost)/\(f.lost), duplicates \(a.duplicates)/\(f.duplicates), resends \(a.resends)/\(f.resends) "
+            + "(to another node \(a.resendsToOtherNode)/\(f.resendsToOtherNode)), ack timeouts \(a.ackTimeouts)/\(f.ackTimeouts), "
+            + "share % \(share.joined(separator: " ")) (agent/fluentd)"
     }
 }
 

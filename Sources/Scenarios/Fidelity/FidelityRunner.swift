@@ -22,9 +22,9 @@ public struct FidelityRunner: Sendable {
 
     /// Runs every scenario under `path` (one at a time: two agents at once would share two cores with the timing
     /// they are measured on), printing each scenario's decisions as it finishes.
-    public func run(path: String) async -> FidelityReport {
+    public func run(paths: [String]) async -> FidelityReport {
         var report = FidelityReport(agent: agent.rawValue, against: "fluentd \(fluentd.version)", fluentdOrigin: fluentd.origin)
-        for file in SuiteRunner.scenarioFiles(path) {
+        for file in paths.flatMap(SuiteRunner.scenarioFiles) {
             let s = await runOne(file)
             for line in s.lines { output(line) }
             report.scenarios.append(s)
@@ -72,19 +72,37 @@ public struct FidelityRunner: Sendable {
         out.agentFigures = RunFigures(a)
         out.fluentdFigures = RunFigures(f)
         out.timelines = SideBySide(agent: a, fluentd: f)
-        // Loss is a decision too: one side losing what the other delivers is a divergence.
-        if (out.agentFigures!.lost == 0) != (out.fluentdFigures!.lost == 0) {
-            var d = FidelityDecision(key: "agent loss", node: "", event: "loss", cause: nil,
+        out.decisions += Self.figureDecisions(out.agentFigures!, out.fluentdFigures!, known: scenario.fidelity)
+        if out.decisions.contains(where: { $0.status == .diverge }) { out.status = .diverge }
+        else if out.decisions.contains(where: { $0.status == .known }) { out.status = .known }
+        return out
+    }
+
+    /// What the ledgers decide beside the event streams: whether events were lost, and where a resent chunk went.
+    static func figureDecisions(_ a: RunFigures, _ f: RunFigures, known: FidelitySpec) -> [FidelityDecision] {
+        var out: [FidelityDecision] = []
+        func add(_ key: String, _ difference: Double, _ detail: String) {
+            var d = FidelityDecision(key: key, node: "", event: String(key.split(separator: " ").last ?? ""), cause: nil,
                                      agentTime: nil, fluentdTime: nil, tolerance: 0, status: .diverge)
-            d.difference = Double(out.agentFigures!.lost - out.fluentdFigures!.lost)
-            if let k = scenario.fidelity.knownDivergences.first(where: { $0.covers(d.key) }) {
+            d.difference = difference
+            d.detail = detail
+            if let k = known.knownDivergences.first(where: { $0.covers(key) }) {
                 d.status = .known
                 d.knownReason = k.reason
             }
-            out.decisions.append(d)
+            out.append(d)
         }
-        if out.decisions.contains(where: { $0.status == .diverge }) { out.status = .diverge }
-        else if out.decisions.contains(where: { $0.status == .known }) { out.status = .known }
+        // One side losing what the other delivers.
+        if (a.lost == 0) != (f.lost == 0) { add("ledgers loss", Double(a.lost - f.lost), "agent lost \(a.lost) of \(a.accepted), fluentd \(f.lost) of \(f.accepted)") }
+        // Where resent chunks go: the share resent to the node of the previous attempt differs by more than 25
+        // percentage points (docs/fidelity.md).
+        if a.resends > 0, f.resends > 0 {
+            let sa = Double(a.resendsToSameNode) / Double(a.resends), sf = Double(f.resendsToSameNode) / Double(f.resends)
+            if abs(sa - sf) > 0.25 {
+                add("ledgers resend_destination", sa - sf,
+                    "resent to the same node: agent \(a.resendsToSameNode) of \(a.resends), fluentd \(f.resendsToSameNode) of \(f.resends)")
+            }
+        }
         return out
     }
 }

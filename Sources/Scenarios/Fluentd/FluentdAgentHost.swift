@@ -28,7 +28,10 @@ final class FluentdAgentHost: AgentUnderTest {
 
     /// Writes the rendered configuration. The Swift agent's parser reads it too, for the report header and the
     /// node labels (both agents are given the same text).
-    init(configText: String, installation: FluentdInstallation, clock: RunClock, workdir: String, inputPort: Int) throws {
+    /// With `nameserver`, Fluentd runs in a mount namespace of its own whose /etc/resolv.conf names only that server
+    /// (root only): the scenario's DNS answers are what Fluentd's resolver sees.
+    init(configText: String, installation: FluentdInstallation, clock: RunClock, workdir: String, inputPort: Int,
+         nameserver: String? = nil) throws {
         let configuration = try AgentConfiguration.parse(text: configText, file: "agent.conf")
         guard let settings = AgentRuntimeSettings(configuration: configuration) else {
             throw ScenarioRunError.agent("the configuration has no <match> with @type forward")
@@ -48,7 +51,20 @@ final class FluentdAgentHost: AgentUnderTest {
         for n in settings.nodes { labels["\(n.host):\(n.port)"] = n.label }
         reader = FluentdDecisionReader(labels: labels)
         client = ForwardInputClient(port: inputPort)
+        if let nameserver {
+            let path = (workdir as NSString).appendingPathComponent("resolv.conf")
+            try "nameserver \(nameserver)\noptions timeout:1 attempts:1\n".write(toFile: path, atomically: true, encoding: .utf8)
+            // unshare execs sh, which bind-mounts the file over /etc/resolv.conf and execs Fluentd: the same pid all
+            // along, so SIGKILL still hits the process that owns the sockets.
+            launcher = ["/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+                        "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"", path]
+        } else {
+            launcher = []
+        }
     }
+
+    /// Prepended to Fluentd's command line (the mount namespace for a scenario DNS server), or empty.
+    private let launcher: [String]
 
     var offersBatches: Bool { true }
     var isRunning: Bool { state.withLockedValue { $0.process?.isRunning ?? false } }
@@ -57,7 +73,7 @@ final class FluentdAgentHost: AgentUnderTest {
 
     func start() async throws {
         let n = incarnations + 1
-        let argv = installation.command + ["-c", configPath, "--no-supervisor"]
+        let argv = launcher + installation.command + ["-c", configPath, "--no-supervisor"]
         let p = try ChildAgentProcess(label: "fluentd \(installation.version)", argv: argv,
                                       environment: installation.environment, logPath: logPath(n))
         state.withLockedValue {

@@ -22,6 +22,10 @@ public struct FluentdDecisionReader: Sendable {
         var out: [AgentEventEntry] = []
         // The ack handler names the node in a trace line just before the verdict on the same chunk.
         var ackNode: [String: String] = [:]
+        // Nodes out of the rotation: Fluentd logs one "regard it as unavailable" per timed-out chunk, but disabling a
+        // node that is already unavailable changes nothing, so only the first is a `disabled` decision (as in the
+        // Swift agent's stream).
+        var unavailable = Set<String>()
         for raw in text.split(separator: "\n", omittingEmptySubsequences: true) {
             guard let line = FluentdLogLine(raw) else { continue }
             let t = toRunSeconds(line.wallNanos)
@@ -29,7 +33,16 @@ public struct FluentdDecisionReader: Sendable {
                 ackNode[chunk] = label(line.fields)
                 continue
             }
-            out += events(of: line, time: t, ackNode: &ackNode)
+            for e in events(of: line, time: t, ackNode: &ackNode) {
+                switch e.event {
+                case "disabled", "detached":
+                    guard unavailable.insert(e.node).inserted else { continue }
+                case "recovered":
+                    unavailable.remove(e.node)
+                default: break
+                }
+                out.append(e)
+            }
         }
         return out
     }

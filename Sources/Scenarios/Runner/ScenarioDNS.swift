@@ -5,14 +5,19 @@ final class ScenarioDNS: Sendable {
     let server: DNSServer
     let binds: [String: String]
 
-    private init(server: DNSServer, binds: [String: String]) {
+    private init(server: DNSServer, binds: [String: String], host: String) {
         self.server = server
         self.binds = binds
+        self.host = host
     }
 
     var port: Int { server.port }
+    /// The loopback address it answers on.
+    let host: String
 
-    static func start(_ records: [ScenarioDNSRecord], binds: [String: String]) async throws -> ScenarioDNS {
+    /// Starts on `host`:`port` (port 0: an ephemeral port).
+    static func start(_ records: [ScenarioDNSRecord], binds: [String: String], host: String = "127.0.0.1",
+                      port: Int = 0) async throws -> ScenarioDNS {
         var names: [DNSName: DNSRecordSet] = [:]
         for r in records {
             let name = try DNSName(parsing: r.name)
@@ -24,10 +29,10 @@ final class ScenarioDNS: Sendable {
             names[name] = set
         }
         let authority = DNSAuthority(names: names)
-        var config = DNSServerConfiguration()
+        var config = DNSServerConfiguration(hosts: [host], port: port)
         config.logger.logLevel = .critical
         let server = try await DNSServer.start(authority: authority, configuration: config)
-        return ScenarioDNS(server: server, binds: binds)
+        return ScenarioDNS(server: server, binds: binds, host: host)
     }
 
     func apply(_ change: ScenarioDNSChange) throws {

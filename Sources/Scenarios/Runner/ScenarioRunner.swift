@@ -33,8 +33,8 @@ public struct ScenarioRunner: Sendable {
         }
         if needs.contains(.root), getuid() != 0 { return "needs root (nftables partitions / live capture); run as root to include it" }
         if needs.contains(.nft), !PartitionTable.isAvailable { return "needs the nft binary (apt-get install nftables)" }
-        if case .fluentd = options.agentMode, !scenario.dns.isEmpty {
-            return "real Fluentd resolves server names through the system resolver, which the runner cannot point at the scenario's DNS server (docs/fluentd-host.md)"
+        if case .fluentd = options.agentMode, !scenario.dns.isEmpty, getuid() != 0 {
+            return "real Fluentd resolves names through the system resolver; pointing it at the scenario's DNS server needs root (a mount namespace with its own resolv.conf, docs/fluentd-host.md)"
         }
         if let problem = scenario.timeScaleProblem(Self.effectiveTimeScale(scenario, options: options)) {
             return problem
@@ -171,7 +171,14 @@ public struct ScenarioRunner: Sendable {
         var dns: ScenarioDNS?
         if !scenario.dns.isEmpty {
             do {
-                dns = try await ScenarioDNS.start(scenario.dns, binds: record.binds)
+                if case .fluentd = options.agentMode {
+                    // Fluentd asks the system resolver, which only speaks to port 53: the server gets a loopback
+                    // address of its own on port 53, named in the resolv.conf of Fluentd's mount namespace.
+                    dns = try await ScenarioDNS.start(scenario.dns, binds: record.binds,
+                                                      host: "127.53.\(UInt8.random(in: 1 ... 254)).\(UInt8.random(in: 1 ... 254))", port: 53)
+                } else {
+                    dns = try await ScenarioDNS.start(scenario.dns, binds: record.binds)
+                }
                 resources.setDNS(dns)
             } catch {
                 record.runErrors.append("cannot start the DNS server: \(error)")
@@ -223,7 +230,7 @@ public struct ScenarioRunner: Sendable {
                                                 dnsResolver: dns.map { "127.0.0.1:\($0.port)" })
                 case let .fluentd(installation):
                     host = try FluentdAgentHost(configText: text, installation: installation, clock: clock, workdir: workdir,
-                                                inputPort: try PortAllocator.freeTCPPort())
+                                                inputPort: try PortAllocator.freeTCPPort(), nameserver: dns?.host)
                 }
                 resources.setAgent(host)
                 agentHost = host
@@ -385,6 +392,8 @@ public struct ScenarioRunner: Sendable {
         case .restartAgent: try await agent.start()
         case let .rpc(method):
             if method == "flush" { await agent.flush(timeout: 5) } else { try await agent.reload() }
+        case .mark:
+            break
         }
     }
 }

@@ -24,6 +24,9 @@ public enum ScenarioAction: Sendable {
     case restartAgent
     /// Call the agent's RPC: `flush` or `reload`.
     case rpc(String)
+    /// Does nothing: a named point in time the run lasts until (and expectations can count from), e.g. to watch
+    /// what the agent does after the last fault.
+    case mark(String)
 
     /// Short text for the timeline and reports.
     public var summary: String {
@@ -40,6 +43,7 @@ public enum ScenarioAction: Sendable {
         case .killAgent: "kill -9 agent"
         case .restartAgent: "restart agent"
         case let .rpc(m): "rpc \(m)"
+        case let .mark(text): "mark: \(text)"
         }
     }
 
@@ -67,6 +71,7 @@ public enum ScenarioAction: Sendable {
         case .killAgent: "kill_agent"
         case .restartAgent: "restart_agent"
         case .rpc: "rpc"
+        case .mark: "mark"
         }
     }
 

@@ -252,7 +252,7 @@ public enum ScenarioLoader {
             at = try y.duration(atNode, "\(field).at")
         }
         let id = try m.take("id").map { try y.string($0, "\(field).id") } ?? "step\(index)"
-        let actionKeys = ["apply", "remove", "crash", "restart", "pause", "resume", "dns", "partition", "heal", "agent", "rpc"]
+        let actionKeys = ["apply", "remove", "crash", "restart", "pause", "resume", "dns", "partition", "heal", "agent", "rpc", "mark"]
         let present = m.keys.filter { actionKeys.contains($0) }
         guard present.count == 1, let key = present.first, let v = m.take(key) else {
             throw y.error(node, field, "needs exactly one action (one of: \(actionKeys.joined(separator: ", ")))")
@@ -306,6 +306,8 @@ public enum ScenarioLoader {
             case "restart": action = .restartAgent
             case let o: throw y.error(v, af, "expected kill or restart (got '\(o)')")
             }
+        case "mark":
+            action = .mark(try y.string(v, af))
         default:
             let method = try y.string(v, af)
             guard ["flush", "reload"].contains(method) else { throw y.error(v, af, "expected flush or reload (got '\(method)')") }
