@@ -54,7 +54,7 @@ struct FluentdHostTests {
         #expect(FluentdInstallation.versionKey("1.16.9").lexicographicallyPrecedes(FluentdInstallation.versionKey("1.16.11")))
     }
 
-    @Test func lookupErrorsSayWhatToDo() {
+    @Test func lookupErrorsSayWhatToDo() throws {
         let empty = NSTemporaryDirectory() + "fwdlab-no-fluentd-\(getpid())"
         #expect(throws: FluentdHostError.self) { try FluentdInstallation.resolve(version: "1.16.9", home: empty) }
         do {
