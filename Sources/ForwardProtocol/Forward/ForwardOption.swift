@@ -35,7 +35,7 @@ public struct ForwardOption: Sendable {
 
     /// Reads an option value, consuming it. `nil` and `false` yield nil (Ruby's `option && ...` stops there).
     /// A str or bin is not a map but Ruby's `String#[]` is a substring search, so a string containing `chunk`
-    /// asks for an ack of the substring itself (`{"ack": "chunk"}`, in the string's own str/bin type) and
+    /// asks for an ack of the substring itself (`{"ack": "chunk"}`, always a str) and
     /// never says gzip. Any other non-map value sets `lookupRaises`. See docs/fidelity-receiver.md.
     public static func read(from reader: inout MessagePackReader) throws(MessagePackError) -> ForwardOption? {
         switch reader.peekKind() {
@@ -48,11 +48,11 @@ public struct ForwardOption: Sendable {
             if try reader.readBool() == false { return nil }
             return ForwardOption(lookupRaises: true)
         case .string?, .binary?:
-            let isBinary = reader.peekKind() == .binary
             let text = try reader.readRawBytes()
             guard text.readableBytesView.firstRange(of: "chunk".utf8) != nil else { return ForwardOption() }
+            // String#[] returns a copy of the argument, a UTF-8 String, so the ack carries a str even for a bin.
             var chunk = ByteBuffer()
-            if isBinary { chunk.writeMessagePackBinary(Array("chunk".utf8)) } else { chunk.writeMessagePackString("chunk") }
+            chunk.writeMessagePackString("chunk")
             return ForwardOption(chunk: chunk, wantsAck: true)
         default:
             try reader.skipValue()
