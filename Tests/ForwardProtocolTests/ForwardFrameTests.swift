@@ -147,6 +147,10 @@ import Testing
         var b = ByteBuffer()
         MessagePackValue.array([.ext(type: 5, data: [1]), 2, .map([])]).encode(into: &b)
         #expect(throws: MessagePackError.self) { try ForwardFrame.decode(b) }
+        // A huge container as the tag is refused rather than decoded into a tree (a deliberate limit).
+        var huge = ByteBuffer()
+        MessagePackValue.array([.array(Array(repeating: 1, count: ForwardFrame.maxNonStringTagLength + 1)), 2, .map([])]).encode(into: &huge)
+        #expect(throws: MessagePackError.self) { try ForwardFrame.decode(huge) }
     }
 
     /// A non-map option: Ruby indexes it anyway (ForwardOption.lookupRaises, String#[] substring search).

@@ -76,6 +76,9 @@ public enum ForwardFrame: Sendable {
 }
 
 extension ForwardFrame {
+    /// The largest encoded non-string tag turned into text (`RubyText`); a bigger one closes the connection.
+    public static let maxNonStringTagLength = 64 << 10
+
     /// Classifies one complete frame (as delimited by `MessagePackFrameScanner`).
     ///
     /// in_forward takes `msg[0]` as the tag and `msg[1]` as the entries without checking either's type
@@ -95,7 +98,14 @@ extension ForwardFrame {
                 tag = try r.readRawBytes()
             } else {
                 tagIsString = false
-                let value = try MessagePackValue.decode(from: &r)
+                // Resource limit (docs/fidelity-receiver.md): the tag's text is built from a decoded tree, which for a
+                // huge container costs far more memory than its bytes, so a non-string tag is capped where Fluentd has
+                // no limit. No sender produces such tags.
+                let encoded = try r.readEncodedValue()
+                guard encoded.readableBytes <= Self.maxNonStringTagLength else {
+                    throw MessagePackError.lengthExceeded(length: encoded.readableBytes, limit: Self.maxNonStringTagLength, offset: 1)
+                }
+                let value = try MessagePackValue.decode(encoded, limits: limits)
                 // Fluentd's unpacker knows only EventTime (ext 0); any other ext type raises while unpacking.
                 if let type = value.foreignExtensionType { throw MessagePackError.unknownExtension(type: type, offset: 1) }
                 tag.writeBytes(RubyText.toS(value))
