@@ -14,7 +14,7 @@ enum EntryScanError: Error, CustomStringConvertible {
         switch self {
         case let .truncated(o): return "entries truncated at byte \(o)"
         case let .invalidFormat(b, o): return "invalid MessagePack format byte 0x\(String(b, radix: 16)) at byte \(o) of entries"
-        case let .invalidEventTime(l, o): return "EventTime ext with \(l)-byte payload (want 8) at byte \(o) of entries"
+        case let .invalidEventTime(l, o): return "EventTime ext with \(l)-byte payload (want at least 8) at byte \(o) of entries"
         case let .unknownExtension(t, o): return "unknown ext type \(t) at byte \(o) of entries"
         case let .noMethod(w, o): return "Forward entry at byte \(o): \(w) (Fluentd raises NoMethodError)"
         }
@@ -36,6 +36,9 @@ struct ScannedEntry {
     var recordStart: Int
     var recordEnd: Int
     var seq: Int64?
+    /// A record that is not in the scanned bytes: what Ruby's indexing makes of an Integer or String entry
+    /// (`EntryScanner.indexedScalar`). The time is then not in the bytes either and must be re-encoded.
+    var syntheticRecord: [UInt8]? = nil
 }
 
 /// An allocation-free walker over concatenated `[time, record]` entries (PackedForward blobs,
@@ -94,6 +97,8 @@ struct EntryScanner {
                 case .nil: throw .noMethod(what: "nil entry", offset: position)
                 case .bool: throw .noMethod(what: "boolean entry", offset: position)
                 case .float: throw .noMethod(what: "float entry", offset: position)
+                case .int, .ext: return try indexedInteger()
+                case .string, .binary: return try indexedString()
                 default: break
                 }
             }
@@ -131,17 +136,96 @@ struct EntryScanner {
         return entry
     }
 
+    /// A bare Integer (or EventTime, whose unknown methods Fluentd forwards to its seconds) as a Forward entry:
+    /// in_forward's `e[1]` and `e[0]` are then bits 1 and 0 of the number (Ruby `Integer#[]`), so the entry is an
+    /// event whose record is the integer 0 or 1 and whose time is 1, or now when bit 0 is clear
+    /// (lib/fluent/plugin/in_forward.rb, `on_message`; measured in docs/fidelity-receiver.md).
+    private mutating func indexedInteger() throws(EntryScanError) -> ScannedEntry {
+        let start = position
+        let bits: UInt64
+        if try byte(start) == 0xcf {
+            bits = try be(start + 1, 8)
+            position = start + 9
+        } else {
+            switch try readTime() {
+            case let (.integer(v), _, _): bits = UInt64(bitPattern: v)
+            case let (.eventTime(sec, _), _, _): bits = UInt64(sec)
+            case (.other, _, _): throw .unknownExtension(type: -1, offset: start)
+            }
+        }
+        let bit0 = bits & 1, bit1 = (bits >> 1) & 1
+        return ScannedEntry(time: .integer(Int64(bit0)), timeIsValid: true, timeIsZero: bit0 == 0, recordKind: .int,
+                            timeStart: start, timeEnd: position, recordStart: position, recordEnd: position,
+                            seq: nil, syntheticRecord: [UInt8(bit1)])
+    }
+
+    /// A bare str or bin as a Forward entry: `e[1]` is its second character (Ruby `String#[]`; bytes for a bin,
+    /// UTF-8 characters for a str), `e[0]` its first. With fewer than two characters the record is nil and the
+    /// entry is skipped; otherwise the record is that one-character string and the time a string, which in_forward
+    /// replaces by now unless it is a digit (the digit case is the output-dependent difference of
+    /// fixtures/fidelity/receiver-known-differences.json; the receiver takes now).
+    private mutating func indexedString() throws(EntryScanError) -> ScannedEntry {
+        let start = position
+        let f = try byte(start)
+        let header: Int, length: Int
+        switch f {
+        case 0xa0 ... 0xbf: header = 1; length = Int(f & 0x1f)
+        case 0xc4, 0xd9: header = 2; length = Int(try be(start + 1, 1))
+        case 0xc5, 0xda: header = 3; length = Int(try be(start + 1, 2))
+        default: header = 5; length = Int(try be(start + 1, 4))
+        }
+        let body = start + header
+        guard body + length <= bytes.count else { throw .truncated(offset: start) }
+        position = body + length
+        let isBinary = f == 0xc4 || f == 0xc5 || f == 0xc6
+        var first = length, second = length
+        if isBinary {
+            first = min(1, length); second = min(2, length)
+        } else {
+            first = body + characterLength(at: body, end: body + length) - body
+            second = first + characterLength(at: body + first, end: body + length)
+        }
+        var entry = ScannedEntry(time: .other, timeIsValid: false, timeIsZero: true, recordKind: .nil,
+                                 timeStart: start, timeEnd: position, recordStart: position, recordEnd: position, seq: nil)
+        guard second > first else { return entry }
+        let char = UnsafeRawBufferPointer(rebasing: bytes[(body + first) ..< (body + second)])
+        var record: [UInt8] = isBinary ? [0xc4, UInt8(char.count)] : [0xa0 | UInt8(char.count)]
+        record.append(contentsOf: char)
+        entry.recordKind = isBinary ? .binary : .string
+        entry.syntheticRecord = record
+        return entry
+    }
+
+    /// Bytes of the UTF-8 character at `at` (1 for an invalid byte, which Ruby also counts as one character).
+    private func characterLength(at: Int, end: Int) -> Int {
+        guard at < end else { return 0 }
+        let lead = bytes[at]
+        let n: Int
+        switch lead {
+        case 0xc2 ... 0xdf: n = 2
+        case 0xe0 ... 0xef: n = 3
+        case 0xf0 ... 0xf4: n = 4
+        default: return 1
+        }
+        guard at + n <= end else { return 1 }
+        for i in 1 ..< n where bytes[at + i] & 0xc0 != 0x80 { return 1 }
+        return n
+    }
+
     /// Reads the time slot: int, EventTime, or anything else (skipped, invalid).
     private mutating func readTime() throws(EntryScanError) -> (StoredTime, Bool, Bool) {
         let at = position
         let f = try byte(at)
         switch f {
-        case 0xd7:
+        case 0xd7, 0xd8:
+            // EventTime is read from the first 8 payload bytes whatever the length (docs/fidelity-receiver.md).
+            let len = f == 0xd7 ? 8 : 16
+            guard at + 2 + len <= bytes.count else { throw .truncated(offset: at) }
             let type = Int8(bitPattern: try byte(at + 1))
             guard type == 0 else { throw .unknownExtension(type: type, offset: at) }
             let s = UInt32(truncatingIfNeeded: try be(at + 2, 4))
             let n = UInt32(truncatingIfNeeded: try be(at + 6, 4))
-            position = at + 10
+            position = at + 2 + len
             return (.eventTime(s, n), true, s == 0)
         case 0x00 ... 0x7f:
             position = at + 1
@@ -164,12 +248,13 @@ struct EntryScanner {
         case 0xc7, 0xc8, 0xc9:
             let lb = f == 0xc7 ? 1 : (f == 0xc8 ? 2 : 4)
             let len = Int(try be(at + 1, lb))
+            guard at + 2 + lb + len <= bytes.count else { throw .truncated(offset: at) }
             let type = Int8(bitPattern: try byte(at + 1 + lb))
             guard type == 0 else { throw .unknownExtension(type: type, offset: at) }
-            guard len == 8 else { throw .invalidEventTime(length: len, offset: at) }
+            guard len >= 8 else { throw .invalidEventTime(length: len, offset: at) }
             let s = UInt32(truncatingIfNeeded: try be(at + 2 + lb, 4))
             let n = UInt32(truncatingIfNeeded: try be(at + 6 + lb, 4))
-            position = at + 2 + lb + 8
+            position = at + 2 + lb + len
             return (.eventTime(s, n), true, s == 0)
         default:
             try skip(values: 1)
@@ -195,6 +280,8 @@ struct EntryScanner {
             case 0xc7, 0xc8, 0xc9:
                 let lb = f == 0xc7 ? 1 : (f == 0xc8 ? 2 : 4)
                 let len = Int(try be(at + 1, lb))
+                // An ext whose payload has not all arrived is incomplete before it is wrong (msgpack waits for it).
+                guard at + 2 + lb + len <= bytes.count else { throw .truncated(offset: at) }
                 try checkExtension(type: try byte(at + 1 + lb), length: len, at: at)
                 position = at + 2 + lb + len
             case 0xca: position = at + 5
@@ -205,6 +292,7 @@ struct EntryScanner {
             case 0xcf, 0xd3: position = at + 9
             case 0xd4 ... 0xd8:
                 let len = 1 << Int(f - 0xd4)
+                guard at + 2 + len <= bytes.count else { throw .truncated(offset: at) }
                 try checkExtension(type: try byte(at + 1), length: len, at: at)
                 position = at + 2 + len
             case 0xdc: pending += Int(try be(at + 1, 2)); position = at + 3
@@ -220,7 +308,8 @@ struct EntryScanner {
     @inline(__always) private func checkExtension(type raw: UInt8, length: Int, at: Int) throws(EntryScanError) {
         let type = Int8(bitPattern: raw)
         guard type == EventTime.extensionType else { throw .unknownExtension(type: type, offset: at) }
-        guard length == 8 else { throw .invalidEventTime(length: length, offset: at) }
+        // Fluentd unpacks EventTime from the first 8 bytes and ignores the rest; shorter payloads fail.
+        guard length >= 8 else { throw .invalidEventTime(length: length, offset: at) }
     }
 
     /// Validates one standalone value (a Message-mode record) and reads its sequence field.

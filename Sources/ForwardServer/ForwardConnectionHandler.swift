@@ -409,6 +409,14 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
                 "tag": .string(String(buffer: tag)), "host": .string(info.peerIP),
                 "limit": .stringConvertible(warn), "size": .stringConvertible(chunkSize)])
         }
+        // A trailing value in_forward cannot index (ForwardOption.lookupRaises) raises when it is read: for
+        // PackedForward before anything is emitted, for Message and Forward mode after the events were emitted
+        // (lib/fluent/plugin/in_forward.rb, `on_message`/`response`; docs/fidelity-receiver.md).
+        let optionRaises = request.option?.lookupRaises ?? false
+        if optionRaises, request.mode == .packedForward || request.mode == .compressedPackedForward {
+            fail(context, .badShape, "PackedForward option is not a map (Fluentd raises looking up 'size')")
+            return .done
+        }
         batch.reset()
         batch.tag = tag
         batch.peer = peerID
@@ -453,16 +461,23 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
                 return .ack(chunk, requestInfo)
             }
         }
-        return offerToSink(context, ack: request.wantsAck ? request.option?.chunk : nil, info: requestInfo)
+        return offerToSink(context, ack: request.wantsAck ? request.option?.chunk : nil, info: requestInfo,
+                           closeAfter: optionRaises)
     }
 
     /// Hands the filled batch to the sink. Accepted: counted, and the chunk to ack (if any) returned. Refused:
     /// the connection closes without an ack. Full: the batch is kept, reading stops and it is offered again later.
-    private func offerToSink(_ context: ChannelHandlerContext, ack: ByteBuffer?, info requestInfo: ReceivedRequestInfo?) -> Acceptance {
+    /// `closeAfter`: the events are taken, then the connection closes without an ack (an option Fluentd raises on).
+    private func offerToSink(_ context: ChannelHandlerContext, ack: ByteBuffer?, info requestInfo: ReceivedRequestInfo?,
+                             closeAfter: Bool = false) -> Acceptance {
         switch core.sink.accept(batch) {
         case .accepted:
             blocked = nil
             countAccepted()
+            if closeAfter {
+                fail(context, .badShape, "option is not a map (Fluentd raises looking up 'chunk' after emitting)")
+                return .done
+            }
             guard let ack else { return .done }
             return .ack(ack, requestInfo)
         case let .refused(why):
@@ -473,7 +488,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
         case let .retry(after):
             // Keep the filled batch; no further frame is decoded until the sink takes it.
             if blocked == nil {
-                blocked = BlockedRequest(ack: ack, info: requestInfo)
+                blocked = BlockedRequest(ack: ack, info: requestInfo, closeAfter: closeAfter)
                 stalled = true
                 context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
                 logger.debug("sink is full; reading paused", metadata: ["retry_in": .string("\(after)")])
@@ -493,13 +508,14 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
     private struct BlockedRequest {
         var ack: ByteBuffer?
         var info: ReceivedRequestInfo?
+        var closeAfter: Bool
     }
 
     /// Offers the blocked request again; once taken, acks it and resumes decoding where it stopped.
     private func retryBlocked(_ context: ChannelHandlerContext, in delay: TimeAmount) {
         context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
             guard phase.isOpen, let pending = blocked else { return }
-            let outcome = offerToSink(context, ack: pending.ack, info: pending.info)
+            let outcome = offerToSink(context, ack: pending.ack, info: pending.info, closeAfter: pending.closeAfter)
             if case .blocked = outcome { return }
             guard phase.isOpen else { return }
             var ackWrite: EventLoopFuture<Void>?

@@ -73,7 +73,7 @@ enum JSONWireCodec {
             }
             return d
         case let .ext(type, data):
-            if type == 0, data.count == 8 {
+            if type == 0, data.count >= 8 {
                 return NSNumber(value: UInt32(data[0]) << 24 | UInt32(data[1]) << 16 | UInt32(data[2]) << 8 | UInt32(data[3]))
             }
             return NSNull()

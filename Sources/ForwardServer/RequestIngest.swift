@@ -58,9 +58,11 @@ struct RequestIngest {
             nowTime = t
             return t
         }
+        // `invalid_event?` looks at the tag after `tag`/`add_tag_prefix`, which make it a String.
+        let tagIsString = request.tagIsString || tagOverride != nil || tagPrefix != nil
         switch request.payload {
         case let .message(time, record, kind):
-            let valid = time.isValid && kind == .map
+            let valid = tagIsString && time.isValid && kind == .map
             if skipInvalidEvent && !valid {
                 logger.warning("got invalid event and drop it", metadata: [
                     "host": .string(peerIP), "tag": .string(String(buffer: tag)), "time": .string("\(time)")])
@@ -102,10 +104,10 @@ struct RequestIngest {
             return .accepted(invalidDropped: 0)
 
         case let .forward(entries, count):
-            return scan(entries, count: count, normaliseForward: !skipInvalidEvent, tag: tag, peerIP: peerIP, into: &batch, now: now)
+            return scan(entries, count: count, normaliseForward: !skipInvalidEvent, tag: tag, tagIsString: tagIsString, peerIP: peerIP, into: &batch, now: now)
 
         case let .packed(blob):
-            return scan(blob, count: nil, normaliseForward: false, tag: tag, peerIP: peerIP, into: &batch, now: now)
+            return scan(blob, count: nil, normaliseForward: false, tag: tag, tagIsString: tagIsString, peerIP: peerIP, into: &batch, now: now)
 
         case let .compressed(blob):
             let inflated: ByteBuffer
@@ -114,7 +116,7 @@ struct RequestIngest {
             } catch {
                 return .close(.decompression, "\(error)")
             }
-            return scan(inflated, count: nil, normaliseForward: false, tag: tag, peerIP: peerIP, into: &batch, now: now)
+            return scan(inflated, count: nil, normaliseForward: false, tag: tag, tagIsString: tagIsString, peerIP: peerIP, into: &batch, now: now)
         }
     }
 
@@ -124,55 +126,79 @@ struct RequestIngest {
     /// When collecting entries, a PackedForward blob (or inflated gzip) passes through as it is unless events
     /// can change (skip_invalid_event, source_address_key); a Forward array is always re-encoded, since its
     /// entries can carry nil records, zero times or extra elements that Fluentd drops before buffering.
-    private func scan(_ bytes: ByteBuffer, count: Int?, normaliseForward: Bool, tag: ByteBuffer, peerIP: String,
-                      into batch: inout IngestBatch, now: () -> StoredTime) -> Outcome {
+    private func scan(_ bytes: ByteBuffer, count: Int?, normaliseForward: Bool, tag: ByteBuffer, tagIsString: Bool,
+                      peerIP: String, into batch: inout IngestBatch, now: () -> StoredTime) -> Outcome {
         let skip = skipInvalidEvent
         let keep = keepRecords
         let rewrite = collectEntries && (count != nil || skip || sourceAddressKey != nil)
         if collectEntries && !rewrite { batch.entries = bytes }
         var invalid = 0
         var failure: EntryScanError?
+        var completeLength: Int?
         bytes.withUnsafeReadableBytes { raw in
             sequenceKey.withUnsafeBytes { key in
                 var scanner = EntryScanner(bytes: raw, count: count, sequenceKey: key, indexing: normaliseForward)
-                do throws(EntryScanError) {
-                    while let e = try scanner.next() {
-                        if skip {
-                            if !(e.timeIsValid && e.recordKind == .map) {
-                                invalid += 1
-                                logger.warning("skip invalid event", metadata: [
-                                    "host": .string(peerIP), "tag": .string(String(buffer: tag)),
-                                    "time": .string("\(e.time)")])
-                                continue
-                            }
-                        } else if normaliseForward && e.recordKind == .nil {
+                // Bounded: each entry consumes at least one byte, or one of `count` for a Forward array.
+                while true {
+                    let entryStart = scanner.position
+                    let next: ScannedEntry?
+                    do throws(EntryScanError) {
+                        next = try scanner.next()
+                    } catch {
+                        if case .truncated = error, count == nil {
+                            // A PackedForward blob is decoded lazily by Fluentd's MessagePackEventStream (lib/fluent/
+                            // event.rb, `ensure_unpacked!`): an incomplete trailing entry just ends the stream, the
+                            // complete entries before it are events and the request is acked (docs/fidelity-receiver.md).
+                            completeLength = entryStart
+                        } else {
+                            failure = error
+                        }
+                        break
+                    }
+                    guard let e = next else { break }
+                    if skip {
+                        if !(tagIsString && e.timeIsValid && e.recordKind == .map) {
+                            invalid += 1
+                            logger.warning("skip invalid event", metadata: [
+                                "host": .string(peerIP), "tag": .string(String(buffer: tag)),
+                                "time": .string("\(e.time)")])
                             continue
                         }
-                        let replaceTime = normaliseForward && e.timeIsZero
-                        let time = replaceTime ? now() : e.time
-                        batch.slots.append(IngestSlot(seq: e.seq, time: time))
-                        let record = UnsafeRawBufferPointer(rebasing: raw[e.recordStart ..< e.recordEnd])
+                    } else if normaliseForward && e.recordKind == .nil {
+                        continue
+                    }
+                    let replaceTime = normaliseForward && e.timeIsZero
+                    let time = replaceTime ? now() : e.time
+                    batch.slots.append(IngestSlot(seq: e.seq, time: time))
+                    func take(_ record: UnsafeRawBufferPointer) {
                         if keep {
                             batch.records.append(storedRecord(record, kind: e.recordKind, peerIP: peerIP))
                         }
                         if rewrite {
                             batch.entries.writeInteger(UInt8(0x92))
-                            if replaceTime {
+                            if replaceTime || e.syntheticRecord != nil {
                                 Self.write(time, into: &batch.entries)
                             } else {
                                 batch.entries.writeBytes(UnsafeRawBufferPointer(rebasing: raw[e.timeStart ..< e.timeEnd]))
                             }
-                            if e.recordEnd > e.recordStart {
+                            if record.count > 0 {
                                 writeRecord(record, kind: e.recordKind, peerIP: peerIP, into: &batch.entries)
                             } else {
                                 batch.entries.writeMessagePackNil()
                             }
                         }
                     }
-                } catch {
-                    failure = error
+                    if let synthetic = e.syntheticRecord {
+                        synthetic.withUnsafeBytes { take($0) }
+                    } else {
+                        take(UnsafeRawBufferPointer(rebasing: raw[e.recordStart ..< e.recordEnd]))
+                    }
                 }
             }
+        }
+        if let completeLength, collectEntries && !rewrite {
+            // Hand on only the complete entries, not the incomplete tail Fluentd never decoded.
+            batch.entries = bytes.getSlice(at: bytes.readerIndex, length: completeLength)!
         }
         if let failure { return .close(.malformed, failure.description) }
         return .accepted(invalidDropped: invalid)

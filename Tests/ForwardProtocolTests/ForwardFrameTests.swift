@@ -111,7 +111,74 @@ import Testing
     @Test func nilAndNonArrayFrames() throws {
         guard case .heartbeatNil = try ForwardFrame.decode(ByteBuffer(hex: "c0")) else { Issue.record("nil"); return }
         guard case .broken = try ForwardFrame.decode(ByteBuffer(hex: "81a161a162")) else { Issue.record("map"); return }
-        #expect(throws: ForwardProtocolError.self) { try ForwardFrame.decode(ByteBuffer(hex: "91a174")) }
-        #expect(throws: ForwardProtocolError.self) { try ForwardFrame.decode(ByteBuffer(hex: "920101")) }
+    }
+
+    private func request(_ hex: String) throws -> ForwardRequest {
+        guard case let .request(r) = try ForwardFrame.decode(ByteBuffer(hex: hex)) else { throw ForwardProtocolError.badShape("not a request") }
+        return r
+    }
+
+    /// in_forward checks neither the array's length nor the tag's type (docs/fidelity-receiver.md).
+    @Test func shortArraysAreMessagesWithoutARecord() throws {
+        for hex in ["90", "91a174", "92a17401"] {
+            let r = try request(hex)
+            guard case let .message(_, _, kind) = r.payload else { Issue.record("\(hex): not Message mode"); continue }
+            #expect(kind == .nil, "\(hex)")
+            #expect(r.option == nil)
+        }
+        #expect(try request("90").tagIsString == false)
+        #expect(try request("90").tagString == "")
+        #expect(try request("91a174").tagString == "t")
+    }
+
+    @Test func nonStringTagsBecomeRubyText() throws {
+        let cases: [(MessagePackValue, String)] = [
+            (1, "1"), (.nil, ""), (.map([MessagePackPair("t", 1)]), "{\"t\"=>1}"), (.array([1, "a", .nil]), "[1, \"a\", nil]"),
+            (.bool(true), "true"), (.double(1.5), "1.5"), (.double(2), "2.0"), (-7, "-7"),
+            (.map([MessagePackPair("q", .str("a\"b\n"))]), "{\"q\"=>\"a\\\"b\\n\"}"),
+        ]
+        for (tag, text) in cases {
+            var b = ByteBuffer()
+            MessagePackValue.array([tag, 2, .map([MessagePackPair("a", 1)])]).encode(into: &b)
+            guard case let .request(r) = try ForwardFrame.decode(b) else { Issue.record("\(tag)"); continue }
+            #expect(r.tagString == text)
+            #expect(r.tagIsString == false)
+        }
+        var b = ByteBuffer()
+        MessagePackValue.array([.ext(type: 5, data: [1]), 2, .map([])]).encode(into: &b)
+        #expect(throws: MessagePackError.self) { try ForwardFrame.decode(b) }
+        // A huge container as the tag is refused rather than decoded into a tree (a deliberate limit).
+        var huge = ByteBuffer()
+        MessagePackValue.array([.array(Array(repeating: 1, count: ForwardFrame.maxNonStringTagLength + 1)), 2, .map([])]).encode(into: &huge)
+        #expect(throws: MessagePackError.self) { try ForwardFrame.decode(huge) }
+    }
+
+    /// A non-map option: Ruby indexes it anyway (ForwardOption.lookupRaises, String#[] substring search).
+    @Test func nonMapOptions() throws {
+        func option(_ v: MessagePackValue) throws -> ForwardOption? {
+            var b = ByteBuffer()
+            MessagePackValue.array(["t", 1, .map([]), v]).encode(into: &b)
+            guard case let .request(r) = try ForwardFrame.decode(b) else { throw ForwardProtocolError.badShape("not a request") }
+            return r.option
+        }
+        let chunky = try option("my-chunk-id")
+        #expect(chunky?.wantsAck == true && chunky?.lookupRaises == false)
+        #expect(chunky?.chunk.map { Array($0.readableBytesView) } == [0xa5] + Array("chunk".utf8))
+        let binChunky = try option(.binary(Array("bin-chunk".utf8)))
+        #expect(binChunky?.chunk.map { Array($0.readableBytesView) } == [0xa5] + Array("chunk".utf8), "String#[] returns a str")
+        #expect(try option("nothing here")?.wantsAck == false)
+        #expect(try option(.nil) == nil)
+        #expect(try option(.bool(false)) == nil)
+        for raising: MessagePackValue in [7, .bool(true), .double(1.5), .array(["chunk"])] {
+            let o = try option(raising)
+            #expect(o?.lookupRaises == true && o?.wantsAck == false, "\(raising)")
+        }
+    }
+
+    @Test func eventTimeReadsTheFirstEightBytes() throws {
+        var r = MessagePackReader(ByteBuffer(hex: "d800" + "6553f100" + "00000001" + "0909090909090909"))
+        #expect(try r.readEntryTime() == .eventTime(EventTime(seconds: 0x6553_f100, nanoseconds: 1)))
+        var short = MessagePackReader(ByteBuffer(hex: "d60001020304"))
+        #expect(throws: MessagePackError.self) { try short.readEntryTime() }
     }
 }

@@ -71,8 +71,10 @@ public enum EntryTime: Sendable, Hashable {
 }
 
 extension MessagePackReader {
-    /// Reads an entry time: int, ext type 0 (fixext 8 or ext 8 of length 8), or records what else it was.
-    /// A type-0 ext of another length is rejected (spec §1.3: "your server should reject them").
+    /// Reads an entry time: int, ext type 0, or records what else it was.
+    /// A type-0 ext is read from its first 8 bytes, so a longer payload is accepted and the rest ignored; a
+    /// shorter one is rejected. That is what Fluentd 1.16.9 does (lib/fluent/time.rb, `EventTime.from_msgpack_ext`
+    /// unpacks two 32-bit words and never looks at the length), measured in docs/fidelity-receiver.md.
     @inlinable public mutating func readEntryTime() throws(MessagePackError) -> EntryTime {
         guard let f = peekFormat() else { throw .truncated(offset: offset) }
         if f == 0xd7, buffer.getInteger(at: buffer.readerIndex + 1, as: UInt8.self) == 0 {
@@ -92,7 +94,7 @@ extension MessagePackReader {
             let start = offset
             let (type, data) = try readExtension()
             guard type == EventTime.extensionType else { return .other(.ext) }
-            guard data.readableBytes == 8,
+            guard data.readableBytes >= 8,
                   let s = data.getInteger(at: data.readerIndex, as: UInt32.self),
                   let n = data.getInteger(at: data.readerIndex + 4, as: UInt32.self) else {
                 throw .invalidEventTime(length: data.readableBytes, offset: start)

@@ -11,7 +11,9 @@ public struct ForwardOption: Sendable {
     /// `compressed`: `"gzip"` marks CompressedPackedForward; anything else means uncompressed (v1.16.9).
     public var compressed: String?
 
-    public init(size: Int64? = nil, chunk: ByteBuffer? = nil, wantsAck: Bool = false, compressed: String? = nil) {
+    public init(size: Int64? = nil, chunk: ByteBuffer? = nil, wantsAck: Bool = false, compressed: String? = nil,
+                lookupRaises: Bool = false) {
+        self.lookupRaises = lookupRaises
         self.size = size
         self.chunk = chunk
         self.wantsAck = wantsAck
@@ -24,11 +26,37 @@ public struct ForwardOption: Sendable {
         return v.stringValue
     }
 
-    /// Reads an option value. A value that is not a map yields nil (no ack), consuming the value.
+    /// Whether in_forward's lookups on this option raise. Fluentd indexes whatever value trails the request
+    /// with `option['chunk']` (and, for PackedForward, `option['size']`/`option['compressed']`) without checking
+    /// its type (lib/fluent/plugin/in_forward.rb, `on_message` and `response`): on an Integer or an Array that
+    /// is a TypeError, on a Float, `true` or an EventTime a NoMethodError, and the connection closes. In
+    /// Message and Forward mode the events were emitted before the lookup; in PackedForward nothing was.
+    public var lookupRaises: Bool = false
+
+    /// Reads an option value, consuming it. `nil` and `false` yield nil (Ruby's `option && ...` stops there).
+    /// A str or bin is not a map but Ruby's `String#[]` is a substring search, so a string containing `chunk`
+    /// asks for an ack of the substring itself (`{"ack": "chunk"}`, always a str) and
+    /// never says gzip. Any other non-map value sets `lookupRaises`. See docs/fidelity-receiver.md.
     public static func read(from reader: inout MessagePackReader) throws(MessagePackError) -> ForwardOption? {
-        guard reader.peekKind() == .map else {
+        switch reader.peekKind() {
+        case .map?:
+            break
+        case .nil?:
             try reader.skipValue()
             return nil
+        case .bool?:
+            if try reader.readBool() == false { return nil }
+            return ForwardOption(lookupRaises: true)
+        case .string?, .binary?:
+            let text = try reader.readRawBytes()
+            guard text.readableBytesView.firstRange(of: "chunk".utf8) != nil else { return ForwardOption() }
+            // String#[] returns a copy of the argument, a UTF-8 String, so the ack carries a str even for a bin.
+            var chunk = ByteBuffer()
+            chunk.writeMessagePackString("chunk")
+            return ForwardOption(chunk: chunk, wantsAck: true)
+        default:
+            try reader.skipValue()
+            return ForwardOption(lookupRaises: true)
         }
         var option = ForwardOption()
         let count = try reader.readMapHeader()

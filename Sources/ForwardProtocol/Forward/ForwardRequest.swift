@@ -17,8 +17,11 @@ public struct ForwardRequest: Sendable {
         case compressed(ByteBuffer)
     }
 
-    /// The tag's raw bytes (a str or bin on the wire).
+    /// The tag's raw bytes (a str or bin on the wire); for any other value, the text Fluentd prints for it
+    /// (`RubyText.toS`: `[1, t, r]` has the tag `1`, `[]` the empty tag).
     public var tag: ByteBuffer
+    /// Whether the tag was a str or bin (Fluentd's `skip_invalid_event` drops events whose tag is not a String).
+    public var tagIsString: Bool = true
     public var payload: Payload
     public var option: ForwardOption?
 
@@ -73,22 +76,48 @@ public enum ForwardFrame: Sendable {
 }
 
 extension ForwardFrame {
+    /// The largest encoded non-string tag turned into text (`RubyText`); a bigger one closes the connection.
+    public static let maxNonStringTagLength = 64 << 10
+
     /// Classifies one complete frame (as delimited by `MessagePackFrameScanner`).
     ///
-    /// Shape errors that Fluentd would only hit while emitting (a non-string tag, an array of
-    /// fewer than 2 elements) throw `ForwardProtocolError`, which a server answers by closing the
-    /// connection without an ack (§1.5 step 7).
+    /// in_forward takes `msg[0]` as the tag and `msg[1]` as the entries without checking either's type
+    /// (lib/fluent/plugin/in_forward.rb, `on_message`): an array of fewer than two elements is a Message whose
+    /// time and record are nil, which is ignored, and a tag of any type is used as it is (see `RubyText`).
+    /// Errors thrown here are MessagePack errors, which a server answers by closing the connection.
     public static func decode(_ frame: ByteBuffer, limits: MessagePackLimits = .default) throws -> ForwardFrame {
         var r = MessagePackReader(frame, limits: limits)
         guard let kind = r.peekKind() else { throw MessagePackError.truncated(offset: 0) }
         if kind == .nil { return .heartbeatNil }
         guard kind == .array else { return .broken(reason: "top-level \(kind) is not an array") }
         let count = try r.readArrayHeader()
-        guard count >= 2 else { throw ForwardProtocolError.badShape("event message is an array of \(count) element(s)") }
-        guard r.peekKind() == .string || r.peekKind() == .binary else {
-            throw ForwardProtocolError.badShape("tag is a \(r.peekKind().map { "\($0)" } ?? "missing value"), not a string")
+        var tag = ByteBuffer()
+        var tagIsString = true
+        if count >= 1 {
+            if r.peekKind() == .string || r.peekKind() == .binary {
+                tag = try r.readRawBytes()
+            } else {
+                tagIsString = false
+                // Resource limit (docs/fidelity-receiver.md): the tag's text is built from a decoded tree, which for a
+                // huge container costs far more memory than its bytes, so a non-string tag is capped where Fluentd has
+                // no limit. No sender produces such tags.
+                let encoded = try r.readEncodedValue()
+                guard encoded.readableBytes <= Self.maxNonStringTagLength else {
+                    throw MessagePackError.lengthExceeded(length: encoded.readableBytes, limit: Self.maxNonStringTagLength, offset: 1)
+                }
+                let value = try MessagePackValue.decode(encoded, limits: limits)
+                // Fluentd's unpacker knows only EventTime (ext 0); any other ext type raises while unpacking.
+                if let type = value.foreignExtensionType { throw MessagePackError.unknownExtension(type: type, offset: 1) }
+                tag.writeBytes(RubyText.toS(value))
+            }
+        } else {
+            tagIsString = false
         }
-        let tag = try r.readRawBytes()
+        if count < 2 {
+            var request = ForwardRequest(tag: tag, payload: .message(time: .other(.nil), record: ByteBuffer(), recordKind: .nil), option: nil)
+            request.tagIsString = tagIsString
+            return .request(request)
+        }
         let payload: ForwardRequest.Payload
         var option: ForwardOption?
         switch r.peekKind() {
@@ -118,7 +147,21 @@ extension ForwardFrame {
         }
         let consumedOption = (payload.isMessage ? 4 : 3)
         for _ in consumedOption ..< max(consumedOption, count) { try r.skipValue() }
-        return .request(ForwardRequest(tag: tag, payload: payload, option: option))
+        var request = ForwardRequest(tag: tag, payload: payload, option: option)
+        request.tagIsString = tagIsString
+        return .request(request)
+    }
+}
+
+extension MessagePackValue {
+    /// The first ext type other than EventTime's inside this value, if any.
+    var foreignExtensionType: Int8? {
+        switch self {
+        case let .ext(type, _): return type == EventTime.extensionType ? nil : type
+        case let .array(items): return items.lazy.compactMap(\.foreignExtensionType).first
+        case let .map(pairs): return pairs.lazy.compactMap { $0.key.foreignExtensionType ?? $0.value.foreignExtensionType }.first
+        default: return nil
+        }
     }
 }
 

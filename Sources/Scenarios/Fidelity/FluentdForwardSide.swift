@@ -133,17 +133,19 @@ final class FluentdForwardSide: DifferentialSide {
         }
     }
 
-    /// The tag of an out_stdout event line, nil for Fluentd's own log lines (`... +0000 [info]: ...`) and
-    /// continuation lines.
+    /// The tag of an out_stdout event line (`<date> <time> <zone> <tag>: <record>`), nil for Fluentd's own log
+    /// lines (`... +0000 [info]: ...`) and continuation lines. The tag runs to the first `": "`, so a non-string tag
+    /// printed with spaces (`[1, "a", nil]`) is read whole; a tag that itself contains `": "` would be cut short.
     static func eventTag(inLogLine line: String) -> String? {
-        let parts = line.split(separator: " ", maxSplits: 4, omittingEmptySubsequences: false)
-        guard parts.count == 5 else { return nil }
+        let parts = line.split(separator: " ", maxSplits: 3, omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
         let date = parts[0]
         guard date.count == 10, date.dropFirst(4).first == "-", date.prefix(4).allSatisfy(\.isNumber) else { return nil }
         guard parts[2].first == "+" || parts[2].first == "-" else { return nil }
-        let tagField = parts[3]
-        guard tagField.hasSuffix(":"), !tagField.hasPrefix("[") else { return nil }
-        return String(tagField.dropLast())
+        let rest = parts[3]
+        for level in ["trace", "debug", "info", "warn", "error", "fatal"] where rest.hasPrefix("[\(level)]:") { return nil }
+        guard let colon = rest.firstRange(of: ": ") else { return rest.hasSuffix(":") ? String(rest.dropLast()) : nil }
+        return String(rest[..<colon.lowerBound])
     }
 
     /// The log of the current incarnation (for failure messages).

@@ -235,6 +235,34 @@ public enum ReceiverFrameCorpus {
         add("json: float time") { json("[\"\($0)\",\(seconds).5,{\"seq\":1},{\"chunk\":\"j-float\"}]") }
         add("json: object at top level (broken chunk)") { _ in json("{\"seq\":1}") }
         add("json: forward entry time nil") { json("[\"\($0)\",[[null,{\"seq\":1}]],{\"chunk\":\"j-tnil\"}]") }
+
+        // Edges of the lazy PackedForward stream, non-map options, bare entries and non-string tags
+        // (appended so the earlier frames keep their tags).
+        add("packed: complete entry then a truncated one") {
+            var blob = entries([(et(), record(1))])
+            blob.writeBytes([0x92, 0xd7, 0x00, 0x65, 0x53])
+            return packed(tag: $0, blob: blob, option: chunk("p-trunc"))
+        }
+        add("packed: option is an integer") { packed(tag: $0, blob: entries([(et(), record(1))]), option: 7) }
+        add("packed: option is a string containing 'chunk'") { packed(tag: $0, blob: entries([(et(), record(1))]), option: "p-chunk-s") }
+        add("message: option is a bin containing 'chunk'") { message($0, et(), record(1), .binary(Array("bin-chunk".utf8))) }
+        add("message: option true") { message($0, et(), record(1), .bool(true)) }
+        add("message: option false") { message($0, et(), record(1), .bool(false)) }
+        add("message: nil record with an integer option") { message($0, et(), .nil, 7) }
+        add("message: no record") { encode(.array([.str($0), et()])) }
+        add("message: EventTime ext 8 with a 12-byte payload") {
+            message($0, .ext(type: 0, data: [0x65, 0x53, 0xf1, 0x00, 0, 0, 0, 0, 9, 9, 9, 9]), record(1), chunk("m-et12"))
+        }
+        add("forward: option is an integer") { forward($0, [.array([et(), record(1)])], 7) }
+        add("forward: entry is a bare EventTime") { forward($0, [.array([et(), record(1)]), et(3)], chunk("f-eet")) }
+        add("forward: entry is a multibyte string") { forward($0, [.str("\u{e9}\u{20ac}x")], chunk("f-emb")) }
+        add("forward: entry is a one-character string") { forward($0, [.array([et(), record(1)]), "z"], chunk("f-e1")) }
+        add("forward: entry is a negative integer") { forward($0, [-2], chunk("f-eneg")) }
+        add("message: tag is an array") { _ in encode(.array([.array([1, "a", .nil]), et(), record(1), chunk("m-tarr")])) }
+        add("message: tag true") { _ in encode(.array([.bool(true), et(), record(1), chunk("m-ttrue")])) }
+        add("message: tag is a float") { _ in encode(.array([.double(1.5), et(), record(1), chunk("m-tfloat")])) }
+        add("json: integer tag") { _ in json("[7,\(seconds),{\"seq\":1},{\"chunk\":\"j-tint\"}]") }
+        add("json: option is a string containing 'chunk'") { json("[\"\($0)\",\(seconds),{\"seq\":1},\"j-chunk-s\"]") }
         return frames
     }
 }

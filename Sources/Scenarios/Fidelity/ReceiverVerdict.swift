@@ -57,6 +57,10 @@ public struct ReceiverVerdict: Sendable, Equatable, Codable {
             func show(_ a: [String]) -> String { a.isEmpty ? "none" : a.joined(separator: " ") }
             out.append("acks: Fluentd \(show(fluentd.acks)), fwdlab \(show(fwdlab.acks))")
         }
+        if fluentd.eventTags != fwdlab.eventTags {
+            // The tags events were emitted under (a non-string tag as the text Fluentd prints for it).
+            out.append("tags: Fluentd \(fluentd.eventTags), fwdlab \(fwdlab.eventTags)")
+        }
         if fluentd.connection != fwdlab.connection {
             out.append("connection: Fluentd \(fluentd.connection.rawValue), fwdlab \(fwdlab.connection.rawValue)")
         }

@@ -16,17 +16,7 @@ struct ReceiverDifferentialFluentdTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Differences measured on 1.16.9 that are receiver bugs still open (each described in
-    /// docs/fidelity-receiver.md): the corpus labels several of these "close", and its test enforces the label.
-    static let openDifferences: Set<String> = [
-        "empty array", "array of one tag", "integer tag", "nil tag", "map tag",
-        "EventTime ext with 16-byte payload",
-        "PackedForward blob with a truncated entry", "PackedForward blob with an over-long length inside",
-        "message: option is a string containing 'chunk'", "message: option is an integer", "message: option is an array",
-        "forward: entry is an integer", "forward: entry is a string",
-    ]
-
-    @Test("Every frame: the fwdlab receiver's verdict is Fluentd's, or the difference is explained or a tracked open bug",
+    @Test("Every frame: the fwdlab receiver's verdict is Fluentd's, or the difference is explained",
           .enabled(if: available || FluentdInstallation.required, "\(skipReason)"), .timeLimit(.minutes(2)))
     func differential() async throws {
         let installation = try Self.installation.get()
@@ -53,13 +43,11 @@ struct ReceiverDifferentialFluentdTests {
         #expect(packed?.fluentd.events == 3 && packed?.fluentd.connection == .kept && packed?.fluentd.acks.count == 1)
         #expect(packed?.status == .same)
 
-        let differing = Set(report.rows.filter { $0.status == .differ }.map(\.frame))
-        let unexpected = differing.subtracting(Self.openDifferences)
-        let listing = report.rows.filter { unexpected.contains($0.frame) }
+        // Zero unexplained differences: every verdict (events, acks, tags, connection) is Fluentd's, or the
+        // difference is listed with its reason in fixtures/fidelity/receiver-known-differences.json.
+        let listing = report.rows.filter { $0.status == .differ }
             .map { "\($0.frame): \($0.differences.joined(separator: "; "))" }.joined(separator: "\n")
-        #expect(unexpected.isEmpty, "new differences from Fluentd:\n\(listing)")
-        withKnownIssue("open receiver divergences from Fluentd 1.16.9 (docs/fidelity-receiver.md, 'Open differences')") {
-            #expect(differing.isEmpty, "\(differing.sorted())")
-        }
+        #expect(report.differ == 0, "differences from Fluentd 1.16.9:\n\(listing)")
+        #expect(report.rows.filter { $0.status == .explained }.count == known.differences.count)
     }
 }

@@ -17,6 +17,9 @@ struct ReceiverVerdictTests {
         #expect(d.contains { $0.hasPrefix("events: Fluentd 2, fwdlab 1") })
         #expect(d.contains { $0.hasPrefix("acks:") })
         #expect(d.contains { $0 == "connection: Fluentd kept, fwdlab closed" })
+        // The tags events were emitted under are compared too (a non-string tag's text, docs/fidelity-receiver.md).
+        let tagged = ReceiverVerdict(events: 2, acks: ["81a361636ba163"], connection: .kept, eventTags: ["1"])
+        #expect(ReceiverVerdict.differences(fluentd: tagged, fwdlab: a) == ["tags: Fluentd [\"1\"], fwdlab []"])
     }
 
     @Test("How a connection closed (FIN or RST) is not compared")
@@ -74,6 +77,10 @@ struct ReceiverVerdictTests {
         #expect(FluentdForwardSide.eventTag(inLogLine: "2026-12-02 18:32:01 +0000 [info]: adding source type=\"forward\"") == nil)
         #expect(FluentdForwardSide.eventTag(inLogLine: "  <source>") == nil)
         #expect(FluentdForwardSide.eventTag(inLogLine: "1970-01-01 00:00:01.000000000 +0000 tag: 0") == "tag")
+        // Non-string tags as out_stdout prints them: empty, and with spaces.
+        #expect(FluentdForwardSide.eventTag(inLogLine: "1970-01-01 00:00:02.000000000 +0000 : {\"a\":1}") == "")
+        #expect(FluentdForwardSide.eventTag(inLogLine: "2023-11-14 22:13:20.123456789 +0000 [1, \"a\", nil]: {\"seq\":1}") == "[1, \"a\", nil]")
+        #expect(FluentdForwardSide.eventTag(inLogLine: "2026-12-02 18:55:14 +0000 [warn]: incoming chunk is broken: host=\"127.0.0.1\"") == nil)
     }
 
     @Test("The corpus loads all 33 rows; generated frames have unique names and a JSON first byte decides the encoding")
