@@ -104,7 +104,10 @@ let package = Package(
         .target(
             name: "Scenarios",
             dependencies: [
-                "Agent", "Simulator", "Capture",
+                "Agent", "Simulator", "Capture", "ForwardProtocol", "FluentdConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -8,7 +8,7 @@ struct FidelityMatrixCommand: AsyncParsableCommand {
         commandName: "fidelity-matrix",
         abstract: "Run scenarios on several agents and write the fidelity matrix.",
         discussion: """
-            Runs each scenario on every agent of --agents (one run at a time, on the real clock) and tabulates per
+            Runs each scenario on every agent of --agents (side by side, one scenario at a time, on the real clock) and tabulates per
             scenario and agent: the verdict, the first detach, recover and event at a standby, loss and duplicates,
             and the decisions outside tolerance of the --reference agent (rules: docs/fidelity.md). With --write, the
             table replaces the section between `<!-- fidelity-matrix:begin -->` and `<!-- fidelity-matrix:end -->` of

@@ -31,7 +31,7 @@ public struct FidelityMatrix: Sendable, Codable {
     public var rows: [Row] = []
     public var generated: String
 
-    /// Runs every scenario under `paths` on each agent in turn, one run at a time.
+    /// Runs every scenario under `paths` on every agent, one scenario at a time.
     public static func run(paths: [String], agents: [RunOptions.AgentMode], reference: Int, options: RunOptions,
                            output: @Sendable (String) -> Void) async -> FidelityMatrix {
         var m = FidelityMatrix(reference: agents[reference].rawValue, agents: agents.map(\.rawValue),
@@ -41,16 +41,21 @@ public struct FidelityMatrix: Sendable, Codable {
                 output("ERROR \(file): does not load")
                 continue
             }
-            var results: [ScenarioResult] = []
-            for mode in agents {
-                var o = options
-                o.agentMode = mode
-                o.timeScale = 1
-                o.concurrency = 1
-                let r = await ScenarioRunner(options: o).run(scenario)
-                output("\(mode.rawValue): \(r.line)")
-                results.append(r)
+            // Every agent at once on its own receivers: the matrix is a survey, and running the five in turn would
+            // take five times as long (the decisions measured are tenths of seconds; load jitter is milliseconds).
+            let results = await withTaskGroup(of: (Int, ScenarioResult).self) { group -> [ScenarioResult] in
+                for (i, mode) in agents.enumerated() {
+                    var o = options
+                    o.agentMode = mode
+                    o.timeScale = 1
+                    o.concurrency = 1
+                    group.addTask { (i, await ScenarioRunner(options: o).run(scenario)) }
+                }
+                var out: [(Int, ScenarioResult)] = []
+                for await r in group { out.append(r) }
+                return out.sorted { $0.0 < $1.0 }.map(\.1)
             }
+            for (mode, r) in zip(agents, results) { output("\(mode.rawValue): \(r.line)") }
             let ref = results[reference].record
             var row = Row(scenario: scenario.name, cells: [])
             for (i, r) in results.enumerated() {

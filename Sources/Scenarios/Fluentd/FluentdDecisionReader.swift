@@ -14,7 +14,7 @@ public struct FluentdDecisionReader: Sendable {
     public static let observableEvents: Set<String> = [
         "detached", "disabled", "recovered", "standby_promoted", "no_nodes_available", "ack_failed", "ack_unmatched",
         "chunk_retry", "retry_limit", "retry_succeeded", "buffer_overflow", "reloaded", "stopped", "chunk_sent",
-        "chunk_acked", "chunk_rolled_back", "slow_flush",
+        "chunk_acked", "chunk_rolled_back", "slow_flush", "handshake_timeout",
     ]
 
     /// The events one log text holds, in log order. `toRunSeconds` maps a wall time (ns) onto the run clock.
@@ -107,6 +107,10 @@ public struct FluentdDecisionReader: Sendable {
         case "fluentd worker is now stopping":
             return [e("", "stopped")]
         default:
+            // 1.16.11 and later bound the <security> handshake by hard_timeout (out_forward.rb, establish_connection).
+            if m.hasPrefix("handshake timeout after ") {
+                return [e(label(f), "handshake_timeout", detail: String(m.dropFirst("handshake timeout after ".count)))]
+            }
             if m.hasPrefix("buffer flush took longer time than slow_flush_log_threshold") {
                 return [e("", "slow_flush", detail: f["elapsed_time"])]
             }

@@ -31,7 +31,9 @@ final class ObservingHooks: ReceiverFaultHooks {
         return state.withLockedValue { s -> TimeAmount? in
             guard let until = s.pausedUntil else { return nil }
             guard until > now else { s.pausedUntil = nil; return nil }
-            return .nanoseconds(Int64(clock.realSeconds(until - now) * 1e9))
+            // A pause with no resume step lasts "forever": hold for a day at a time (an unbounded Double does not fit
+            // a TimeAmount; the stall is asked again when it ends).
+            return .nanoseconds(Int64(min(clock.realSeconds(until - now), 86_400) * 1e9))
         }
     }
 

@@ -1,21 +1,35 @@
 import Agent
+import NIOConcurrencyHelpers
 import Simulator
 
 /// The run's one timeline: scenario seconds since the run started, on CLOCK_MONOTONIC, the clock the agent's event
 /// records, the ledgers and the fault log all stamp with. With a time scale k (scenario `time_scale`), one scenario
 /// second lasts k real seconds: readings divide real elapsed time by k, sleeps multiply by k.
 public struct RunClock: Sendable {
+    /// The origin, shared by every copy of this clock so that `startNow()` moves it for all of them.
+    private final class Origin: Sendable {
+        let value: NIOLockedValueBox<(mono: UInt64, wall: Int64)>
+        init() { value = NIOLockedValueBox((MonotonicClock.nowNanos(), MonotonicClock.wallNanos())) }
+    }
+    private let origin = Origin()
+
     /// Run start, monotonic nanoseconds.
-    public let originNanos: UInt64
+    public var originNanos: UInt64 { origin.value.withLockedValue { $0.mono } }
     /// Run start, wall nanoseconds since the epoch.
-    public let originWallNanos: Int64
+    public var originWallNanos: Int64 { origin.value.withLockedValue { $0.wall } }
     /// Real seconds per scenario second (1: unscaled).
     public let scale: Double
 
     public init(scale: Double = 1) {
-        originNanos = MonotonicClock.nowNanos()
-        originWallNanos = MonotonicClock.wallNanos()
         self.scale = scale > 0 && scale.isFinite ? scale : 1
+    }
+
+    /// Moves t = 0 to now, for every copy: the runner calls it once the agent under test is ready, so an agent that
+    /// takes a second to start (real Fluentd on Ruby) gets the same warm-up before the first fault as one that starts
+    /// in milliseconds. Unscaled runs only: a scaled agent clock has the origin built in.
+    public func startNow() {
+        precondition(scale == 1, "a scaled run's agent clock carries the origin")
+        origin.value.withLockedValue { $0 = (MonotonicClock.nowNanos(), MonotonicClock.wallNanos()) }
     }
 
     /// Scenario seconds since the start.

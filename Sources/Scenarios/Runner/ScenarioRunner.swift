@@ -243,6 +243,12 @@ public struct ScenarioRunner: Sendable {
                 record.ackResponseTimeout = f.ackResponseTimeout
                 record.flushThreadInterval = host.settings.flushThreadInterval
                 try await host.start()
+                if clock.scale == 1 {
+                    // t = 0 is when the agent is ready, whatever its start-up time (docs/scenarios.md, "The run clock").
+                    clock.startNow()
+                    record.startedWallNanos = clock.originWallNanos
+                    record.startedMonotonicNanos = clock.originNanos
+                }
             } catch {
                 record.runErrors.append("agent did not start: \(ConfigTemplate.relocate("\(error)", scenario.agent))")
             }
