@@ -2,7 +2,7 @@
 /// promotion, with causes) in order and within a time tolerance, and whether the node received traffic at all.
 public enum BaselineDiff {
     /// Events that are decisions about a node (what a failover regression changes).
-    static let decisionEvents: Set<String> = ["detached", "disabled", "recovered", "standby_promoted"]
+    static let decisionEvents: Set<String> = ["detached", "disabled", "recovered", "standby_promoted", "handshake_timeout"]
 
     /// `event(cause)@t` for `node`, in order.
     static func decisions(_ events: [AgentEventEntry], node: String) -> [AgentEventEntry] {

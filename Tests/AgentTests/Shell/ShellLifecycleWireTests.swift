@@ -38,9 +38,11 @@ struct ShellLifecycleWireTests {
         await agent.stop(flush: true, drainTimeout: 5)
         await back.stop()
         let seqs = back.ledger.sequenceNumbers().compactMap { $0 }.sorted()
-        // What survives is a contiguous newest tail, plus at most the first chunk: if the flush thread had
-        // dequeued it for a (refused) send when the overflows began, it was not in the queue that
-        // drop_oldest_chunk trims (Fluentd drops `@queue.shift`, never a chunk being flushed).
+        // What survives is a contiguous newest tail, plus at most one older chunk: the one the flush thread had
+        // dequeued for a (refused) send when an overflow came, which is not in the queue that drop_oldest_chunk trims
+        // (Fluentd drops `@queue.shift`, never a chunk being flushed). Which chunk that is depends on when the retry
+        // timer fired relative to the emits (the first one, or a later one after some drops), so only its size is
+        // fixed.
         var runs: [[Int64]] = []
         for seq in seqs {
             if let last = runs.last?.last, last + 1 == seq { runs[runs.count - 1].append(seq) } else { runs.append([seq]) }
@@ -48,7 +50,7 @@ struct ShellLifecycleWireTests {
         #expect(runs.last?.last == 199, "the newest event survives")
         #expect(runs.count <= 2, "a newest tail plus at most the in-flight first chunk, got runs \(runs.map { "\($0.first!)...\($0.last!)" })")
         if runs.count == 2 {
-            #expect(runs[0].first == 0 && runs[0].count <= 20, "only the first chunk (≈16 events) can escape the drop, got \(runs[0].count)")
+            #expect(runs[0].count <= 20, "only the chunk in flight (≈16 events) can escape the drop, got \(runs[0].first!)...\(runs[0].last!)")
         }
         let tail = runs.last ?? []
         #expect(tail.count < 200 && tail.count <= 4096 / 50, "the queued tail fits total_limit_size, got \(tail.count)")
