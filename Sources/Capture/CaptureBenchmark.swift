@@ -48,10 +48,10 @@ public enum CaptureBenchmark {
         let exactStart = clock.now
         let exact = try WireAnalyzer.inspect(path: path, options: .init(timelineLimit: 0, countPackedEntries: true))
         let exactElapsed = (clock.now - exactStart).seconds
-        let megabytes = Double(size ?? 0) / 1e6
+        let megabytes = Double(size) / 1e6
         let result = CaptureBenchmarkResult(
             mbPerSecond: megabytes / max(elapsed, 1e-9), exactCountMBPerSecond: megabytes / max(exactElapsed, 1e-9),
-            fileBytes: size ?? 0, frames: report.packets.frames,
+            fileBytes: size, frames: report.packets.frames,
             requests: report.messages.requests, events: report.messages.events, eventsMatch: exact.messages.events == report.messages.events,
             analyzeSeconds: elapsed, generateSeconds: generated.seconds, path: keepFile ? path : "(deleted)")
         if printFigures { print(result.description) }

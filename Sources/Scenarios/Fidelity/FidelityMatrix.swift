@@ -47,6 +47,7 @@ public struct FidelityMatrix: Sendable, Codable {
                 for (i, mode) in agents.enumerated() {
                     var o = options
                     o.agentMode = mode
+                    o.outDirectory = options.outDirectory.map { ($0 as NSString).appendingPathComponent(mode.rawValue) }
                     o.timeScale = 1
                     o.concurrency = 1
                     group.addTask { (i, await ScenarioRunner(options: o).run(scenario)) }

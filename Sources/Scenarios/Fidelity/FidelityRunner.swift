@@ -46,6 +46,8 @@ public struct FidelityRunner: Sendable {
         both.concurrency = 1
         var fluentdOptions = both
         fluentdOptions.agentMode = .fluentd(fluentd)
+        // Each side's reports in a folder of its own (runs/<agent>/<scenario>-<time>/).
+        fluentdOptions.outDirectory = both.outDirectory.map { ($0 as NSString).appendingPathComponent(fluentdOptions.agentMode.rawValue) }
         if let why = ScenarioRunner.skipReason(scenario, options: fluentdOptions) {
             out.status = .skipped
             out.reason = "cannot run on Fluentd: \(why)"
@@ -53,6 +55,7 @@ public struct FidelityRunner: Sendable {
         }
         var agentOptions = both
         agentOptions.agentMode = agent
+        agentOptions.outDirectory = both.outDirectory.map { ($0 as NSString).appendingPathComponent(agent.rawValue) }
         // Both sides at once: each has its own receivers and ports, and the two cores' scheduling jitter (ms) is far
         // below the smallest tolerance (a third of a second).
         async let mineRun = ScenarioRunner(options: agentOptions).run(scenario)

@@ -1,6 +1,5 @@
 import Agent
 import Foundation
-import NIOConcurrencyHelpers
 import NIOCore
 
 #if canImport(Glibc)
@@ -18,13 +17,8 @@ final class FluentdAgentHost: AgentUnderTest {
     let workdir: String
     let inputPort: Int
     private let configPath: String
-    private let client: ForwardInputClient
     private let reader: FluentdDecisionReader
-    private struct State {
-        var process: ChildAgentProcess?
-        var incarnations = 0
-    }
-    private let state = NIOLockedValueBox(State())
+    private let children: ChildAgentIncarnations
 
     /// Writes the rendered configuration. The Swift agent's parser reads it too, for the report header and the
     /// node labels (both agents are given the same text).
@@ -50,7 +44,8 @@ final class FluentdAgentHost: AgentUnderTest {
         var labels: [String: String] = [:]
         for n in settings.nodes { labels["\(n.host):\(n.port)"] = n.label }
         reader = FluentdDecisionReader(labels: labels)
-        client = ForwardInputClient(port: inputPort)
+        children = ChildAgentIncarnations(label: "fluentd \(installation.version)", inputPort: inputPort,
+                                          logPath: { [workdir] in (workdir as NSString).appendingPathComponent("fluentd-\($0).log") })
         if let nameserver {
             let path = (workdir as NSString).appendingPathComponent("resolv.conf")
             try "nameserver \(nameserver)\noptions timeout:1 attempts:1\n".write(toFile: path, atomically: true, encoding: .utf8)
@@ -67,61 +62,35 @@ final class FluentdAgentHost: AgentUnderTest {
     private let launcher: [String]
 
     var offersBatches: Bool { true }
-    var isRunning: Bool { state.withLockedValue { $0.process?.isRunning ?? false } }
-    private var incarnations: Int { state.withLockedValue { $0.incarnations } }
-    private func logPath(_ n: Int) -> String { (workdir as NSString).appendingPathComponent("fluentd-\(n).log") }
+    var isRunning: Bool { children.isRunning }
 
     func start() async throws {
-        let n = incarnations + 1
         let argv = launcher + installation.command + ["-c", configPath, "--no-supervisor"]
-        let p = try ChildAgentProcess(label: "fluentd \(installation.version)", argv: argv,
-                                      environment: installation.environment, logPath: logPath(n))
-        state.withLockedValue {
-            $0.process = p
-            $0.incarnations = n
-        }
         // Ruby loads Fluentd in about a second on two cores; 60 s bounds a machine under load.
-        try await p.waitUntilListening(port: inputPort, seconds: 60)
+        try await children.start(argv: { _ in argv }, environment: installation.environment, readySeconds: 60)
     }
 
     /// kill -9 of the process that owns every socket: the kernel resets its connections.
-    func kill() async {
-        guard let p = take() else { return }
-        await p.kill()
-        client.close()
-    }
+    func kill() async { await children.kill() }
 
     /// SIGTERM: Fluentd stops its inputs, flushes at shutdown and exits.
-    func stop(drainTimeout: Double) async {
-        guard let p = take() else { return }
-        await p.terminate(grace: drainTimeout + 10)
-        client.close()
-    }
+    func stop(drainTimeout: Double) async { await children.stop(grace: drainTimeout + 10) }
 
     /// SIGUSR1: Fluentd's flush of every buffer (what `plugins.flushBuffers` sends itself).
-    func flush(timeout: Double) async {
-        state.withLockedValue { $0.process }?.signal(SIGUSR1)
-    }
+    func flush(timeout: Double) async { try? children.signal(SIGUSR1) }
 
     /// SIGUSR2: an in-process reload of the same file (what `config.gracefulReload` sends itself).
-    func reload() async throws {
-        guard let p = state.withLockedValue({ $0.process }), p.isRunning else {
-            throw ScenarioRunError.agent("reload: Fluentd is not running")
-        }
-        p.signal(SIGUSR2)
-    }
+    func reload() async throws { try children.signal(SIGUSR2, required: "reload") }
 
     func offer(tag: String, entries: ByteBuffer, count: Int) async -> OfferOutcome {
-        guard isRunning else { return .agentDown }
-        return await client.offer(tag: tag, entries: entries, count: count, agentRunning: { self.isRunning })
+        await children.offer(tag: tag, entries: entries, count: count)
     }
 
     /// Decisions read from every incarnation's log; chunks handed to `<secondary>` counted from the files it wrote.
     var observations: AgentObservations {
         var out = AgentObservations()
         let clock = self.clock
-        for n in stride(from: 1, through: max(1, incarnations), by: 1) {
-            guard let text = try? String(contentsOfFile: logPath(n), encoding: .utf8) else { continue }
+        for text in children.logs.compactMap({ $0 }) {
             out.events += reader.events(inLog: text, toRunSeconds: { clock.seconds(wallNanos: $0) })
         }
         if let dir = settings.secondary?.directory {
@@ -142,17 +111,5 @@ final class FluentdAgentHost: AgentUnderTest {
     }
 
     /// Fluentd's log, every incarnation.
-    var logText: String {
-        stride(from: 1, through: max(1, incarnations), by: 1)
-            .compactMap { try? String(contentsOfFile: logPath($0), encoding: .utf8) }
-            .joined(separator: "\n")
-    }
-
-    private func take() -> ChildAgentProcess? {
-        state.withLockedValue { s in
-            let p = s.process
-            s.process = nil
-            return p
-        }
-    }
+    var logText: String { children.logs.compactMap { $0 }.joined(separator: "\n") }
 }

@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Writes a run's report directory: summary.json, timeline.jsonl, junit.xml, agent.log, agent.conf (rendered),
 /// scenario.yaml (for `fwdlab replay`), wire.json and capture.pcap when a capture was taken, and report.html.
 public enum ReportWriter {
@@ -10,13 +14,12 @@ public enum ReportWriter {
         f.timeZone = TimeZone(identifier: "UTC")
         f.dateFormat = "yyyyMMdd-HHmmss"
         let stem = (base as NSString).appendingPathComponent("\(scenario)-\(f.string(from: Date()))")
+        try? FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        // Bounded: two runs of one scenario in the same second (the fidelity suite runs two at once) get -2, -3, …;
+        // mkdir(2) either creates the directory or fails with EEXIST, so two runs never share one.
         var path = stem
-        // Bounded: two runs of one scenario in the same second get -2, -3, …
         for n in 2 ..< 1000 {
-            if (try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)) != nil,
-               (try? FileManager.default.contentsOfDirectory(atPath: path))?.isEmpty ?? false {
-                break
-            }
+            if mkdir(path, 0o755) == 0 || errno != EEXIST { break }
             path = "\(stem)-\(n)"
         }
         return path

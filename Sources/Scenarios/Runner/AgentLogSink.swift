@@ -40,10 +40,9 @@ struct AgentLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        var merged = self.metadata
-        if let metadata { merged.merge(metadata) { _, new in new } }
-        sink.append(level: level, message: "\(message)", metadata: merged)
+    func log(event: LogEvent) {
+        var merged = metadata
+        if let m = event.metadata { merged.merge(m) { _, new in new } }
+        sink.append(level: event.level, message: "\(event.message)", metadata: merged)
     }
 }

@@ -20,12 +20,7 @@ final class AgentProcessHost: AgentUnderTest {
     let seed: UInt64
     let dnsResolver: String?
     private let configPath: String
-    private let client: ForwardInputClient
-    private struct State {
-        var process: ChildAgentProcess?
-        var incarnations = 0
-    }
-    private let state = NIOLockedValueBox(State())
+    private let children: ChildAgentIncarnations
 
     /// Writes the configuration (the scenario's, plus a forward input on `inputPort` when it has none).
     init(configText: String, seed: UInt64, clock: RunClock, log: AgentLogSink, executable: String, workdir: String,
@@ -54,65 +49,44 @@ final class AgentProcessHost: AgentUnderTest {
         self.inputPort = inputPort
         self.seed = seed
         self.dnsResolver = dnsResolver
-        client = ForwardInputClient(port: inputPort)
+        children = ChildAgentIncarnations(label: "fwdlab agent", inputPort: inputPort,
+                                          logPath: { [workdir] in (workdir as NSString).appendingPathComponent("agent-process-\($0).log") })
     }
 
     var offersBatches: Bool { true }
-    var isRunning: Bool { state.withLockedValue { $0.process?.isRunning ?? false } }
-    private var incarnations: Int { state.withLockedValue { $0.incarnations } }
+    var isRunning: Bool { children.isRunning }
 
     private func eventsPath(_ n: Int) -> String { (workdir as NSString).appendingPathComponent("agent-events-\(n).jsonl") }
-    private func logPath(_ n: Int) -> String { (workdir as NSString).appendingPathComponent("agent-process-\(n).log") }
 
     func start() async throws {
-        let n = incarnations + 1
-        var args = [executable, "agent", "-c", configPath, "--events", eventsPath(n), "--seed", String(seed), "--phi-samples"]
-        if let dnsResolver { args += ["--dns-resolver", dnsResolver] }
+        var common = ["--seed", String(seed), "--phi-samples"]
+        if let dnsResolver { common += ["--dns-resolver", dnsResolver] }
         // A scaled run: the child's clock is the run's (same origin on the shared CLOCK_MONOTONIC), so its event
         // stamps read as scenario seconds exactly as the in-process agent's do.
         if clock.scale != 1 {
-            args += ["--time-scale", String(clock.scale), "--clock-origin", "\(clock.originNanos):\(clock.originWallNanos)"]
+            common += ["--time-scale", String(clock.scale), "--clock-origin", "\(clock.originNanos):\(clock.originWallNanos)"]
         }
-        let p = try ChildAgentProcess(label: "fwdlab agent", argv: args, logPath: logPath(n))
-        state.withLockedValue {
-            $0.process = p
-            $0.incarnations = n
-        }
-        try await p.waitUntilListening(port: inputPort, seconds: 15)
+        let executable = self.executable, configPath = self.configPath
+        try await children.start(argv: { n in [executable, "agent", "-c", configPath, "--events", self.eventsPath(n)] + common },
+                                 readySeconds: 15)
     }
 
-    func kill() async {
-        guard let p = take() else { return }
-        await p.kill()
-        client.close()
-    }
+    func kill() async { await children.kill() }
 
-    func stop(drainTimeout: Double) async {
-        guard let p = take() else { return }
-        await p.terminate(grace: drainTimeout + 10)
-        client.close()
-    }
+    func stop(drainTimeout: Double) async { await children.stop(grace: drainTimeout + 10) }
 
-    func flush(timeout: Double) async {
-        state.withLockedValue { $0.process }?.signal(SIGUSR1)
-    }
+    func flush(timeout: Double) async { try? children.signal(SIGUSR1) }
 
-    func reload() async throws {
-        guard let p = state.withLockedValue({ $0.process }), p.isRunning else {
-            throw ScenarioRunError.agent("reload: the agent is not running")
-        }
-        p.signal(SIGHUP)
-    }
+    func reload() async throws { try children.signal(SIGHUP, required: "reload") }
 
     func offer(tag: String, entries: ByteBuffer, count: Int) async -> OfferOutcome {
-        guard isRunning else { return .agentDown }
-        return await client.offer(tag: tag, entries: entries, count: count, agentRunning: { self.isRunning })
+        await children.offer(tag: tag, entries: entries, count: count)
     }
 
     /// Parses every incarnation's `--events` file once.
     var observations: AgentObservations {
         var out = AgentObservations()
-        for n in stride(from: 1, through: max(1, incarnations), by: 1) {
+        for n in stride(from: 1, through: max(1, children.count), by: 1) {
             guard let text = try? String(contentsOfFile: eventsPath(n), encoding: .utf8) else { continue }
             for line in text.split(separator: "\n") {
                 guard let e = AgentEventEntry(jsonLine: line, clock: clock) else { continue }
@@ -128,17 +102,5 @@ final class AgentProcessHost: AgentUnderTest {
     }
 
     /// The agent's log of every incarnation (its stdout and stderr).
-    var logText: String {
-        stride(from: 1, through: max(1, incarnations), by: 1)
-            .compactMap { try? String(contentsOfFile: logPath($0), encoding: .utf8) }
-            .joined(separator: "\n")
-    }
-
-    private func take() -> ChildAgentProcess? {
-        state.withLockedValue { s in
-            let p = s.process
-            s.process = nil
-            return p
-        }
-    }
+    var logText: String { children.logs.compactMap { $0 }.joined(separator: "\n") }
 }

@@ -385,7 +385,7 @@ public struct ScenarioRunner: Sendable {
             } else {
                 h.hooks.resume()
             }
-        case let .crash(r): await try host(r).crash()
+        case let .crash(r): try await host(r).crash()
         case let .restart(r): try await host(r).start()
         case let .pause(r): try host(r).hooks.pause(until: resumeAt)
         case let .resume(r): try host(r).hooks.resume()
