@@ -28,12 +28,14 @@ step "swift tests" swift test --skip-build --disable-xctest --no-parallel
 # prints a note and reports them SKIP.
 step "scenario suite" .build/debug/fwdlab run fixtures/scenarios --out "$reports"
 step "receiver differential" .build/debug/fwdlab fidelity-receiver --against fluentd:1.16.9 --out "$reports/fidelity-receiver"
-# The subset covers every heartbeat type, crash, pause, acks on and off, standby, ack timeouts, secondary, TLS, the
-# shared-key handshake and RPC; the full library runs with `fwdlab fidelity fixtures/scenarios` (docs/fidelity.md).
-subset=(standby-promotion phi-detach-udp-heartbeat phi-detach-tcp-heartbeat primary-killed-idle
-  primary-killed-under-traffic-no-ack primary-paused-under-traffic hard-timeout-detach recover-wait
-  never-acks-with-standby never-acks-beside-active-node secondary-output tls-transport shared-key-handshake
-  rpc-flush-reload)
+# The subset covers every heartbeat type (udp, tcp, transport, none), crash idle and under traffic with and without
+# acks, pause, standby promotion and demotion, never-acking nodes, hard_timeout, recover_wait, secondary, TLS, the
+# shared-key handshake, RPC, DNS answers changing (as root) and a middlebox closing an idle keepalive socket; the full library runs with `fwdlab fidelity fixtures/scenarios` (docs/fidelity.md).
+subset=(standby-promotion standby-demoted-after-recovery phi-detach-udp-heartbeat phi-detach-tcp-heartbeat
+  connection-churn-without-keepalive primary-killed-idle primary-killed-under-traffic-no-ack
+  primary-paused-under-traffic hard-timeout-detach recover-wait never-acks-with-standby never-acks-beside-active-node
+  secondary-output tls-transport shared-key-handshake rpc-flush-reload dns-round-robin-change
+  keepalive-idle-close-by-middlebox)
 files=()
 for s in "${subset[@]}"; do files+=("fixtures/scenarios/$s.yaml"); done
 step "fidelity subset" .build/debug/fwdlab fidelity "${files[@]}" --against fluentd:1.16.9 --out "$reports/fidelity"
