@@ -19,6 +19,11 @@ public enum ExpectationEvaluator {
             guard let s = r.steps.first(where: { $0.id == after }) else { return nil }
             return s.error == nil ? s.time : nil
         }
+        // Measured from the start (no `after`), what happened while the agent was starting (negative run times: t = 0
+        // is when it was ready) counts as at 0.
+        func window(_ after: String?, _ t0: Double) -> (from: Double, latency: (Double) -> Double) {
+            after == nil ? (-.infinity, { max(0, $0 - t0) }) : (t0 - 0.001, { $0 - t0 })
+        }
         func stepProblem(_ after: String?) -> String {
             guard let after, let s = r.steps.first(where: { $0.id == after }) else { return "step '\(after ?? "")' never ran" }
             return "step '\(after)' failed: \(s.error ?? "")"
@@ -54,11 +59,12 @@ public enum ExpectationEvaluator {
         case let .detach(node, after, lo, hi, cause):
             guard let t0 = origin(after) else { fail("-", stepProblem(after)); break }
             let prediction = predictionNote(r)
-            guard let e = r.agentEvents.first(where: { $0.node == node && $0.isDetach && $0.time >= t0 - 0.001 }) else {
+            let w = window(after, t0)
+            guard let e = r.agentEvents.first(where: { $0.node == node && $0.isDetach && $0.time >= w.from }) else {
                 fail("never", "\(node) was not detached after \(sec(t0))\(prediction)")
                 break
             }
-            let latency = e.time - t0
+            let latency = w.latency(e.time)
             let m = sec(latency) + " (cause \(e.cause ?? "-"))"
             var why = "\(node) \(e.event) at \(sec(e.time)), \(sec(latency)) after \(after ?? "start")"
             if let phi = e.phi { why += ", phi \(ScenarioFormat.number(phi))" + (e.threshold.map { " > threshold \(ScenarioFormat.number($0))" } ?? "") }
@@ -80,21 +86,23 @@ public enum ExpectationEvaluator {
 
         case let .firstDelivery(node, after, within):
             guard let t0 = origin(after) else { fail("-", stepProblem(after)); break }
-            guard let d = r.deliveries.first(where: { $0.receiver == node && $0.time >= t0 }) else {
+            let w = window(after, t0)
+            guard let d = r.deliveries.first(where: { $0.receiver == node && $0.time >= w.from }) else {
                 fail("never", "no event reached \(node) after \(sec(t0))")
                 break
             }
-            let latency = d.time - t0
+            let latency = w.latency(d.time)
             if latency <= within + 0.001 { pass(sec(latency), "first event at \(node) at \(sec(d.time))") }
             else { fail(sec(latency), "first event at \(node) only at \(sec(d.time)), \(sec(latency)) after \(after ?? "start") (limit \(sec(within)))") }
 
         case let .recover(node, after, within):
             guard let t0 = origin(after) else { fail("-", stepProblem(after)); break }
-            guard let e = r.agentEvents.first(where: { $0.node == node && $0.event == "recovered" && $0.time >= t0 }) else {
+            let w = window(after, t0)
+            guard let e = r.agentEvents.first(where: { $0.node == node && $0.event == "recovered" && $0.time >= w.from }) else {
                 fail("never", "\(node) did not recover after \(sec(t0))")
                 break
             }
-            let latency = e.time - t0
+            let latency = w.latency(e.time)
             if latency <= within + 0.001 { pass(sec(latency), "\(node) recovered at \(sec(e.time))\(e.detail.map { " (\($0))" } ?? "")") }
             else { fail(sec(latency), "\(node) recovered only at \(sec(e.time)) (limit \(sec(within)))") }
 
