@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "Scenarios",
             dependencies: [
-                "Agent", "Simulator", "Capture", "ForwardProtocol", "FluentdConfig",
+                "Agent", "Simulator", "Capture", "ForwardProtocol", "ForwardServer", "FluentdConfig",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -3,11 +3,12 @@ import NIOCore
 /// Finds where each top-level JSON document ends in a byte stream (in_forward's JSON connections,
 /// spec §1.1). Resumable: keeps its scan position and string/escape state between reads, so a
 /// document split across reads is scanned once.
-struct JSONStreamSplitter {
-    enum SplitError: Error, CustomStringConvertible {
+public struct JSONStreamSplitter: Sendable {
+    /// Why the stream is not a sequence of JSON documents.
+    public enum SplitError: Error, CustomStringConvertible {
         case unexpectedByte(UInt8)
         case tooLarge(Int)
-        var description: String {
+        public var description: String {
             switch self {
             case let .unexpectedByte(b): return "unexpected byte 0x\(String(b, radix: 16)) between JSON documents"
             case let .tooLarge(n): return "JSON document larger than \(n) bytes"
@@ -15,16 +16,16 @@ struct JSONStreamSplitter {
         }
     }
 
-    let maxLength: Int
+    public let maxLength: Int
     private var offset = 0
     private var depth = 0
     private var inString = false
     private var escaped = false
 
-    init(maxLength: Int) { self.maxLength = maxLength }
+    public init(maxLength: Int) { self.maxLength = maxLength }
 
     /// The next complete document (consumed from `buffer`), or nil when more bytes are needed.
-    mutating func next(_ buffer: inout ByteBuffer) throws(SplitError) -> ByteBuffer? {
+    public mutating func next(_ buffer: inout ByteBuffer) throws(SplitError) -> ByteBuffer? {
         if offset == 0 {
             // Skip whitespace between documents.
             while let b = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self), b == 0x20 || b == 0x0a || b == 0x0d || b == 0x09 {

@@ -1,4 +1,5 @@
 import Foundation
+import ForwardServer
 import ForwardProtocol
 import NIOCore
 
@@ -99,22 +100,11 @@ struct ResponseReader {
             if case let .frame(length)? = try? scanner.scan(ByteBuffer(bytes: pending)) { return length }
             return nil
         case .json:
-            var depth = 0, inString = false, escaped = false
-            for (i, b) in pending.enumerated() {
-                if inString {
-                    if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
-                    continue
-                }
-                switch b {
-                case UInt8(ascii: "\""): inString = true
-                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-                case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                    depth -= 1
-                    if depth == 0 { return i + 1 }
-                default: break
-                }
-            }
-            return nil
+            // in_forward's own JSON framing (ForwardServer's splitter): the length of the first whole document.
+            var splitter = JSONStreamSplitter(maxLength: 1 << 20)
+            var buffer = ByteBuffer(bytes: pending)
+            guard (try? splitter.next(&buffer)) != nil else { return nil }
+            return pending.count - buffer.readableBytes
         }
     }
 
