@@ -19,6 +19,8 @@ final class FluentdAgentHost: AgentUnderTest {
     private let configPath: String
     private let reader: FluentdDecisionReader
     private let children: ChildAgentIncarnations
+    /// Prepended to Fluentd's command line (the mount namespace for a scenario DNS server), or empty.
+    private let launcher: [String]
 
     /// Writes the rendered configuration. The Swift agent's parser reads it too, for the report header and the
     /// node labels (both agents are given the same text).
@@ -57,9 +59,6 @@ final class FluentdAgentHost: AgentUnderTest {
             launcher = []
         }
     }
-
-    /// Prepended to Fluentd's command line (the mount namespace for a scenario DNS server), or empty.
-    private let launcher: [String]
 
     var offersBatches: Bool { true }
     var isRunning: Bool { children.isRunning }
