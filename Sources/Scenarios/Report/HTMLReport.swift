@@ -25,7 +25,7 @@ public enum HTMLReport {
         <h1>\(HTMLText.escape(scenario.name)) <span class="verdict \(result.verdict.rawValue)">\(result.verdict.rawValue.uppercased())</span></h1>
         <p class="meta">\(HTMLText.escape(scenario.description))</p>
         <p class="meta">Represents: \(HTMLText.escape(scenario.represents.isEmpty ? "-" : scenario.represents))<br>
-        seed \(result.seed) · run \(ScenarioFormat.seconds(r.duration))\(timeScaleNote(r, result)) · heartbeat \(HTMLText.escape(r.heartbeatType)) every \(ScenarioFormat.seconds(r.heartbeatInterval)) · phi_threshold \(ScenarioFormat.number(r.phiThreshold)) · hard_timeout \(ScenarioFormat.seconds(r.hardTimeout))<br>
+        agent \(HTMLText.escape(r.agentLabel ?? "the Swift agent")) · seed \(result.seed) · run \(ScenarioFormat.seconds(r.duration))\(timeScaleNote(r, result)) · heartbeat \(HTMLText.escape(r.heartbeatType)) every \(ScenarioFormat.seconds(r.heartbeatInterval)) · phi_threshold \(ScenarioFormat.number(r.phiThreshold)) · hard_timeout \(ScenarioFormat.seconds(r.hardTimeout))<br>
         load: \(r.load.accepted)/\(r.load.offered) events accepted\(Self.notAccepted(r.load)) · \(r.deliveries.count) delivered · \(HTMLText.escape(r.captureNote ?? "capture taken"))</p>
 
         """
