@@ -56,11 +56,7 @@ struct FidelityCommand: AsyncParsableCommand {
         options.seed = seed
         options.outDirectory = (out as NSString).appendingPathComponent("runs")
         options.capture = false
-        for o in overrides {
-            let parts = o.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--set expects key=value (got '\(o)')") }
-            options.overrides[parts[0]] = parts[1]
-        }
+        options.overrides = try RunCommand.parseOverrides(overrides)
         let signals = RunCommand.installInterruptHandler()
         defer { signals.cancel() }
         let report = await FidelityRunner(agent: mode, fluentd: fluentd, options: options).run(paths: paths)

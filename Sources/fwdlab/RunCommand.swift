@@ -58,11 +58,7 @@ struct RunCommand: AsyncParsableCommand {
             guard (0.05 ... 10).contains(timeScale) else { throw ValidationError("--time-scale must be between 0.05 and 10") }
             options.timeScale = timeScale
         }
-        for o in overrides {
-            let parts = o.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--set expects key=value (got '\(o)')") }
-            options.overrides[parts[0]] = parts[1]
-        }
+        options.overrides = try Self.parseOverrides(overrides)
         let files = SuiteRunner.scenarioFiles(path)
         guard !files.isEmpty else { throw ValidationError("no scenario file at \(path)") }
         options.progress = files.count == 1 && isatty(STDERR_FILENO) == 1
@@ -76,6 +72,17 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("report: \(dir)/report.html\n".utf8))
         }
         if results.contains(where: { $0.verdict == .failed }) { throw ExitCode(1) }
+    }
+
+    /// `--set key=value` options as agent parameter overrides (shared by `run` and `fidelity`).
+    static func parseOverrides(_ items: [String]) throws -> [String: String] {
+        var out: [String: String] = [:]
+        for o in items {
+            let parts = o.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else { throw ValidationError("--set expects key=value (got '\(o)')") }
+            out[parts[0]] = parts[1]
+        }
+        return out
     }
 
     /// SIGINT: tear down every run in progress (receivers, agents, capture, nftables), then exit 130.

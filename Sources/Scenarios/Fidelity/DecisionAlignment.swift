@@ -77,9 +77,9 @@ public enum DecisionAlignment {
             } else {
                 d.status = .diverge
             }
-            if d.status == .diverge, let k = known.knownDivergences.first(where: { $0.covers(key) }) {
+            if d.status == .diverge, let reason = known.knownReason(for: key) {
                 d.status = .known
-                d.knownReason = k.reason
+                d.knownReason = reason
             }
             return d
         }

@@ -92,9 +92,9 @@ public struct FidelityRunner: Sendable {
                                      agentTime: nil, fluentdTime: nil, tolerance: 0, status: .diverge)
             d.difference = difference
             d.detail = detail
-            if let k = known.knownDivergences.first(where: { $0.covers(key) }) {
+            if let reason = known.knownReason(for: key) {
                 d.status = .known
-                d.knownReason = k.reason
+                d.knownReason = reason
             }
             out.append(d)
         }

@@ -23,4 +23,7 @@ public struct FidelitySpec: Sendable, Equatable {
     public var knownDivergences: [KnownDivergence] = []
 
     public init(knownDivergences: [KnownDivergence] = []) { self.knownDivergences = knownDivergences }
+
+    /// The recorded reason when the decision `key` is a known divergence, else nil.
+    public func knownReason(for key: String) -> String? { knownDivergences.first { $0.covers(key) }?.reason }
 }
