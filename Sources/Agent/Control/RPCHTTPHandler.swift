@@ -60,7 +60,9 @@ final class RPCHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let plane = self.plane
         let action = route.action
-        let future = context.eventLoop.makeFutureWithTask { try await plane.perform(action) }
+        // Started, not awaited (ControlPlane.request): the reply does not wait for the outputs.
+        let validate = options.detailedErrors
+        let future = context.eventLoop.makeFutureWithTask { try await plane.request(action, validateReload: validate) }
         future.assumeIsolated().whenComplete { result in
             switch result {
             case .success(.ok):
@@ -68,7 +70,8 @@ final class RPCHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .success(.dump(let text)):
                 self.respondJSON(context, head, status: .ok, json: "{\"conf\":" + ConfigJSON.quote(text) + ",\"ok\":true}")
             case .failure(let error):
-                // Quirk 31: Fluentd builds an error body but sends {"ok":true} with status 500.
+                // Quirk 31: Fluentd builds an error body but sends {"ok":true} with status 500. Only a reload
+                // validated up front (detailed errors) can fail here; started actions log their failures.
                 let body = self.options.detailedErrors
                     ? "{\"ok\":false,\"message\":" + ConfigJSON.quote(String(describing: error)) + "}"
                     : #"{"ok":true}"#

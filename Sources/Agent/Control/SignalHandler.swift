@@ -134,7 +134,7 @@ final class SignalDispatcher: Sendable {
                     let plane = r.plane
                     let action = r.action
                     // The plane logs failures (e.g. a rejected reload, with file:line); nothing else to do here.
-                    Task { _ = try? await plane.perform(action) }
+                    Task { _ = try? await plane.request(action) }
                 }
             }
         }

@@ -74,8 +74,10 @@ public final class SampleInput: @unchecked Sendable {
         }
     }
 
-    public func stop() {
-        loop.execute { [self] in
+    /// Stops emitting; the future completes once no further bin can run (ticks run on `loop`, and so does this).
+    @discardableResult
+    public func stop() -> EventLoopFuture<Void> {
+        loop.submit { [self] in
             task?.cancel()
             task = nil
         }

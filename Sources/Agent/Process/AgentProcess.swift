@@ -113,11 +113,12 @@ public final class AgentProcess: Sendable {
             }
         } catch {
             for input in forwardInputs { await input.stop() }
-            for input in inputs { input.stop() }
+            for input in inputs { try? await input.stop().get() }
             await agent.stop(flush: false)
             throw error
         }
-        let plane = ControlPlane(control: agent, configPath: configPath, logger: logger)
+        let control = AgentProcessControl(agent: agent, inputs: inputs, forwardInputs: forwardInputs, logger: logger)
+        let plane = ControlPlane(control: control, configPath: configPath, logger: logger)
         let signals = SignalHandler(plane: plane, logger: logger)
         var rpc: RPCServer?
         if let endpoint = configuration.system.rpcEndpoint {
@@ -131,17 +132,15 @@ public final class AgentProcess: Sendable {
     /// Runs until the agent stops (a signal, an RPC call, or `stop()`), then tears everything down.
     public func run() async {
         await agent.run()
-        for input in inputs { input.stop() }
-        for input in forwardInputs { await input.stop() }
+        // Normally stopped already (a stop shuts the inputs before the agent); this covers an agent stopped otherwise.
+        await AgentProcessControl.stopInputs(inputs, forwardInputs, logger: nil)
         signals.cancel()
         try? await rpc?.close()
         await plane.waitForStops()
     }
 
-    /// Graceful stop: inputs first, then the agent (which flushes per flush_at_shutdown).
+    /// Graceful stop, as SIGTERM does: inputs first, then the agent (which flushes per flush_at_shutdown).
     public func stop() async {
-        for input in inputs { input.stop() }
-        for input in forwardInputs { await input.stop() }
-        await agent.stop(flush: nil)
+        try? await AgentProcessControl(agent: agent, inputs: inputs, forwardInputs: forwardInputs, logger: logger).stop()
     }
 }

@@ -225,7 +225,8 @@ final class ForwardOutputShell: @unchecked Sendable {
 
     private func waitDrained(deadline: AgentSeconds) -> EventLoopFuture<Void> {
         let done = !buffer.hasQueued && busySlots == 0 && awaitingAck.isEmpty
-        if done || clock.monotonicNow >= deadline || (retry.state != nil && !buffer.hasQueued && busySlots == 0) {
+        // A retry wait ends the wait even with chunks queued, as output.rb submit_flush_all stops once @retry is set.
+        if done || clock.monotonicNow >= deadline || (retry.state != nil && busySlots == 0) {
             return loop.makeSucceededVoidFuture()
         }
         return loop.scheduleTask(in: .milliseconds(20)) {}.futureResult.flatMap { self.waitDrained(deadline: deadline) }
