@@ -5,7 +5,7 @@ import Testing
 
 /// Records control calls and lets tests await them (bounded), optionally failing on demand.
 final class FakeAgentControl: AgentControl {
-    enum Call: Equatable, Sendable {
+    enum Call: Hashable, Sendable {
         case flush, reload, gracefulReload, stop, dump
     }
 
@@ -15,11 +15,24 @@ final class FakeAgentControl: AgentControl {
 
     private let state = NIOLockedValueBox<(calls: [Call], failFlush: Bool, lastConfig: AgentConfiguration?)>(([], false, nil))
     let dumpText: String
+    /// While true, `flush()` does not return (a destination that never answers); `release()` ends it.
+    private let holding: NIOLockedValueBox<Bool>
 
-    init(dumpText: String = "<system>\n  log_level info\n</system>\n", failFlush: Bool = false) {
+    init(dumpText: String = "<system>\n  log_level info\n</system>\n", failFlush: Bool = false, holdFlush: Bool = false) {
         self.dumpText = dumpText
         (stream, continuation) = AsyncStream.makeStream(of: Call.self)
+        holding = NIOLockedValueBox(holdFlush)
         state.withLockedValue { $0.failFlush = failFlush }
+    }
+
+    /// Lets held flushes return.
+    func release() { holding.withLockedValue { $0 = false } }
+
+    /// The calls once there are at least `n` of them, polling every 10 ms for at most `timeout` seconds.
+    func calls(atLeast n: Int, timeout: Double = 5) async -> [Call] {
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
+        while calls.count < n, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        return calls
     }
 
     var calls: [Call] { state.withLockedValue { $0.calls } }
@@ -31,6 +44,8 @@ final class FakeAgentControl: AgentControl {
             continuation.yield(.flush)
             return s.failFlush
         }
+        // Held: poll the flag (bounded at 30 s, the agent's old drain bound) like a flush waiting on a dead node.
+        for _ in 0..<3000 where holding.withLockedValue({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
         if fail { throw Failure() }
     }
 
