@@ -163,10 +163,25 @@ public enum ExpectationEvaluator {
             if worst.1 <= maxSends { pass(m, "\(sends.count) chunks") }
             else { fail(m, "chunk \(worst.0.trimmingCharacters(in: .whitespacesAndNewlines)) was sent \(worst.1) times (limit \(maxSends)): resend storm") }
 
-        case let .agentEvent(event, node, min):
-            let n = r.agentEvents.filter { $0.event == event && (node == nil || $0.node == node) }.count
-            if n >= min { pass("\(n)", "first at \(sec(r.agentEvents.first { $0.event == event && (node == nil || $0.node == node) }!.time))") }
-            else { fail("\(n)", "the agent emitted \(event)\(node.map { " for \($0)" } ?? "") \(n) times (need ≥ \(min)); events seen: \(eventSummary(r))") }
+        case let .agentEvent(event, node, min, after):
+            guard let t0 = origin(after) else { fail("-", stepProblem(after)); break }
+            let from = after == nil ? -Double.infinity : t0 - 0.001
+            let matching = r.agentEvents.filter { $0.event == event && (node == nil || $0.node == node) && $0.time >= from }
+            let n = matching.count
+            let since = after.map { " after \($0) (\(sec(t0)))" } ?? ""
+            if n >= min { pass("\(n)", matching.first.map { "first at \(sec($0.time))\(since)" } ?? "none needed") }
+            else { fail("\(n)", "the agent emitted \(event)\(node.map { " for \($0)" } ?? "") \(n) times\(since) (need ≥ \(min)); events seen: \(eventSummary(r))") }
+
+        case let .stepCompletes(id, within, expected):
+            guard let s = r.steps.first(where: { $0.id == id }) else { fail("-", "step '\(id)' never ran"); break }
+            if let e = s.error { fail("error", "step '\(id)' failed: \(e)"); break }
+            guard let done = s.completed else { fail("-", "step '\(id)' has no completion time"); break }
+            let took = done - s.time
+            let answer = s.result.map { ", answered \($0)" } ?? ""
+            let m = sec(took) + answer
+            if took > within + 0.001 { fail(m, "step '\(id)' took \(sec(took)) (limit \(sec(within)))\(answer)") }
+            else if let expected, s.result != expected { fail(m, "step '\(id)' answered \(s.result ?? "nothing"), expected \(expected)") }
+            else { pass(m, "step '\(id)' at \(sec(s.time)) done at \(sec(done))\(answer)") }
 
         case let .noAgentEvent(event, node):
             if let e = r.agentEvents.first(where: { $0.event == event && (node == nil || $0.node == node) }) {

@@ -20,8 +20,11 @@ public enum ExpectationKind: Sendable, Equatable {
     case flaps(node: String?, maxPerHour: Double)
     /// No chunk id accepted (ledger) or sent (capture) more than `maxSends` times.
     case noResendStorm(maxSends: Int)
-    /// The agent emitted `event` (for `node` when given) at least `min` times.
-    case agentEvent(event: String, node: String?, min: Int)
+    /// The agent emitted `event` (for `node` when given) at least `min` times (counted from step `after` when given).
+    case agentEvent(event: String, node: String?, min: Int, after: String?)
+    /// Timeline step `step` ran, and its action returned within `within` s with `result` when given (an `rpc:` step
+    /// over HTTP: `STATUS BODY`; `agent: stop`: completes when the agent exited).
+    case stepCompletes(step: String, within: Double, result: String?)
     /// The agent emitted no `event` (for `node` when given).
     case noAgentEvent(event: String, node: String?)
     /// The agent log contains `text`.
@@ -61,6 +64,7 @@ public enum ExpectationKind: Sendable, Equatable {
         case .flaps: "flaps"
         case .noResendStorm: "no_resend_storm"
         case .agentEvent: "agent_event"
+        case .stepCompletes: "step_completes"
         case .noAgentEvent: "no_agent_event"
         case .logContains: "log_contains"
         case .accepted: "accepted"
@@ -89,7 +93,7 @@ public enum ExpectationKind: Sendable, Equatable {
         case .detach, .noDetach, .wireNoDataAfterDetach: ["detached", "disabled"]
         case .recover: ["recovered"]
         case .flaps: ["detached", "disabled", "recovered"]
-        case let .agentEvent(event, _, _), let .noAgentEvent(event, _): [event]
+        case let .agentEvent(event, _, _, _), let .noAgentEvent(event, _): [event]
         case .secondary: ["chunk_to_secondary"]
         default: []
         }

@@ -21,6 +21,9 @@ final class FluentdAgentHost: AgentUnderTest {
     private let children: ChildAgentIncarnations
     /// Prepended to Fluentd's command line (the mount namespace for a scenario DNS server), or empty.
     private let launcher: [String]
+    /// `<system> rpc_endpoint`: the endpoint lives in Fluentd's supervisor, so such a configuration runs supervised
+    /// (a supervisor and one worker; signals go to the supervisor, kill -9 to both).
+    let rpcEndpoint: HostPort?
 
     /// Writes the rendered configuration. The Swift agent's parser reads it too, for the report header and the
     /// node labels (both agents are given the same text).
@@ -36,6 +39,7 @@ final class FluentdAgentHost: AgentUnderTest {
             throw ScenarioRunError.agent("real Fluentd runs on the real clock only (time scale \(clock.scale))")
         }
         self.settings = settings
+        rpcEndpoint = configuration.system.rpcEndpoint
         self.installation = installation
         self.clock = clock
         self.workdir = workdir
@@ -64,7 +68,7 @@ final class FluentdAgentHost: AgentUnderTest {
     var isRunning: Bool { children.isRunning }
 
     func start() async throws {
-        let argv = launcher + installation.command + ["-c", configPath, "--no-supervisor"]
+        let argv = launcher + installation.command + ["-c", configPath] + (rpcEndpoint == nil ? ["--no-supervisor"] : [])
         // Ruby loads Fluentd in about a second on two cores; 60 s bounds a machine under load.
         try await children.start(argv: { _ in argv }, environment: installation.environment, readySeconds: 60)
     }
@@ -74,6 +78,9 @@ final class FluentdAgentHost: AgentUnderTest {
 
     /// SIGTERM: Fluentd stops its inputs, flushes at shutdown and exits.
     func stop(drainTimeout: Double) async { await children.stop(grace: drainTimeout + 10) }
+
+    /// `agent: stop`: SIGTERM (to the supervisor when supervised); completes when Fluentd exited (SIGKILL after 40 s).
+    func terminate() async { await children.stop(grace: 40) }
 
     /// SIGUSR1: Fluentd's flush of every buffer (what `plugins.flushBuffers` sends itself).
     func flush(timeout: Double) async { try? children.signal(SIGUSR1) }

@@ -14,6 +14,8 @@ final class AgentHost: AgentUnderTest {
     private let resolver: (any AddressResolver)?
     private struct State {
         var agent: ForwardingAgent?
+        /// The incarnation's RPC endpoint (`<system> rpc_endpoint`), served in-process as `fwdlab agent` serves it.
+        var rpc: RPCServer?
         var events: [AgentEventEntry] = []
         /// `phi_sample` events, kept apart so expectations, counts and the timeline table see decisions only.
         var phiSamples: [AgentEventEntry] = []
@@ -38,6 +40,7 @@ final class AgentHost: AgentUnderTest {
     }
 
     var current: ForwardingAgent? { state.withLockedValue { $0.agent } }
+    var rpcEndpoint: HostPort? { configuration.system.rpcEndpoint }
     var isRunning: Bool { current != nil }
     var offersBatches: Bool { false }
 
@@ -74,25 +77,40 @@ final class AgentHost: AgentUnderTest {
             },
             resolver: resolver, phiSamples: true, timeScale: clock.scale)
         agent.setConfigurationText(configuration.configText)
+        var rpc: RPCServer?
+        if let endpoint = rpcEndpoint {
+            let configuration = self.configuration
+            let plane = ControlPlane(control: agent, logger: logger) { configuration }
+            do {
+                rpc = try await RPCServer.start(endpoint: endpoint, plane: plane, options: .init(system: configuration.system), logger: logger)
+            } catch {
+                await agent.stop(flush: false, drainTimeout: 0)
+                throw error
+            }
+        }
         state.withLockedValue {
             $0.agent = agent
+            $0.rpc = rpc
             $0.incarnations += 1
         }
     }
 
     /// kill -9: no flush, nothing drained; a memory buffer's staged events are gone.
     func kill() async {
-        guard let agent = take() else { return }
+        guard let agent = await take() else { return }
         await agent.stop(flush: false, drainTimeout: 0)
         await collectCounters(agent)
     }
 
     /// Graceful stop at the end of the run (flush_at_shutdown, bounded drain).
     func stop(drainTimeout: Double) async {
-        guard let agent = take() else { return }
+        guard let agent = await take() else { return }
         await agent.stop(flush: nil, drainTimeout: drainTimeout)
         await collectCounters(agent)
     }
+
+    /// `agent: stop`: the graceful stop SIGTERM starts in `fwdlab agent`, with its 30 s drain bound.
+    func terminate() async { await stop(drainTimeout: 30) }
 
     func flush(timeout: Double) async {
         await current?.flush(timeout: timeout)
@@ -103,12 +121,16 @@ final class AgentHost: AgentUnderTest {
         try await agent.reload(settings)
     }
 
-    private func take() -> ForwardingAgent? {
-        state.withLockedValue { s in
-            let a = s.agent
+    /// The running incarnation, taken out of the state; its RPC endpoint closes first (no request reaches a stopping agent).
+    private func take() async -> ForwardingAgent? {
+        let (agent, rpc) = state.withLockedValue { s in
+            let taken = (s.agent, s.rpc)
             s.agent = nil
-            return a
+            s.rpc = nil
+            return taken
         }
+        try? await rpc?.close()
+        return agent
     }
 
     private func collectCounters(_ agent: ForwardingAgent) async {

@@ -21,6 +21,7 @@ final class AgentProcessHost: AgentUnderTest {
     let dnsResolver: String?
     private let configPath: String
     private let children: ChildAgentIncarnations
+    let rpcEndpoint: HostPort?
 
     /// Writes the configuration (the scenario's, plus a forward input on `inputPort` when it has none).
     init(configText: String, seed: UInt64, clock: RunClock, log: AgentLogSink, executable: String, workdir: String,
@@ -42,6 +43,7 @@ final class AgentProcessHost: AgentUnderTest {
         configPath = (workdir as NSString).appendingPathComponent("agent-process.conf")
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         self.settings = settings
+        rpcEndpoint = configuration.system.rpcEndpoint
         self.clock = clock
         self.log = log
         self.executable = executable
@@ -74,6 +76,9 @@ final class AgentProcessHost: AgentUnderTest {
     func kill() async { await children.kill() }
 
     func stop(drainTimeout: Double) async { await children.stop(grace: drainTimeout + 10) }
+
+    /// SIGTERM; the step completes when the child exited (SIGKILL after 40 s, beyond the agent's own 30 s bound).
+    func terminate() async { await children.stop(grace: 40) }
 
     func flush(timeout: Double) async { try? children.signal(SIGUSR1) }
 

@@ -17,6 +17,11 @@ protocol AgentUnderTest: Sendable {
     func kill() async
     /// Graceful stop (flush_at_shutdown, bounded drain).
     func stop(drainTimeout: Double) async
+    /// `agent: stop`: SIGTERM (in-process: the same graceful stop with the agent's own 30 s drain bound); returns when
+    /// the agent exited (a child still running after 40 s is killed).
+    func terminate() async
+    /// The agent's `<system> rpc_endpoint` when it serves one (in-process too): `rpc:` steps then call it over HTTP.
+    var rpcEndpoint: HostPort? { get }
     /// SIGUSR1 / plugins.flushBuffers.
     func flush(timeout: Double) async
     /// SIGHUP / config.reload with the same configuration.

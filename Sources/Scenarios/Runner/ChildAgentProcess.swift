@@ -67,10 +67,33 @@ final class ChildAgentProcess: Sendable {
         Glibc.kill(process.processIdentifier, sig)
     }
 
-    /// kill -9, then wait (bounded) for the kernel to reap it: its sockets are reset by then.
+    /// kill -9 of the process and of every process it started (a supervised Fluentd's worker owns the sockets),
+    /// then wait (bounded) for the kernel to reap it: its sockets are reset by then.
     func kill() async {
+        let family = process.isRunning ? Self.descendants(of: process.processIdentifier) : []
         signal(SIGKILL)
+        for pid in family { _ = Glibc.kill(pid, SIGKILL) }
         await waitForExit(seconds: 5)
+    }
+
+    /// Every live descendant of `root`, read from /proc (children before grandchildren).
+    static func descendants(of root: Int32) -> [Int32] {
+        var parent: [Int32: Int32] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            // Fields after "(comm)": state, ppid, ...
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let ppid = Int32(fields[1]) { parent[pid] = ppid }
+        }
+        var out: [Int32] = []
+        var frontier = [root]
+        while !frontier.isEmpty {
+            let next = parent.filter { frontier.contains($0.value) }.map(\.key).sorted()
+            out += next
+            frontier = next
+        }
+        return out
     }
 
     /// SIGTERM, up to `grace` seconds for a graceful exit, then SIGKILL.

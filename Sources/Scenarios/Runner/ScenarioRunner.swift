@@ -212,6 +212,7 @@ public struct ScenarioRunner: Sendable {
         context.tlsCA = tlsCA
         context.workdir = workdir
         context.dnsPort = dns?.port ?? 0
+        context.rpcPort = (try? PortAllocator.freeTCPPort()) ?? 0
         context.seed = seed
         var agentHost: (any AgentUnderTest)?
         if record.runErrors.isEmpty {
@@ -338,14 +339,17 @@ public struct ScenarioRunner: Sendable {
             if Task.isCancelled { return }
             let t = clock.now
             var error: String?
+            var result: String?
             do {
-                try await apply(step.action, hosts: hosts, agent: agent, dns: dns, partitions: partitions, clock: clock,
-                                resumeAt: nextResume(after: index, schedule: schedule, receiver: step.action.receiver))
+                result = try await apply(step.action, hosts: hosts, agent: agent, dns: dns, partitions: partitions, clock: clock,
+                                         resumeAt: nextResume(after: index, schedule: schedule, receiver: step.action.receiver))
             } catch let e {
                 error = "\(e)"
             }
-            let entry = TimelineEntry(time: t, planned: at, id: step.id, kind: step.action.kind, receiver: step.action.receiver,
+            var entry = TimelineEntry(time: t, planned: at, id: step.id, kind: step.action.kind, receiver: step.action.receiver,
                                       summary: step.action.summary, error: error)
+            entry.completed = clock.now
+            entry.result = result
             steps.withLockedValue { $0.append(entry) }
         }
     }
@@ -358,8 +362,10 @@ public struct ScenarioRunner: Sendable {
         return .greatestFiniteMagnitude / 4
     }
 
+    /// Carries out one step; returns what it answered (an `rpc:` step sent to the RPC endpoint: `STATUS BODY`).
+    @discardableResult
     static func apply(_ action: ScenarioAction, hosts: [String: ReceiverHost], agent: any AgentUnderTest, dns: ScenarioDNS?,
-                      partitions: PartitionTable, clock: RunClock, resumeAt: Double) async throws {
+                      partitions: PartitionTable, clock: RunClock, resumeAt: Double) async throws -> String? {
         func host(_ name: String) throws -> ReceiverHost {
             guard let h = hosts[name] else { throw ScenarioRunError.receiver("no receiver \(name)") }
             return h
@@ -395,11 +401,20 @@ public struct ScenarioRunner: Sendable {
         case let .partition(r): try partitions.partition(port: try host(r).port)
         case let .heal(r): try partitions.heal(port: try host(r).port)
         case .killAgent: await agent.kill()
+        case .stopAgent: await agent.terminate()
         case .restartAgent: try await agent.start()
         case let .rpc(method):
+            // With an RPC endpoint the step is the HTTP call (its answer recorded); without one, the signal.
+            if let endpoint = agent.rpcEndpoint {
+                guard agent.isRunning else { throw ScenarioRunError.agent("rpc \(method): the agent is not running") }
+                let path = method == "flush" ? "/api/plugins.flushBuffers" : "/api/config.gracefulReload"
+                let answer = try await RPCClient.post(host: endpoint.host, port: endpoint.port, path: path, timeout: 40)
+                return "\(answer.status) \(answer.body)"
+            }
             if method == "flush" { await agent.flush(timeout: 5) } else { try await agent.reload() }
         case .mark:
             break
         }
+        return nil
     }
 }

@@ -9,4 +9,8 @@ public struct TimelineEntry: Sendable, Codable, Equatable {
     public var summary: String
     /// Set when the action could not be carried out.
     public var error: String?
+    /// When the action returned (an `rpc:` step over HTTP: the answer arrived; `agent: stop`: the agent exited).
+    public var completed: Double? = nil
+    /// What the action answered: `STATUS BODY` for an `rpc:` step sent to the RPC endpoint.
+    public var result: String? = nil
 }

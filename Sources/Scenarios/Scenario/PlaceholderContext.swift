@@ -9,6 +9,8 @@ public struct PlaceholderContext: Sendable {
     public var tlsCA: String = ""
     public var workdir: String = "/tmp"
     public var dnsPort: Int = 0
+    /// A free 127.0.0.1 port for `<system> rpc_endpoint 127.0.0.1:${rpc.port}` (then `rpc:` steps use HTTP).
+    public var rpcPort: Int = 0
     public var seed: UInt64 = 0
 
     public init() {}
@@ -21,6 +23,7 @@ public struct PlaceholderContext: Sendable {
         c.tlsCA = "/dev/null"
         c.workdir = NSTemporaryDirectory()
         c.seed = scenario.seed
+        c.rpcPort = 24444
         return c
     }
 
@@ -31,6 +34,7 @@ public struct PlaceholderContext: Sendable {
         case "tls.ca": return tlsCA
         case "workdir": return workdir
         case "dns.port": return String(dnsPort)
+        case "rpc.port": return String(rpcPort)
         case "seed": return String(seed)
         default: break
         }

@@ -20,6 +20,9 @@ public enum ScenarioAction: Sendable {
     case heal(receiver: String)
     /// Stop the agent without flushing (kill -9: staged memory-buffer events are lost).
     case killAgent
+    /// Stop the agent gracefully, as SIGTERM does (inputs first, flush_at_shutdown, exit); the step completes when
+    /// the agent has exited.
+    case stopAgent
     /// Start the agent again with the same configuration.
     case restartAgent
     /// Call the agent's RPC: `flush` or `reload`.
@@ -41,6 +44,7 @@ public enum ScenarioAction: Sendable {
         case let .partition(r): "partition \(r)"
         case let .heal(r): "heal \(r)"
         case .killAgent: "kill -9 agent"
+        case .stopAgent: "SIGTERM agent (graceful stop)"
         case .restartAgent: "restart agent"
         case let .rpc(m): "rpc \(m)"
         case let .mark(text): "mark: \(text)"
@@ -69,6 +73,7 @@ public enum ScenarioAction: Sendable {
         case .partition: "partition"
         case .heal: "heal"
         case .killAgent: "kill_agent"
+        case .stopAgent: "stop_agent"
         case .restartAgent: "restart_agent"
         case .rpc: "rpc"
         case .mark: "mark"
@@ -78,7 +83,7 @@ public enum ScenarioAction: Sendable {
     /// Starts a disturbance (a fault band opens) rather than ending one.
     public var opensBand: Bool {
         switch self {
-        case .applyFault, .crash, .pause, .partition, .killAgent: true
+        case .applyFault, .crash, .pause, .partition, .killAgent, .stopAgent: true
         default: false
         }
     }

@@ -303,8 +303,9 @@ public enum ScenarioLoader {
         case "agent":
             switch try y.string(v, af) {
             case "kill": action = .killAgent
+            case "stop": action = .stopAgent
             case "restart": action = .restartAgent
-            case let o: throw y.error(v, af, "expected kill or restart (got '\(o)')")
+            case let o: throw y.error(v, af, "expected kill, stop or restart (got '\(o)')")
             }
         case "mark":
             action = .mark(try y.string(v, af))
@@ -402,7 +403,14 @@ public enum ScenarioLoader {
         case "no_resend_storm":
             kind = .noResendStorm(maxSends: try int("max_sends", default: 2)); allowed = ["max_sends"]
         case "agent_event":
-            kind = .agentEvent(event: try str("event"), node: try optNode("node"), min: try int("min", default: 1)); allowed = ["event", "node", "min"]
+            kind = .agentEvent(event: try str("event"), node: try optNode("node"), min: try int("min", default: 1), after: try after())
+            allowed = ["event", "node", "min", "after"]
+        case "step_completes":
+            guard let n = m.take("step") else { throw y.error(v, "\(f).step", "required: a timeline step id") }
+            let id = try y.string(n, "\(f).step")
+            guard ids.contains(id) else { throw y.error(n, "\(f).step", "no timeline step with id '\(id)' (ids: \(ids.sorted().joined(separator: ", ")))") }
+            let result = try m.take("result").map { try y.string($0, "\(f).result") }
+            kind = .stepCompletes(step: id, within: try dur("within"), result: result); allowed = ["step", "within", "result"]
         case "no_agent_event":
             kind = .noAgentEvent(event: try str("event"), node: try optNode("node")); allowed = ["event", "node"]
         case "log_contains":

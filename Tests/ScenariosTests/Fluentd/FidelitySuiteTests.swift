@@ -41,7 +41,7 @@ import Testing
         r.observableEvents = FluentdDecisionReader.observableEvents
         r.agentLabel = "fluentd 1.16.9"
         let specs = [ExpectationSpec(kind: .noAgentEvent(event: "chunk_committed", node: nil), line: 1),
-                     ExpectationSpec(kind: .agentEvent(event: "chunk_committed", node: nil, min: 1), line: 2),
+                     ExpectationSpec(kind: .agentEvent(event: "chunk_committed", node: nil, min: 1, after: nil), line: 2),
                      ExpectationSpec(kind: .noAgentEvent(event: "recovered", node: nil), line: 3)]
         let results = ExpectationEvaluator.evaluate(specs, record: r)
         #expect(results.map(\.status) == [.skip, .skip, .pass])
