@@ -14,6 +14,14 @@ public struct SeededRandom: RandomNumberGenerator, Sendable, Equatable {
         return SeededRandom(seed: system.next())
     }
 
+    /// The generator of one named random stream of a run: derived from the run's `seed` so a replay with the same
+    /// seed draws the same values in every stream (balancer shuffle, retry jitter, ...); nil → system entropy.
+    public static func stream(_ stream: RandomStream, seed: UInt64?) -> SeededRandom {
+        guard let seed else { return fromSystem() }
+        var mixer = SeededRandom(seed: seed ^ (0x9E37_79B9_7F4A_7C15 &* stream.rawValue))
+        return SeededRandom(seed: mixer.next())
+    }
+
     public mutating func next() -> UInt64 { SplitMix64.next(&state) }
 
     /// Uniform Double in [0, 1), like Ruby's `rand`.
@@ -26,4 +34,10 @@ public struct SeededRandom: RandomNumberGenerator, Sendable, Equatable {
         guard upperBound > 0 else { return 0 }
         return Int(next(upperBound: UInt64(upperBound)))
     }
+}
+
+/// The independent random streams of one agent run (see `SeededRandom.stream`).
+public enum RandomStream: UInt64, Sendable {
+    /// retry_randomize jitter of the retry schedule.
+    case retryJitter = 1
 }

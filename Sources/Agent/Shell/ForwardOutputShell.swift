@@ -71,8 +71,9 @@ final class ForwardOutputShell: @unchecked Sendable {
         fw.requireAckResponse = settings.forwarder.requireAckResponse
         self.core = ForwarderCore(settings: fw, nodes: settings.nodes, clock: clock)
         core.emitsPhiSamples = phiSamples
-        var seed = SeededRandom.fromSystem()
-        self.retry = RetrySchedule(settings: Self.retrySettings(settings), rng: SeededRandom(seed: seed.next()))
+        // Jitter from the run's seed, so `fwdlab replay` with the same seed draws the same retry times.
+        self.retry = RetrySchedule(settings: Self.retrySettings(settings),
+                                   rng: SeededRandom.stream(.retryJitter, seed: settings.forwarder.seed))
         self.connector = try NodeConnector(loop: loop, settings: Self.connectorSettings(settings, timeScale: self.timeScale))
         self.cache = SocketCache(keepaliveTimeout: settings.keepaliveTimeout)
         self.secondary = settings.secondary.map(SecondaryFileOutput.init(settings:))

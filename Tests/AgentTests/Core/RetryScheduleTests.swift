@@ -29,6 +29,17 @@ import Testing
         return (times, nil)
     }
 
+    /// Replay: the same run seed draws the same jittered retry times; another seed draws others.
+    @Test func seededJitterStreamReplays() {
+        func times(seed: UInt64) -> [Double] {
+            var r = RetrySchedule(settings: RetrySettings(), rng: SeededRandom.stream(.retryJitter, seed: seed))
+            return runToLimit(&r).0
+        }
+        #expect(times(seed: 42) == times(seed: 42))
+        #expect(times(seed: 42) != times(seed: 43))
+        #expect(times(seed: 42).count == 19)  // 18 retries and the failure that hits the limit
+    }
+
     @Test func defaultsGiveEighteenRetriesEndingAt72Hours() {
         var r = noRandom()
         let (times, last) = runToLimit(&r, start: 1_000)
