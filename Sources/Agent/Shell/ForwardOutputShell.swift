@@ -178,8 +178,8 @@ final class ForwardOutputShell: @unchecked Sendable {
         if settings.keepalive {
             timers.append(loop.scheduleRepeatedTask(initialDelay: amount(5), delay: amount(5)) { [unowned self] _ in self.sweep() })
         }
-        let fi = settings.buffer.flushInterval
-        let period = fi > 0 ? max(0.01, min(settings.flushThreadInterval, fi)) : 0.05
+        let period = FlushTiming.enqueueInterval(flushInterval: settings.buffer.flushInterval,
+                                                 flushThreadInterval: settings.flushThreadInterval) ?? 0.05
         timers.append(loop.scheduleRepeatedTask(initialDelay: amount(period), delay: amount(period)) { [unowned self] _ in
             if self.buffer.enqueueDue(now: self.clock.now) > 0 { self.wakeFlush() }
             self.drainBufferLogs()

@@ -26,6 +26,7 @@ import Testing
               <buffer>
                 flush_mode interval
                 flush_interval 0.2
+                flush_thread_interval 0.2
                 retry_wait 0.2
                 retry_max_interval 0.4
               </buffer>

@@ -99,6 +99,7 @@ import Testing
               ${servers}
               <buffer>
                 flush_interval 0.2
+                flush_thread_interval 0.2
                 retry_wait 0.2
                 chunk_limit_size 1k
                 total_limit_size 4k

@@ -40,6 +40,7 @@ enum ScenarioTestSupport {
               <buffer>
                 flush_mode interval
                 flush_interval 0.1
+                flush_thread_interval 0.1
                 retry_wait 0.2
               </buffer>
             </match>
