@@ -28,12 +28,12 @@ import Testing
 
     /// (mutation of the failover text, expected field, expected line, text the message must contain)
     static let mistakes: [(String, String, String, Int, String)] = [
-        ("load: {rate: 100, duration: 4.5s}", "load: {rate: 100, duraton: 4.5s}", "load.duraton", 26, "unknown field"),
-        ("crash: r1}", "crash: r9}", "timeline[0].crash", 28, "no receiver named 'r9'"),
-        ("at: 1.5s, crash", "at: soon, crash", "timeline[0].at", 28, "expected a duration"),
-        ("after: crash-r1, within: [0.2s", "after: crash-r2, within: [0.2s", "expectations[1].detach.after", 33, "no timeline step"),
-        ("cause: phi", "cause: gremlins", "expectations[1].detach.cause", 33, "unknown cause"),
-        ("  - no_detach: {node: r2}", "  - no_detach: {node: r2}\n  - vibes: {node: r2}", "expectations[4].vibes", 36, "unknown expectation"),
+        ("load: {rate: 100, duration: 4.5s}", "load: {rate: 100, duraton: 4.5s}", "load.duraton", 27, "unknown field"),
+        ("crash: r1}", "crash: r9}", "timeline[0].crash", 29, "no receiver named 'r9'"),
+        ("at: 1.5s, crash", "at: soon, crash", "timeline[0].at", 29, "expected a duration"),
+        ("after: crash-r1, within: [0.2s", "after: crash-r2, within: [0.2s", "expectations[1].detach.after", 34, "no timeline step"),
+        ("cause: phi", "cause: gremlins", "expectations[1].detach.cause", 34, "unknown cause"),
+        ("  - no_detach: {node: r2}", "  - no_detach: {node: r2}\n  - vibes: {node: r2}", "expectations[4].vibes", 37, "unknown expectation"),
         ("      phi_threshold 1\n", "      phi_threshhold 1\n", "agent.config", 8, "phi_threshhold"),
     ]
 
