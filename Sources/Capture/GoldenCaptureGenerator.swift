@@ -7,12 +7,12 @@ import NIOCore
 /// Every capture is deterministic (fixed times, ports and sequence numbers), so regenerating it
 /// gives identical bytes and the expected analyzer output can be checked in next to it.
 public enum GoldenCaptureGenerator {
-    /// 2011-01-02 13:14:15 UTC, the time used by the spec's worked example.
+    /// 2011-01-02 13:14:15 UTC, the time of docs/forward-protocol.md, "Worked example".
     public static let epoch: Int64 = 1_293_974_055 * 1_000_000_000
     static let ms: Int64 = 1_000_000
     static let us: Int64 = 1_000
 
-    /// The spec §1.10 worked example: PackedForward, tag "test", two events, chunk id 00..0f, 96 bytes.
+    /// The worked example of docs/forward-protocol.md ("Worked example"): PackedForward, tag "test", two events, chunk id 00..0f, 96 bytes.
     public static let specPackedForward: [UInt8] = [
         0x93, 0xa4, 0x74, 0x65, 0x73, 0x74, 0xdb, 0x00, 0x00, 0x00, 0x1e,
         0x92, 0xd7, 0x00, 0x4d, 0x20, 0x7a, 0x27, 0x00, 0x00, 0x00, 0x00, 0x81, 0xa1, 0x61, 0x01,
@@ -22,7 +22,7 @@ public enum GoldenCaptureGenerator {
         0xa5, 0x63, 0x68, 0x75, 0x6e, 0x6b, 0xb9,
     ] + Array("AAECAwQFBgcICQoLDA0ODw==\n".utf8)
 
-    /// The ack for the worked example (spec §1.8).
+    /// The ack for the worked example (docs/forward-protocol.md, "Ack response").
     public static let specAck: [UInt8] = [0x81, 0xa3, 0x61, 0x63, 0x6b, 0xb9] + Array("AAECAwQFBgcICQoLDA0ODw==\n".utf8)
 
     /// File names and their writers.
@@ -67,7 +67,7 @@ public enum GoldenCaptureGenerator {
     static let nodeB = IPEndpoint(address: v4, port: 24_225)
 
     static func chunk(_ n: UInt8) -> String {
-        // out_forward's option value: Base64 of the 16 id bytes plus a newline (spec §1.9).
+        // out_forward's option value: Base64 of the 16 id bytes plus a newline (docs/forward-protocol.md, "Chunk id").
         Data((0..<16).map { n &* 16 &+ $0 }).base64EncodedString() + "\n"
     }
 

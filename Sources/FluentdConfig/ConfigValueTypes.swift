@@ -276,7 +276,7 @@ extension ConfigValueType where Value == Int {
 extension ConfigValueType where Value == Double {
     /// Floating-point number.
     public static var float: Self { .init(name: "float", convert: ConfigValueTypes.float) }
-    /// Seconds with optional s/m/h/d suffix (Fluentd's quirks included).
+    /// Seconds with optional s/m/h/d suffix (Fluentd's quirks included: quirk 33 in docs/quirks.md).
     public static var time: Self { .init(name: "time", convert: ConfigValueTypes.time) }
 }
 

@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Matches a peer IP against a `<client>` entry: one host address or a CIDR network (spec §2.3 step 2).
+/// Matches a peer IP against a `<client>` entry: one host address or a CIDR network (docs/forward-protocol.md, "Server-side PING checks", step 2).
 public struct ClientAddressMatcher: Sendable, Hashable, CustomStringConvertible {
     /// Address bytes (4 or 16) and prefix length.
     private let network: [UInt8]

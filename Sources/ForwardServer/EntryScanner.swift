@@ -24,9 +24,9 @@ enum EntryScanError: Error, CustomStringConvertible {
 /// One entry as the hot path sees it: positions into the scanned bytes, no copies.
 struct ScannedEntry {
     var time: StoredTime
-    /// Integer or EventTime (Fluentd's validity rule for the time, §1.6).
+    /// Integer or EventTime (Fluentd's validity rule for the time; docs/forward-protocol.md, "Invalid events").
     var timeIsValid: Bool
-    /// `time.to_i == 0` (nil, strings, 0, EventTime(0, _)) — §1.5.
+    /// `time.to_i == 0` (nil, strings, 0, EventTime(0, _)) — docs/forward-protocol.md, "Request processing".
     var timeIsZero: Bool
     var recordKind: MessagePackKind
     /// Byte range of the encoded time (for re-encoding an entry without touching its time).
@@ -43,7 +43,7 @@ struct ScannedEntry {
 
 /// An allocation-free walker over concatenated `[time, record]` entries (PackedForward blobs,
 /// inflated gzip, Forward arrays), checking every length against the bytes present, rejecting
-/// ext types other than a well-formed EventTime (§1.3), and pulling the sequence field out of each
+/// ext types other than a well-formed EventTime (docs/forward-protocol.md, "EventTime"), and pulling the sequence field out of each
 /// record without decoding it. Skipping uses a pending-value counter instead of recursion, so
 /// nesting depth cannot exhaust the stack. Mirrors `ForwardEntry.read`'s Ruby-destructuring rules.
 struct EntryScanner {

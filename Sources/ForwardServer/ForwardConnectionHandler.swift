@@ -10,9 +10,9 @@ import Darwin
 #endif
 
 /// One in_forward connection: frames the byte stream (MessagePack or JSON, chosen by the first byte,
-/// §1.1), runs the `<security>` handshake (§2), applies in_forward's message rules (§1.5–1.8),
-/// hands accepted requests to the sink and writes acks. Bad input closes this connection with a
-/// log line naming the peer and the reason; it never throws past the handler.
+/// docs/forward-protocol.md, "Framing"), runs the `<security>` handshake ("Handshake"), applies in_forward's
+/// message rules ("Request processing" to "Ack response"), hands accepted requests to the sink and writes acks. Bad
+/// input closes this connection with a log line naming the peer and the reason; it never throws past the handler.
 final class ForwardConnectionHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -37,7 +37,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
     private var cumulation = ByteBuffer()
     private var scanner: MessagePackFrameScanner
     private var json: JSONStreamSplitter
-    /// Fluentd's per-read byte counter (§1.7, quirk 23).
+    /// Fluentd's per-read byte counter (docs/forward-protocol.md, "Chunk size limits"; quirk 23 in docs/quirks.md).
     private var readCounter = 0
     private var batch = IngestBatch()
     private var requestSequence = 0
@@ -84,7 +84,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
             }
         }
         if core.security != nil {
-            // HELO goes out before anything is read (§2.1); always MessagePack.
+            // HELO goes out before anything is read (docs/forward-protocol.md, "When the handshake runs"); always MessagePack.
             var rng = SystemRandomNumberGenerator()
             let nonce = (0 ..< 16).map { _ in UInt8.random(in: 0 ... 255, using: &rng) }
             let auth = (0 ..< 16).map { _ in UInt8.random(in: 0 ... 255, using: &rng) }
@@ -101,7 +101,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
         core.stats.connectionsOpen.wrappingDecrement(ordering: .relaxed)
         if case .closed = phase {} else {
             if cumulation.readableBytes > 0 || json.hasPartialDocument {
-                // The corpus' "incomplete" case: nothing from a partial message is accepted (§1.1).
+                // The corpus' "incomplete" case: nothing from a partial message is accepted (docs/forward-protocol.md, "Framing").
                 logger.info("connection closed by peer inside an incomplete message; discarded",
                             metadata: ["bytes": .stringConvertible(cumulation.readableBytes)])
             }
@@ -256,7 +256,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    // MARK: Handshake (§2.3)
+    // MARK: Handshake (docs/forward-protocol.md, "Server-side PING checks")
 
     private func handlePing(_ context: ChannelHandlerContext, _ frame: ByteBuffer, nonce: [UInt8], authSalt: [UInt8]) {
         guard let security = core.security else { return }
@@ -337,7 +337,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
         return done.futureResult
     }
 
-    // MARK: Event messages (§1.5)
+    // MARK: Event messages (docs/forward-protocol.md, "Request processing")
 
     private func handleMessage(_ context: ChannelHandlerContext, _ frame: ByteBuffer, chunkSize: Int, frameLength: Int) {
         let decoded: ForwardFrame
@@ -370,7 +370,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
         closeIfKeepaliveDenied(context, ackWrite: ackWrite, ackPending: ackPending)
     }
 
-    /// With deny_keepalive, close after the first event message, once its ack is written (§2.5, if.rb:229-234).
+    /// With deny_keepalive, close after the first event message, once its ack is written (docs/forward-protocol.md, "Keepalive and the socket cache"; if.rb:229-234).
     private func closeIfKeepaliveDenied(_ context: ChannelHandlerContext, ackWrite: EventLoopFuture<Void>?, ackPending: Bool) {
         if case .closed = phase { return }
         guard core.settings.denyKeepalive else { return }

@@ -19,7 +19,7 @@ public enum IngestVerdict: Sendable, Equatable {
     /// Stored: the server acks it when asked.
     case accepted
     /// Refused (e.g. a buffer overflow with `overflow_action throw_exception`): nothing stored, no ack, and
-    /// the connection is closed, which is Fluentd's back-pressure signal to an ack-waiting client (§1.5 step 7).
+    /// the connection is closed, which is Fluentd's back-pressure signal to an ack-waiting client (docs/forward-protocol.md, "Request processing", step 7).
     case refused(String)
     /// Full for now (`overflow_action block`): the server stops reading this connection and offers the same
     /// request again after the given time, as Fluentd's emit blocks its input thread.

@@ -90,7 +90,7 @@ public final class ForwardServer: Sendable {
         }
         let linger = settings.lingerTimeout
         bootstrap = bootstrap.childChannelInitializer { channel in
-            // SO_LINGER {on, n} on accepted sockets (§10.1): with 0, close sends RST.
+            // SO_LINGER {on, n} on accepted sockets (docs/forward-protocol.md, "Server socket options"): with 0, close sends RST.
             let lingerSet: EventLoopFuture<Void>
             if let linger, let provider = channel as? SocketOptionProvider {
                 lingerSet = provider.setSoLinger(NIOLinger(l_onoff: 1, l_linger: Int32(linger)))

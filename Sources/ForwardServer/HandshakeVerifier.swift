@@ -1,7 +1,7 @@
 import ForwardProtocol
 import NIOCore
 
-/// in_forward's PING checks, in its order and with its reasons (spec §2.3).
+/// in_forward's PING checks, in its order and with its reasons (docs/forward-protocol.md, "Server-side PING checks").
 enum HandshakeVerifier {
     enum Verdict {
         case success(Ping, sharedKey: String)
@@ -12,7 +12,7 @@ enum HandshakeVerifier {
     static func check(frame: ByteBuffer, peerIP: String, nonce: [UInt8], authSalt: [UInt8],
                       security: ReceiverSecurity, limits: MessagePackLimits) -> Verdict {
         // 1. Shape: a 6-element array starting with "PING". Anything else, including event data
-        //    from a client without <security>, is "invalid ping message" (§2.1).
+        //    from a client without <security>, is "invalid ping message" (docs/forward-protocol.md, "When the handshake runs").
         guard let value = try? MessagePackValue.decode(frame, limits: limits), let ping = try? Ping(value) else {
             return .failure(reason: "invalid ping message", log: "invalid ping message", hostname: nil)
         }

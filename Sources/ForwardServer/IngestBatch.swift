@@ -20,7 +20,7 @@ public struct IngestBatch: Sendable {
     public var records: [[UInt8]] = []
     /// The accepted events as concatenated `[time, record]` entries, ready to buffer, only when the sink
     /// `wantsEntries`. PackedForward blobs pass through without a copy; the other modes are re-encoded once
-    /// per request, with Fluentd's normalisation applied (§1.5).
+    /// per request, with Fluentd's normalisation applied (docs/forward-protocol.md, "Request processing").
     public var entries = ByteBuffer()
 
     public init() {}

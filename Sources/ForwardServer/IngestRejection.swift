@@ -8,11 +8,11 @@ public struct IngestRejection: Sendable, Hashable {
         case badShape = "bad_shape"
         /// Top-level value that is not an array: "incoming chunk is broken", dropped, connection kept.
         case brokenChunk = "broken_chunk"
-        /// Over `chunk_size_limit`: dropped without ack (§1.7).
+        /// Over `chunk_size_limit`: dropped without ack (docs/forward-protocol.md, "Chunk size limits").
         case chunkSizeLimit = "chunk_size_limit"
         /// Gzip data that does not inflate; connection closed.
         case decompression
-        /// Message mode with a nil record: no emit, no ack (§1.5 step 5).
+        /// Message mode with a nil record: no emit, no ack (docs/forward-protocol.md, "Request processing", step 5).
         case nilRecord = "nil_record"
         /// Dropped by `skip_invalid_event` (events, not whole requests; the ack is still sent).
         case invalidEvent = "invalid_event"
@@ -22,7 +22,7 @@ public struct IngestRejection: Sendable, Hashable {
         case tls
         /// Refused by a fault hook.
         case fault
-        /// Refused by the sink (the agent's buffer is full): no ack, connection closed (§1.5 step 7).
+        /// Refused by the sink (the agent's buffer is full): no ack, connection closed (docs/forward-protocol.md, "Request processing", step 7).
         case refused
         /// Other I/O error on the connection.
         case connectionError = "connection_error"

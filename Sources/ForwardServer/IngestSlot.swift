@@ -11,7 +11,7 @@ public struct IngestSlot: Sendable {
     public static let hasSeq: UInt8 = 1
     public static let integerTime: UInt8 = 2
     public static let otherTime: UInt8 = 4
-    /// Integer time outside 0...UInt32.max: stored clamped (Fluentd's times are unsigned 32-bit, §1.3).
+    /// Integer time outside 0...UInt32.max: stored clamped (Fluentd's times are unsigned 32-bit; docs/forward-protocol.md, "EventTime").
     public static let clampedTime: UInt8 = 8
 
     @inlinable

@@ -1,7 +1,7 @@
 import NIOCore
 
 /// Finds where each top-level JSON document ends in a byte stream (in_forward's JSON connections,
-/// spec §1.1). Resumable: keeps its scan position and string/escape state between reads, so a
+/// docs/forward-protocol.md, "Framing"). Resumable: keeps its scan position and string/escape state between reads, so a
 /// document split across reads is scanned once.
 public struct JSONStreamSplitter: Sendable {
     /// Why the stream is not a sequence of JSON documents.

@@ -4,7 +4,7 @@ import NIOCore
 
 /// Converts between JSON (via Foundation's JSONSerialization) and MessagePack for in_forward's JSON
 /// connections: requests are turned into MessagePack and take the normal path; responses (acks,
-/// PONGs) are written back as JSON, as Fluentd answers with the request's serializer (§1.8).
+/// PONGs) are written back as JSON, as Fluentd answers with the request's serializer (docs/forward-protocol.md, "Ack response").
 enum JSONWireCodec {
     struct DecodeError: Error, CustomStringConvertible {
         var description: String
@@ -48,7 +48,7 @@ enum JSONWireCodec {
         }
     }
 
-    /// Encodes a MessagePack value as JSON bytes (str/bin as text; EventTime as integer seconds, §1.3).
+    /// Encodes a MessagePack value as JSON bytes (str/bin as text; EventTime as integer seconds; docs/forward-protocol.md, "EventTime").
     static func json(_ value: MessagePackValue) -> ByteBuffer {
         let object = foundationObject(value)
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.fragmentsAllowed])) ?? Data("null".utf8)

@@ -1,7 +1,7 @@
 import FluentdConfig
 import Foundation
 
-/// Reads an in_forward-style configuration (a `<source>` with `@type forward`, spec §11.2) into
+/// Reads an in_forward-style configuration (a `<source>` with `@type forward`; parameters in docs/agent-parameters.md) into
 /// `ReceiverSettings`. Unknown parameters are errors with file:line; options in_forward accepts but
 /// this receiver does not emulate (resolve_hostname, source_hostname_key, blocking_timeout,
 /// cert_verifier, generate_private_key_length, generate_cert_digest) are accepted and reported.

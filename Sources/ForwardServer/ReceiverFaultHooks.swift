@@ -136,7 +136,7 @@ public enum ReceiverRequestDecision: Sendable {
     case accept
     /// Drop it: no ledger entry, no ack, connection kept.
     case drop
-    /// Fluentd's back-pressure path (§1.5 step 7): nothing accepted, no ack, connection closed.
+    /// Fluentd's back-pressure path (docs/forward-protocol.md, "Request processing", step 7): nothing accepted, no ack, connection closed.
     case closeWithoutAck
     /// Ack it (when asked) but keep nothing: the events are lost after the agent committed them.
     case acknowledgeOnly

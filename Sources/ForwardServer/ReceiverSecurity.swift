@@ -1,4 +1,4 @@
-/// in_forward's `<security>` section (spec §2, §11.2).
+/// in_forward's `<security>` section (docs/forward-protocol.md, "Handshake"; parameters in docs/agent-parameters.md).
 public struct ReceiverSecurity: Sendable {
     /// A `<user>`: credentials checked when `userAuth` is on.
     public struct User: Sendable, Hashable {
@@ -50,7 +50,7 @@ public struct ReceiverSecurity: Sendable {
         }
     }
 
-    /// The first `<client>` whose host or network contains `ip` (§2.3 step 2).
+    /// The first `<client>` whose host or network contains `ip` (docs/forward-protocol.md, "Server-side PING checks", step 2).
     public func client(for ip: String) -> Client? {
         clients.first { $0.match.contains(ip) }
     }

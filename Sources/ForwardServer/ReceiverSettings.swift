@@ -1,11 +1,11 @@
 import ForwardProtocol
 import Logging
 
-/// Everything a `ForwardReceiver` needs: in_forward's parameters (spec §11.2) plus harness options.
+/// Everything a `ForwardReceiver` needs: in_forward's parameters (listed in docs/agent-parameters.md) plus harness options.
 public struct ReceiverSettings: Sendable {
     /// How `chunk_size_limit` / `chunk_size_warn_limit` measure a message.
     public enum ChunkSizeAccounting: Sendable {
-        /// Fluentd's per-read counter handed to the first message completing in a read (§1.7, quirk 23).
+        /// Fluentd's per-read counter handed to the first message completing in a read (docs/forward-protocol.md, "Chunk size limits"; quirk 23 in docs/quirks.md).
         case perRead
         /// The better behaviour: the message's own encoded length.
         case perMessage
@@ -19,21 +19,21 @@ public struct ReceiverSettings: Sendable {
     public var port: Int
     /// Listen backlog; nil keeps NIO's default.
     public var backlog: Int?
-    /// SO_LINGER seconds on listening and accepted sockets; 0 (Fluentd's default) makes close send RST (§10.1).
+    /// SO_LINGER seconds on listening and accepted sockets; 0 (Fluentd's default) makes close send RST (docs/forward-protocol.md, "Server socket options").
     /// nil leaves SO_LINGER off (ordinary FIN close).
     public var lingerTimeout: Int?
-    /// Close every connection after its first event message (after writing its ack) (§2.5).
+    /// Close every connection after its first event message (after writing its ack) (docs/forward-protocol.md, "Keepalive and the socket cache").
     public var denyKeepalive: Bool
     /// SO_KEEPALIVE on accepted sockets.
     public var sendKeepalivePacket: Bool
     /// TCP_NODELAY on accepted sockets (Fluentd does not set it; benchmarks may).
     public var tcpNoDelay: Bool
-    /// Drop (without ack) messages whose counted size exceeds this (§1.7).
+    /// Drop (without ack) messages whose counted size exceeds this (docs/forward-protocol.md, "Chunk size limits").
     public var chunkSizeLimit: Int?
     /// Warn about messages whose counted size exceeds this.
     public var chunkSizeWarnLimit: Int?
     public var chunkSizeAccounting: ChunkSizeAccounting
-    /// v1.16.9 semantics (default false): drop invalid events with a warning, still ack (§1.6).
+    /// v1.16.9 semantics (default false): drop invalid events with a warning, still ack (docs/forward-protocol.md, "Invalid events").
     public var skipInvalidEvent: Bool
     /// Write the peer IP into every record under this key (visible when the ledger keeps records).
     public var sourceAddressKey: String?

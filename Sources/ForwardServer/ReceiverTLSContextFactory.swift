@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import NIOSSL
 
-/// Builds the server's NIOSSLContext from `<transport tls>` options (spec §10.2), generating the
+/// Builds the server's NIOSSLContext from `<transport tls>` options (docs/forward-protocol.md, "Server TLS"), generating the
 /// certificate at start when none is configured.
 enum ReceiverTLSContextFactory {
     static func makeContext(_ tls: ReceiverTLSSettings, logger: Logger) throws -> NIOSSLContext {
@@ -10,7 +10,7 @@ enum ReceiverTLSContextFactory {
         let chain: [NIOSSLCertificateSource]
         let key: NIOSSLPrivateKeySource
         do {
-            // Certificate source precedence: cert_path > ca_cert_path > insecure (§10.2).
+            // Certificate source precedence: cert_path > ca_cert_path > insecure (docs/forward-protocol.md, "Server TLS").
             if let certPath = tls.certPath, let keyPath = tls.privateKeyPath {
                 chain = try NIOSSLCertificate.fromPEMFile(certPath).map { .certificate($0) }
                 if let passphrase = tls.privateKeyPassphrase {

@@ -1,4 +1,4 @@
-/// in_forward's `<transport tls>` options (spec §10.2).
+/// in_forward's `<transport tls>` options (docs/forward-protocol.md, "Server TLS").
 public struct ReceiverTLSSettings: Sendable {
     /// Protocol versions, spelled as Fluentd does (`TLSv1_2`, `TLS1_3`, ...).
     public enum Version: String, Sendable, CaseIterable {
@@ -72,7 +72,7 @@ public struct ReceiverTLSSettings: Sendable {
         generateCertExpiration = 315_360_000
     }
 
-    /// The configure-time checks of §10.2.
+    /// The configure-time checks (docs/forward-protocol.md, "Server TLS").
     public func validate() throws {
         if (minVersion == nil) != (maxVersion == nil) {
             throw ReceiverError.configuration("both of min_version and max_version are required")

@@ -2,7 +2,7 @@ import ForwardProtocol
 import Logging
 import NIOCore
 
-/// Applies in_forward's processing rules (spec §1.5–1.7, v1.16.9) to one decoded request and fills an
+/// Applies in_forward's processing rules (v1.16.9; docs/forward-protocol.md, "Request processing" to "Chunk size limits") to one decoded request and fills an
 /// ingest batch. Nothing is handed on here: the caller passes the batch to the sink only when the whole
 /// request validated, so a request that fails half-way leaves no trace.
 struct RequestIngest {
@@ -38,7 +38,7 @@ struct RequestIngest {
         logger = settings.logger
     }
 
-    /// The tag after `tag` / `add_tag_prefix` (§1.5 step 2).
+    /// The tag after `tag` / `add_tag_prefix` (docs/forward-protocol.md, "Request processing", step 2).
     func rewrittenTag(_ incoming: ByteBuffer) -> ByteBuffer {
         var tag = tagOverride ?? incoming
         if let prefix = tagPrefix {
@@ -66,7 +66,7 @@ struct RequestIngest {
             if skipInvalidEvent && !valid {
                 logger.warning("got invalid event and drop it", metadata: [
                     "host": .string(peerIP), "tag": .string(String(buffer: tag)), "time": .string("\(time)")])
-                // Fluentd returns msg[3] here, so the ack is still sent (§1.5 step 5).
+                // Fluentd returns msg[3] here, so the ack is still sent (docs/forward-protocol.md, "Request processing", step 5).
                 return .accepted(invalidDropped: 1)
             }
             if kind == .nil { return .dropped(.nilRecord, "Message-mode record is nil") }
@@ -121,7 +121,7 @@ struct RequestIngest {
     }
 
     /// Walks entries. `normaliseForward`: Forward mode without skip_invalid_event — nil records are
-    /// skipped and zero times become now (§1.5 step 4); PackedForward never normalises (quirk 24).
+    /// skipped and zero times become now (docs/forward-protocol.md, "Request processing", step 4); PackedForward never normalises (quirk 24 in docs/quirks.md).
     ///
     /// When collecting entries, a PackedForward blob (or inflated gzip) passes through as it is unless events
     /// can change (skip_invalid_event, source_address_key); a Forward array is always re-encoded, since its
@@ -213,7 +213,7 @@ struct RequestIngest {
         }
     }
 
-    /// Appends a record to an entry, with `source_address_key` added to maps (§1.5 step 6).
+    /// Appends a record to an entry, with `source_address_key` added to maps (docs/forward-protocol.md, "Request processing", step 6).
     private func writeRecord(_ record: UnsafeRawBufferPointer, kind: MessagePackKind, peerIP: String, into buffer: inout ByteBuffer) {
         if sourceAddressKey != nil && kind == .map {
             buffer.writeBytes(storedRecord(record, kind: kind, peerIP: peerIP))
@@ -222,7 +222,7 @@ struct RequestIngest {
         }
     }
 
-    /// The record bytes to keep, with `source_address_key` added to maps (§1.5 step 6).
+    /// The record bytes to keep, with `source_address_key` added to maps (docs/forward-protocol.md, "Request processing", step 6).
     private func storedRecord<Bytes: Collection>(_ bytes: Bytes, kind: MessagePackKind, peerIP: String) -> [UInt8] where Bytes.Element == UInt8 {
         let original = Array(bytes)
         guard let key = sourceAddressKey, kind == .map, let first = original.first else { return original }

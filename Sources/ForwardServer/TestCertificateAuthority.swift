@@ -84,7 +84,7 @@ public struct TestCertificateAuthority: Sendable {
         try issue(commonName: hostname, subjectAltNames: [hostname])
     }
 
-    /// A self-signed server certificate as in_forward generates when none is configured (§10.2):
+    /// A self-signed server certificate as in_forward generates when none is configured (docs/forward-protocol.md, "Server TLS"):
     /// not_before at the epoch, X.509 v3, CA:FALSE. (Fluentd uses RSA-2048; this uses P-256.)
     public static func selfSignedServer(commonName: String, country: String = "US", state: String = "CA",
                                         locality: String = "Mountain View", lifetime: Double = 315_360_000) throws -> TestCertificate {
@@ -104,7 +104,7 @@ public struct TestCertificateAuthority: Sendable {
         return TestCertificate(certificate: cert, privateKey: key, chain: [])
     }
 
-    /// A server certificate signed by this CA with Fluentd's generated-cert shape (§10.2).
+    /// A server certificate signed by this CA with Fluentd's generated-cert shape (docs/forward-protocol.md, "Server TLS").
     public func issueFluentdStyleServer(commonName: String, country: String = "US", state: String = "CA",
                                         locality: String = "Mountain View", lifetime: Double = 315_360_000) throws -> TestCertificate {
         let key = P256.Signing.PrivateKey()

@@ -2,7 +2,7 @@ import ForwardProtocol
 import NIOCore
 
 /// Answers every UDP datagram with one `00` byte, from the listening socket so the reply's source
-/// port is the receiver's port (spec §3.3). The channel reads at most 128 bytes per datagram.
+/// port is the receiver's port (docs/forward-protocol.md, "UDP heartbeat"). The channel reads at most 128 bytes per datagram.
 final class UDPHeartbeatHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>

@@ -235,7 +235,7 @@ final class BenchAckServer: Sendable {
 
 /// Streams each PackedForward request: parses the head, skips the entries blob as it arrives (no accumulation, no
 /// copy), then parses the option map and acks. Anything that is not `[tag, str32/bin32 blob, option]` closes the
-/// connection (the agent only sends that shape, §1.9).
+/// connection (the agent only sends that shape; docs/forward-protocol.md, "Sending a chunk").
 private final class BenchAckHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer

@@ -31,7 +31,7 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
-    @Flag(name: .customLong("graceful-handshake-close"), help: "Close failed handshakes with FIN instead of RST (quirk 12).")
+    @Flag(name: .customLong("graceful-handshake-close"), help: "Close failed handshakes with FIN instead of RST (quirk 12 in docs/quirks.md).")
     var gracefulHandshakeClose = false
 
     func run() async throws {

@@ -2,7 +2,8 @@ import ForwardProtocol
 import NIOCore
 import Testing
 
-/// The worked byte examples of forward-spec.md §1.3, §1.8, §1.10 and the §2.2 digest vector.
+/// The byte examples of docs/forward-protocol.md ("EventTime", "Ack response", "Worked example") and the digest vector of
+/// "Handshake messages".
 @Suite struct SpecVectorTests {
     /// The chunk option for id bytes 00..0f (the agent's ChunkID produces it; see AgentTests).
     let chunkAck = "AAECAwQFBgcICQoLDA0ODw==\n"

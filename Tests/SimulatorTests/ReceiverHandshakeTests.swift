@@ -3,7 +3,7 @@ import NIOCore
 import Simulator
 import Testing
 
-@Suite("Receiver: <security> handshake (§2)")
+@Suite("Receiver: <security> handshake (docs/forward-protocol.md, 'Handshake')")
 struct ReceiverHandshakeTests {
     static let salt = "0123456789abcdef0123456789abcdef"
 
@@ -54,7 +54,7 @@ struct ReceiverHandshakeTests {
         }
     }
 
-    @Test("Failures: exact PONG reasons in §2.3 order, then close",
+    @Test("Failures: exact PONG reasons in the order of docs/forward-protocol.md, 'Server-side PING checks', then close",
           arguments: ["invalid", "anonymous", "sharedkey", "user", "clientkey"])
     func failures(_ kind: String) async throws {
         try await withReceiver({
@@ -103,7 +103,7 @@ struct ReceiverHandshakeTests {
         }
     }
 
-    @Test("Default linger 0: the failed PONG is followed by an RST (quirk 12); either the PONG or the reset is seen")
+    @Test("Default linger 0: the failed PONG is followed by an RST (quirk 12, docs/quirks.md); either the PONG or the reset is seen")
     func failureWithReset() async throws {
         try await withReceiver({ $0.security = ReceiverSecurity(selfHostname: "s", sharedKey: "k") }) { receiver in
             let client = try RawClient(port: receiver.port)

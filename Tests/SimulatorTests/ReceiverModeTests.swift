@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Receiver: the four modes, acks, in_forward message rules")
 struct ReceiverModeTests {
-    @Test("PackedForward (out_forward's exact bytes, §1.10) is acked byte-for-byte")
+    @Test("PackedForward (out_forward's exact bytes, docs/forward-protocol.md, 'Worked example') is acked byte-for-byte")
     func packedForwardExample() async throws {
         try await withReceiver { receiver in
             let client = try RawClient(port: receiver.port)
@@ -35,7 +35,7 @@ struct ReceiverModeTests {
             #expect(client.readMessage(timeout: 5) == Wire.ack("c2"))
             client.send(Wire.packed(tag: "p", seqs: [4, 5, 6], chunk: "c3"))
             #expect(client.readMessage(timeout: 5) == Wire.ack("c3"))
-            // Two gzip members, as out_forward produces one per buffer append (§1.2).
+            // Two gzip members, as out_forward produces one per buffer append (docs/forward-protocol.md, "Carrier modes").
             var gz = try GzipMembers.compress(Wire.entries([7, 8]))
             var second = try GzipMembers.compress(Wire.entries([9]))
             gz.writeBuffer(&second)
@@ -50,7 +50,7 @@ struct ReceiverModeTests {
         }
     }
 
-    @Test("No chunk option: no response bytes in any mode (§1.8, tif.rb:842-978)")
+    @Test("No chunk option: no response bytes in any mode (docs/forward-protocol.md, 'Ack response'; tif.rb:842-978)")
     func noAckWithoutChunk() async throws {
         try await withReceiver { receiver in
             let client = try RawClient(port: receiver.port)
@@ -67,7 +67,7 @@ struct ReceiverModeTests {
         }
     }
 
-    @Test("Message mode: nil record → no emit, no ack; zero time → now (§1.5)")
+    @Test("Message mode: nil record → no emit, no ack; zero time → now (docs/forward-protocol.md, 'Request processing')")
     func messageRules() async throws {
         try await withReceiver { receiver in
             let client = try RawClient(port: receiver.port)
@@ -100,7 +100,7 @@ struct ReceiverModeTests {
         }
     }
 
-    @Test("skip_invalid_event: invalid events dropped, ack still sent (§1.6, tif.rb:177-205)")
+    @Test("skip_invalid_event: invalid events dropped, ack still sent (docs/forward-protocol.md, 'Invalid events'; tif.rb:177-205)")
     func skipInvalidEvent() async throws {
         try await withReceiver({ $0.skipInvalidEvent = true }) { receiver in
             let client = try RawClient(port: receiver.port)
@@ -150,7 +150,7 @@ struct ReceiverModeTests {
         }
     }
 
-    @Test("chunk_size_limit drops without ack; per-read accounting reproduces quirk 23")
+    @Test("chunk_size_limit drops without ack; per-read accounting reproduces quirk 23 (docs/quirks.md)")
     func chunkSizeLimit() async throws {
         let small = Wire.packed(seqs: [1], chunk: "s1")
         try await withReceiver({ $0.chunkSizeLimit = small.readableBytes + 10 }) { receiver in
@@ -170,7 +170,7 @@ struct ReceiverModeTests {
         }
     }
 
-    @Test("JSON connections: parsed with JSONSerialization, answered in JSON (§1.1, §1.8)")
+    @Test("JSON connections: parsed with JSONSerialization, answered in JSON (docs/forward-protocol.md, 'Framing', 'Ack response')")
     func jsonMode() async throws {
         try await withReceiver { receiver in
             let client = try RawClient(port: receiver.port)

@@ -5,7 +5,7 @@ import NIOSSL
 import Simulator
 import Testing
 
-@Suite("Receiver: TLS (§10.2)")
+@Suite("Receiver: TLS (docs/forward-protocol.md, 'Server TLS')")
 struct ReceiverTLSTests {
     @Test("Generated self-signed certificate (insecure): TLS 1.2 client delivers and gets its ack")
     func generatedCertificate() async throws {

@@ -6,7 +6,7 @@ import Testing
 import Glibc
 #endif
 
-@Suite("Receiver: UDP heartbeat (§3.3)")
+@Suite("Receiver: UDP heartbeat (docs/forward-protocol.md, 'UDP heartbeat')")
 struct ReceiverUDPTests {
     @Test("Every datagram gets one 00 byte from the listening port, whatever it contains")
     func replyFromListeningPort() async throws {

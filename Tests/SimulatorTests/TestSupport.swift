@@ -133,7 +133,7 @@ enum Wire {
         chunk.map { .map([MessagePackPair("chunk", .str($0))]) }
     }
 
-    /// The exact ack in_forward writes for `chunk` (§1.8).
+    /// The exact ack in_forward writes for `chunk` (docs/forward-protocol.md, "Ack response").
     static func ack(_ chunk: String) -> [UInt8] {
         var b = ByteBuffer()
         ForwardAck.write(chunk: chunk, into: &b)

@@ -105,8 +105,9 @@ public final class AgentBuffer: @unchecked Sendable {
         }
     }
 
-    /// Appends pre-encoded entries (concatenated `[time, record]`, e.g. a PackedForward blob relayed unchanged,
-    /// §1.9) counting `count` records. Larger than a chunk → split at entry boundaries (write_step_by_step).
+    /// Appends pre-encoded entries (concatenated `[time, record]`, e.g. a PackedForward blob relayed unchanged;
+    /// docs/forward-protocol.md, "Sending a chunk") counting `count` records. Larger than a chunk → split at entry
+    /// boundaries (write_step_by_step).
     public func appendEncoded(tag: String, entries: ByteBuffer, count: Int, now: AgentSeconds) -> AppendOutcome {
         let stored: ByteBuffer
         if compressGzip {

@@ -1,6 +1,6 @@
 import FluentdConfig
 
-/// A `<buffer>` section (§8.2) with Fluentd's defaults, mapped onto the core's `BufferSettings`/`RetrySettings`.
+/// A `<buffer>` section (docs/agent-parameters.md, "<buffer chunk_keys>") with Fluentd's defaults, mapped onto the core's `BufferSettings`/`RetrySettings`.
 public struct BufferConfig: Sendable, Equatable {
     /// `@type`: where chunks live.
     public enum BufferType: String, Sendable, Equatable, CaseIterable { case memory, file }

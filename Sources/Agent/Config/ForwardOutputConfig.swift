@@ -1,7 +1,8 @@
 import FluentdConfig
 
-/// `@type forward` output (out_forward v1.16.9, §11.1): every parameter with Fluentd's default, mapped onto
-/// the core's `ForwarderSettings`, plus ForwardLab's opt-in detector and better behaviours.
+/// `@type forward` output (out_forward v1.16.9; docs/agent-parameters.md, "<match> @type forward"): every parameter
+/// with Fluentd's default, mapped onto the core's `ForwarderSettings`, plus ForwardLab's opt-in detector and better
+/// behaviours (the quirks they address: docs/quirks.md).
 public struct ForwardOutputConfig: Sendable, Equatable {
     /// `transport`.
     public enum Transport: String, Sendable, Equatable, CaseIterable { case tcp, tls }

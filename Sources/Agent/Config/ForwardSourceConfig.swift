@@ -1,6 +1,6 @@
 import FluentdConfig
 
-/// `<source> @type forward` (in_forward, §11.2). The whole section is kept for the forward-server code; the
+/// `<source> @type forward` (in_forward; parameters in docs/agent-parameters.md). The whole section is kept for the forward-server code; the
 /// parameters are type-checked here so typos and bad values fail at load time with file:line.
 public struct ForwardSourceConfig: Sendable, Equatable {
     /// The section as written, for the server code to interpret.

@@ -1,6 +1,6 @@
 import FluentdConfig
 
-/// A `HOST:PORT` pair as written in `<system> rpc_endpoint` (§9.1) and `dns_resolver`; IPv6 as `[addr]:port`.
+/// A `HOST:PORT` pair as written in `<system> rpc_endpoint` (docs/forward-protocol.md, "RPC endpoint") and `dns_resolver`; IPv6 as `[addr]:port`.
 public struct HostPort: Sendable, Hashable, CustomStringConvertible {
     /// The host without brackets (`127.0.0.1`, `::1`, `localhost`).
     public var host: String

@@ -1,6 +1,6 @@
 import FluentdConfig
 
-/// The v0.12 top-level buffer names and their conversion into a `<buffer>` section (§8.5).
+/// The v0.12 top-level buffer names and their conversion into a `<buffer>` section (docs/agent-parameters.md, "v0.12 top-level names").
 ///
 /// As in Fluentd, conversion happens only when the output has no `<buffer>` section and at least one old
 /// name is present. Unlike Fluentd (which ignores them with a "not used" warning), old names next to a

@@ -1,6 +1,6 @@
 import FluentdConfig
 
-/// `<secondary>` (§8.4): the output that takes chunks after `retry_secondary_threshold` or on unrecoverable errors.
+/// `<secondary>` (docs/forward-protocol.md, "Secondary"): the output that takes chunks after `retry_secondary_threshold` or on unrecoverable errors.
 public struct SecondaryConfig: Sendable, Equatable {
     /// The secondary output (`@type` defaults to the primary's type).
     public var output: OutputConfig

@@ -1,6 +1,6 @@
 import FluentdConfig
 
-/// out_forward's `<security>` section: enables the shared-key handshake (§2).
+/// out_forward's `<security>` section: enables the shared-key handshake (docs/forward-protocol.md, "Handshake").
 public struct SecurityConfig: Sendable, Equatable {
     public var selfHostname: String
     public var sharedKey: String

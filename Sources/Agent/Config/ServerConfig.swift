@@ -1,6 +1,6 @@
 import FluentdConfig
 
-/// One `<server>` of out_forward (§11.1): the node the core balances over plus its credentials.
+/// One `<server>` of out_forward (docs/agent-parameters.md, "<server> (multi)"): the node the core balances over plus its credentials.
 public struct ServerConfig: Sendable, Equatable {
     /// name/host/port/weight/standby, as the core uses them.
     public var node: ForwarderNodeConfig

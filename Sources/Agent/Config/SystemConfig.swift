@@ -8,7 +8,7 @@ public struct SystemConfig: Sendable, Equatable {
     }
 
     public var logLevel: LogLevel = .info
-    /// `rpc_endpoint HOST:PORT` (§9.1); nil disables the HTTP RPC server.
+    /// `rpc_endpoint HOST:PORT` (docs/forward-protocol.md, "RPC endpoint"); nil disables the HTTP RPC server.
     public var rpcEndpoint: HostPort? = nil
     /// `enable_get_dump`: serve `/api/config.getDump`.
     public var enableGetDump = false
@@ -16,7 +16,7 @@ public struct SystemConfig: Sendable, Equatable {
     public var workers = 1
     /// ForwardLab extension `dns_resolver HOST[:PORT]`: the nameserver for DNS queries (nil → system resolver).
     public var dnsResolver: HostPort? = nil
-    /// ForwardLab extension `fwdlab_rpc_detailed_errors` (quirk 31 better behaviour): errors answer
+    /// ForwardLab extension `fwdlab_rpc_detailed_errors` (quirk 31 in docs/quirks.md, better behaviour): errors answer
     /// `{"ok":false,"message":...}` instead of Fluentd's `{"ok":true}` with status 500.
     public var rpcDetailedErrors = false
     /// ForwardLab extension `fwdlab_rpc_strict_routes` (quirk 32 better behaviour): exact paths only, and

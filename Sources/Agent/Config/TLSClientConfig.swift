@@ -1,7 +1,7 @@
 import Foundation
 import FluentdConfig
 
-/// out_forward's TLS client options (`transport tls`, §10.3), read from the `<match>` section itself.
+/// out_forward's TLS client options (`transport tls`; docs/forward-protocol.md, "Client TLS"), read from the `<match>` section itself.
 public struct TLSClientConfig: Sendable, Equatable {
     /// `tls_version` spellings Fluentd accepts; both spellings of a version mean the same protocol.
     public enum Version: String, Sendable, Equatable, CaseIterable {

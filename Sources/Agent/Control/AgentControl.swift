@@ -1,4 +1,4 @@
-/// What the control plane (RPC endpoint and signals, §9) asks of the running agent; the runtime implements it.
+/// What the control plane (RPC endpoint and signals; docs/forward-protocol.md, "RPC and signals") asks of the running agent; the runtime implements it.
 ///
 /// Reload methods receive a configuration that has already been parsed and validated, so an implementation
 /// only has to swap pipelines; a broken file never reaches it (the old configuration keeps running).

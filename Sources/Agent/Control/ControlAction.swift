@@ -15,7 +15,7 @@ public enum ControlAction: String, Sendable, Hashable, CaseIterable {
     /// `/api/config.getDump` (only with `enable_get_dump`): return the running configuration.
     case getDump
 
-    /// Whether the action changes the agent's state (used by the strict-routes option, quirk 32).
+    /// Whether the action changes the agent's state (used by the strict-routes option, quirk 32 in docs/quirks.md).
     public var isMutation: Bool { self != .dumpConfig && self != .getDump }
 }
 

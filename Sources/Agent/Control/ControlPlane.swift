@@ -1,7 +1,7 @@
 import FluentdConfig
 import Logging
 
-/// Performs control actions on an `AgentControl` with Fluentd's semantics (§9), shared by the RPC endpoint
+/// Performs control actions on an `AgentControl` with Fluentd's semantics (docs/forward-protocol.md, "RPC and signals"), shared by the RPC endpoint
 /// and the signal handler.
 ///
 /// * Reloads parse and validate the configuration first; a broken file is logged with its file:line and the

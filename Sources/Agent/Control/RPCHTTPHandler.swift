@@ -4,7 +4,7 @@ import NIOCore
 import NIOHTTP1
 
 /// One RPC connection: routes each request, runs its action on the control plane, and answers like
-/// Fluentd's WEBrick server (§9.1).
+/// Fluentd's WEBrick server (docs/forward-protocol.md, "RPC endpoint").
 final class RPCHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -70,7 +70,7 @@ final class RPCHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .success(.dump(let text)):
                 self.respondJSON(context, head, status: .ok, json: "{\"conf\":" + ConfigJSON.quote(text) + ",\"ok\":true}")
             case .failure(let error):
-                // Quirk 31: Fluentd builds an error body but sends {"ok":true} with status 500. Only a reload
+                // Quirk 31 (docs/quirks.md): Fluentd builds an error body but sends {"ok":true} with status 500. Only a reload
                 // validated up front (detailed errors) can fail here; started actions log their failures.
                 let body = self.options.detailedErrors
                     ? "{\"ok\":false,\"message\":" + ConfigJSON.quote(String(describing: error)) + "}"

@@ -1,4 +1,4 @@
-/// The RPC paths of Fluentd's supervisor (§9.1, non-Windows, v1.16.9) and how a request path finds one.
+/// The RPC paths of Fluentd's supervisor (docs/forward-protocol.md, "RPC endpoint"; non-Windows, v1.16.9) and how a request path finds one.
 public struct RPCRoute: Sendable, Hashable {
     public let path: String
     public let action: ControlAction
@@ -24,7 +24,7 @@ public struct RPCRoute: Sendable, Hashable {
     }
 
     /// The route for `uri` (query string ignored). Fluentd (WEBrick mounts) matches a mount point when the
-    /// path equals it or continues with `/` (quirk 32); `exact` accepts only the path itself.
+    /// path equals it or continues with `/` (quirk 32 in docs/quirks.md); `exact` accepts only the path itself.
     public static func match(uri: String, in routes: [RPCRoute], exact: Bool) -> RPCRoute? {
         let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? uri
         // The longest mount point wins, as with WEBrick's mount table.

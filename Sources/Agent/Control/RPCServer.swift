@@ -3,7 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The HTTP RPC endpoint of `<system> rpc_endpoint` (§9.1), on NIOHTTP1, calling a `ControlPlane`.
+/// The HTTP RPC endpoint of `<system> rpc_endpoint` (docs/forward-protocol.md, "RPC endpoint"), on NIOHTTP1, calling a `ControlPlane`.
 ///
 /// ```swift
 /// let server = try await RPCServer.start(endpoint: HostPort(host: "127.0.0.1", port: 24444), plane: plane,
@@ -16,7 +16,7 @@ public final class RPCServer: Sendable {
     public struct Options: Sendable, Equatable {
         /// Serve `/api/config.getDump` (`enable_get_dump`).
         public var enableGetDump = false
-        /// Quirk 31 better behaviour: errors answer `{"ok":false,"message":...}` (Fluentd: `{"ok":true}` with 500).
+        /// Quirk 31 (docs/quirks.md) better behaviour: errors answer `{"ok":false,"message":...}` (Fluentd: `{"ok":true}` with 500).
         public var detailedErrors = false
         /// Quirk 32 better behaviour: exact paths only; state-changing actions only via POST.
         public var strictRoutes = false

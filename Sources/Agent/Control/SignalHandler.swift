@@ -10,7 +10,7 @@ import Musl
 import Darwin
 #endif
 
-/// Maps process signals onto control actions (§9.2): SIGUSR1 flush, SIGHUP reload, SIGUSR2 graceful reload,
+/// Maps process signals onto control actions (docs/forward-protocol.md, "Signals"): SIGUSR1 flush, SIGHUP reload, SIGUSR2 graceful reload,
 /// SIGINT/SIGTERM graceful stop.
 ///
 /// A C signal handler writes the signal number to a self-pipe (the only async-signal-safe thing it does);

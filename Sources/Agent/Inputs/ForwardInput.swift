@@ -8,7 +8,8 @@ import NIOPosix
 
 /// `<source> @type forward` (in_forward): the same server code as the simulator's receivers, with the agent's
 /// buffer as its sink. A request is acked only after its events are in the buffer; a full buffer refuses it
-/// (connection closed, no ack: Fluentd's back-pressure, §1.5 step 7) or, with `overflow_action block`, stops
+/// (connection closed, no ack: Fluentd's back-pressure;
+/// docs/forward-protocol.md, "Request processing", step 7) or, with `overflow_action block`, stops
 /// reading that connection until the buffer has room.
 public final class ForwardInput: Sendable {
     /// The bound TCP (and UDP) port.

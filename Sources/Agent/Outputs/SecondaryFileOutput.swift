@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 
 /// `<secondary>` file output in the style of `secondary_file`: each chunk's bytes (concatenated MessagePack entries,
-/// or gzip members with `compress gzip`) go to `<directory>/<basename>.<tag>.<chunk id hex>` (§8.4). Blocking I/O:
+/// or gzip members with `compress gzip`) go to `<directory>/<basename>.<tag>.<chunk id hex>` (docs/forward-protocol.md, "Secondary"). Blocking I/O:
 /// call it off the event loop.
 public struct SecondaryFileOutput: Sendable {
     public let settings: SecondaryFileSettings

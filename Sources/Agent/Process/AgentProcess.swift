@@ -6,7 +6,7 @@ import NIOCore
 import NIOPosix
 
 /// Everything `fwdlab agent -c FILE` runs: the forward output's `ForwardingAgent`, the inputs that
-/// feed it, the RPC endpoint and the signal handlers (spec §9), until a stop is requested.
+/// feed it, the RPC endpoint and the signal handlers (docs/forward-protocol.md, "RPC and signals"), until a stop is requested.
 public final class AgentProcess: Sendable {
     /// The running forwarder.
     public let agent: ForwardingAgent

@@ -4,7 +4,7 @@ import NIOPosix
 import Glibc
 #endif
 
-/// Name resolution for node hosts (§7), behind a protocol so a resolver that queries a chosen nameserver can replace
+/// Name resolution for node hosts (docs/forward-protocol.md, "DNS"), behind a protocol so a resolver that queries a chosen nameserver can replace
 /// the system one. Answers are IP address strings in resolver order.
 public protocol AddressResolver: Sendable {
     /// Resolves `host` (stream sockets, any family); the future completes on `loop`.

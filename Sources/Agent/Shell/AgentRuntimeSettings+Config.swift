@@ -1,7 +1,7 @@
 import Foundation
 
 extension AgentRuntimeSettings {
-    /// The runtime settings for one `<match> @type forward` (the config layer's typed view, §11.1).
+    /// The runtime settings for one `<match> @type forward` (the config layer's typed view; docs/agent-parameters.md).
     public init(forward c: ForwardOutputConfig) {
         self.init()
         forwarder = c.settings

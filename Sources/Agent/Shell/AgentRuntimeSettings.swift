@@ -1,5 +1,5 @@
 /// Everything the NIO shell executes for one out_forward output: the core's settings plus the I/O parameters
-/// (§11.1) and named opt-in improvements. Fluentd v1.16 defaults throughout; built in code by tests and the bench,
+/// (docs/agent-parameters.md) and named opt-in improvements. Fluentd v1.16 defaults throughout; built in code by tests and the bench,
 /// and from `AgentConfiguration` by the config layer.
 public struct AgentRuntimeSettings: Sendable {
     /// The sans-I/O core's settings (heartbeats, detector, acks, DNS cache, startup options).
@@ -8,11 +8,11 @@ public struct AgentRuntimeSettings: Sendable {
     public var nodes: [ForwarderNodeConfig] = []
     /// Per-`<server>` credentials (same order as `nodes`; missing entries mean none).
     public var credentials: [NodeCredentials] = []
-    /// `<security>`; nil → no handshake (§2.1).
+    /// `<security>`; nil → no handshake (docs/forward-protocol.md, "When the handshake runs").
     public var security: ClientSecuritySettings? = nil
-    /// `transport tls` when set (§10.3); nil → plain TCP.
+    /// `transport tls` when set (docs/forward-protocol.md, "Client TLS"); nil → plain TCP.
     public var tls: TLSClientConfig? = nil
-    /// `compress gzip` (one gzip member per buffer append, §1.9).
+    /// `compress gzip` (one gzip member per buffer append; docs/forward-protocol.md, "Sending a chunk").
     public var compressGzip = false
     /// `time_as_integer`.
     public var timeAsInteger = false
@@ -38,7 +38,7 @@ public struct AgentRuntimeSettings: Sendable {
     public var flushThreadBurstInterval: AgentSeconds = 1
     /// `<secondary>` (file output); nil → none.
     public var secondary: SecondaryFileSettings? = nil
-    /// Quirk reproductions and their opt-in fixes.
+    /// Quirk reproductions and their opt-in fixes (docs/quirks.md).
     public var behaviour = RuntimeBehaviour()
 
     public init() {}
@@ -97,7 +97,7 @@ public struct SecondaryFileSettings: Sendable, Equatable {
 public struct RuntimeBehaviour: Sendable, Equatable {
     /// How transport heartbeat probes are scheduled within one timer run.
     public enum HeartbeatProbes: Sendable, Equatable {
-        /// Default: every node probed at once, each bounded (pain point 4); ticks still run in Fluentd's order.
+        /// Default: every node probed at once, each bounded (docs/forward-protocol.md, "Heartbeats"); ticks still run in Fluentd's order.
         case concurrent
         /// Quirk 8 reproduction: one node after another, each bounded only by connect_timeout.
         case serialBlocking

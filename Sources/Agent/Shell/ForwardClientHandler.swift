@@ -3,8 +3,9 @@ import NIOCore
 import NIOSSL
 import NIOTLS
 
-/// The client side of one forward connection: the `<security>` handshake (§2.4) and ack reading (§6.2), with ONE
-/// MessagePack frame scanner per connection (quirk 11's better behaviour; never a fresh decoder per read).
+/// The client side of one forward connection: the `<security>` handshake (docs/forward-protocol.md, "Client-side
+/// checks") and ack reading ("Ack handler"), with ONE MessagePack frame scanner per connection (quirk 11's better
+/// behaviour, docs/quirks.md; never a fresh decoder per read).
 ///
 /// Runs on the agent's event loop; reports through closures the shell installs.
 final class ForwardClientHandler: ChannelInboundHandler {
@@ -16,7 +17,7 @@ final class ForwardClientHandler: ChannelInboundHandler {
         var sharedKey: String
         var username: String
         var password: String
-        /// Per-node salt (§2.2: generated once per node, not per connection).
+        /// Per-node salt (generated once per node, not per connection; docs/forward-protocol.md, "Handshake messages").
         var salt: String
     }
 
@@ -212,7 +213,7 @@ final class ForwardClientHandler: ChannelInboundHandler {
 public enum ForwardConnectionError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Socket-level failure (connect refused, reset, TLS error …).
     case io(String)
-    /// The `<security>` handshake failed with this reason (§2.4).
+    /// The `<security>` handshake failed with this reason (docs/forward-protocol.md, "Client-side checks").
     case handshake(String)
     /// The peer closed the connection.
     case closed

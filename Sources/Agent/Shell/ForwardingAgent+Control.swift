@@ -1,4 +1,4 @@
-/// The control plane's view of the agent (§9): RPC and signals call these.
+/// The control plane's view of the agent (docs/forward-protocol.md, "RPC and signals"): RPC and signals call these.
 extension ForwardingAgent: AgentControl {
     public func flush() async throws { await flush(timeout: 60) }
 

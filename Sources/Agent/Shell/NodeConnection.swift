@@ -29,7 +29,7 @@ final class NodeConnection: @unchecked Sendable {
 
     var isActive: Bool { channel.isActive }
 
-    /// Writes one PackedForward request (§1.9): head, the chunk's own buffer (no copy), option; completes when the
+    /// Writes one PackedForward request (docs/forward-protocol.md, "Sending a chunk"): head, the chunk's own buffer (no copy), option; completes when the
     /// last byte was handed to the kernel, or fails after `timeout` (send_timeout) closing the connection.
     func send(tag: String, payload: ByteBuffer, records: Int, gzip: Bool, ackValue: String?, timeout: TimeAmount) -> EventLoopFuture<Void> {
         channel.eventLoop.assertInEventLoop()
@@ -61,7 +61,7 @@ final class NodeConnection: @unchecked Sendable {
         return result.futureResult
     }
 
-    /// Shutdown-write then close, as Fluentd's `sock.close_write; sock.close` (§3.2).
+    /// Shutdown-write then close, as Fluentd's `sock.close_write; sock.close` (docs/forward-protocol.md, "Transport heartbeat").
     func close() {
         channel.close(promise: nil)
     }

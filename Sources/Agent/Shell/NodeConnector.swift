@@ -6,7 +6,8 @@ import NIOSSL
 import Glibc
 #endif
 
-/// Opens connections to nodes: TCP or TLS (§10.3), then the `<security>` handshake (§2.4), each bounded.
+/// Opens connections to nodes: TCP or TLS (docs/forward-protocol.md, "Client TLS"), then the `<security>` handshake
+/// ("Client-side checks"), each bounded.
 ///
 /// `@unchecked Sendable` is safe: `nextID` and `salts` are only touched on `loop` (asserted); the rest is immutable.
 final class NodeConnector: @unchecked Sendable {
@@ -16,7 +17,7 @@ final class NodeConnector: @unchecked Sendable {
     /// Set with `tls_allow_self_signed_cert` (and not insecure mode): verification runs through it.
     private let selfSignedVerifier: SelfSignedTolerantVerifier?
     private var nextID: UInt64 = 1
-    /// Per-node shared_key salt, generated once per node (§2.2).
+    /// Per-node shared_key salt, generated once per node (docs/forward-protocol.md, "Handshake messages").
     private let salts: [String]
 
     init(loop: EventLoop, settings: AgentRuntimeSettings) throws {
@@ -36,7 +37,7 @@ final class NodeConnector: @unchecked Sendable {
         }
     }
 
-    /// The name sent as SNI and verified (§7 last bullet), nil for plain TCP.
+    /// The name sent as SNI and verified (docs/forward-protocol.md, "TLS name"), nil for plain TCP.
     func tlsName(node: Int) -> String? {
         guard settings.tls != nil, settings.nodes.indices.contains(node) else { return nil }
         let n = settings.nodes[node]

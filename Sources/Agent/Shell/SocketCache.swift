@@ -1,11 +1,11 @@
-/// Keepalive socket cache key (§6.4): resolved ip, port and TLS name.
+/// Keepalive socket cache key (docs/forward-protocol.md, "Keepalive and the socket cache"): resolved ip, port and TLS name.
 struct SocketCacheKey: Hashable, Sendable {
     var ip: String
     var port: Int
     var tlsName: String?
 }
 
-/// out_forward's keepalive socket cache (sc.rb, §6.4), confined to the agent's event loop.
+/// out_forward's keepalive socket cache (sc.rb; docs/forward-protocol.md, "Keepalive and the socket cache"), confined to the agent's event loop.
 ///
 /// Checkout returns the first idle, non-expired connection for the key; expiry = last checkout/checkin +
 /// keepalive_timeout (nil = never). `sweep` (every 5 s) closes expired idle and revoked connections.
@@ -57,7 +57,7 @@ struct SocketCache {
     }
 
     /// Removes and returns the connections to close: expired idle and revoked ones (plus closed idle ones with
-    /// `skipDeadConnections`; v1.16.9 keeps them, so quirk 7 heartbeats keep "succeeding" on a dead socket).
+    /// `skipDeadConnections`; v1.16.9 keeps them, so quirk 7 (docs/quirks.md) heartbeats keep "succeeding" on a dead socket).
     mutating func sweep(now: AgentSeconds) -> [NodeConnection] {
         var closing: [NodeConnection] = []
         for (key, list) in entries {

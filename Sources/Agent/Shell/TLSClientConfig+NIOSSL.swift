@@ -1,7 +1,7 @@
 import NIOCore
 import NIOSSL
 
-/// out_forward's TLS client options (§10.3) mapped onto NIOSSL: the runtime uses the config layer's type directly.
+/// out_forward's TLS client options (docs/forward-protocol.md, "Client TLS") mapped onto NIOSSL: the runtime uses the config layer's type directly.
 extension TLSClientConfig {
     /// The NIOSSL configuration these options describe.
     public func makeConfiguration() throws -> TLSConfiguration {
@@ -36,7 +36,7 @@ extension TLSClientConfig {
         return c
     }
 
-    /// The SNI / verification name for a node (§7 last bullet): host unless it is an IP literal, else the
+    /// The SNI / verification name for a node (docs/forward-protocol.md, "TLS name"): host unless it is an IP literal, else the
     /// server `name`, else none.
     public static func serverName(host: String, name: String?) -> String? {
         if !isIPLiteral(host) { return host }

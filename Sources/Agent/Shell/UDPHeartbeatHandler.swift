@@ -1,6 +1,6 @@
 import NIOCore
 
-/// Receives UDP heartbeat replies on the agent's one unconnected UDP socket (§3.3) and reports each sender.
+/// Receives UDP heartbeat replies on the agent's one unconnected UDP socket (docs/forward-protocol.md, "UDP heartbeat") and reports each sender.
 final class UDPHeartbeatHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
 
@@ -13,6 +13,6 @@ final class UDPHeartbeatHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        // ICMP port-unreachable etc. surface here on Linux; heartbeats must keep running (pain point 3).
+        // ICMP port-unreachable etc. surface here on Linux; heartbeats must keep running (docs/forward-protocol.md, "Heartbeats").
     }
 }

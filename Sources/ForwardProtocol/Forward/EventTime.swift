@@ -1,6 +1,6 @@
 import NIOCore
 
-/// Fluentd's event time: MessagePack ext type 0 with big-endian uint32 seconds and nanoseconds (spec §1.3).
+/// Fluentd's event time: MessagePack ext type 0 with big-endian uint32 seconds and nanoseconds (docs/forward-protocol.md, "EventTime").
 public struct EventTime: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var seconds: UInt32
     public var nanoseconds: UInt32
@@ -42,16 +42,16 @@ public struct EventTime: Sendable, Hashable, Comparable, CustomStringConvertible
 public enum EntryTime: Sendable, Hashable {
     case integer(Int64)
     case eventTime(EventTime)
-    /// nil, a float, a string, another ext...: invalid per spec §1.6, "zero" per §1.5.
+    /// nil, a float, a string, another ext...: invalid per docs/forward-protocol.md "Invalid events", "zero" per "Request processing".
     case other(MessagePackKind)
 
-    /// Whether Fluentd would treat this time as valid (Integer or EventTime, §1.6).
+    /// Whether Fluentd would treat this time as valid (Integer or EventTime; docs/forward-protocol.md, "Invalid events").
     public var isValid: Bool {
         if case .other = self { return false }
         return true
     }
 
-    /// Whether Fluentd's `time.to_i == 0` rule (replace by now, §1.5) applies.
+    /// Whether Fluentd's `time.to_i == 0` rule (replace by now; docs/forward-protocol.md, "Request processing") applies.
     public var isZero: Bool {
         switch self {
         case let .integer(v): return v == 0

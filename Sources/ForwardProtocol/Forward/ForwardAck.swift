@@ -1,6 +1,6 @@
 import NIOCore
 
-/// The ack response `{"ack": <chunk value>}` (spec §1.8).
+/// The ack response `{"ack": <chunk value>}` (docs/forward-protocol.md, "Ack response").
 public enum ForwardAck {
     /// Writes the ack for an option's `chunk`, echoing its encoded bytes unchanged.
     public static func write(echoing encodedChunk: ByteBuffer, into buffer: inout ByteBuffer) {
@@ -18,7 +18,7 @@ public enum ForwardAck {
     }
 
     /// The `ack` value of a decoded response: its raw str/bin bytes, or nil when the response is
-    /// not a map or has no such key (out_forward's CHUNKID_UNMATCHED case, §6.2).
+    /// not a map or has no such key (out_forward's CHUNKID_UNMATCHED case; docs/forward-protocol.md, "Ack outcomes").
     public static func ackedChunk(in response: MessagePackValue) -> [UInt8]? {
         response["ack"]?.bytesValue
     }

@@ -1,6 +1,6 @@
 import NIOCore
 
-/// Client-side encoders for the four modes; the PackedForward form is byte-identical to out_forward's (spec §1.9–1.10).
+/// Client-side encoders for the four modes; the PackedForward form is byte-identical to out_forward's (docs/forward-protocol.md, "Sending a chunk", "Worked example").
 public enum ForwardEncoder {
     /// Writes the head of a PackedForward request: `93`, the tag as str, `db` + length. The entries
     /// (`entriesLength` bytes) follow, then the option map — written separately so a buffer chunk's

@@ -13,7 +13,7 @@ public struct ForwardEntry: Sendable {
         self.recordKind = recordKind
     }
 
-    /// Valid per in_forward's rule (spec §1.6): time is Integer or EventTime and the record a map.
+    /// Valid per in_forward's rule (docs/forward-protocol.md, "Invalid events"): time is Integer or EventTime and the record a map.
     public var isValid: Bool { time.isValid && recordKind == .map }
 
     /// Reads one entry. Mirrors Ruby's `time, record = entry` destructuring: a non-array is the time
@@ -46,7 +46,7 @@ public struct ForwardEntry: Sendable {
         buffer.writeBuffer(&record)
     }
 
-    /// Writes `[time, record]` with integer seconds (`time_as_integer true`, §1.9).
+    /// Writes `[time, record]` with integer seconds (`time_as_integer true`; docs/forward-protocol.md, "Sending a chunk").
     public static func write(integerTime: Int64, encodedRecord: ByteBuffer, into buffer: inout ByteBuffer) {
         buffer.writeInteger(UInt8(0x92))
         buffer.writeMessagePackInt(integerTime)

@@ -1,12 +1,12 @@
 import NIOCore
 
-/// The option map that may trail a request (spec §1.4). Unknown keys are tolerated and ignored.
+/// The option map that may trail a request (docs/forward-protocol.md, "Option map"). Unknown keys are tolerated and ignored.
 public struct ForwardOption: Sendable {
     /// `size`: the sender's event count (a hint, never validated).
     public var size: Int64?
     /// `chunk`: the encoded MessagePack value exactly as received, so an ack can echo it byte-for-byte.
     public var chunk: ByteBuffer?
-    /// Whether `chunk` is present and truthy in Ruby's sense (only then is an ack due, §1.8).
+    /// Whether `chunk` is present and truthy in Ruby's sense (only then is an ack due; docs/forward-protocol.md, "Ack response").
     public var wantsAck: Bool
     /// `compressed`: `"gzip"` marks CompressedPackedForward; anything else means uncompressed (v1.16.9).
     public var compressed: String?
@@ -82,7 +82,7 @@ public struct ForwardOption: Sendable {
         return option
     }
 
-    /// Writes the option map as out_forward does: `size`, `compressed`, then `chunk` only with acks (§1.9).
+    /// Writes the option map as out_forward does: `size`, `compressed`, then `chunk` only with acks (docs/forward-protocol.md, "Sending a chunk").
     public static func write(size: Int, compressed: String, chunk: String?, into buffer: inout ByteBuffer) {
         buffer.writeMessagePackMapHeader(count: chunk == nil ? 2 : 3)
         buffer.writeMessagePackString("size")

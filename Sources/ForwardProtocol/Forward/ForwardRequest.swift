@@ -1,6 +1,6 @@
 import NIOCore
 
-/// One decoded event request, in whichever of the four modes it came (spec §1.2, §1.5).
+/// One decoded event request, in whichever of the four modes it came (docs/forward-protocol.md, "Carrier modes", "Request processing").
 ///
 /// Entries stay encoded: the request holds slices of the frame, and `entries()` walks them lazily,
 /// so a 10 000-event PackedForward request costs no allocation until someone reads its records.
@@ -37,7 +37,7 @@ public struct ForwardRequest: Sendable {
     /// The tag as text (lossy for invalid UTF-8, which Fluentd would also pass through).
     public var tagString: String { String(decoding: tag.readableBytesView, as: UTF8.self) }
 
-    /// Whether the server must answer with an ack (a truthy `chunk` option, §1.8).
+    /// Whether the server must answer with an ack (a truthy `chunk` option; docs/forward-protocol.md, "Ack response").
     public var wantsAck: Bool { option?.wantsAck ?? false }
 
     /// An iterator over the entries; for compressed requests pass the decompressed bytes via `entries(decompressed:)`.
@@ -65,7 +65,7 @@ public struct ForwardRequest: Sendable {
     }
 }
 
-/// What a complete top-level object on a forward connection turned out to be (spec §1.1, §1.5).
+/// What a complete top-level object on a forward connection turned out to be (docs/forward-protocol.md, "Framing", "Request processing").
 public enum ForwardFrame: Sendable {
     /// `nil`: the reserved TCP heartbeat request; ignored, never answered.
     case heartbeatNil

@@ -2,7 +2,7 @@ import CompressNIO
 import NIOCore
 
 /// Gzip for CompressedPackedForward: the blob may hold several independent members, decoded one
-/// after another and concatenated (spec §1.2, Fluentd's compressable.rb).
+/// after another and concatenated (docs/forward-protocol.md, "Carrier modes"; Fluentd's compressable.rb).
 public enum GzipMembers {
     /// Inflates every member of `blob`. Output is bounded by `maxSize` so a decompression bomb
     /// fails with an error instead of exhausting memory; a truncated or corrupt member throws.

@@ -1,4 +1,4 @@
-/// The UDP heartbeat: one `0x00` byte each way, on the same port number as TCP (spec §3.3).
+/// The UDP heartbeat: one `0x00` byte each way, on the same port number as TCP (docs/forward-protocol.md, "UDP heartbeat").
 public enum UDPHeartbeat {
     /// What out_forward sends to each node every heartbeat_interval.
     public static let request: [UInt8] = [0x00]

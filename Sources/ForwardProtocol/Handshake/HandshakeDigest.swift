@@ -1,6 +1,6 @@
 import Crypto
 
-/// The SHA-512 digests of the `<security>` handshake (spec §2.2), as lowercase hex.
+/// The SHA-512 digests of the `<security>` handshake (docs/forward-protocol.md, "Handshake messages"), as lowercase hex.
 public enum HandshakeDigest {
     /// PING's shared-key digest: SHA-512(salt ‖ client_hostname ‖ nonce ‖ shared_key).
     /// PONG uses the same function with the server's hostname in place of the client's.
@@ -13,7 +13,7 @@ public enum HandshakeDigest {
         digest([authSalt, Array(username.utf8), Array(password.utf8)])
     }
 
-    /// Compares two digests in time independent of where they differ (better than Fluentd, quirk 14).
+    /// Compares two digests in time independent of where they differ (better than Fluentd, quirk 14 in docs/quirks.md).
     public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)
         guard x.count == y.count else { return false }

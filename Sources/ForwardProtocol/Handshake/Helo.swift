@@ -1,6 +1,6 @@
 import NIOCore
 
-/// The server's greeting `["HELO", {"nonce", "auth", "keepalive"}]` (spec §2.2).
+/// The server's greeting `["HELO", {"nonce", "auth", "keepalive"}]` (docs/forward-protocol.md, "Handshake messages").
 public struct Helo: Sendable, Equatable {
     public var nonce: [UInt8]
     /// The user-auth salt; in_forward always sends one when security is on.
@@ -26,7 +26,7 @@ public struct Helo: Sendable, Equatable {
         buffer.writeMessagePackBool(keepalive)
     }
 
-    /// Parses a HELO as out_forward does (§2.4): a 2-element array starting with "HELO"; nonce and
+    /// Parses a HELO as out_forward does (docs/forward-protocol.md, "Client-side checks"): a 2-element array starting with "HELO"; nonce and
     /// auth may be str or bin and default to empty; keepalive defaults to true.
     public init(_ value: MessagePackValue) throws {
         guard let a = value.arrayValue, a.count == 2, a[0].stringValue == "HELO" else {

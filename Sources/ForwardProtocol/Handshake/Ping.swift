@@ -1,6 +1,6 @@
 import NIOCore
 
-/// The client's answer `["PING", hostname, salt, digest, username, password_digest]` (spec §2.2).
+/// The client's answer `["PING", hostname, salt, digest, username, password_digest]` (docs/forward-protocol.md, "Handshake messages").
 public struct Ping: Sendable, Equatable {
     public var clientHostname: String
     /// 32 lowercase hex characters, sent as a str.
@@ -18,7 +18,7 @@ public struct Ping: Sendable, Equatable {
     }
 
     /// Builds the PING out_forward sends for a HELO: digests over raw bytes, and the user digest
-    /// whenever HELO carried a non-empty auth salt (§2.2).
+    /// whenever HELO carried a non-empty auth salt (docs/forward-protocol.md, "Handshake messages").
     public init(helo: Helo, clientHostname: String, sharedKeySalt: String, sharedKey: String, username: String, password: String) {
         self.clientHostname = clientHostname
         self.sharedKeySalt = sharedKeySalt
@@ -41,7 +41,7 @@ public struct Ping: Sendable, Equatable {
     }
 
     /// Parses a PING as in_forward does: a 6-element array starting with "PING", else
-    /// "invalid ping message" (§2.3 step 1).
+    /// "invalid ping message" (docs/forward-protocol.md, "Server-side PING checks", step 1).
     public init(_ value: MessagePackValue) throws {
         guard let a = value.arrayValue, a.count == 6, a[0].stringValue == "PING",
               let host = a[1].stringValue, let salt = a[2].stringValue, let digest = a[3].stringValue,

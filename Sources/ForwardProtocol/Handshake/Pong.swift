@@ -1,6 +1,6 @@
 import NIOCore
 
-/// The server's verdict `["PONG", ok, reason, server_hostname, digest]` (spec §2.2).
+/// The server's verdict `["PONG", ok, reason, server_hostname, digest]` (docs/forward-protocol.md, "Handshake messages").
 public struct Pong: Sendable, Equatable {
     public var authResult: Bool
     public var reason: String
@@ -46,7 +46,7 @@ public struct Pong: Sendable, Equatable {
         sharedKeyHexdigest = a[4].stringValue ?? ""
     }
 
-    /// The client-side checks of §2.4, in Fluentd's order, with its messages.
+    /// The client-side checks (docs/forward-protocol.md, "Client-side checks"), in Fluentd's order, with its messages.
     public func verify(clientSelfHostname: String, clientSalt: String, nonce: [UInt8], sharedKey: String) throws {
         guard authResult else { throw ForwardProtocolError.handshake("authentication failed: \(reason)") }
         guard serverHostname != clientSelfHostname else {

@@ -3,7 +3,7 @@ import NIOCore
 /// Finds where one complete top-level MessagePack object ends in a growing byte stream.
 ///
 /// The forward protocol has no length prefix: requests are concatenated MessagePack objects
-/// (spec §1.1). The scanner keeps its position and a stack of open containers between calls, so a
+/// (docs/forward-protocol.md, "Framing"). The scanner keeps its position and a stack of open containers between calls, so a
 /// large request arriving over many reads is scanned once in total, not once per read. It never
 /// materialises values: str/bin/ext payloads are skipped by their declared length, which is checked
 /// against the limits before any byte of the payload is awaited.

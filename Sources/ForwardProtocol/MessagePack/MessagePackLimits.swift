@@ -11,7 +11,7 @@ public struct MessagePackLimits: Sendable, Equatable {
     public var maxContainerCount: Int
 
     /// Reject ext values whose type is not EventTime (0), as Fluentd's decoder does unless
-    /// `enable_msgpack_time_support` is on (spec §1.3). Checked by the frame scanner.
+    /// `enable_msgpack_time_support` is on (docs/forward-protocol.md, "EventTime"). Checked by the frame scanner.
     public var eventTimeExtensionOnly: Bool
 
     public init(maxDepth: Int = 64, maxFrameLength: Int = 256 << 20, maxContainerCount: Int = 16 << 20,

@@ -113,7 +113,7 @@ public struct MessagePackReader: Sendable {
         }
     }
 
-    /// Reads a str or a bin (Fluentd treats both as a Ruby String, spec §1.2).
+    /// Reads a str or a bin (Fluentd treats both as a Ruby String; docs/forward-protocol.md, "Carrier modes").
     @inlinable public mutating func readRawBytes() throws(MessagePackError) -> ByteBuffer {
         let f = try format()
         if f >= MessagePackFormat.bin8 && f <= MessagePackFormat.bin32 { return try readBinaryBytes() }

@@ -10,7 +10,7 @@ public indirect enum MessagePackValue: Sendable, Hashable {
     case uint(UInt64)
     case float(Float)
     case double(Double)
-    /// A str, kept as raw bytes because Fluentd puts binary data in str (quirk 25).
+    /// A str, kept as raw bytes because Fluentd puts binary data in str (quirk 25 in docs/quirks.md).
     case string([UInt8])
     case binary([UInt8])
     case array([MessagePackValue])

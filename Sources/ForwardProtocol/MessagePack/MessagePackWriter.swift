@@ -50,7 +50,7 @@ extension ByteBuffer {
         }
     }
 
-    /// Writes a str header that is always str32 (out_forward's entries blob, spec §1.9).
+    /// Writes a str header that is always str32 (out_forward's entries blob; docs/forward-protocol.md, "Sending a chunk").
     @inlinable public mutating func writeMessagePackString32Header(length: Int) {
         writeInteger(MessagePackFormat.str32); writeInteger(UInt32(truncatingIfNeeded: length))
     }
@@ -63,7 +63,7 @@ extension ByteBuffer {
         }
     }
 
-    /// Writes raw bytes as a str (Fluentd sends binary data in str, quirk 25).
+    /// Writes raw bytes as a str (Fluentd sends binary data in str, quirk 25 in docs/quirks.md).
     public mutating func writeMessagePackString<Bytes: Collection>(bytes: Bytes) where Bytes.Element == UInt8 {
         writeMessagePackStringHeader(length: bytes.count)
         writeBytes(bytes)

@@ -261,7 +261,7 @@ public enum ExpectationEvaluator {
         return result
     }
 
-    /// Closed-form virtual-time prediction of the detector (§4.5) for the run's settings.
+    /// Closed-form virtual-time prediction of the detector (docs/forward-protocol.md, "Detection time") for the run's settings.
     static func predictionNote(_ r: RunRecord) -> String {
         guard r.heartbeatType != "none" else { return "" }
         let t = DetectionPredictor.fluentdIdleFormula(heartbeatInterval: r.heartbeatInterval,

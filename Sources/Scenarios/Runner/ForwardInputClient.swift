@@ -23,7 +23,7 @@ final class ForwardInputClient: Sendable {
         /// The ack came back: the events are in the agent's buffer.
         case acked
         /// The request was written and the input closed the connection without an ack: in_forward's answer when
-        /// the buffer refuses the events (§1.5 step 7), or a peer that died meanwhile.
+        /// the buffer refuses the events (docs/forward-protocol.md, "Request processing", step 7), or a peer that died meanwhile.
         case closedWithoutAck
         /// No connection (refused or timed out): nobody is listening.
         case unreachable

@@ -5,7 +5,7 @@ import Foundation
 public struct DetectionPrediction: Sendable, Equatable, Codable {
     /// Seconds from the death to the detach.
     public var latencyAfterDeath: Double
-    /// Seconds from the last heartbeat arrival to the detach (the §4.5 table's measure).
+    /// Seconds from the last heartbeat arrival to the detach (the measure of the table in docs/forward-protocol.md, "Detection time").
     public var latencyAfterLastHeartbeat: Double
     /// phi or hard_timeout; nil if never detached (heartbeat_type none).
     public var cause: DetachCause?
@@ -48,7 +48,7 @@ public enum DetectionPredictor {
                                    cause: lane.detectionCause, phi: lane.detectionPhi)
     }
 
-    /// §4.5 closed form for the idle Fluentd detector with a steady history: the first tick (multiple of h after
+    /// Closed form (docs/forward-protocol.md, "Detection time") for the idle Fluentd detector with a steady history: the first tick (multiple of h after
     /// the last heartbeat) with Δ > threshold·ln 10 + h − 1, capped by hard_timeout.
     public static func fluentdIdleFormula(heartbeatInterval h: Double, phiThreshold: Double, hardTimeout: Double = 60) -> Double {
         let phiBound = phiThreshold * log(10.0) + h - 1

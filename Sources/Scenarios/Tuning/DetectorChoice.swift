@@ -1,6 +1,6 @@
 import Agent
 
-/// The detector a sweep lane runs: Fluentd-exact, exponential without the shift, or Hayashibara normal (§13 item 1).
+/// The detector a sweep lane runs: Fluentd-exact, exponential without the shift, or Hayashibara normal (quirk 1 in docs/quirks.md).
 public enum DetectorChoice: String, Sendable, Equatable, Hashable, CaseIterable, Codable {
     /// `PhiAccrualDetector`, fed by heartbeats and data sends (Fluentd v1.16).
     case fluentd

@@ -18,7 +18,7 @@ public struct StallModel: Sendable, Equatable {
     public init() {}
 }
 
-/// Data traffic: sends happen at flush times when there is data, and each successful send adds a sample (§3.5).
+/// Data traffic: sends happen at flush times when there is data, and each successful send adds a sample (docs/forward-protocol.md, "Heartbeat arrivals").
 public struct TrafficModel: Sendable, Equatable {
     /// Bytes per second produced by the inputs (0 = idle: no sends).
     public var bytesPerSecond: Double = 0
@@ -91,7 +91,7 @@ public struct NetworkModel: Sendable, Equatable {
 
     public init() {}
 
-    /// A perfect network: zero delay, no loss, no stalls, no traffic (the §4.5 setting).
+    /// A perfect network: zero delay, no loss, no stalls, no traffic (the setting of docs/forward-protocol.md, "Detection time").
     public static var clean: NetworkModel {
         var m = NetworkModel()
         m.name = "clean"

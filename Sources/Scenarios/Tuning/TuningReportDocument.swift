@@ -49,10 +49,10 @@ public struct TuningReportDocument: Sendable, Codable {
         self.phiTraces = phiTraces
         var notes: [String] = []
         if sweep.model.heartbeatType == .none {
-            notes.append("heartbeat_type none: nodes are never detached (§3.4); detection relies on send errors only.")
+            notes.append("heartbeat_type none: nodes are never detached (docs/forward-protocol.md, 'Heartbeat type none'); detection relies on send errors only.")
         }
         if sweep.model.traffic.bytesPerSecond > 0 && sweep.grid.detectors.contains(.fluentd) {
-            notes.append("Fluentd counts every successful send as a heartbeat sample (§3.5, quirk 2): with traffic, detection is faster than the idle 35.84 + h s, and with h > 1 phi can stay negative so only hard_timeout detaches.")
+            notes.append("Fluentd counts every successful send as a heartbeat sample (docs/forward-protocol.md, 'Heartbeat arrivals'; quirk 2 in docs/quirks.md): with traffic, detection is faster than the idle 35.84 + h s, and with h > 1 phi can stay negative so only hard_timeout detaches.")
         }
         let phiOff = sweep.points.filter { $0.detector == .fluentd && $0.detectedByPhiFraction == 0 && $0.undetected == 0 && $0.latencyP50 != nil }
         if !phiOff.isEmpty {

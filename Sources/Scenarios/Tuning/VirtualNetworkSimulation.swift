@@ -139,7 +139,7 @@ public struct VirtualNetworkSimulation: Sendable {
             record(t, .heartbeat)
         }
 
-        // §4.4 tick for every active lane.
+        // The tick (docs/forward-protocol.md, "Tick") for every active lane.
         @inline(__always) func tickAll(_ t: Double) {
             let wall = wall0 + t
             for i in 0..<laneCount where !lanes[i].done {
@@ -216,7 +216,7 @@ public struct VirtualNetworkSimulation: Sendable {
                             }
                         }
                     }
-                    // UDP: the tick runs right after sending; replies arrive later (§3.3).
+                    // UDP: the tick runs right after sending; replies arrive later (docs/forward-protocol.md, "UDP heartbeat").
                     tickAll(now)
                     queue.push(now + h, .heartbeatTimer)
                 } else {

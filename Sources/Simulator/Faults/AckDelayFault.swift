@@ -1,5 +1,5 @@
 /// `ack_delay`: writes selected acks late, typically past the agent's `ack_response_timeout`, so the
-/// agent gives up, rolls back and resends while the late ack still arrives (a stale ack, §6.2).
+/// agent gives up, rolls back and resends while the late ack still arrives (a stale ack; docs/forward-protocol.md, "Ack outcomes").
 ///
 /// Parameters: a `LatencyDistribution` (default fixed `delay: 5s`) and a `MessageSelector`.
 public struct AckDelayFault: Fault {

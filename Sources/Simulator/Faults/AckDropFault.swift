@@ -1,5 +1,5 @@
 /// `ack_drop`: Drops the ack: the events are in the ledger, the agent never hears back and rolls the chunk back after
-/// `ack_response_timeout` (§6.2), so the chunk arrives again (a duplicate in the ledger).
+/// `ack_response_timeout` (docs/forward-protocol.md, "Ack outcomes"), so the chunk arrives again (a duplicate in the ledger).
 ///
 /// Parameters: a `MessageSelector` (`tag`, `chunk`, `peer`, `nth`, `every`, `limit`).
 public struct AckDropFault: SelectorFault {

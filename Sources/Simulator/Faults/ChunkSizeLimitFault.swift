@@ -1,5 +1,5 @@
 /// `chunk_size_limit`: drops event requests larger than `limit` bytes without an ack, as in_forward's
-/// `chunk_size_limit` does (§1.7), but switchable at run time and measured on the message's own length.
+/// `chunk_size_limit` does (docs/forward-protocol.md, "Chunk size limits"), but switchable at run time and measured on the message's own length.
 /// The agent times out waiting for the ack and resends the same chunk forever (it never fits).
 ///
 /// Parameters: `limit` — bytes (required).

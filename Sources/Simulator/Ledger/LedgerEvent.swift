@@ -10,7 +10,7 @@ public struct LedgerEvent: Sendable, Hashable {
     public var arrivalWallNanos: Int64
     /// `ip:port` of the sending connection (or UDP source; always TCP/TLS here).
     public var peer: String
-    /// The tag after `tag` / `add_tag_prefix` rewriting (spec §1.5 step 2).
+    /// The tag after `tag` / `add_tag_prefix` rewriting (docs/forward-protocol.md, "Request processing", step 2).
     public var tag: String
     /// The event time as stored (after the zero-time → now rule where Fluentd applies it).
     public var time: LedgerTime
@@ -30,7 +30,7 @@ public struct LedgerEvent: Sendable, Hashable {
 public enum LedgerTime: Sendable, Hashable, CustomStringConvertible {
     case eventTime(EventTime)
     case integer(Int64)
-    /// A time of another type that was accepted anyway (PackedForward never normalises, quirk 24).
+    /// A time of another type that was accepted anyway (PackedForward never normalises, quirk 24 in docs/quirks.md).
     case other
 
     /// Seconds since the epoch (0 for `.other`).

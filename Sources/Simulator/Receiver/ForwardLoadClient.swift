@@ -85,7 +85,7 @@ public struct ForwardLoadResult: Sendable, CustomStringConvertible {
     }
 }
 
-/// A load generator speaking out_forward's PackedForward wire format (spec §1.9): each connection
+/// A load generator speaking out_forward's PackedForward wire format (docs/forward-protocol.md, "Sending a chunk"): each connection
 /// encodes its chunk once and then only patches the 8-byte sequence numbers and the 24-character
 /// chunk id in place before every send, so sending costs no per-event work beyond those writes.
 /// Sequence numbers are unique across connections (connection i uses i·2^40 + n).

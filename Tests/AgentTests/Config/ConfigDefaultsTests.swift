@@ -2,7 +2,7 @@ import Agent
 import FluentdConfig
 import Testing
 
-@Suite("Configuration defaults (§11.1, §8.2)")
+@Suite("Configuration defaults (docs/agent-parameters.md)")
 struct ConfigDefaultsTests {
     @Test func forwardOutputDefaultsMatchFluentd() throws {
         let f = try forwardOutput(forwardMatch())
@@ -171,7 +171,7 @@ struct ConfigDefaultsTests {
     }
 
     @Test func quirk33FractionalTimeWithUnit() throws {
-        // "0.5s" is 5 seconds in Fluentd (§13 item 33).
+        // "0.5s" is 5 seconds in Fluentd (quirk 33 in docs/quirks.md).
         let f = try forwardOutput(forwardMatch("  heartbeat_interval 0.5s"))
         #expect(f.settings.heartbeatInterval == 5)
     }

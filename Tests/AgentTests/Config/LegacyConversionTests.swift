@@ -2,7 +2,7 @@ import Agent
 import FluentdConfig
 import Testing
 
-@Suite("v0.12 names (§8.5)")
+@Suite("v0.12 names (docs/agent-parameters.md)")
 struct LegacyConversionTests {
     @Test func everyNameConverts() throws {
         let c = try parseConfig(forwardMatch("""

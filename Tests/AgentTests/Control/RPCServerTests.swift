@@ -3,7 +3,7 @@ import FluentdConfig
 import Logging
 import Testing
 
-@Suite("HTTP RPC endpoint (§9.1)")
+@Suite("HTTP RPC endpoint (docs/forward-protocol.md, 'RPC endpoint')")
 struct RPCServerTests {
     /// Starts a server on an ephemeral port with `control`, runs `body`, and closes the server.
     func withServer(
@@ -154,7 +154,7 @@ struct RPCServerTests {
     }
 
     @Test func detailedErrorsOptIn() async throws {
-        // Quirk 31's better behaviour: a reload read up front reports its error (the status stays 500).
+        // Quirk 31's (docs/quirks.md) better behaviour: a reload read up front reports its error (the status stays 500).
         let control = FakeAgentControl()
         let loader: @Sendable () throws -> AgentConfiguration = {
             try AgentConfiguration.parse(text: "<match **>\n  @type null\n  bogus 1\n</match>", file: "b.conf")

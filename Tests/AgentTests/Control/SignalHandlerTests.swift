@@ -11,7 +11,7 @@ import Darwin
 
 /// Signals go to the whole test process, so these tests run one at a time and only handle
 /// SIGUSR1/SIGUSR2/SIGHUP (never SIGINT/SIGTERM, which would stop the test runner if a handler were missing).
-@Suite("Signals (§9.2)", .serialized)
+@Suite("Signals (docs/forward-protocol.md, 'Signals')", .serialized)
 struct SignalHandlerTests {
     @Test func sigusr1Flushes() async throws {
         let control = FakeAgentControl()

@@ -5,12 +5,13 @@ import NIOCore
 import NIOPosix
 import Testing
 
-/// §12 items 7–9 and pain points 3–4 over real sockets.
+/// Heartbeats over real sockets: docs/forward-protocol.md, "Transport heartbeat", "UDP heartbeat", and the agent's
+/// rule under "Heartbeats" that a failing probe never stops or delays the others.
 @Suite("ShellHeartbeat", .serialized)
 struct ShellHeartbeatTests {
     let group = ShellTestSupport.group
 
-    @Test("§12.9 transport heartbeat: one zero-byte connection per node per interval")
+    @Test("Transport heartbeat: one zero-byte connection per node per interval")
     func transportHeartbeat() async throws {
         let server = try await FakeForwardServer.start(group: group)
         let agent = try await ForwardingAgent.start(configuration: ShellTestSupport.settings(ports: [server.port], heartbeat: .transport),
@@ -24,7 +25,7 @@ struct ShellHeartbeatTests {
         await server.stop()
     }
 
-    @Test("quirk 7: with keepalive a cached idle socket counts as a heartbeat without I/O")
+    @Test("quirk 7 (docs/quirks.md): with keepalive a cached idle socket counts as a heartbeat without I/O")
     func keepaliveFakesHeartbeat() async throws {
         let server = try await FakeForwardServer.start(group: group)
         var s = ShellTestSupport.settings(ports: [server.port], heartbeat: .transport)
@@ -36,7 +37,7 @@ struct ShellHeartbeatTests {
         await server.stop()
     }
 
-    @Test("§12.7 udp heartbeat: one 00 byte per node per tick; the matching reply keeps the node available")
+    @Test("UDP heartbeat: one 00 byte per node per tick; the matching reply keeps the node available")
     func udpBytes() async throws {
         let server = try await FakeForwardServer.start(group: group, options: .init(udp: true))
         let logs = ShellLogCapture()
@@ -50,7 +51,7 @@ struct ShellHeartbeatTests {
         await server.stop()
     }
 
-    @Test("§12.8 udp reply from another port does not count and logs 'Unknown heartbeat response received'")
+    @Test("UDP reply from another port does not count and logs 'Unknown heartbeat response received'")
     func udpReplyMatching() async throws {
         let server = try await FakeForwardServer.start(group: group, options: .init(udp: true, udpReplyFromOtherPort: true))
         let logs = ShellLogCapture()
@@ -62,7 +63,7 @@ struct ShellHeartbeatTests {
         await server.stop()
     }
 
-    @Test("pain points 3+4: a refusing node and a hung handshake never delay or stop the healthy node's heartbeats")
+    @Test("A refusing node and a hung handshake never delay or stop the healthy node's heartbeats")
     func deadNodeIsolation() async throws {
         let healthy = try await FakeForwardServer.start(group: group, options: .init(security: .init()))
         let hung = try await FakeForwardServer.start(group: group, options: .init(security: .init(silent: true)))

@@ -6,7 +6,7 @@ import NIOSSL
 import Simulator
 import Testing
 
-/// `<security>` handshake (§2, §12.20–21) and the TLS client (§10.3) against the fake server.
+/// `<security>` handshake (docs/forward-protocol.md, "Handshake") and the TLS client ("Client TLS") against the fake server.
 @Suite("ShellSecurity", .serialized)
 struct ShellSecurityTests {
     let group = ShellTestSupport.group
@@ -29,7 +29,7 @@ struct ShellSecurityTests {
         await server.stop()
     }
 
-    @Test("§12.21 shared key mismatch with verify_connection_at_startup: start fails with 'failed to establish connection'")
+    @Test("Shared key mismatch with verify_connection_at_startup: start fails with 'failed to establish connection'")
     func sharedKeyMismatch() async throws {
         let server = try await FakeForwardServer.start(group: group, options: .init(security: .init()))
         var s = secure(server.port, key: "wrong")
@@ -43,13 +43,13 @@ struct ShellSecurityTests {
         await server.stop()
     }
 
-    @Test("§12.21 a PONG carrying the client's own hostname is rejected; the node is disabled without rebalance")
+    @Test("A PONG carrying the client's own hostname is rejected; the node is disabled without rebalance")
     func sameHostname() async throws {
         let server = try await FakeForwardServer.start(group: group, options: .init(security: .init(hostname: "client.example")))
         let logs = ShellLogCapture()
         let events = EventRecorder()
         var s = secure(server.port)
-        s.forwarder.heartbeatType = .transport  // with heartbeat_type none, disable! has no effect (§3.4)
+        s.forwarder.heartbeatType = .transport  // with heartbeat_type none, disable! has no effect (docs/forward-protocol.md, "Heartbeat type none")
         s.forwarder.heartbeatInterval = 30
         let agent = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group, logger: logs.logger,
                                                     eventSink: { events.append($0) })

@@ -4,7 +4,8 @@ import Foundation
 import NIOCore
 import Testing
 
-/// §12 items 10, 11, 13–16, 22, 24 over real sockets on 127.0.0.1.
+/// Wire behaviour over real sockets on 127.0.0.1: docs/forward-protocol.md, "Sending a chunk", "Chunk id", "Ack outcomes",
+/// "Carrier modes", "Node selection", "Keepalive and the socket cache".
 @Suite("ShellWire", .serialized)
 struct ShellWireTests {
     let group = ShellTestSupport.group
@@ -15,7 +16,7 @@ struct ShellWireTests {
                                         eventSink: { r in events.append(r) })
     }
 
-    @Test("§12.10 packed forward bytes are out_forward's (ack off: 2-key option)")
+    @Test("Packed forward bytes are out_forward's (ack off: 2-key option)")
     func packedForwardBytes() async throws {
         let server = try await FakeForwardServer.start(group: group)
         let agent = try await start(ShellTestSupport.settings(ports: [server.port]))
@@ -47,7 +48,7 @@ struct ShellWireTests {
         await server.stop()
     }
 
-    @Test("§12.11 ack round trip: 25-char chunk value ending in newline, committed on the exact ack")
+    @Test("Ack round trip: 25-char chunk value ending in newline, committed on the exact ack")
     func ackRoundTrip() async throws {
         let server = try await FakeForwardServer.start(group: group)
         let events = EventRecorder()
@@ -63,7 +64,7 @@ struct ShellWireTests {
         await server.stop()
     }
 
-    @Test("§12.13 ack timeout: warning, rollback without retry step, node disabled, delayed_commit_timeout 3")
+    @Test("Ack timeout: warning, rollback without retry step, node disabled, delayed_commit_timeout 3")
     func ackTimeout() async throws {
         let server = try await FakeForwardServer.start(group: group, options: .init(ack: .never))
         let logs = ShellLogCapture()
@@ -88,7 +89,7 @@ struct ShellWireTests {
         await server.stop()
     }
 
-    @Test("§12.14 peer closes before ack: 'destination node closed the connection'")
+    @Test("Peer closes before ack: 'destination node closed the connection'")
     func peerClosed() async throws {
         let server = try await FakeForwardServer.start(group: group, options: .init(ack: .closeBeforeAck))
         let logs = ShellLogCapture()
@@ -104,7 +105,7 @@ struct ShellWireTests {
         await server.stop()
     }
 
-    @Test("§12.15 wrong ack: rolled back and resent with the same chunk id, node stays available")
+    @Test("Wrong ack: rolled back and resent with the same chunk id, node stays available")
     func wrongAck() async throws {
         let server = try await FakeForwardServer.start(group: group, options: .init(ack: .wrong))
         let logs = ShellLogCapture()
@@ -121,7 +122,7 @@ struct ShellWireTests {
         await server.stop()
     }
 
-    @Test("quirk 17 outcome: a fragmented ack is an error; the delayed-commit timeout recovers the chunk")
+    @Test("quirk 17 (docs/quirks.md) outcome: a fragmented ack is an error; the delayed-commit timeout recovers the chunk")
     func fragmentedAck() async throws {
         let server = try await FakeForwardServer.start(group: group, options: .init(ack: .fragmented))
         let logs = ShellLogCapture()
@@ -152,7 +153,7 @@ struct ShellWireTests {
         await server.stop()
     }
 
-    @Test("§12.16 gzip: compressed=gzip, one gzip member per append")
+    @Test("Gzip: compressed=gzip, one gzip member per append")
     func gzip() async throws {
         let server = try await FakeForwardServer.start(group: group)
         var s = ShellTestSupport.settings(ports: [server.port])
@@ -174,7 +175,7 @@ struct ShellWireTests {
         await server.stop()
     }
 
-    @Test("§12.24 connections per send: new each time; keepalive reuses; keepalive+ack back-to-back uses several")
+    @Test("Connections per send: new each time; keepalive reuses; keepalive+ack back-to-back uses several")
     func connectionsPerSend() async throws {
         for (keepalive, ack) in [(false, false), (true, false), (true, true)] {
             let server = try await FakeForwardServer.start(group: group)
@@ -196,7 +197,7 @@ struct ShellWireTests {
         }
     }
 
-    @Test("§12.22 weight proportion over the wire: 12 chunks → 6 and 6; weight 0 gets none")
+    @Test("Weight proportion over the wire: 12 chunks → 6 and 6; weight 0 gets none")
     func weights() async throws {
         let a = try await FakeForwardServer.start(group: group)
         let b = try await FakeForwardServer.start(group: group)

@@ -52,7 +52,7 @@ import Testing
                 #expect(i < j, "the sample precedes the detach it explains")
             }
         }
-        #expect(ticks == 37, "Fluentd defaults detach 37 s after the last heartbeat (spec §4.5)")
+        #expect(ticks == 37, "Fluentd defaults detach 37 s after the last heartbeat (docs/forward-protocol.md, 'Detection time')")
         #expect(detach?.phi == last)
         for _ in 0 ..< 3 {
             out.removeAll()

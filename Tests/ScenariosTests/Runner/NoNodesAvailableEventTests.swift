@@ -4,7 +4,7 @@ import Testing
 @testable import Scenarios
 
 /// Whenever the agent logs Fluentd's "no nodes are available" (the rebuild warning, or a flush failing with
-/// NoNodesAvailable, spec §5.1–5.3), its event stream carries a `no_nodes_available` event at the same moment.
+/// NoNodesAvailable; docs/forward-protocol.md, "Load balancing"), its event stream carries a `no_nodes_available` event at the same moment.
 @Suite(.serialized) struct NoNodesAvailableEventTests {
     static func scenario(name: String, receivers: String, timeline: String) -> String {
         """

@@ -4,7 +4,7 @@ import Testing
 
 @testable import Scenarios
 
-/// §4.5 / §12 items 1–5: the engine's Fluentd-exact detection times on a clean network.
+/// docs/forward-protocol.md, "Detection time", "Recovery": the engine's Fluentd-exact detection times on a clean network.
 @Suite struct DetectionTableTests {
     @Test(arguments: [(0.5, 36.5), (1.0, 37.0), (2.0, 38.0), (5.0, 45.0), (10.0, 50.0)])
     func idleDetectionMatchesTable(h: Double, expected: Double) {

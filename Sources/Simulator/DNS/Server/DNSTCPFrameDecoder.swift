@@ -1,6 +1,6 @@
 import NIOCore
 
-/// Splits a DNS-over-TCP stream into messages by their 2-byte length prefix (RFC 1035 §4.2.2).
+/// Splits a DNS-over-TCP stream into messages by their 2-byte length prefix (RFC 1035 section 4.2.2).
 struct DNSTCPFrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
 

@@ -1,4 +1,4 @@
-/// The 12-byte DNS message header (RFC 1035 §4.1.1); the section counts are derived when encoding.
+/// The 12-byte DNS message header (RFC 1035 section 4.1.1); the section counts are derived when encoding.
 public struct DNSHeader: Sendable, Hashable {
     public var id: UInt16
     /// QR: false for a query, true for a response.

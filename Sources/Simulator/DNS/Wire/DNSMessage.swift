@@ -93,7 +93,7 @@ public struct DNSMessage: Sendable, Hashable {
     // MARK: encoding
 
     /// Encodes with name compression. With `maxSize`, whole records are left out from the end of the
-    /// answer section onwards and TC is set when the full message would not fit (UDP, RFC 1035 §4.2.1).
+    /// answer section onwards and TC is set when the full message would not fit (UDP, RFC 1035 section 4.2.1).
     public func encode(maxSize: Int = 65535, compress: Bool = true) throws -> [UInt8] {
         let full = try encodeAll(compress: compress, header: header, answers: answers, authorities: authorities, additionals: additionals)
         if full.count <= maxSize { return full }

@@ -1,4 +1,4 @@
-/// A domain name as a list of labels; compares case-insensitively (RFC 1035 §2.3.3) and keeps the case it was given.
+/// A domain name as a list of labels; compares case-insensitively (RFC 1035 section 2.3.3) and keeps the case it was given.
 public struct DNSName: Sendable, Hashable, CustomStringConvertible, ExpressibleByStringLiteral {
     /// Raw label bytes, most specific first; empty for the root.
     public let labels: [[UInt8]]

@@ -4,7 +4,7 @@ public enum DNSRecordData: Sendable, Hashable {
     case address(DNSAddress)
     /// CNAME, NS or PTR: one domain name.
     case name(DNSName)
-    /// SOA (RFC 1035 §3.3.13).
+    /// SOA (RFC 1035 section 3.3.13).
     case soa(DNSSOA)
     /// Any other type (and OPT): the bytes as received.
     case raw([UInt8])

@@ -1,4 +1,4 @@
-/// A resource record TYPE / query QTYPE (RFC 1035 §3.2.2, RFC 3596, RFC 6891).
+/// A resource record TYPE / query QTYPE (RFC 1035 section 3.2.2, RFC 3596, RFC 6891).
 public struct DNSRecordType: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }

@@ -1,4 +1,4 @@
-/// The 4-bit RCODE of a DNS header (RFC 1035 §4.1.1).
+/// The 4-bit RCODE of a DNS header (RFC 1035 section 4.1.1).
 public struct DNSResponseCode: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue & 0x0F }

@@ -1,4 +1,4 @@
-/// Writes DNS wire format, compressing names against earlier ones (RFC 1035 §4.1.4).
+/// Writes DNS wire format, compressing names against earlier ones (RFC 1035 section 4.1.4).
 struct DNSWireWriter {
     private(set) var bytes: [UInt8] = []
     /// Canonical (lower-cased) name suffix → offset where it was written.
