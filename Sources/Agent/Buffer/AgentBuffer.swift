@@ -252,6 +252,9 @@ public final class AgentBuffer: @unchecked Sendable {
     /// Whether some chunk is queued.
     public var hasQueued: Bool { lock.withLock { !queue.queue.isEmpty } }
 
+    /// Records in queued chunks (`queued_records`, logged when the retry limit drops the queue).
+    public var queuedRecords: Int { lock.withLock { queue.queue.reduce(0) { $0 + (records[$1.id] ?? $1.records) } } }
+
     /// Takes the warnings accumulated by appends.
     public func drainLogs() -> [CoreLog] {
         lock.withLock {

@@ -1,4 +1,4 @@
-/// How one ack wait ended (ack_handler.rb Result, §6.2).
+/// How one ack wait ended (ack_handler.rb Result, docs/forward-protocol.md, "Ack handler").
 public enum AckOutcome: Sendable, Equatable {
     /// The reply's `ack` equals the sent Base64 string exactly.
     case success
@@ -9,7 +9,7 @@ public enum AckOutcome: Sendable, Equatable {
     /// A decoded map whose `ack` is missing or different.
     case chunkIDUnmatched(received: String?)
     /// Undecodable, partial or non-map reply: the entry is dropped without commit or rollback; only the
-    /// delayed-commit timeout recovers the chunk (§6.2 "error" row).
+    /// delayed-commit timeout recovers the chunk (docs/forward-protocol.md, "Ack outcomes", the error row).
     case error(String)
 }
 
@@ -27,7 +27,7 @@ public struct AckResolution: Sendable, Equatable {
     public enum ChunkAction: Sendable, Equatable {
         /// `commit_write`: purge the chunk, clear the retry state.
         case commit
-        /// `rollback_write(update_retry: false)`: back to the queue head, retry state untouched (quirk 18).
+        /// `rollback_write(update_retry: false)`: back to the queue head, retry state untouched (quirk 18 (docs/quirks.md)).
         case rollback
         /// Nothing (error path): the delayed-commit timeout will roll it back with a retry update.
         case none
@@ -56,7 +56,7 @@ public struct PendingAck: Sendable, Equatable {
     public var deadline: AgentSeconds
 }
 
-/// Fluentd's ack handler (ack.rb, §6.2) as a value: register after a send, resolve on reply, close or timeout.
+/// Fluentd's ack handler (ack.rb, docs/forward-protocol.md, "Ack handler") as a value: register after a send, resolve on reply, close or timeout.
 public struct AckTracker: Sendable, Equatable {
     /// ack_response_timeout, seconds.
     public let ackResponseTimeout: AgentSeconds

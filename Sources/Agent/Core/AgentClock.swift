@@ -4,7 +4,7 @@ import Foundation
 public typealias AgentSeconds = Double
 
 /// A source of time for the sans-I/O core: Fluentd's detector and DNS expiry read the wall clock
-/// (`Time.now.to_f`, quirk 3) while ack deadlines read a monotonic clock (`Fluent::Clock.now`).
+/// (`Time.now.to_f`, quirk 3 (docs/quirks.md)) while ack deadlines read a monotonic clock (`Fluent::Clock.now`).
 public protocol AgentClock: Sendable {
     /// Wall-clock seconds since the Unix epoch (may step backwards or forwards).
     var now: AgentSeconds { get }

@@ -1,4 +1,4 @@
-/// `<buffer>` parameters the queue logic needs (§8.2 memory-buffer defaults).
+/// `<buffer>` parameters the queue logic needs (memory-buffer defaults: docs/forward-protocol.md, "Output and buffer parameters").
 public struct BufferSettings: Sendable, Equatable {
     /// overflow_action.
     public enum OverflowAction: String, Sendable, Equatable {

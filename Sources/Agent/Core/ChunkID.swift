@@ -1,6 +1,6 @@
 import Foundation
 
-/// A buffer chunk's 16-byte unique id (unique_id.rb, §1.9): bytes 0-7 big-endian `(unix_µs << 12) | rand12`, 8-15 random.
+/// A buffer chunk's 16-byte unique id (unique_id.rb; docs/forward-protocol.md, "Chunk id"): bytes 0-7 big-endian `(unix_µs << 12) | rand12`, 8-15 random.
 public struct ChunkID: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Bytes 0-7 as a big-endian integer.
     public var high: UInt64
@@ -41,7 +41,7 @@ public struct ChunkID: Sendable, Hashable, Comparable, CustomStringConvertible {
             + (0..<8).map { UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64($0))) }
     }
 
-    /// The `chunk` option value: Base64 with the trailing newline Ruby's encoder adds (25 characters, quirk 21).
+    /// The `chunk` option value: Base64 with the trailing newline Ruby's encoder adds (25 characters, quirk 21 (docs/quirks.md)).
     public var ackValue: String { Data(bytes).base64EncodedString() + "\n" }
 
     /// Lowercase hex, as Fluentd logs chunk ids (`dump_unique_id_hex`).

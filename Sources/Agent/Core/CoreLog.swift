@@ -74,6 +74,25 @@ public enum RubyInspect {
         return "\(x)"
     }
 
+    /// Ruby's `Time#to_s` in UTC for wall time `t` (rounded to whole seconds, as `next_retry_time.round` logs):
+    /// `2024-01-01 00:00:01 +0000`. Pure arithmetic (civil-from-days), so the core needs no libc.
+    public static func time(_ t: Double) -> String {
+        let secs = Int64(t.rounded())
+        let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
+        let rem = secs - days * 86_400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ v: Int64) -> String { Swift.String(v).leftPadded(to: 2) }
+        return "\(Swift.String(year).leftPadded(to: 4))-\(two(month))-\(two(day)) \(two(rem / 3600)):\(two(rem % 3600 / 60)):\(two(rem % 60)) +0000"
+    }
+
     /// A threshold that Fluentd declares as an integer prints without a fraction.
     public static func number(_ x: Double) -> String {
         if x.isFinite, x == x.rounded(), Swift.abs(x) < 1e15 { return Swift.String(Int64(x)) }

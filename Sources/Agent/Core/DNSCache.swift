@@ -6,7 +6,7 @@ public enum DNSLookup: Sendable, Equatable {
     case resolveNow
 }
 
-/// A node's DNS cache (of.rb:723-749, §7). The resolver lives in the shell; this only decides.
+/// A node's DNS cache (of.rb:723-749, docs/forward-protocol.md, "DNS"). The resolver lives in the shell; this only decides.
 public struct DNSCache: Sendable, Equatable {
     /// expire_dns_cache: nil = keep until a tick detach, 0 = resolve on every use, N = after N whole seconds.
     public let expire: AgentSeconds?

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Opt-in variant (quirks 1–2): Fluentd's exponential phi without the "− h + 1" shift, `phi = Δ / (mean · ln 10)`,
+/// Opt-in variant (quirks 1–2 (docs/quirks.md)): Fluentd's exponential phi without the "− h + 1" shift, `phi = Δ / (mean · ln 10)`,
 /// fed by heartbeats only, with a guard for non-positive means.
 public struct ExponentialPhiDetector: FailureDetector, Equatable {
     // Same window and weighted integer-µs mean as Fluentd; only the formula differs.

@@ -10,7 +10,7 @@ public protocol FailureDetector: Sendable {
     var last: AgentSeconds { get }
     /// Empties the window and sets `last = 0` (fd.rb:78-81).
     mutating func clear()
-    /// Whether successful data sends should add samples (Fluentd: yes, quirk 2; the variants: no).
+    /// Whether successful data sends should add samples (Fluentd: yes, quirk 2 (docs/quirks.md); the variants: no).
     var acceptsSendSamples: Bool { get }
 }
 
@@ -23,7 +23,7 @@ extension FailureDetector {
 
 /// Which detector a node uses; selected by configuration. `.fluentd` is the default.
 public enum DetectorKind: Sendable, Equatable, Hashable {
-    /// Fluentd v1.16 exact (§4): exponential form, weighted integer-µs mean, "− h + 1" shift.
+    /// Fluentd v1.16 exact (docs/forward-protocol.md, "Phi accrual detector"): exponential form, weighted integer-µs mean, "− h + 1" shift.
     case fluentd
     /// Exponential form without the shift, fed by heartbeats only (quirk 1/2 better behaviour).
     case exponential

@@ -16,15 +16,20 @@ public enum ForwarderEvent: Sendable, Equatable {
     case ackReceived(connection: UInt64, reply: AckReply)
     /// EOF/ECONNRESET on a connection awaiting an ack.
     case peerClosed(connection: UInt64)
-    /// The ack reader's periodic pass (every `settings.ackCheckInterval`): expire overdue acks.
+    /// The ack reader thread started (require_ack_response, at output start): its first pass begins.
+    case ackReaderStarted
+    /// The ack reader's pass timed out (the timer armed by `armAckReader`): expire overdue acks and begin the next
+    /// pass. Before `ackReaderStarted` (or after the reader stopped) it only expires.
     case ackCheckTimerFired
-    /// The `<security>` handshake with `node` failed (§2.4).
+    /// The ack reader thread stopped (shutdown): later replies are handled as they arrive.
+    case ackReaderStopped
+    /// The `<security>` handshake with `node` failed (docs/forward-protocol.md, "Client-side checks").
     case handshakeFailed(node: Int, reason: String)
     /// Name resolution answered.
     case dnsResolved(node: Int, addresses: [String])
     /// Name resolution failed.
     case dnsFailed(node: Int, error: String)
-    /// Resolution failed at configure time with ignore_network_errors_at_startup (§6.5): node starts disabled.
+    /// Resolution failed at configure time with ignore_network_errors_at_startup (docs/forward-protocol.md, "Startup options"): node starts disabled.
     case startupResolutionFailed(node: Int, error: String)
 }
 
@@ -42,10 +47,13 @@ public enum ForwarderDirective: Sendable, Equatable {
     case rebalanced(weightArray: [Int])
     /// Commit (purge) the chunk.
     case commitChunk(ChunkID)
-    /// Take the chunk back to the head of the queue; `updateRetry` false for ack failures (quirk 18).
+    /// Take the chunk back to the head of the queue; `updateRetry` false for ack failures (quirk 18 (docs/quirks.md)).
     case rollbackChunk(ChunkID, updateRetry: Bool)
     /// Close (or return to the keepalive cache) this connection.
     case closeConnection(UInt64)
+    /// Report `ackCheckTimerFired` after `after` seconds of clock time (replaces the pending one): the ack reader's
+    /// current pass waits that long unless an ack or EOF on a watched connection ends it first.
+    case armAckReader(after: AgentSeconds)
 }
 
 /// out_forward's decisions for a set of nodes, in the style of `SWIM.Instance`: feed events, execute directives.
@@ -58,6 +66,8 @@ public struct ForwarderCore: Sendable {
     public private(set) var dns: [DNSCache]
     public private(set) var balancer: WeightedBalancer
     public private(set) var acks: AckTracker
+    /// The ack reader thread's passes (docs/fluentd-model.md, "The ack reader").
+    public private(set) var ackReader: AckReaderLoop
     private var rng: SeededRandom
     private let balancerNodes: [BalancerNode]
     private var heartbeatPending: [Bool]
@@ -81,6 +91,7 @@ public struct ForwarderCore: Sendable {
         lb.skipTriedNodes = settings.skipTriedNodes
         self.balancer = lb
         self.acks = AckTracker(ackResponseTimeout: settings.ackResponseTimeout)
+        self.ackReader = AckReaderLoop(interval: settings.ackCheckInterval)
         let now = clock.now
         let hs = settings.nodeHealthSettings
         self.health = nodes.indices.map { i in
@@ -114,6 +125,13 @@ public struct ForwarderCore: Sendable {
     public func planSend() throws(NoNodesAvailable) -> WeightedBalancer.Plan {
         let h = health
         return try balancer.plan { h.indices.contains($0) && h[$0].isAvailable }
+    }
+
+    /// The next candidate slot at or after `index` whose node is available now: `select_healthy_node` re-checks each
+    /// slot, so a node disabled during this send (a failed handshake) is skipped. nil: none left.
+    public func nextCandidate(in plan: WeightedBalancer.Plan, from index: Int) -> Int? {
+        guard index >= 0 else { return nil }
+        return plan.candidates.indices.first { $0 >= index && isAvailable(plan.candidates[$0]) }
     }
 
     /// Reports which candidate succeeded (nil: all failed) so the round-robin pointer advances like Fluentd's.
@@ -156,12 +174,20 @@ public struct ForwarderCore: Sendable {
         case .ackRegistered(let chunkID, let node, let connection):
             acks.register(chunkID: chunkID, node: node, connection: connection, now: clock.monotonicNow)
         case .ackReceived(let connection, let reply):
-            if let r = acks.received(reply, connection: connection) { apply(r, into: &out) }
+            arrived(.reply(reply), on: connection, into: &out)
         case .peerClosed(let connection):
-            let label = nodeHostPort
-            if let r = acks.peerClosed(connection: connection, nodeLabel: label) { apply(r, into: &out) }
+            arrived(.closed, on: connection, into: &out)
+        case .ackReaderStarted:
+            ackReader.start()
+            beginAckPass(into: &out)
         case .ackCheckTimerFired:
-            for r in acks.expire(now: clock.monotonicNow, nodeLabel: nodeHostPort) { apply(r, into: &out) }
+            if ackReader.running {
+                beginAckPass(into: &out)
+            } else {
+                for r in acks.expire(now: clock.monotonicNow, nodeLabel: nodeHostPort) { apply(r, into: &out) }
+            }
+        case .ackReaderStopped:
+            ackReader.stop()
         case .handshakeFailed(let node, let reason):
             guard nodes.indices.contains(node) else { return }
             let n = nodes[node]
@@ -217,6 +243,41 @@ public struct ForwarderCore: Sendable {
     private var nodeHostPort: (Int) -> (host: String, port: Int) {
         let n = nodes
         return { i in n.indices.contains(i) ? (n[i].host, n[i].port) : ("", 0) }
+    }
+
+    /// An ack or EOF: read now if the current pass watches the connection (the pass then ends and the next one
+    /// begins), else kept until the next pass.
+    private mutating func arrived(_ arrival: AckReaderLoop.Arrival, on connection: UInt64, into out: inout [ForwarderDirective]) {
+        if case .reply(.map(let ack)) = arrival, let w = acks.pending.first(where: { $0.connection == connection }), ack == w.ackValue {
+            // When the bytes arrived (what a capture sees); `chunk_acked` follows when the ack reader reads them.
+            let label = nodes.indices.contains(w.node) ? nodes[w.node].label : ""
+            out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: "ack_arrived", detail: w.chunkID.hex)))
+        }
+        guard ackReader.arrived(arrival, on: connection) else { return }
+        resolve(arrival, on: connection, into: &out)
+        if ackReader.running { beginAckPass(into: &out) }
+    }
+
+    private mutating func resolve(_ arrival: AckReaderLoop.Arrival, on connection: UInt64, into out: inout [ForwarderDirective]) {
+        let r: AckResolution?
+        switch arrival {
+        case .reply(let reply): r = acks.received(reply, connection: connection)
+        case .closed: r = acks.peerClosed(connection: connection, nodeLabel: nodeHostPort)
+        }
+        if let r { apply(r, into: &out) }
+    }
+
+    /// collect_response: expire overdue waits, then watch the remaining ones; arrivals kept from the previous pass are
+    /// read at once (the select returns immediately), which ends that pass too. Two rounds at most: the second pass
+    /// starts with nothing kept.
+    private mutating func beginAckPass(into out: inout [ForwarderDirective]) {
+        for _ in 0..<2 {
+            for r in acks.expire(now: clock.monotonicNow, nodeLabel: nodeHostPort) { apply(r, into: &out) }
+            let ready = ackReader.beginPass(watching: acks.pending.map(\.connection))
+            if ready.isEmpty { break }
+            for (connection, arrival) in ready { resolve(arrival, on: connection, into: &out) }
+        }
+        out.append(.armAckReader(after: ackReader.interval))
     }
 
     private mutating func heartbeatTimerFired(into out: inout [ForwarderDirective]) {

@@ -24,7 +24,7 @@ public struct ForwarderNodeConfig: Sendable, Equatable {
     public var label: String { name ?? "\(host):\(port)" }
 }
 
-/// The out_forward parameters the core needs (§11.1), with Fluentd v1.16 defaults, plus named opt-in improvements.
+/// The out_forward parameters the core needs (docs/agent-parameters.md), with Fluentd v1.16 defaults, plus named opt-in improvements.
 public struct ForwarderSettings: Sendable, Equatable {
     public var heartbeatType: HeartbeatType = .transport
     public var heartbeatInterval: AgentSeconds = 1
@@ -47,7 +47,7 @@ public struct ForwarderSettings: Sendable, Equatable {
     public var seed: UInt64? = nil
 
     // Better behaviours, all off by default (Fluentd-exact).
-    /// Quirk 29: rebuild the weight array on every availability change (ack/handshake disables too).
+    /// Quirk 29 (docs/quirks.md): rebuild the weight array on every availability change (ack/handshake disables too).
     public var rebuildOnEveryChange = false
     /// Quirk 5: disabling a node clears its detector window (full recovery count required).
     public var clearWindowOnDisable = false

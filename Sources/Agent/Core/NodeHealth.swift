@@ -4,25 +4,25 @@ public enum NodeState: String, Sendable, Equatable, Codable {
     case available
     /// Unavailable, with no (or a cleared) arrival history.
     case detached
-    /// Unavailable and collecting heartbeats towards the recovery count (§4.6).
+    /// Unavailable and collecting heartbeats towards the recovery count (docs/forward-protocol.md, "Recovery").
     case recovering
 }
 
 /// Why a node changed availability.
 public enum TransitionCause: Sendable, Equatable, Hashable {
-    /// §4.4 step 3: phi above the threshold.
+    /// docs/forward-protocol.md, "Tick", step 3: phi above the threshold.
     case phi(value: Double, threshold: Double)
-    /// §4.4 step 2: no arrival for longer than hard_timeout.
+    /// docs/forward-protocol.md, "Tick", step 2: no arrival for longer than hard_timeout.
     case hardTimeout
-    /// §6.2: ack deadline passed.
+    /// docs/forward-protocol.md, "Ack handler": ack deadline passed.
     case ackTimeout
-    /// §6.2: the peer closed (EOF/ECONNRESET) before acking.
+    /// docs/forward-protocol.md, "Ack handler": the peer closed (EOF/ECONNRESET) before acking.
     case peerClosedBeforeAck
-    /// §2.4: handshake failed with this reason.
+    /// docs/forward-protocol.md, "Client-side checks": handshake failed with this reason.
     case handshakeFailed(reason: String)
-    /// §6.5: name resolution failed at configure (ignore_network_errors_at_startup).
+    /// docs/forward-protocol.md, "Startup options": name resolution failed at configure (ignore_network_errors_at_startup).
     case dnsFailure
-    /// §3.5/§4.6: enough consecutive heartbeats; `samples` is the window size at recovery.
+    /// docs/forward-protocol.md, "Heartbeat arrivals" and "Recovery": enough consecutive heartbeats; `samples` is the window size at recovery.
     case recovered(samples: Int)
 
     /// Short machine name for the event stream.
@@ -45,7 +45,7 @@ public struct NodeTransition: Sendable, Equatable {
     public enum Event: String, Sendable, Equatable, Codable {
         /// Tick detach (phi or hard timeout): Fluentd rebuilds the weight array.
         case detached
-        /// Disabled by ack, handshake or DNS failure: Fluentd does not rebuild (quirk 5/29).
+        /// Disabled by ack, handshake or DNS failure: Fluentd does not rebuild (quirk 5 (docs/quirks.md)/29).
         case disabled
         /// Became available again.
         case recovered
@@ -69,14 +69,14 @@ public struct NodeTransition: Sendable, Equatable {
     }
 }
 
-/// Per-node settings for the availability state machine (§11.1 defaults).
+/// Per-node settings for the availability state machine (docs/agent-parameters.md).
 public struct NodeHealthSettings: Sendable, Equatable {
     public var heartbeatInterval: AgentSeconds = 1
     public var recoverWait: AgentSeconds = 10
     public var hardTimeout: AgentSeconds = 60
     public var phiThreshold: Double = 16
     public var phiFailureDetector = true
-    /// heartbeat_type none (§3.4): always available, tick never detaches, heartbeat and disable are no-ops.
+    /// heartbeat_type none (docs/forward-protocol.md, "Heartbeat type none"): always available, tick never detaches, heartbeat and disable are no-ops.
     public var alwaysAvailable = false
     /// Better behaviour (quirk 5), off by default: ack/handshake/DNS disables clear the window so the
     /// normal recovery count is required.
@@ -114,7 +114,7 @@ public struct NodeHealth: Sendable {
     /// Samples in the detector window.
     public var sampleCount: Int { detector.sampleCount }
 
-    /// §3.5 `heartbeat(detect)`: adds a sample; if `detect` and unavailable and samples > recover_wait/h,
+    /// docs/forward-protocol.md, "Heartbeat arrivals" `heartbeat(detect)`: adds a sample; if `detect` and unavailable and samples > recover_wait/h,
     /// becomes available and returns the recovery (the caller rebalances). Data sends use `detect: false`.
     public mutating func heartbeat(detect: Bool, now: AgentSeconds) -> NodeTransition? {
         if settings.alwaysAvailable { return nil }
@@ -134,7 +134,7 @@ public struct NodeHealth: Sendable {
         return nil
     }
 
-    /// §4.4 `tick`: hard timeout first, then phi (strict `>`); while unavailable only the clear-and-reset loop runs.
+    /// docs/forward-protocol.md, "Tick" `tick`: hard timeout first, then phi (strict `>`); while unavailable only the clear-and-reset loop runs.
     public mutating func tick(now: AgentSeconds) -> NodeTransition? {
         if settings.alwaysAvailable { return nil }
         let hardTimedOut = detector.isHardTimedOut(now: now, hardTimeout: settings.hardTimeout)
@@ -151,14 +151,14 @@ public struct NodeHealth: Sendable {
         }
         if settings.phiFailureDetector {
             let phi = detector.phi(now: now)
-            if phi > settings.phiThreshold {  // §4.4: strict >
+            if phi > settings.phiThreshold {  // docs/forward-protocol.md, "Tick": strict >
                 return detach(now: now, cause: .phi(value: phi, threshold: settings.phiThreshold), phi: phi)
             }
         }
         return nil
     }
 
-    /// §6.6 paths 2–4 (`disable!`): unavailable without clearing the window (§4.6 last bullet) unless
+    /// docs/forward-protocol.md, "What disables a node", items 2–4 (`disable!`): unavailable without clearing the window (docs/forward-protocol.md, "Recovery") unless
     /// `clearWindowOnDisable`; no effect for heartbeat_type none. Returns a record only when availability changed.
     public mutating func disable(cause: TransitionCause, now: AgentSeconds) -> NodeTransition? {
         if settings.alwaysAvailable { return nil }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Opt-in variant (quirk 1): the Hayashibara phi accrual detector with a normal distribution, as Akka implements it:
+/// Opt-in variant (quirk 1 (docs/quirks.md)): the Hayashibara phi accrual detector with a normal distribution, as Akka implements it:
 /// mean and standard deviation over a window, a minimum standard deviation, an acceptable-pause term and a
 /// first-heartbeat estimate. Fed by heartbeats only.
 public struct NormalPhiDetector: FailureDetector, Equatable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Fluentd's failure detector, bit-exact with fd.rb (§4): integer-µs gaps, linearly weighted integer mean, "− h + 1" shift.
+/// Fluentd's failure detector, bit-exact with fd.rb (docs/forward-protocol.md, "Phi accrual detector"): integer-µs gaps, linearly weighted integer mean, "− h + 1" shift.
 ///
 /// The window is a fixed-capacity ring buffer and the weighted sum is maintained incrementally, so `add` and `phi`
 /// are O(1) and allocation-free; the result equals the spec's naive formula (see the comparison test).

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `<buffer>` retry parameters (§8.2 defaults).
+/// `<buffer>` retry parameters (docs/forward-protocol.md, "Output and buffer parameters").
 public struct RetrySettings: Sendable, Equatable {
     /// retry_type.
     public enum Kind: String, Sendable, Equatable { case exponentialBackoff = "exponential_backoff", periodic }
@@ -29,7 +29,7 @@ public enum RetryDecision: Sendable, Equatable {
     case limitReached(steps: Int)
 }
 
-/// The output's retry state (retry_state.rb + output.rb update_retry_state, §8.3–8.4), driven by explicit times.
+/// The output's retry state (retry_state.rb + output.rb update_retry_state, docs/agent-parameters.md–8.4), driven by explicit times.
 public struct RetrySchedule: Sendable, Equatable {
     /// Which output the current step targets.
     public enum Target: Sendable, Equatable { case primary, secondary }

@@ -19,11 +19,11 @@ public struct NoNodesAvailable: Error, Sendable, Equatable, CustomStringConverti
     public var description: String { "no nodes are available" }
 }
 
-/// Fluentd's weight-array load balancer (lb.rb, §5), deterministic for a given seed.
+/// Fluentd's weight-array load balancer (lb.rb, docs/forward-protocol.md, "Load balancing"), deterministic for a given seed.
 public struct WeightedBalancer: Sendable, Equatable {
     /// One send's walk over the array: the node indices to try in order, with the pointer value after each.
     public struct Plan: Sendable, Equatable {
-        /// Candidate node indices in the order Fluentd would try them (nodes may repeat, quirk 28).
+        /// Candidate node indices in the order Fluentd would try them (nodes may repeat, quirk 28 (docs/quirks.md)).
         public var candidates: [Int]
         /// Round-robin pointer after trying `candidates[i]` and stopping there.
         public var pointerAfter: [Int]
@@ -35,14 +35,14 @@ public struct WeightedBalancer: Sendable, Equatable {
     public let seed: UInt64
     /// Node indices, one entry per slot.
     public private(set) var weightArray: [Int] = []
-    /// Round-robin pointer; never reset by rebuilds (§5.1 step 9).
+    /// Round-robin pointer; never reset by rebuilds (docs/forward-protocol.md, "Weight array", step 9).
     public private(set) var pointer = 0
     /// Better behaviour (quirk 28), off by default: a node is tried at most once per send.
     public var skipTriedNodes = false
 
     public init(seed: UInt64) { self.seed = seed }
 
-    /// `rebuild_weight_array` (§5.1). Returns the warnings Fluentd logs ("using standby node …", "No nodes are available")
+    /// `rebuild_weight_array` (docs/forward-protocol.md, "Weight array"). Returns the warnings Fluentd logs ("using standby node …", "No nodes are available")
     /// and the promoted standby indices.
     @discardableResult
     public mutating func rebuild(nodes: [BalancerNode], isAvailable: (Int) -> Bool) -> (logs: [CoreLog], promoted: [Int]) {
@@ -91,7 +91,7 @@ public struct WeightedBalancer: Sendable, Equatable {
         return (logs, promoted)
     }
 
-    /// `select_healthy_node` (§5.2) without performing sends: the ordered candidates for one send
+    /// `select_healthy_node` (docs/forward-protocol.md, "Node selection") without performing sends: the ordered candidates for one send
     /// (unavailable slots skipped). Throws `NoNodesAvailable` when no slot is available.
     /// Call `finish(_:succeededAt:)` with the outcome to advance the pointer as Fluentd would.
     public func plan(isAvailable: (Int) -> Bool) throws(NoNodesAvailable) -> Plan {

@@ -4,9 +4,9 @@ import ForwardProtocol
 import NIOCore
 import NIOPosix
 
-/// The thin SwiftNIO shell around `ForwarderCore` (the SWIMNIOShell pattern): it fires timers, moves bytes and
-/// reports what happened as `ForwarderEvent`s, then executes the returned `ForwarderDirective`s. It also runs the
-/// buffer's flush "threads", the retry schedule and the delayed-commit safety net (§6.2, §8.3).
+/// The thin SwiftNIO shell around `ForwarderCore` (out_forward's nodes, heartbeats and acks) and `OutputCore`
+/// (output.rb's flush threads, retries, `<secondary>` and delayed commits), in the SWIMNIOShell pattern: it fires
+/// the timers the cores arm, moves bytes, reports what happened as events and executes the returned directives.
 ///
 /// `@unchecked Sendable` is safe: every mutable property is touched only on `loop` (entry points hop there and
 /// assert); the only cross-thread member, `wakePending`, is atomic.
@@ -19,18 +19,21 @@ final class ForwardOutputShell: @unchecked Sendable {
     let resolver: any AddressResolver
     let threadPool: NIOThreadPool
     private(set) var core: ForwarderCore
-    private var retry: RetrySchedule
+    private(set) var output: OutputCore
     private var connector: NodeConnector
     private var cache: SocketCache
     private var secondary: SecondaryFileOutput?
     /// Connections waiting for an ack, by connection id.
     private var awaitingAck: [UInt64: NodeConnection] = [:]
-    /// Queue id → monotonic time the chunk was sent with an ack request (delayed-commit safety net).
-    private var delayed: [ChunkID: AgentSeconds] = [:]
-    private var busySlots = 0
     private var timers: [RepeatedTask] = []
-    private var pumpWake: Scheduled<Void>?
-    private var pumpWakeAt: AgentSeconds = .infinity
+    /// The pending wake-up of each flush thread (`OutputDirective.armFlushThread`).
+    private var flushThreadTimers: [Scheduled<Void>?] = []
+    /// The `submit_flush_all` loop's sleep.
+    private var flushAllTimer: Scheduled<Void>?
+    /// The ack reader's current pass (`ForwarderDirective.armAckReader`).
+    private var ackReaderTimer: Scheduled<Void>?
+    /// Bumped when a reload or stop replaces the output core: flushes started before answer to the old one.
+    private var generation = 0
     private var roundActive = false
     private var roundPending: Set<Int> = []
     private var udp: Channel?
@@ -72,8 +75,8 @@ final class ForwardOutputShell: @unchecked Sendable {
         self.core = ForwarderCore(settings: fw, nodes: settings.nodes, clock: clock)
         core.emitsPhiSamples = phiSamples
         // Jitter from the run's seed, so `fwdlab replay` with the same seed draws the same retry times.
-        self.retry = RetrySchedule(settings: Self.retrySettings(settings),
-                                   rng: SeededRandom.stream(.retryJitter, seed: settings.forwarder.seed))
+        self.output = OutputCore(settings: Self.outputSettings(settings), clock: clock,
+                                 rng: SeededRandom.stream(.retryJitter, seed: settings.forwarder.seed))
         self.connector = try NodeConnector(loop: loop, settings: Self.connectorSettings(settings, timeScale: self.timeScale))
         self.cache = SocketCache(keepaliveTimeout: settings.keepaliveTimeout)
         self.secondary = settings.secondary.map(SecondaryFileOutput.init(settings:))
@@ -90,15 +93,22 @@ final class ForwardOutputShell: @unchecked Sendable {
         return c
     }
 
-    static func retrySettings(_ s: AgentRuntimeSettings) -> RetrySettings {
-        var r = s.retry
-        r.hasSecondary = s.secondary != nil
-        return r
+    static func outputSettings(_ s: AgentRuntimeSettings) -> OutputSettings {
+        var o = OutputSettings()
+        o.flushThreadCount = max(1, s.buffer.flushThreadCount)
+        o.flushThreadInterval = s.flushThreadInterval
+        o.flushThreadBurstInterval = s.flushThreadBurstInterval
+        o.delayedCommit = s.forwarder.requireAckResponse
+        o.delayedCommitTimeout = s.forwarder.effectiveDelayedCommitTimeout
+        o.slowFlushLogThreshold = s.slowFlushLogThreshold
+        o.retry = s.retry
+        o.retry.hasSecondary = s.secondary != nil
+        return o
     }
 
     // MARK: - Start / stop
 
-    /// Configure-time work (§6.5): log the core's lines, resolve every node, verify connections, open the UDP
+    /// Configure-time work (docs/forward-protocol.md, "Startup options"): log the core's lines, resolve every node, verify connections, open the UDP
     /// socket, start the timers.
     func start() -> EventLoopFuture<Void> {
         loop.flatSubmit { [self] in
@@ -148,7 +158,7 @@ final class ForwardOutputShell: @unchecked Sendable {
         guard settings.forwarder.heartbeatType == .udp, let first = settings.nodes.first else {
             return loop.makeSucceededVoidFuture()
         }
-        // Quirk 9: the family of the first server decides the socket's family.
+        // Quirk 9 (docs/quirks.md): the family of the first server decides the socket's family.
         let firstAddress = core.dns[0].address ?? first.host
         let v6 = firstAddress.contains(":")
         let handler = UDPHeartbeatHandler()
@@ -171,23 +181,32 @@ final class ForwardOutputShell: @unchecked Sendable {
             let h = amount(fw.heartbeatInterval)
             timers.append(loop.scheduleRepeatedTask(initialDelay: h, delay: h) { [unowned self] _ in self.heartbeatTimerFired() })
         }
-        if fw.requireAckResponse {
-            let a = amount(fw.ackCheckInterval)
-            timers.append(loop.scheduleRepeatedTask(initialDelay: a, delay: a) { [unowned self] _ in self.ackCheckTimerFired() })
-        }
         if settings.keepalive {
             timers.append(loop.scheduleRepeatedTask(initialDelay: amount(5), delay: amount(5)) { [unowned self] _ in self.sweep() })
         }
         let period = FlushTiming.enqueueInterval(flushInterval: settings.buffer.flushInterval,
                                                  flushThreadInterval: settings.flushThreadInterval) ?? 0.05
+        // The enqueue thread only enqueues: a flush thread picks the chunk up at its own wake-up or at the next emit.
         timers.append(loop.scheduleRepeatedTask(initialDelay: amount(period), delay: amount(period)) { [unowned self] _ in
-            if self.buffer.enqueueDue(now: self.clock.now) > 0 { self.wakeFlush() }
+            self.buffer.enqueueDue(now: self.clock.now)
             self.drainBufferLogs()
         })
+        flushThreadTimers = Array(repeating: nil, count: output.threads.count)
+        feedOutput(.started)
+        if fw.requireAckResponse { feed(.ackReaderStarted) }
+    }
+
+    private func cancelCoreTimers() {
+        for t in flushThreadTimers { t?.cancel() }
+        flushThreadTimers = flushThreadTimers.map { _ in nil }
+        flushAllTimer?.cancel()
+        flushAllTimer = nil
+        ackReaderTimer?.cancel()
+        ackReaderTimer = nil
     }
 
     /// Stops timers; with `flush`, enqueues everything and drains (bounded by `drainTimeout`); then rolls back what is
-    /// still uncommitted and closes every connection (§6.2 Shutdown).
+    /// still uncommitted and closes every connection (docs/forward-protocol.md, "Shutdown with acks pending").
     func stop(flush: Bool, drainTimeout: AgentSeconds) -> EventLoopFuture<Void> {
         loop.flatSubmit { [self] in
             for t in timers { t.cancel() }
@@ -195,42 +214,42 @@ final class ForwardOutputShell: @unchecked Sendable {
             let drained: EventLoopFuture<Void>
             if flush {
                 buffer.enqueueAll()
-                pumpFlush(ignoreRetryWait: false)
-                drained = waitDrained(deadline: clock.monotonicNow + drainTimeout)
+                feedOutput(.flushAllRequested(queued: buffer.hasQueued))
+                drained = waitSettled(deadline: clock.monotonicNow + drainTimeout)
             } else {
                 drained = loop.makeSucceededVoidFuture()
             }
             return drained.map {
                 self.stopped = true
-                self.ackCheckTimerFired()
-                self.shutdownConnections()
+                self.endOutput()
                 self.udp?.close(promise: nil)
                 self.udp = nil
-                self.pumpWake?.cancel()
                 self.drainBufferLogs()
             }
         }
     }
 
-    private func shutdownConnections() {
+    /// Shutdown of the output: the flush threads and the ack reader stop, delayed commits go back to the queue
+    /// (`try_rollback_all`), connections close. Flushes still running answer to no core (`generation`).
+    private func endOutput() {
+        feed(.ackReaderStopped)
+        feedOutput(.stopping)
+        cancelCoreTimers()
+        generation += 1
         for (_, c) in awaitingAck {
             c.handler.onAck = nil
             c.handler.onClose = nil
             c.close()
         }
         awaitingAck.removeAll()
-        for (qid, _) in delayed { _ = buffer.takeBack(qid) }
-        delayed.removeAll()
         for c in cache.removeAll() { c.close() }
     }
 
-    private func waitDrained(deadline: AgentSeconds) -> EventLoopFuture<Void> {
-        let done = !buffer.hasQueued && busySlots == 0 && awaitingAck.isEmpty
-        // A retry wait ends the wait even with chunks queued, as output.rb submit_flush_all stops once @retry is set.
-        if done || clock.monotonicNow >= deadline || (retry.state != nil && busySlots == 0) {
-            return loop.makeSucceededVoidFuture()
-        }
-        return loop.scheduleTask(in: .milliseconds(20)) {}.futureResult.flatMap { self.waitDrained(deadline: deadline) }
+    /// Completes once the output core is settled (see `OutputCore.isSettled`) or at `deadline`: the caller's bound on
+    /// how long a flush or stop may take, not a forwarding decision.
+    private func waitSettled(deadline: AgentSeconds) -> EventLoopFuture<Void> {
+        if output.isSettled || clock.monotonicNow >= deadline { return loop.makeSucceededVoidFuture() }
+        return loop.scheduleTask(in: .milliseconds(20)) {}.futureResult.flatMap { self.waitSettled(deadline: deadline) }
     }
 
     // MARK: - Control
@@ -241,8 +260,8 @@ final class ForwardOutputShell: @unchecked Sendable {
         loop.flatSubmit { [self] in
             hub.log(.info, "force flushing buffered events")
             buffer.enqueueAll()
-            pumpFlush(ignoreRetryWait: false)
-            return waitDrained(deadline: clock.monotonicNow + timeout)
+            feedOutput(.flushAllRequested(queued: buffer.hasQueued))
+            return waitSettled(deadline: clock.monotonicNow + timeout)
         }
     }
 
@@ -254,7 +273,7 @@ final class ForwardOutputShell: @unchecked Sendable {
                 let connector = try NodeConnector(loop: loop, settings: Self.connectorSettings(new, timeScale: timeScale))
                 for t in timers { t.cancel() }
                 timers.removeAll()
-                shutdownConnections()
+                endOutput()
                 udp?.close(promise: nil)
                 udp = nil
                 if new.buffer != settings.buffer || new.bufferStorage != settings.bufferStorage {
@@ -265,12 +284,12 @@ final class ForwardOutputShell: @unchecked Sendable {
                 cache = SocketCache(keepaliveTimeout: new.keepaliveTimeout)
                 core = ForwarderCore(settings: new.forwarder, nodes: new.nodes, clock: clock)
                 core.emitsPhiSamples = phiSamples
-                retry = RetrySchedule(settings: Self.retrySettings(new), rng: retry.rng)
+                output = OutputCore(settings: Self.outputSettings(new), clock: clock, rng: output.retry.rng)
                 secondary = new.secondary.map(SecondaryFileOutput.init(settings:))
                 roundActive = false
                 roundPending = []
                 hub.emit(event: "reloaded")
-                return start().map { self.wakeFlush() }
+                return start()
             } catch {
                 return loop.makeFailedFuture(error)
             }
@@ -300,16 +319,73 @@ final class ForwardOutputShell: @unchecked Sendable {
                 probe(node: node, address: address, port: port, type: type)
             case let .commitChunk(wire):
                 hub.emit(event: "chunk_acked", detail: wire.hex)
-                commit(buffer.queueID(forWire: wire), node: nil)
-            case let .rollbackChunk(wire, updateRetry):
-                rollback(buffer.queueID(forWire: wire), updateRetry: updateRetry, error: nil)
+                feedOutput(.ackCommitted(buffer.queueID(forWire: wire)))
+            case let .rollbackChunk(wire, _):
+                // Only ack failures roll back here, always without a retry update.
+                feedOutput(.ackRolledBack(buffer.queueID(forWire: wire)))
             case let .closeConnection(id):
                 release(id, success: committed)
+            case let .armAckReader(after):
+                ackReaderTimer?.cancel()
+                ackReaderTimer = loop.scheduleTask(in: amount(after)) { [unowned self] in
+                    ackReaderTimer = nil
+                    feed(.ackCheckTimerFired)
+                }
             }
         }
     }
 
-    // MARK: - Heartbeats (§3)
+    func feedOutput(_ event: OutputEvent) {
+        loop.assertInEventLoop()
+        execute(output.handle(event))
+    }
+
+    private func execute(_ directives: [OutputDirective]) {
+        for d in directives {
+            switch d {
+            case let .tryFlush(thread, target):
+                flushThreadTimers[thread]?.cancel()
+                flushThreadTimers[thread] = nil
+                // On the next loop turn, so a chain of instant flushes (burst interval 0) does not nest.
+                loop.execute { [self] in tryFlush(thread: thread, target: target) }
+            case let .armFlushThread(thread, after):
+                flushThreadTimers[thread]?.cancel()
+                flushThreadTimers[thread] = loop.scheduleTask(in: amount(after)) { [unowned self] in
+                    flushThreadTimers[thread] = nil
+                    feedOutput(.flushThreadTimer(thread: thread))
+                }
+            case let .commit(id, node):
+                commit(id, node: node)
+            case let .takeBack(id, cause):
+                if buffer.takeBack(id) {
+                    counters.chunksRolledBack += 1
+                    hub.emit(event: "chunk_rolled_back", cause: cause, detail: id.hex)
+                }
+            case let .clearQueue(steps, error):
+                let records = buffer.queuedRecords
+                let dropped = buffer.clearQueue()
+                if let error {
+                    hub.log(.error, "Hit limit for retries. dropping all chunks in the buffer queue. retry_times=\(steps) records=\(records) error_class=\(error.errorClass) error=\(RubyInspect.string(error.message))")
+                }
+                hub.emit(event: "retry_limit", detail: "dropped_chunks=\(dropped.count)")
+            case let .log(level, message):
+                hub.log(level, message)
+            case let .emitEvent(e):
+                hub.emit(e)
+            case let .armFlushAll(after):
+                flushAllTimer?.cancel()
+                flushAllTimer = loop.scheduleTask(in: amount(after)) { [unowned self] in
+                    flushAllTimer = nil
+                    feedOutput(.flushAllTimer(queued: buffer.hasQueued))
+                }
+            case .flushAllDone:
+                flushAllTimer?.cancel()
+                flushAllTimer = nil
+            }
+        }
+    }
+
+    // MARK: - Heartbeats (docs/forward-protocol.md, "Heartbeats")
 
     private func heartbeatTimerFired() {
         guard !stopped else { return }
@@ -406,7 +482,7 @@ final class ForwardOutputShell: @unchecked Sendable {
         feed(.heartbeatFailed(node: node, error: e.message, expected: e.expected))
     }
 
-    /// Connect-only probe (§3.2), bounded; with keepalive a cached idle socket counts without I/O (quirk 7).
+    /// Connect-only probe (docs/forward-protocol.md, "Transport heartbeat"), bounded; with keepalive a cached idle socket counts without I/O (quirk 7).
     private func transportProbe(node: Int, address: String) -> EventLoopFuture<Void> {
         let now = clock.monotonicNow
         let key = connector.cacheKey(node: node, address: address)
@@ -474,19 +550,7 @@ final class ForwardOutputShell: @unchecked Sendable {
         for c in cache.sweep(now: clock.monotonicNow) { c.close() }
     }
 
-    // MARK: - Acks (§6.2)
-
-    private func ackCheckTimerFired() {
-        feed(.ackCheckTimerFired)
-        // Delayed-commit safety net (out.rb:1147-1159): roll back with a retry update.
-        let limit = settings.forwarder.effectiveDelayedCommitTimeout
-        let now = clock.monotonicNow
-        for (qid, sentAt) in delayed where now - sentAt > limit {
-            delayed.removeValue(forKey: qid)
-            hub.log(.warn, "failed to flush the buffer chunk, timeout to commit. chunk_id=\(RubyInspect.string(qid.hex)) flushed_at=\(Self.rubyTime(clock.now - (now - sentAt)))")
-            rollback(qid, updateRetry: true, error: ForwardSendError(errorClass: "Fluent::Plugin::Buffer::DelayedCommitTimeout", message: "timeout to commit", expected: false))
-        }
-    }
+    // MARK: - Acks (docs/forward-protocol.md, "Ack handler")
 
     private func release(_ id: UInt64, success: Bool) {
         guard let c = awaitingAck.removeValue(forKey: id) else { return }
@@ -507,47 +571,16 @@ final class ForwardOutputShell: @unchecked Sendable {
         }
     }
 
-    // MARK: - Flushing (§6.1, §8.3)
+    // MARK: - Flushing (docs/fluentd-model.md, "The flush thread(s)")
 
-    /// Called from any thread after an append left chunks queued: wake one flush slot (`submit_flush_once`).
+    /// Called from any thread after an input's emit, when a chunk is queued (`emit_buffered`): the output core
+    /// decides whether a flush thread wakes. Emits that come before the loop runs count as one.
     func wakeFromInput() {
         if wakePending.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
             loop.execute { [self] in
                 wakePending.store(false, ordering: .releasing)
-                if retry.state == nil { pumpFlush(ignoreRetryWait: false) }
-            }
-        }
-    }
-
-    private func wakeFlush() { pumpFlush(ignoreRetryWait: false) }
-
-    private func schedulePump(at wall: AgentSeconds) {
-        guard wall < pumpWakeAt else { return }
-        pumpWake?.cancel()
-        pumpWakeAt = wall
-        let delay = max(0, wall - clock.now)
-        pumpWake = loop.scheduleTask(in: amount(delay)) { [self] in
-            pumpWakeAt = .infinity
-            pumpWake = nil
-            pumpFlush(ignoreRetryWait: false)
-        }
-    }
-
-    private func pumpFlush(ignoreRetryWait: Bool) {
-        loop.assertInEventLoop()
-        drainBufferLogs()
-        while busySlots < max(1, settings.buffer.flushThreadCount) {
-            if !ignoreRetryWait, let next = retry.nextRetryTime, next > clock.now {
-                schedulePump(at: next)
-                return
-            }
-            guard let chunk = buffer.dequeue() else { return }
-            busySlots += 1
-            flush(chunk).whenComplete { [self] _ in
-                busySlots -= 1
-                // flush thread: the next chunk right away when more are queued and no retry waits (emits wake slots
-                // in Fluentd too, so a busy input sees back-to-back flushes).
-                if buffer.hasQueued { pumpFlush(ignoreRetryWait: false) }
+                guard !stopped else { return }
+                feedOutput(.emitted(queued: buffer.hasQueued))
             }
         }
     }
@@ -556,61 +589,71 @@ final class ForwardOutputShell: @unchecked Sendable {
         for l in buffer.drainLogs() { hub.log(l) }
     }
 
-    /// One try_flush of `chunk`; the future always succeeds (outcomes are handled here).
-    private func flush(_ chunk: AgentBuffer.Flushable) -> EventLoopFuture<Void> {
+    /// One `try_flush` on flush thread `thread`: dequeue, write to `target`, report the outcome.
+    private func tryFlush(thread: Int, target: OutputTarget) {
+        drainBufferLogs()
+        guard let chunk = buffer.dequeue() else {
+            feedOutput(.nothingToFlush(thread: thread, queued: buffer.hasQueued))
+            return
+        }
+        let gen = generation
+        let started = clock.monotonicNow
+        let written: EventLoopFuture<FlushResult>
         if chunk.records == 0 && chunk.payload.readableBytes == 0 {
-            commit(chunk.id, node: nil)
-            return loop.makeSucceededVoidFuture()
+            written = loop.makeSucceededFuture(.emptyChunk)
+        } else if target == .secondary, let secondary {
+            written = writeSecondary(chunk, secondary, started: started)
+        } else {
+            written = writePrimary(chunk, started: started)
         }
-        if let secondary, retry.usesSecondary(now: clock.now) {
-            return flushToSecondary(chunk, secondary)
+        written.whenSuccess { [self] result in
+            guard gen == generation else {
+                execute(OutputCore.orphanedFlushDirectives(chunk: chunk.id, result: result,
+                                                           delayedCommit: settings.forwarder.requireAckResponse))
+                return
+            }
+            if case .failed = result { counters.flushFailures += 1 }
+            feedOutput(.flushed(thread: thread, chunk: chunk.id, result: result, othersQueued: buffer.hasQueued))
         }
+    }
+
+    /// out_forward's write: a node per `select_healthy_node`, then the send; always succeeds with the outcome.
+    private func writePrimary(_ chunk: AgentBuffer.Flushable, started: AgentSeconds) -> EventLoopFuture<FlushResult> {
         let plan: WeightedBalancer.Plan
         do {
             plan = try core.planSend()
         } catch {
-            failFlush(chunk, error)
-            return loop.makeSucceededVoidFuture()
+            return loop.makeSucceededFuture(.failed(ForwardSendError.from(error), elapsed: clock.monotonicNow - started))
         }
-        return trySend(chunk, plan: plan, index: 0, lastError: nil, started: clock.monotonicNow)
+        return trySend(chunk, plan: plan, index: 0, lastError: nil, started: started)
     }
 
     private func trySend(_ chunk: AgentBuffer.Flushable, plan: WeightedBalancer.Plan, index: Int, lastError: Error?,
-                         started: AgentSeconds) -> EventLoopFuture<Void> {
-        guard index < plan.candidates.count, !stopped else {
+                         started: AgentSeconds) -> EventLoopFuture<FlushResult> {
+        guard let index = core.nextCandidate(in: plan, from: index), !stopped else {
             core.finishSend(plan, succeededAt: nil)
-            failFlush(chunk, lastError ?? NoNodesAvailable())
-            return loop.makeSucceededVoidFuture()
+            return loop.makeSucceededFuture(.failed(ForwardSendError.from(lastError ?? NoNodesAvailable()),
+                                                    elapsed: clock.monotonicNow - started))
         }
         let node = plan.candidates[index]
-        // select_healthy_node re-checks availability at every slot (a handshake failure may have disabled it).
-        guard core.isAvailable(node) else {
-            return trySend(chunk, plan: plan, index: index + 1, lastError: lastError, started: started)
-        }
-        return send(chunk, to: node).flatMap { [self] conn -> EventLoopFuture<Void> in
+        return send(chunk, to: node).flatMap { [self] conn -> EventLoopFuture<FlushResult> in
             core.finishSend(plan, succeededAt: index)
             feed(.sendSucceeded(node: node))
             counters.chunksSent += 1
-            let elapsed = clock.monotonicNow - started
-            if elapsed > settings.slowFlushLogThreshold {
-                hub.log(.warn, "buffer flush took longer time than slow_flush_log_threshold: elapsed_time=\(RubyInspect.float(elapsed)) slow_flush_log_threshold=\(RubyInspect.float(settings.slowFlushLogThreshold)) plugin_id=\"object:forward\"")
-                hub.emit(node: settings.nodes[node].label, event: "slow_flush", detail: RubyInspect.float(elapsed))
-            }
             let label = settings.nodes[node].label
             hub.emit(node: label, event: "chunk_sent", detail: chunk.wireID.hex)
             if settings.forwarder.requireAckResponse {
                 awaitAck(conn, chunk: chunk, node: node)
             } else {
-                commit(chunk.id, node: label)
                 finishConnection(conn)
             }
-            return loop.makeSucceededVoidFuture()
+            return loop.makeSucceededFuture(.written(node: label, elapsed: clock.monotonicNow - started))
         }.flatMapError { [self] error in
             trySend(chunk, plan: plan, index: index + 1, lastError: error, started: started)
         }
     }
 
-    /// DNS (§7) → connection (cache or new, + handshake) → write (§1.9). On a write failure the connection is revoked
+    /// DNS (docs/forward-protocol.md, "DNS") → connection (cache or new, + handshake) → write (docs/forward-protocol.md, "Sending a chunk"). On a write failure the connection is revoked
     /// or closed; with acks and quirk 16 the wait is registered anyway.
     private func send(_ chunk: AgentBuffer.Flushable, to node: Int) -> EventLoopFuture<NodeConnection> {
         connectionFor(node: node, useCache: settings.keepalive).flatMap { [self] conn in
@@ -673,7 +716,7 @@ final class ForwardOutputShell: @unchecked Sendable {
                         message: "failed to establish connection with node \(name)", expected: false))
                 }
                 if case ForwardConnectionError.timeout(let what)? = error as? ForwardConnectionError, what == "handshake timeout" {
-                    // v1.16.11: waiting longer than hard_timeout disables the node (§6.6 item 5).
+                    // v1.16.11: waiting longer than hard_timeout disables the node (docs/forward-protocol.md, "What disables a node", item 5).
                     self.feed(.handshakeFailed(node: node, reason: "handshake timeout"))
                 }
                 return self.loop.makeFailedFuture(ForwardSendError.from(error))
@@ -683,7 +726,6 @@ final class ForwardOutputShell: @unchecked Sendable {
 
     private func awaitAck(_ conn: NodeConnection, chunk: AgentBuffer.Flushable, node: Int) {
         awaitingAck[conn.id] = conn
-        delayed[chunk.id] = clock.monotonicNow
         let id = conn.id
         conn.handler.onAck = { [unowned self] reply in self.feed(.ackReceived(connection: id, reply: reply)) }
         conn.handler.onClose = { [unowned self] in self.feed(.peerClosed(connection: id)) }
@@ -707,68 +749,24 @@ final class ForwardOutputShell: @unchecked Sendable {
         }
     }
 
-    private func flushToSecondary(_ chunk: AgentBuffer.Flushable, _ output: SecondaryFileOutput) -> EventLoopFuture<Void> {
+    /// `<secondary>`'s write (a file), on the thread pool.
+    private func writeSecondary(_ chunk: AgentBuffer.Flushable, _ output: SecondaryFileOutput,
+                                started: AgentSeconds) -> EventLoopFuture<FlushResult> {
         threadPool.runIfActive(eventLoop: loop) {
             try output.write(tag: chunk.tag, chunk: chunk.wireID, payload: chunk.payload)
         }.map { [self] in
             counters.chunksToSecondary += 1
-            hub.emit(event: "chunk_to_secondary", detail: chunk.wireID.hex)
-            commit(chunk.id, node: nil)
+            return .written(node: nil, elapsed: clock.monotonicNow - started)
         }.recover { [self] error in
-            failFlush(chunk, ForwardSendError(errorClass: "IOError", message: "secondary: \(error)", expected: false))
+            .failed(ForwardSendError(errorClass: "IOError", message: "secondary: \(error)", expected: false),
+                    elapsed: clock.monotonicNow - started)
         }
     }
 
     private func commit(_ qid: ChunkID, node: String?) {
-        delayed.removeValue(forKey: qid)
         guard buffer.commit(qid) else { return }
         counters.chunksCommitted += 1
         hub.emit(node: node ?? "", event: "chunk_committed", detail: qid.hex)
-        if retry.recordSuccess() {
-            hub.log(.warn, "retry succeeded. chunk_id=\(RubyInspect.string(qid.hex))")
-            hub.emit(event: "retry_succeeded", detail: qid.hex)
-        }
-        pumpFlush(ignoreRetryWait: false)
-    }
-
-    private func rollback(_ qid: ChunkID, updateRetry: Bool, error: ForwardSendError?) {
-        delayed.removeValue(forKey: qid)
-        guard buffer.takeBack(qid) else { return }
-        counters.chunksRolledBack += 1
-        hub.emit(event: "chunk_rolled_back", cause: updateRetry ? "flush_failed" : "ack_failed", detail: qid.hex)
-        if updateRetry {
-            retryFailure(chunk: qid, error: error ?? ForwardSendError(errorClass: "StandardError", message: "rollback", expected: false))
-        } else {
-            // The flush thread resends at its next wake-up (≤ flush_thread_burst_interval).
-            schedulePump(at: clock.now + settings.flushThreadBurstInterval)
-        }
-    }
-
-    /// try_flush's rescue: back to the head of the queue, retry state updated (§8.3).
-    private func failFlush(_ chunk: AgentBuffer.Flushable, _ error: Error) {
-        delayed.removeValue(forKey: chunk.id)
-        buffer.takeBack(chunk.id)
-        counters.flushFailures += 1
-        if error is NoNodesAvailable {
-            // Fluentd logs "no nodes are available" in this flush's retry warning (§5.2/§5.3); the stream says so too.
-            hub.emit(event: "no_nodes_available", cause: "flush_failed", detail: chunk.wireID.hex)
-        }
-        hub.emit(event: "chunk_rolled_back", cause: "flush_failed", detail: chunk.wireID.hex)
-        retryFailure(chunk: chunk.wireID, error: ForwardSendError.from(error))
-    }
-
-    private func retryFailure(chunk: ChunkID, error: ForwardSendError) {
-        switch retry.recordFailure(now: clock.now) {
-        case let .retryAt(next, steps):
-            hub.log(.warn, "failed to flush the buffer. retry_times=\(steps) next_retry_time=\(Self.rubyTime(next)) chunk=\(RubyInspect.string(chunk.hex)) error_class=\(error.errorClass) error=\(RubyInspect.string(error.message))")
-            hub.emit(event: "chunk_retry", cause: error.errorClass, detail: "\(chunk.hex) retry_times=\(steps)")
-            schedulePump(at: next)
-        case let .limitReached(steps):
-            let records = buffer.stats.queuedChunks
-            hub.log(.error, "Hit limit for retries. dropping all chunks in the buffer queue. retry_times=\(steps) records=\(records) error_class=\(error.errorClass) error=\(RubyInspect.string(error.message))")
-            let dropped = buffer.clearQueue()
-            hub.emit(event: "retry_limit", detail: "dropped_chunks=\(dropped.count)")
-        }
     }
 
     // MARK: - Helpers
@@ -780,15 +778,6 @@ final class ForwardOutputShell: @unchecked Sendable {
     /// A timer length for `s` seconds of `clock` time (times the time scale).
     func amount(_ s: AgentSeconds) -> TimeAmount { Self.amount(s * timeScale) }
 
-    /// Ruby's `Time#to_s` in UTC: `2024-01-01 00:00:01 +0000`.
-    static func rubyTime(_ t: AgentSeconds) -> String {
-        var secs = time_t(t.rounded())
-        var tmv = tm()
-        gmtime_r(&secs, &tmv)
-        var buf = [CChar](repeating: 0, count: 64)
-        let n = strftime(&buf, buf.count, "%Y-%m-%d %H:%M:%S +0000", &tmv)
-        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 }
 
 /// Why the agent could not start.

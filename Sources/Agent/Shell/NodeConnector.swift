@@ -158,21 +158,7 @@ final class NodeConnector: @unchecked Sendable {
     }
 }
 
-/// A send or connect failure with Fluentd's error class name (for "failed to flush the buffer" lines).
-public struct ForwardSendError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var errorClass: String
-    public var message: String
-    /// EAGAIN/EWOULDBLOCK/EINTR/ECONNREFUSED/ETIMEDOUT (of.rb:470-474).
-    public var expected: Bool
-
-    public init(errorClass: String, message: String, expected: Bool) {
-        self.errorClass = errorClass
-        self.message = message
-        self.expected = expected
-    }
-
-    public var description: String { message }
-
+extension ForwardSendError {
     /// Classifies any error from the connection path.
     static func from(_ error: Error) -> ForwardSendError {
         if let e = error as? ForwardSendError { return e }
@@ -184,9 +170,7 @@ public struct ForwardSendError: Error, Sendable, Equatable, CustomStringConverti
             case .io(let m): return ForwardSendError(errorClass: "IOError", message: m, expected: false)
             }
         }
-        if error is NoNodesAvailable {
-            return ForwardSendError(errorClass: "Fluent::Plugin::ForwardOutput::NoNodesAvailable", message: "no nodes are available", expected: false)
-        }
+        if error is NoNodesAvailable { return .noNodesAvailable }
         return ForwardSendError(errorClass: "StandardError", message: "\(error)", expected: false)
     }
 }

@@ -69,6 +69,7 @@ public struct FailoverAgreement: Sendable, Codable, Equatable {
         // Agent side: which node each chunk was last sent to, so a `chunk_acked` (no node of its own) is attributed.
         var sentTo: [String: String] = [:]
         var lastAck: (time: Double, chunk: String)?
+        let hasArrivals = r.agentEvents.contains { $0.event == "ack_arrived" }
         for e in r.agentEvents {
             guard let chunk = e.detail else { continue }
             if e.event == "chunk_sent" {
@@ -76,7 +77,9 @@ public struct FailoverAgreement: Sendable, Codable, Equatable {
                     out.firstSend = Moment(chunk: chunk, node: e.node, agent: e.time)
                 }
                 sentTo[chunk] = e.node
-            } else if e.event == "chunk_acked", e.time <= detach.time, sentTo[chunk] == node {
+            } else if e.event == "ack_arrived" || (e.event == "chunk_acked" && !hasArrivals), e.time <= detach.time,
+                      sentTo[chunk] == node {
+                // The ack's arrival is what the capture sees; the agent reads it later, at its ack reader's next pass.
                 lastAck = (e.time, chunk)
             }
         }

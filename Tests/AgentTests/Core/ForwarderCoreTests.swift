@@ -86,7 +86,7 @@ import Testing
     }
 
     @Test func standbyPromotedOnTickDetach() throws {
-        // §12.23.
+        // docs/forward-protocol.md, "Weight array".
         let clock = VirtualClock(wall: 1_700_000_000)
         var core = makeCore([ForwarderNodeConfig(host: "A", port: 1), ForwarderNodeConfig(host: "S", port: 2, standby: true)], clock: clock)
         #expect(core.weightArray.allSatisfy { $0 == 0 })
@@ -99,7 +99,7 @@ import Testing
     }
 
     @Test func twelveSendsSplitEvenly() throws {
-        // §12.22 through the core.
+        // docs/forward-protocol.md, "Node selection" through the core.
         let clock = VirtualClock()
         var core = makeCore([ForwarderNodeConfig(host: "a"), ForwarderNodeConfig(host: "b"), ForwarderNodeConfig(host: "z", weight: 0)], clock: clock)
         var counts = [0, 0, 0]
@@ -113,7 +113,7 @@ import Testing
     }
 
     @Test func ackTimeoutDisablesAndRollsBackWithoutRetry() {
-        // §12.13: ack_response_timeout 1 → detected within 1–2 s, delayed_commit_timeout 3, node disabled.
+        // docs/forward-protocol.md, "Ack outcomes": ack_response_timeout 1 → detected within 1–2 s, delayed_commit_timeout 3, node disabled.
         let clock = VirtualClock()
         var core = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) { $0.requireAckResponse = true; $0.ackResponseTimeout = 1 }
         #expect(core.settings.effectiveDelayedCommitTimeout == 3)
@@ -133,12 +133,12 @@ import Testing
         #expect(out.contains(.closeConnection(7)))
         #expect(!core.isAvailable(0))
         #expect(events(out).contains { $0.event == "disabled" && $0.cause == "ack_timeout" })
-        // Quirk 29: no rebuild on this path.
+        // Quirk 29 (docs/quirks.md): no rebuild on this path.
         #expect(!out.contains { if case .rebalanced = $0 { return true } else { return false } })
     }
 
     @Test func peerCloseBeforeAck() {
-        // §12.14.
+        // docs/forward-protocol.md, "Ack outcomes".
         let clock = VirtualClock()
         var core = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) { $0.requireAckResponse = true }
         let id = ChunkID(high: 1, low: 2)
@@ -151,7 +151,7 @@ import Testing
     }
 
     @Test func wrongAckRollsBackNodeStays() {
-        // §12.15.
+        // docs/forward-protocol.md, "Ack outcomes".
         let clock = VirtualClock()
         var core = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) { $0.requireAckResponse = true }
         let id = ChunkID(bytes: Array(0...15))!
@@ -162,11 +162,12 @@ import Testing
         #expect(core.isAvailable(0))
         _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 2))
         let ok = core.handle(.ackReceived(connection: 2, reply: .map(ack: "AAECAwQFBgcICQoLDA0ODw==\n")))
-        #expect(ok == [.closeConnection(2), .commitChunk(id)])
+        #expect(events(ok).map(\.event) == ["ack_arrived"])
+        #expect(ok.filter { if case .emitEvent = $0 { false } else { true } } == [.closeConnection(2), .commitChunk(id)])
     }
 
     @Test func ackDisabledNodeReEnabledByNextHeartbeat() {
-        // §12.6.
+        // docs/forward-protocol.md, "Recovery".
         let clock = VirtualClock()
         var core = makeCore([ForwarderNodeConfig(name: "a", host: "a")], clock: clock) { $0.requireAckResponse = true }
         for _ in 0..<20 { _ = round(&core, clock, replies: { _ in true }) }
@@ -236,5 +237,61 @@ import Testing
             core.runHeartbeatRound(into: &out) { node in !(node == 2 && k % 600 > 300) }
         }
         #expect(core.isAvailable(0) && core.isAvailable(1))
+    }
+}
+
+/// The ack reader's passes (docs/fluentd-model.md, "The ack reader").
+extension ForwarderCoreTests {
+    @Test func anAckOnAConnectionRegisteredMidPassIsReadAtTheNextPass() {
+        let clock = VirtualClock()
+        var core = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) { $0.requireAckResponse = true }
+        #expect(core.handle(.ackReaderStarted) == [.armAckReader(after: 1)])
+        clock.advance(by: 0.25)
+        let id = ChunkID(high: 1, low: 2)
+        _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 5))
+        clock.advance(by: 0.25)
+        // The pass that began at 0 s does not watch connection 5: the ack stays in the socket until the next pass.
+        let arrival = core.handle(.ackReceived(connection: 5, reply: .map(ack: id.ackValue)))
+        #expect(arrival == [.emitEvent(AgentEvent(time: clock.now, node: "a:24224", event: "ack_arrived", detail: id.hex))])
+        clock.advance(by: 0.5)
+        let out = core.handle(.ackCheckTimerFired)
+        #expect(out == [.closeConnection(5), .commitChunk(id), .armAckReader(after: 1)])
+    }
+
+    @Test func anAckOnAWatchedConnectionEndsThePassSoThePhaseFollowsTheAcks() {
+        let clock = VirtualClock()
+        var core = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) { $0.requireAckResponse = true }
+        _ = core.handle(.ackReaderStarted)
+        clock.advance(by: 0.25)
+        let id = ChunkID(high: 1, low: 2)
+        _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 5))
+        clock.advance(by: 0.75)
+        #expect(core.handle(.ackCheckTimerFired) == [.armAckReader(after: 1)])  // the pass at 1 s watches 5
+        clock.advance(by: 0.25)
+        // Read at once; the next pass starts now (1.25 s) and ends at 2.25 s, no longer in phase with 1 s ticks.
+        let read = core.handle(.ackReceived(connection: 5, reply: .map(ack: id.ackValue)))
+        #expect(Array(read.dropFirst()) == [.closeConnection(5), .commitChunk(id), .armAckReader(after: 1)])
+    }
+
+    @Test func aWaitExpiresAtThePassAfterItsDeadlineEvenWithItsAckUnread() {
+        let clock = VirtualClock()
+        var core = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) { $0.requireAckResponse = true; $0.ackResponseTimeout = 0.5 }
+        guard case .armAckReader(let interval)? = core.handle(.ackReaderStarted).last else {
+            Issue.record("no ack reader timer")
+            return
+        }
+        #expect(interval == 2.5 / 3)  // delayed_commit_timeout becomes 0.5 + 2, so the select waits a third of it
+        clock.advance(by: 0.25)
+        let id = ChunkID(high: 1, low: 2)
+        _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 5))  // deadline 0.75 s
+        clock.advance(by: 0.25)
+        #expect(!core.handle(.ackReceived(connection: 5, reply: .map(ack: id.ackValue))).contains(.commitChunk(id)))
+        clock.advance(by: interval - 0.5)
+        // The pass first expires: the ack sitting in the socket is never read.
+        let out = core.handle(.ackCheckTimerFired)
+        #expect(out.contains(.rollbackChunk(id, updateRetry: false)))
+        #expect(!out.contains(.commitChunk(id)))
+        #expect(!core.isAvailable(0))
+        #expect(core.ackReader.unread.isEmpty)
     }
 }

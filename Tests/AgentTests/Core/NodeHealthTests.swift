@@ -25,13 +25,13 @@ import Testing
     }
 
     @Test func recoversOnEleventhHeartbeatAfterDetach() {
-        // §12.5: after a tick-detach the 11th consecutive heartbeat recovers.
+        // docs/forward-protocol.md, "Recovery": after a tick-detach the 11th consecutive heartbeat recovers.
         var health = makeHealth()
         var detach: NodeTransition?
         for k in 1...100 where detach == nil { detach = health.tick(now: 1_000 + Double(k)) }
         #expect(detach?.event == .detached)
         #expect(health.state == .detached)
-        // Clear-and-reset loop while unavailable (quirk 4): window stays empty.
+        // Clear-and-reset loop while unavailable (quirk 4 (docs/quirks.md)): window stays empty.
         _ = health.tick(now: 1_200)
         #expect(health.sampleCount == 0)
         let result = beat(&health, from: 1_300, count: 30)
@@ -49,7 +49,7 @@ import Testing
         #expect(!h2.isAvailable)
         _ = h2.heartbeat(detect: true, now: 2_000)
         #expect(h2.state == .recovering)
-        // A gap longer than hard_timeout clears the count (§4.6).
+        // A gap longer than hard_timeout clears the count (docs/forward-protocol.md, "Recovery").
         _ = h2.tick(now: 2_061)
         #expect(h2.sampleCount == 0 && h2.state == .detached)
         _ = health
@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func ackDisableIsUndoneByNextHeartbeat() {
-        // §12.6 / §4.6: disable paths keep the window; a node with > 10 samples recovers on the next heartbeat.
+        // docs/forward-protocol.md, "Recovery": disable paths keep the window; a node with > 10 samples recovers on the next heartbeat.
         var health = makeHealth()
         _ = beat(&health, from: 1_001, count: 20)
         let disabled = health.disable(cause: .ackTimeout, now: 1_021)

@@ -7,7 +7,7 @@ import Testing
 @testable import Agent
 #endif
 
-/// The spec's formula (§4.3) written naively over a plain array, for comparison with the ring buffer.
+/// The formula of docs/forward-protocol.md, "Phi formula", written naively over a plain array, for comparison with the ring buffer.
 private struct NaiveFluentdDetector {
     var h: Double
     var window: [Int64]
@@ -116,7 +116,7 @@ private struct TimerHarness {
     }
 
     @Test func steadyHistoryPhiValues() {
-        // §12.1: phi at t0+36 ≈ 15.63, at t0+37 ≈ 16.07.
+        // docs/forward-protocol.md, "Detection time": phi at t0+36 ≈ 15.63, at t0+37 ≈ 16.07.
         var d = PhiAccrualDetector(heartbeatInterval: 1, initialLast: 0)
         for k in 1...100 { d.add(now: Double(k)) }
         #expect(abs(d.phi(now: 136) - 15.635) < 0.001)
@@ -135,7 +135,7 @@ private struct TimerHarness {
 
     @Test(arguments: [(1.0, 37.0), (0.5, 36.5), (2.0, 38.0), (5.0, 45.0), (10.0, 50.0)])
     func detectionTimeTable(h: Double, expected: Double) {
-        // §4.5: steady heartbeats every h until t0, then silence; ticks every h.
+        // docs/forward-protocol.md, "Detection time": steady heartbeats every h until t0, then silence; ticks every h.
         var sim = TimerHarness(h: h)
         let stopTick = Int((200 / h).rounded())
         var detachedAt: Double?
@@ -159,7 +159,7 @@ private struct TimerHarness {
     }
 
     @Test func sendsAfterEachHeartbeatHalveTheMean() {
-        // §4.5: one send 0.1 s after each heartbeat → gaps 0.9/0.1 → detach 19 s after the last heartbeat.
+        // docs/forward-protocol.md, "Detection time": one send 0.1 s after each heartbeat → gaps 0.9/0.1 → detach 19 s after the last heartbeat.
         var sim = TimerHarness(h: 1)
         let stopTick = 100
         var detachedAt: Double?
@@ -173,7 +173,7 @@ private struct TimerHarness {
     }
 
     @Test func frequentSendsWithLongIntervalMakePhiNegative() {
-        // §4.5 / quirk 2: h = 5 and a send every 0.5 s → shifted mean ≤ 0; after traffic stops phi is negative
+        // docs/forward-protocol.md, "Detection time"; quirk 2 in docs/quirks.md: h = 5 and a send every 0.5 s → shifted mean ≤ 0; after traffic stops phi is negative
         // and only hard_timeout detaches.
         var sim = TimerHarness(h: 5)
         let stopTick = 40
@@ -202,7 +202,7 @@ private struct TimerHarness {
 
     @Test(arguments: [(0.3, 37.0), (0.9, 36.0)])
     func deadFromStart(fraction: Double, expected: Double) {
-        // §12.3: never any heartbeat; detach ≈ 37 s after configure (up to 1 s earlier due to flooring).
+        // docs/forward-protocol.md, "Detection time": never any heartbeat; detach ≈ 37 s after configure (up to 1 s earlier due to flooring).
         let configure = 1_700_000_000 + fraction
         var health = NodeHealth(node: 0, settings: NodeHealthSettings(),
                                 detector: DetectorKind.fluentd.makeDetector(heartbeatInterval: 1, configureTime: configure))
@@ -214,7 +214,7 @@ private struct TimerHarness {
     }
 
     @Test func hardTimeoutOnlyWhenPhiDisabled() {
-        // §12.2: phi_failure_detector false → first tick with Δ > 60, cause hard_timeout.
+        // docs/forward-protocol.md, "Detection time": phi_failure_detector false → first tick with Δ > 60, cause hard_timeout.
         var sim = TimerHarness(h: 1) { $0.phiFailureDetector = false }
         var detach: NodeTransition?
         for k in 1...200 {
@@ -228,7 +228,7 @@ private struct TimerHarness {
     }
 
     @Test func thresholdZero() {
-        // §12.4 with a server that is down: the very first tick detaches; with phi off it stays available.
+        // docs/forward-protocol.md, "Tick" with a server that is down: the very first tick detaches; with phi off it stays available.
         var on = TimerHarness(h: 1) { $0.phiThreshold = 0 }
         #expect(on.health.tick(now: on.time(1))?.event == .detached)
         var off = TimerHarness(h: 1) { $0.phiThreshold = 0; $0.phiFailureDetector = false }

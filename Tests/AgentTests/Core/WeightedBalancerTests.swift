@@ -17,7 +17,7 @@ import Testing
         lb.rebuild(nodes: nodes) { _ in true }
         #expect(lb.weightArray.count == 12)
         #expect(counts(lb.weightArray) == [0: 6, 1: 6])
-        // §12.22: 12 consecutive sends → 6 each.
+        // docs/forward-protocol.md, "Node selection": 12 consecutive sends → 6 each.
         var sent: [Int: Int] = [:]
         for _ in 0..<12 { sent[try lb.next { _ in true }, default: 0] += 1 }
         #expect(sent == [0: 6, 1: 6])
@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func standbyPromotion() {
-        // §5.1: A down, standby S1, S2 → A, B, S1 six slots each, S2 unused; A and B down → all four.
+        // docs/forward-protocol.md, "Weight array": A down, standby S1, S2 → A, B, S1 six slots each, S2 unused; A and B down → all four.
         let nodes = [BalancerNode(host: "A", port: 1), BalancerNode(host: "B", port: 2),
                      BalancerNode(host: "S1", port: 3, standby: true), BalancerNode(host: "S2", port: 4, standby: true)]
         var lb = WeightedBalancer(seed: 9)
@@ -104,7 +104,7 @@ import Testing
         var lb = WeightedBalancer(seed: 5)
         lb.rebuild(nodes: nodes) { _ in true }
         let plan = try lb.plan { _ in true }
-        #expect(plan.candidates == lb.weightArray)  // full pass, nodes repeat (quirk 28)
+        #expect(plan.candidates == lb.weightArray)  // full pass, nodes repeat (quirk 28 (docs/quirks.md))
         lb.finish(plan, succeededAt: 2)
         #expect(lb.pointer == 3)
         let failedPass = try lb.plan { _ in true }

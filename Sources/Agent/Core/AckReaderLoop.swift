@@ -1,0 +1,56 @@
+/// out_forward's ack reader thread as a value (out_forward.rb `ack_reader`, ack_handler.rb `collect_response`):
+/// each pass first expires overdue waits, then waits for the sockets of the waits that exist *now*, for at most
+/// `interval`. An ack or EOF on a watched socket ends the pass at once, so the passes' phase follows the acks; data on
+/// a socket registered after the pass began is read only when the next pass begins (docs/fluentd-model.md,
+/// "The ack reader").
+public struct AckReaderLoop: Sendable, Equatable {
+    /// What arrived on a connection.
+    public enum Arrival: Sendable, Equatable {
+        case reply(AckReply)
+        case closed
+    }
+
+    /// The select timeout: 1 s, or delayed_commit_timeout / 3 when that is at most 3 s.
+    public let interval: AgentSeconds
+    /// Whether the reader thread runs (acks on, output started).
+    public private(set) var running = false
+    /// Connections the current pass waits on.
+    public private(set) var watched: Set<UInt64> = []
+    /// Arrivals on connections the current pass does not watch, oldest first: read at the next pass.
+    public private(set) var unread: [(connection: UInt64, arrival: Arrival)] = []
+
+    public init(interval: AgentSeconds) {
+        self.interval = interval
+    }
+
+    public static func == (a: AckReaderLoop, b: AckReaderLoop) -> Bool {
+        a.interval == b.interval && a.running == b.running && a.watched == b.watched
+            && a.unread.map(\.connection) == b.unread.map(\.connection) && a.unread.map(\.arrival) == b.unread.map(\.arrival)
+    }
+
+    /// Starts the thread.
+    public mutating func start() { running = true }
+
+    /// Stops it: later arrivals are handled at once.
+    public mutating func stop() {
+        running = false
+        watched = []
+    }
+
+    /// An arrival: true if the current pass watches `connection` (the pass ends now and the arrival is handled), false
+    /// if it was kept for the next pass.
+    public mutating func arrived(_ arrival: Arrival, on connection: UInt64) -> Bool {
+        if !running || watched.contains(connection) { return true }
+        unread.append((connection, arrival))
+        return false
+    }
+
+    /// A new pass watches `pending` (after the expiry); returns the kept arrivals it reads at once, in order.
+    public mutating func beginPass(watching pending: [UInt64]) -> [(connection: UInt64, arrival: Arrival)] {
+        watched = Set(pending)
+        let ready = unread.filter { watched.contains($0.connection) }
+        // Arrivals for connections no longer waited on (resolved or expired) are dropped, as the socket is closed.
+        unread.removeAll()
+        return ready
+    }
+}
