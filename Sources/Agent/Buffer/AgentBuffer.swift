@@ -23,8 +23,8 @@ public final class AgentBuffer: @unchecked Sendable {
 
     /// Outcome of an append.
     public enum AppendOutcome: Sendable, Equatable {
-        /// Stored; `enqueued` chunks became flushable.
-        case stored(enqueued: Int)
+        /// Stored; `enqueued` chunks became flushable; `queued`: some chunk is queued now (emit_buffered's wake test).
+        case stored(enqueued: Int, queued: Bool)
         /// overflow_action throw_exception (BufferOverflowError).
         case overflow
         /// overflow_action block: retry when space frees.
@@ -93,7 +93,7 @@ public final class AgentBuffer: @unchecked Sendable {
                 persistAppend(into, payloads[into]!.getSlice(at: start, length: payloads[into]!.writerIndex - start)!)
             }
             persistEnqueued(enqueued)
-            return .stored(enqueued: enqueued.count)
+            return .stored(enqueued: enqueued.count, queued: !queue.queue.isEmpty)
         case let .overflow(logs):
             pendingLogs.append(contentsOf: logs)
             return .overflow
@@ -156,13 +156,16 @@ public final class AgentBuffer: @unchecked Sendable {
         }
         if pieceCount > 0 { pieces.append((rest.getSlice(at: piece, length: offset)!, pieceCount)) }
         var enqueued = 0
+        var queued = false
         for (bytes, n) in pieces {
             switch appendEncoded(tag: tag, entries: bytes, count: n, now: now) {
-            case .stored(let e): enqueued += e
+            case let .stored(e, q):
+                enqueued += e
+                queued = q
             case let other: return other
             }
         }
-        return .stored(enqueued: enqueued)
+        return .stored(enqueued: enqueued, queued: queued)
     }
 
     /// Whether an append would currently be accepted (`storable?`).

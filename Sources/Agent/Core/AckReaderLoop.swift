@@ -12,6 +12,13 @@ public struct AckReaderLoop: Sendable, Equatable {
 
     /// The select timeout: 1 s, or delayed_commit_timeout / 3 when that is at most 3 s.
     public let interval: AgentSeconds
+    /// What a pass costs beyond its select timeout on Fluentd 1.16.9 (expiring, logging, rolling back): its passes
+    /// drift 2 ms later each, measured with `log_level trace` in `never-acks-with-standby` (ack timeouts at
+    /// .3725, .3746, .3768, .3790 past the second). So a pass that times out in the same instant as a heartbeat
+    /// tick ends just after it.
+    public static let passOverhead: AgentSeconds = 0.002
+    /// When the current pass's wait ends unless an arrival ends it first: `interval + passOverhead`.
+    public var passLength: AgentSeconds { interval + Self.passOverhead }
     /// Whether the reader thread runs (acks on, output started).
     public private(set) var running = false
     /// Connections the current pass waits on.

@@ -277,7 +277,7 @@ public struct ForwarderCore: Sendable {
             if ready.isEmpty { break }
             for (connection, arrival) in ready { resolve(arrival, on: connection, into: &out) }
         }
-        out.append(.armAckReader(after: ackReader.interval))
+        out.append(.armAckReader(after: ackReader.passLength))
     }
 
     private mutating func heartbeatTimerFired(into out: inout [ForwarderDirective]) {

@@ -26,6 +26,7 @@ final class ForwardOutputShell: @unchecked Sendable {
     /// Connections waiting for an ack, by connection id.
     private var awaitingAck: [UInt64: NodeConnection] = [:]
     private var timers: [RepeatedTask] = []
+    private var heartbeatTimer: Scheduled<Void>?
     /// The pending wake-up of each flush thread (`OutputDirective.armFlushThread`).
     private var flushThreadTimers: [Scheduled<Void>?] = []
     /// The `submit_flush_all` loop's sleep.
@@ -177,10 +178,7 @@ final class ForwardOutputShell: @unchecked Sendable {
 
     private func startTimers() {
         let fw = settings.forwarder
-        if fw.heartbeatType != .none {
-            let h = amount(fw.heartbeatInterval)
-            timers.append(loop.scheduleRepeatedTask(initialDelay: h, delay: h) { [unowned self] _ in self.heartbeatTimerFired() })
-        }
+        if fw.heartbeatType != .none { scheduleHeartbeat(from: .now(), tick: 1) }
         if settings.keepalive {
             timers.append(loop.scheduleRepeatedTask(initialDelay: amount(5), delay: amount(5)) { [unowned self] _ in self.sweep() })
         }
@@ -194,6 +192,18 @@ final class ForwardOutputShell: @unchecked Sendable {
         flushThreadTimers = Array(repeating: nil, count: output.threads.count)
         feedOutput(.started)
         if fw.requireAckResponse { feed(.ackReaderStarted) }
+    }
+
+    /// Fluentd's heartbeat timer (a repeating event-loop timer) keeps its phase: tick k fires at start + k·interval,
+    /// however long the rounds take, so it runs before an ack-reader pass that ends in the same instant
+    /// (docs/fluentd-model.md, "The heartbeat timer").
+    private func scheduleHeartbeat(from start: NIODeadline, tick: Int64) {
+        let h = amount(settings.forwarder.heartbeatInterval)
+        let deadline = max(start + .nanoseconds(h.nanoseconds &* tick), .now())
+        heartbeatTimer = loop.scheduleTask(deadline: deadline) { [unowned self] in
+            heartbeatTimerFired()
+            scheduleHeartbeat(from: start, tick: tick + 1)
+        }
     }
 
     private func cancelCoreTimers() {
@@ -211,6 +221,8 @@ final class ForwardOutputShell: @unchecked Sendable {
         loop.flatSubmit { [self] in
             for t in timers { t.cancel() }
             timers.removeAll()
+            heartbeatTimer?.cancel()
+            heartbeatTimer = nil
             let drained: EventLoopFuture<Void>
             if flush {
                 buffer.enqueueAll()
@@ -273,6 +285,8 @@ final class ForwardOutputShell: @unchecked Sendable {
                 let connector = try NodeConnector(loop: loop, settings: Self.connectorSettings(new, timeScale: timeScale))
                 for t in timers { t.cancel() }
                 timers.removeAll()
+                heartbeatTimer?.cancel()
+                heartbeatTimer = nil
                 endOutput()
                 udp?.close(promise: nil)
                 udp = nil

@@ -139,8 +139,9 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
 
     private func handle(_ outcome: AgentBuffer.AppendOutcome) throws(AgentEmitError) {
         switch outcome {
-        case .stored(let enqueued):
-            if enqueued > 0 { shell.wakeFromInput() }
+        case .stored(_, let queued):
+            // emit_buffered: every emit that leaves a chunk queued offers a flush thread a wake-up.
+            if queued { shell.wakeFromInput() }
         case .overflow:
             logBufferWarnings()
             throw .bufferOverflow

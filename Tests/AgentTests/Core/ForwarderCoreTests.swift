@@ -245,7 +245,7 @@ extension ForwarderCoreTests {
     @Test func anAckOnAConnectionRegisteredMidPassIsReadAtTheNextPass() {
         let clock = VirtualClock()
         var core = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) { $0.requireAckResponse = true }
-        #expect(core.handle(.ackReaderStarted) == [.armAckReader(after: 1)])
+        #expect(core.handle(.ackReaderStarted) == [.armAckReader(after: 1 + AckReaderLoop.passOverhead)])
         clock.advance(by: 0.25)
         let id = ChunkID(high: 1, low: 2)
         _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 5))
@@ -253,9 +253,9 @@ extension ForwarderCoreTests {
         // The pass that began at 0 s does not watch connection 5: the ack stays in the socket until the next pass.
         let arrival = core.handle(.ackReceived(connection: 5, reply: .map(ack: id.ackValue)))
         #expect(arrival == [.emitEvent(AgentEvent(time: clock.now, node: "a:24224", event: "ack_arrived", detail: id.hex))])
-        clock.advance(by: 0.5)
+        clock.advance(by: 0.502)
         let out = core.handle(.ackCheckTimerFired)
-        #expect(out == [.closeConnection(5), .commitChunk(id), .armAckReader(after: 1)])
+        #expect(out == [.closeConnection(5), .commitChunk(id), .armAckReader(after: 1 + AckReaderLoop.passOverhead)])
     }
 
     @Test func anAckOnAWatchedConnectionEndsThePassSoThePhaseFollowsTheAcks() {
@@ -265,12 +265,12 @@ extension ForwarderCoreTests {
         clock.advance(by: 0.25)
         let id = ChunkID(high: 1, low: 2)
         _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 5))
-        clock.advance(by: 0.75)
-        #expect(core.handle(.ackCheckTimerFired) == [.armAckReader(after: 1)])  // the pass at 1 s watches 5
+        clock.advance(by: 0.752)
+        #expect(core.handle(.ackCheckTimerFired) == [.armAckReader(after: 1 + AckReaderLoop.passOverhead)])  // the pass at 1.002 s watches 5
         clock.advance(by: 0.25)
-        // Read at once; the next pass starts now (1.25 s) and ends at 2.25 s, no longer in phase with 1 s ticks.
+        // Read at once; the next pass starts now (1.252 s) and ends at 2.254 s, no longer in phase with 1 s ticks.
         let read = core.handle(.ackReceived(connection: 5, reply: .map(ack: id.ackValue)))
-        #expect(Array(read.dropFirst()) == [.closeConnection(5), .commitChunk(id), .armAckReader(after: 1)])
+        #expect(Array(read.dropFirst()) == [.closeConnection(5), .commitChunk(id), .armAckReader(after: 1 + AckReaderLoop.passOverhead)])
     }
 
     @Test func aWaitExpiresAtThePassAfterItsDeadlineEvenWithItsAckUnread() {
@@ -280,7 +280,7 @@ extension ForwarderCoreTests {
             Issue.record("no ack reader timer")
             return
         }
-        #expect(interval == 2.5 / 3)  // delayed_commit_timeout becomes 0.5 + 2, so the select waits a third of it
+        #expect(interval == 2.5 / 3 + AckReaderLoop.passOverhead)  // delayed_commit_timeout becomes 0.5 + 2, so the select waits a third of it
         clock.advance(by: 0.25)
         let id = ChunkID(high: 1, low: 2)
         _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 5))  // deadline 0.75 s
@@ -293,5 +293,44 @@ extension ForwarderCoreTests {
         #expect(!out.contains(.commitChunk(id)))
         #expect(!core.isAvailable(0))
         #expect(core.ackReader.unread.isEmpty)
+    }
+
+    @Test func aNodeDisabledByAnAckTimeoutIsNotRecoveredInTheSameTick() {
+        // Heartbeat ticks every 0.5 s keep their phase; ack-reader passes last 1 s plus Fluentd's measured overhead, so
+        // the pass that expires the wait ends just after the 2 s tick and the node returns at the 2.5 s tick.
+        let clock = VirtualClock(wall: 1_700_000_000, monotonic: 0)
+        var core = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) {
+            $0.requireAckResponse = true; $0.ackResponseTimeout = 1; $0.heartbeatInterval = 0.5; $0.recoverWait = 1
+        }
+        var ackTimerAt = 0.0
+        var transitions: [(Double, String)] = []
+        func run(_ out: [ForwarderDirective]) {
+            for d in out {
+                if case .armAckReader(let after) = d { ackTimerAt = clock.monotonicNow + after }
+                if case .emitEvent(let e) = d, ["disabled", "recovered"].contains(e.event) { transitions.append((clock.monotonicNow, e.event)) }
+            }
+        }
+        run(core.handle(.ackReaderStarted))
+        var nextTick = 0.5
+        var registered = false
+        for _ in 0..<100 {
+            let next = min(nextTick, ackTimerAt, registered ? .infinity : 0.2)
+            guard next <= 3 else { break }
+            clock.advance(by: next - clock.monotonicNow)
+            if !registered && next == 0.2 {
+                registered = true
+                run(core.handle(.ackRegistered(chunkID: ChunkID(high: 9, low: 9), node: 0, connection: 1)))
+            } else if next == nextTick {
+                var out: [ForwarderDirective] = []
+                core.runHeartbeatRound(into: &out, replies: { _ in true })
+                run(out)
+                nextTick += 0.5
+            } else {
+                run(core.handle(.ackCheckTimerFired))
+            }
+        }
+        #expect(transitions.map(\.1) == ["disabled", "recovered"])
+        #expect(abs((transitions.first?.0 ?? 0) - (2 + 2 * AckReaderLoop.passOverhead)) < 1e-9)
+        #expect(transitions.last?.0 == 2.5)
     }
 }
