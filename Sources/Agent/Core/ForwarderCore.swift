@@ -68,6 +68,10 @@ public struct ForwarderCore: Sendable {
     public private(set) var acks: AckTracker
     /// The ack reader thread's passes (docs/fluentd-model.md, "The ack reader").
     public private(set) var ackReader: AckReaderLoop
+    /// Waits the current pass expired when it began: logged then, enacted when the pass ends.
+    private var deferredExpiries: [AckResolution] = []
+    /// Nodes whose disable the current batch of results already announced.
+    private var announcedDisables: Set<Int> = []
     private var rng: SeededRandom
     private let balancerNodes: [BalancerNode]
     private var heartbeatPending: [Bool]
@@ -182,11 +186,13 @@ public struct ForwarderCore: Sendable {
             beginAckPass(into: &out)
         case .ackCheckTimerFired:
             if ackReader.running {
+                endAckPass(reading: [], into: &out)
                 beginAckPass(into: &out)
             } else {
                 for r in acks.expire(now: clock.monotonicNow, nodeLabel: nodeHostPort) { apply(r, into: &out) }
             }
         case .ackReaderStopped:
+            endAckPass(reading: [], into: &out)
             ackReader.stop()
         case .handshakeFailed(let node, let reason):
             guard nodes.indices.contains(node) else { return }
@@ -254,8 +260,12 @@ public struct ForwarderCore: Sendable {
             out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: "ack_arrived", detail: w.chunkID.hex)))
         }
         guard ackReader.arrived(arrival, on: connection) else { return }
-        resolve(arrival, on: connection, into: &out)
-        if ackReader.running { beginAckPass(into: &out) }
+        if ackReader.running {
+            endAckPass(reading: [(connection, arrival)], into: &out)
+            beginAckPass(into: &out)
+        } else {
+            resolve(arrival, on: connection, into: &out)
+        }
     }
 
     private mutating func resolve(_ arrival: AckReaderLoop.Arrival, on connection: UInt64, into out: inout [ForwarderDirective]) {
@@ -272,12 +282,26 @@ public struct ForwarderCore: Sendable {
     /// starts with nothing kept.
     private mutating func beginAckPass(into out: inout [ForwarderDirective]) {
         for _ in 0..<2 {
-            for r in acks.expire(now: clock.monotonicNow, nodeLabel: nodeHostPort) { apply(r, into: &out) }
+            let expired = acks.expire(now: clock.monotonicNow, nodeLabel: nodeHostPort)
+            for r in expired { announce(r, into: &out) }
+            deferredExpiries = expired
             let ready = ackReader.beginPass(watching: acks.pending.map(\.connection))
             if ready.isEmpty { break }
-            for (connection, arrival) in ready { resolve(arrival, on: connection, into: &out) }
+            endAckPass(reading: ready, into: &out)
         }
         out.append(.armAckReader(after: ackReader.passLength))
+    }
+
+    /// The pass's select returned: collect_response hands its results over only now, the waits it expired when the
+    /// pass began first, then what it read. So a node whose wait expired stays available until the pass ends.
+    private mutating func endAckPass(reading arrivals: [(connection: UInt64, arrival: AckReaderLoop.Arrival)],
+                                     into out: inout [ForwarderDirective]) {
+        let expired = deferredExpiries
+        deferredExpiries = []
+        for r in expired { enact(r, into: &out) }
+        announcedDisables = []
+        for (connection, arrival) in arrivals { resolve(arrival, on: connection, into: &out) }
+        announcedDisables = []
     }
 
     private mutating func heartbeatTimerFired(into out: inout [ForwarderDirective]) {
@@ -348,9 +372,17 @@ public struct ForwarderCore: Sendable {
         }
     }
 
+    /// Announces and enacts at once (a read result, or an expiry outside the reader's loop).
     private mutating func apply(_ r: AckResolution, into out: inout [ForwarderDirective]) {
+        announce(r, into: &out)
+        enact(r, into: &out)
+        announcedDisables.remove(r.node)
+    }
+
+    /// What Fluentd logs when it finds the outcome: the warning, and the stream's ack and disable events (the disable
+    /// once per node while it is still available).
+    private mutating func announce(_ r: AckResolution, into out: inout [ForwarderDirective]) {
         if let log = r.log { out.append(.log(log.level, log.message)) }
-        out.append(.closeConnection(r.connection))
         let label = nodes.indices.contains(r.node) ? nodes[r.node].label : ""
         switch r.outcome {
         case .success: break
@@ -363,8 +395,19 @@ public struct ForwarderCore: Sendable {
         case .error(let why):
             out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: "ack_error", detail: why)))
         }
+        if r.disablesNode, isAvailable(r.node), !announcedDisables.contains(r.node) {
+            announcedDisables.insert(r.node)
+            out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: NodeTransition.Event.disabled.rawValue,
+                                             cause: Self.disableCause(r).name)))
+        }
+    }
+
+    /// What Fluentd does with the outcome (`ack_check`'s block): close the socket, disable the node, commit or roll back.
+    private mutating func enact(_ r: AckResolution, into out: inout [ForwarderDirective]) {
+        out.append(.closeConnection(r.connection))
         if r.disablesNode {
-            disable(node: r.node, cause: r.outcome == .failedTimeout ? .ackTimeout : .peerClosedBeforeAck, into: &out)
+            let announced = announcedDisables.contains(r.node)
+            disable(node: r.node, cause: Self.disableCause(r), emitting: !announced, into: &out)
         }
         switch r.chunkAction {
         case .commit: out.append(.commitChunk(r.chunkID))
@@ -373,10 +416,14 @@ public struct ForwarderCore: Sendable {
         }
     }
 
-    private mutating func disable(node: Int, cause: TransitionCause, into out: inout [ForwarderDirective]) {
+    private static func disableCause(_ r: AckResolution) -> TransitionCause {
+        r.outcome == .failedTimeout ? .ackTimeout : .peerClosedBeforeAck
+    }
+
+    private mutating func disable(node: Int, cause: TransitionCause, emitting: Bool = true, into out: inout [ForwarderDirective]) {
         guard health.indices.contains(node) else { return }
         guard let t = health[node].disable(cause: cause, now: clock.now) else { return }
-        out.append(.emitEvent(AgentEvent(t, nodeLabel: nodes[node].label)))
+        if emitting { out.append(.emitEvent(AgentEvent(t, nodeLabel: nodes[node].label))) }
         // Quirk 29: Fluentd does not rebuild here.
         if settings.rebuildOnEveryChange { rebuild(into: &out) }
     }

@@ -36,6 +36,8 @@ final class ForwardOutputShell: @unchecked Sendable {
     /// Bumped when a reload or stop replaces the output core: flushes started before answer to the old one.
     private var generation = 0
     private var roundActive = false
+    /// A heartbeat tick came while the previous round was still running; it runs when that round ends.
+    private var tickDeferred = false
     private var roundPending: Set<Int> = []
     private var udp: Channel?
     private var udpHandler: UDPHeartbeatHandler?
@@ -301,6 +303,7 @@ final class ForwardOutputShell: @unchecked Sendable {
                 output = OutputCore(settings: Self.outputSettings(new), clock: clock, rng: output.retry.rng)
                 secondary = new.secondary.map(SecondaryFileOutput.init(settings:))
                 roundActive = false
+                tickDeferred = false
                 roundPending = []
                 hub.emit(event: "reloaded")
                 return start()
@@ -404,7 +407,9 @@ final class ForwardOutputShell: @unchecked Sendable {
     private func heartbeatTimerFired() {
         guard !stopped else { return }
         if roundActive {
-            hub.log(.debug, "previous heartbeat round still running; skipping this timer run")
+            // Fluentd's timer cannot fire while its round still blocks the event loop; it fires as soon as the round
+            // ends. The tick is deferred, not dropped.
+            tickDeferred = true
             return
         }
         counters.heartbeatRounds += 1
@@ -442,6 +447,10 @@ final class ForwardOutputShell: @unchecked Sendable {
         guard roundActive, roundPending.isEmpty else { return }
         roundActive = false
         feed(.heartbeatRoundCompleted)
+        if tickDeferred {
+            tickDeferred = false
+            heartbeatTimerFired()
+        }
     }
 
     private func resolveForHeartbeat(node: Int, host: String, port: Int) {

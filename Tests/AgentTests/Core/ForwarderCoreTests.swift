@@ -287,17 +287,25 @@ extension ForwarderCoreTests {
         clock.advance(by: 0.25)
         #expect(!core.handle(.ackReceived(connection: 5, reply: .map(ack: id.ackValue))).contains(.commitChunk(id)))
         clock.advance(by: interval - 0.5)
-        // The pass first expires: the ack sitting in the socket is never read.
+        // The pass first expires: the ack sitting in the socket is never read. Fluentd logs the timeout now but hands
+        // the result over when this pass's select returns, so the node stays available until then.
         let out = core.handle(.ackCheckTimerFired)
-        #expect(out.contains(.rollbackChunk(id, updateRetry: false)))
-        #expect(!out.contains(.commitChunk(id)))
-        #expect(!core.isAvailable(0))
+        #expect(logs(out) == ["no response from node. regard it as unavailable. host=\"a\" port=24224"])
+        #expect(events(out).map(\.event) == ["ack_failed", "disabled"])
+        #expect(!out.contains(.commitChunk(id)) && !out.contains(.rollbackChunk(id, updateRetry: false)))
+        #expect(core.isAvailable(0))
         #expect(core.ackReader.unread.isEmpty)
+        clock.advance(by: interval)
+        let end = core.handle(.ackCheckTimerFired)
+        #expect(end.contains(.rollbackChunk(id, updateRetry: false)) && end.contains(.closeConnection(5)))
+        #expect(events(end).isEmpty)  // the disable was announced already
+        #expect(!core.isAvailable(0))
     }
 
     @Test func aNodeDisabledByAnAckTimeoutIsNotRecoveredInTheSameTick() {
-        // Heartbeat ticks every 0.5 s keep their phase; ack-reader passes last 1 s plus Fluentd's measured overhead, so
-        // the pass that expires the wait ends just after the 2 s tick and the node returns at the 2.5 s tick.
+        // Heartbeat ticks every 0.5 s keep their phase; ack-reader passes last 1 s plus Fluentd's measured overhead. The
+        // pass that begins at 2.004 s expires the wait (logged then) and disables the node when it ends at 3.006 s,
+        // just after the 3 s tick: the node returns at the 3.5 s tick, not in the tick of its disable.
         let clock = VirtualClock(wall: 1_700_000_000, monotonic: 0)
         var core = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) {
             $0.requireAckResponse = true; $0.ackResponseTimeout = 1; $0.heartbeatInterval = 0.5; $0.recoverWait = 1
@@ -315,7 +323,7 @@ extension ForwarderCoreTests {
         var registered = false
         for _ in 0..<100 {
             let next = min(nextTick, ackTimerAt, registered ? .infinity : 0.2)
-            guard next <= 3 else { break }
+            guard next <= 4 else { break }
             clock.advance(by: next - clock.monotonicNow)
             if !registered && next == 0.2 {
                 registered = true
@@ -331,6 +339,6 @@ extension ForwarderCoreTests {
         }
         #expect(transitions.map(\.1) == ["disabled", "recovered"])
         #expect(abs((transitions.first?.0 ?? 0) - (2 + 2 * AckReaderLoop.passOverhead)) < 1e-9)
-        #expect(transitions.last?.0 == 2.5)
+        #expect(transitions.last?.0 == 3.5)
     }
 }
