@@ -102,15 +102,17 @@ final class AgentHost: AgentUnderTest {
         await collectCounters(agent)
     }
 
-    /// Graceful stop at the end of the run (flush_at_shutdown, bounded drain).
+    /// Graceful stop at the end of the run (flush_at_shutdown, bounded drain). The drain gets the grace the process
+    /// and Fluentd hosts give their SIGTERM'd child (`drainTimeout` + 10 s): a backlog drains at one chunk per
+    /// `flush_thread_burst_interval` once the input stops, in Fluentd as in the agent.
     func stop(drainTimeout: Double) async {
         guard let agent = await take() else { return }
-        await agent.stop(flush: nil, drainTimeout: drainTimeout)
+        await agent.stop(flush: nil, drainTimeout: drainTimeout + 10)
         await collectCounters(agent)
     }
 
     /// `agent: stop`: the graceful stop SIGTERM starts in `fwdlab agent`, with its 30 s drain bound.
-    func terminate() async { await stop(drainTimeout: 30) }
+    func terminate() async { await stop(drainTimeout: 20) }  // 30 s, as `fwdlab agent` bounds its SIGTERM drain
 
     func flush(timeout: Double) async {
         await current?.flush(timeout: timeout)

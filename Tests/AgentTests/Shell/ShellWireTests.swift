@@ -72,6 +72,9 @@ struct ShellWireTests {
         var s = ShellTestSupport.settings(ports: [server.port], heartbeat: .transport, ack: true)
         s.forwarder.heartbeatInterval = 10
         s.forwarder.ackResponseTimeout = 1
+        // The rolled-back chunk goes out again at the flush thread's next wake-up, to a disabled node ("failed to
+        // flush": NoNodesAvailable). A long idle interval keeps that resend outside this test.
+        s.flushThreadInterval = 30
         #expect(s.forwarder.effectiveDelayedCommitTimeout == 3)
         let agent = try await start(s, logs: logs, events: events)
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
