@@ -259,6 +259,11 @@ public struct ForwarderCore: Sendable {
             let label = nodes.indices.contains(w.node) ? nodes[w.node].label : ""
             out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: "ack_arrived", detail: w.chunkID.hex)))
         }
+        if settings.readAcksOnArrival {
+            // Better behaviour: read now, without ending the pass; expiry still runs at the passes.
+            resolve(arrival, on: connection, into: &out)
+            return
+        }
         guard ackReader.arrived(arrival, on: connection) else { return }
         if ackReader.running {
             endAckPass(reading: [(connection, arrival)], into: &out)

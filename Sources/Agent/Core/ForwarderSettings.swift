@@ -53,6 +53,8 @@ public struct ForwarderSettings: Sendable, Equatable {
     public var clearWindowOnDisable = false
     /// Quirk 28: try each node at most once per send.
     public var skipTriedNodes = false
+    /// Quirk 35 (docs/quirks.md): read every ack when it arrives instead of at the ack reader's next pass.
+    public var readAcksOnArrival = false
 
     public init() {}
 

@@ -341,4 +341,18 @@ extension ForwarderCoreTests {
         #expect(abs((transitions.first?.0 ?? 0) - (2 + 2 * AckReaderLoop.passOverhead)) < 1e-9)
         #expect(transitions.last?.0 == 3.5)
     }
+
+    @Test func readAcksOnArrivalCommitsAtOnceWithoutEndingThePass() {
+        let clock = VirtualClock()
+        var core = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) { $0.requireAckResponse = true; $0.readAcksOnArrival = true }
+        _ = core.handle(.ackReaderStarted)
+        clock.advance(by: 0.25)
+        let id = ChunkID(high: 1, low: 2)
+        _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 5))
+        clock.advance(by: 0.25)
+        let out = core.handle(.ackReceived(connection: 5, reply: .map(ack: id.ackValue)))
+        // Read now (Fluentd would wait for the pass that began at 0 s to end at 1.002 s), and no new pass is armed.
+        #expect(out.contains(.commitChunk(id)) && out.contains(.closeConnection(5)))
+        #expect(!out.contains { if case .armAckReader = $0 { true } else { false } })
+    }
 }
