@@ -72,8 +72,8 @@ public struct AckTracker: Sendable, Equatable {
         configured != ackResponseTimeout ? ackResponseTimeout + 2 : configured
     }
 
-    /// of.rb ack_select_interval: 1 s, or delayed_commit_timeout / 3 when that is ≤ 3 s. This is the period at
-    /// which the shell should call `expire(now:)` to match Fluentd's ~1 s resolution.
+    /// of.rb ack_select_interval: 1 s, or delayed_commit_timeout / 3 when that is ≤ 3 s: the longest an ack-reader
+    /// pass waits (`AckReaderLoop.interval`).
     public static func checkInterval(delayedCommitTimeout: AgentSeconds) -> AgentSeconds {
         delayedCommitTimeout > 3 ? 1 : delayedCommitTimeout / 3.0
     }

@@ -65,7 +65,7 @@ public struct ForwarderSettings: Sendable, Equatable {
             : delayedCommitTimeout
     }
 
-    /// Period for `ackCheckTimerFired` (Fluentd's ack select interval).
+    /// The ack reader's select timeout (`AckReaderLoop.interval`; a pass ends earlier when a watched ack arrives).
     public var ackCheckInterval: AgentSeconds {
         AckTracker.checkInterval(delayedCommitTimeout: effectiveDelayedCommitTimeout)
     }
