@@ -47,8 +47,8 @@ public enum ForwarderDirective: Sendable, Equatable {
     case rebalanced(weightArray: [Int])
     /// Commit (purge) the chunk.
     case commitChunk(ChunkID)
-    /// Take the chunk back to the head of the queue; `updateRetry` false for ack failures (quirk 18 (docs/quirks.md)).
-    case rollbackChunk(ChunkID, updateRetry: Bool)
+    /// An ack failure: the chunk goes back to the head of the queue without a retry update (quirk 18 (docs/quirks.md)).
+    case rollbackChunk(ChunkID)
     /// Close (or return to the keepalive cache) this connection.
     case closeConnection(UInt64)
     /// Report `ackCheckTimerFired` after `after` seconds of clock time (replaces the pending one): the ack reader's
@@ -416,7 +416,7 @@ public struct ForwarderCore: Sendable {
         }
         switch r.chunkAction {
         case .commit: out.append(.commitChunk(r.chunkID))
-        case .rollback: out.append(.rollbackChunk(r.chunkID, updateRetry: false))
+        case .rollback: out.append(.rollbackChunk(r.chunkID))
         case .none: break
         }
     }

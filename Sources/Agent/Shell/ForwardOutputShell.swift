@@ -337,8 +337,7 @@ final class ForwardOutputShell: @unchecked Sendable {
             case let .commitChunk(wire):
                 hub.emit(event: "chunk_acked", detail: wire.hex)
                 feedOutput(.ackCommitted(buffer.queueID(forWire: wire)))
-            case let .rollbackChunk(wire, _):
-                // Only ack failures roll back here, always without a retry update.
+            case let .rollbackChunk(wire):
                 feedOutput(.ackRolledBack(buffer.queueID(forWire: wire)))
             case let .closeConnection(id):
                 release(id, success: committed)

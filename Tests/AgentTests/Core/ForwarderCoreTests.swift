@@ -129,7 +129,7 @@ import Testing
         }
         #expect(waited >= 1 && waited <= 2)
         #expect(logs(out).contains("no response from node. regard it as unavailable. host=\"a\" port=24224"))
-        #expect(out.contains(.rollbackChunk(id, updateRetry: false)))
+        #expect(out.contains(.rollbackChunk(id)))
         #expect(out.contains(.closeConnection(7)))
         #expect(!core.isAvailable(0))
         #expect(events(out).contains { $0.event == "disabled" && $0.cause == "ack_timeout" })
@@ -145,7 +145,7 @@ import Testing
         _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 3))
         let out = core.handle(.peerClosed(connection: 3))
         #expect(logs(out) == ["destination node closed the connection. regard it as unavailable. host=\"a\" port=24224"])
-        #expect(out.contains(.rollbackChunk(id, updateRetry: false)))
+        #expect(out.contains(.rollbackChunk(id)))
         #expect(!core.isAvailable(0))
         #expect(core.handle(.peerClosed(connection: 3)).isEmpty)
     }
@@ -157,7 +157,7 @@ import Testing
         let id = ChunkID(bytes: Array(0...15))!
         _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 1))
         let out = core.handle(.ackReceived(connection: 1, reply: .map(ack: "bogus")))
-        #expect(out.contains(.rollbackChunk(id, updateRetry: false)))
+        #expect(out.contains(.rollbackChunk(id)))
         #expect(logs(out).first == "ack in response and chunk id in sent data are different chunk_id=\"000102030405060708090a0b0c0d0e0f\" ack=\"bogus\"")
         #expect(core.isAvailable(0))
         _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 2))
@@ -292,12 +292,12 @@ extension ForwarderCoreTests {
         let out = core.handle(.ackCheckTimerFired)
         #expect(logs(out) == ["no response from node. regard it as unavailable. host=\"a\" port=24224"])
         #expect(events(out).map(\.event) == ["ack_failed", "disabled"])
-        #expect(!out.contains(.commitChunk(id)) && !out.contains(.rollbackChunk(id, updateRetry: false)))
+        #expect(!out.contains(.commitChunk(id)) && !out.contains(.rollbackChunk(id)))
         #expect(core.isAvailable(0))
         #expect(core.ackReader.unread.isEmpty)
         clock.advance(by: interval)
         let end = core.handle(.ackCheckTimerFired)
-        #expect(end.contains(.rollbackChunk(id, updateRetry: false)) && end.contains(.closeConnection(5)))
+        #expect(end.contains(.rollbackChunk(id)) && end.contains(.closeConnection(5)))
         #expect(events(end).isEmpty)  // the disable was announced already
         #expect(!core.isAvailable(0))
     }

@@ -48,7 +48,7 @@ import Testing
                 switch d {
                 case .armAckReader(let after): timers["ack"] = clock.monotonicNow + after
                 case .commitChunk(let id): runOutput(output.handle(.ackCommitted(id)))
-                case .rollbackChunk(let id, _): runOutput(output.handle(.ackRolledBack(id)))
+                case .rollbackChunk(let id): runOutput(output.handle(.ackRolledBack(id)))
                 default: break
                 }
             }
