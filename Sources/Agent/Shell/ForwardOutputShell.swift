@@ -165,7 +165,7 @@ final class ForwardOutputShell: @unchecked Sendable {
         let firstAddress = core.dns[0].address ?? first.host
         let v6 = firstAddress.contains(":")
         let handler = UDPHeartbeatHandler()
-        handler.onReply = { [unowned self] from in self.udpReply(from: from) }
+        handler.onReply = { [weak self] from in self?.udpReply(from: from) }
         let bound = NIOLoopBound(handler, eventLoop: loop)
         let keep = NIOLoopBound(handler, eventLoop: loop)
         return DatagramBootstrap(group: loop)
@@ -182,12 +182,13 @@ final class ForwardOutputShell: @unchecked Sendable {
         let fw = settings.forwarder
         if fw.heartbeatType != .none { scheduleHeartbeat(from: .now(), tick: 1) }
         if settings.keepalive {
-            timers.append(loop.scheduleRepeatedTask(initialDelay: amount(5), delay: amount(5)) { [unowned self] _ in self.sweep() })
+            timers.append(loop.scheduleRepeatedTask(initialDelay: amount(5), delay: amount(5)) { [weak self] _ in self?.sweep() })
         }
         let period = FlushTiming.enqueueInterval(flushInterval: settings.buffer.flushInterval,
                                                  flushThreadInterval: settings.flushThreadInterval) ?? 0.05
         // The enqueue thread only enqueues: a flush thread picks the chunk up at its own wake-up or at the next emit.
-        timers.append(loop.scheduleRepeatedTask(initialDelay: amount(period), delay: amount(period)) { [unowned self] _ in
+        timers.append(loop.scheduleRepeatedTask(initialDelay: amount(period), delay: amount(period)) { [weak self] _ in
+            guard let self else { return }
             self.buffer.enqueueDue(now: self.clock.now)
             self.drainBufferLogs()
         })
@@ -202,7 +203,8 @@ final class ForwardOutputShell: @unchecked Sendable {
     private func scheduleHeartbeat(from start: NIODeadline, tick: Int64) {
         let h = amount(settings.forwarder.heartbeatInterval)
         let deadline = max(start + .nanoseconds(h.nanoseconds &* tick), .now())
-        heartbeatTimer = loop.scheduleTask(deadline: deadline) { [unowned self] in
+        heartbeatTimer = loop.scheduleTask(deadline: deadline) { [weak self] in
+            guard let self else { return }
             heartbeatTimerFired()
             scheduleHeartbeat(from: start, tick: tick + 1)
         }
@@ -343,7 +345,8 @@ final class ForwardOutputShell: @unchecked Sendable {
                 release(id, success: committed)
             case let .armAckReader(after):
                 ackReaderTimer?.cancel()
-                ackReaderTimer = loop.scheduleTask(in: amount(after)) { [unowned self] in
+                ackReaderTimer = loop.scheduleTask(in: amount(after)) { [weak self] in
+                    guard let self else { return }
                     ackReaderTimer = nil
                     feed(.ackCheckTimerFired)
                 }
@@ -366,7 +369,8 @@ final class ForwardOutputShell: @unchecked Sendable {
                 loop.execute { [self] in tryFlush(thread: thread, target: target) }
             case let .armFlushThread(thread, after):
                 flushThreadTimers[thread]?.cancel()
-                flushThreadTimers[thread] = loop.scheduleTask(in: amount(after)) { [unowned self] in
+                flushThreadTimers[thread] = loop.scheduleTask(in: amount(after)) { [weak self] in
+                    guard let self else { return }
                     flushThreadTimers[thread] = nil
                     feedOutput(.flushThreadTimer(thread: thread))
                 }
@@ -390,7 +394,8 @@ final class ForwardOutputShell: @unchecked Sendable {
                 hub.emit(e)
             case let .armFlushAll(after):
                 flushAllTimer?.cancel()
-                flushAllTimer = loop.scheduleTask(in: amount(after)) { [unowned self] in
+                flushAllTimer = loop.scheduleTask(in: amount(after)) { [weak self] in
+                    guard let self else { return }
                     flushAllTimer = nil
                     feedOutput(.flushAllTimer(queued: buffer.hasQueued))
                 }
@@ -749,8 +754,8 @@ final class ForwardOutputShell: @unchecked Sendable {
     private func awaitAck(_ conn: NodeConnection, chunk: AgentBuffer.Flushable, node: Int) {
         awaitingAck[conn.id] = conn
         let id = conn.id
-        conn.handler.onAck = { [unowned self] reply in self.feed(.ackReceived(connection: id, reply: reply)) }
-        conn.handler.onClose = { [unowned self] in self.feed(.peerClosed(connection: id)) }
+        conn.handler.onAck = { [weak self] reply in self?.feed(.ackReceived(connection: id, reply: reply)) }
+        conn.handler.onClose = { [weak self] in self?.feed(.peerClosed(connection: id)) }
         feed(.ackRegistered(chunkID: chunk.wireID, node: node, connection: id))
         if conn.isActive {
             let ctx = try? conn.channel.pipeline.syncOperations.context(handlerType: ForwardClientHandler.self)

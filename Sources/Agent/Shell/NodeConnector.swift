@@ -65,7 +65,9 @@ final class NodeConnector: @unchecked Sendable {
         let boundHandler = NIOLoopBound(handler, eventLoop: loop)
         let ssl = sslContext
         let name = tlsName(node: node)
-        let verification = selfSignedVerifier.map { $0.callback(hostname: settings.tls?.verifyHostname == true ? name : nil) }
+        // The verifier is Sendable, its callback is not: the callback is made on the channel's own loop.
+        let verifier = selfSignedVerifier
+        let verifyName = settings.tls?.verifyHostname == true ? name : nil
         // Fluentd: nil connect_timeout → the OS connect timeout (Linux ≈ 127 s of SYN retries).
         let bound = connectTimeout ?? settings.connectTimeout ?? 127
         let bootstrap = ClientBootstrap(group: loop)
@@ -74,9 +76,10 @@ final class NodeConnector: @unchecked Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let ssl {
-                        if let verification {
+                        if let verifier {
                             try channel.pipeline.syncOperations.addHandler(
-                                NIOSSLClientHandler(context: ssl, serverHostname: name, customVerificationCallback: verification))
+                                NIOSSLClientHandler(context: ssl, serverHostname: name,
+                                                    customVerificationCallback: verifier.callback(hostname: verifyName)))
                         } else {
                             try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: ssl, serverHostname: name))
                         }
