@@ -25,8 +25,9 @@ step() {
 swift build --build-tests || { echo "== build: FAILED" >&2; exit 1; }
 step "swift tests" swift test --skip-build --disable-xctest --no-parallel
 # As root every scenario also takes a loopback capture and evaluates its wire expectations; without root the runner
-# prints a note and reports them SKIP.
-step "scenario suite" .build/debug/fwdlab run fixtures/scenarios --out "$reports"
+# prints a note and reports them SKIP, which --strict accepts only where the scenario declares it (may_skip: capture).
+# Any other SKIP fails the step.
+step "scenario suite" .build/debug/fwdlab run fixtures/scenarios --strict --out "$reports"
 step "receiver differential" .build/debug/fwdlab fidelity-receiver --against fluentd:1.16.9 --out "$reports/fidelity-receiver"
 # The subset covers every heartbeat type (udp, tcp, transport, none), crash idle and under traffic with and without
 # acks, pause, standby promotion and demotion, never-acking nodes, hard_timeout, recover_wait, secondary, TLS, the

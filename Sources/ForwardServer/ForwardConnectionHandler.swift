@@ -62,6 +62,13 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         let channel = context.channel
+        if core.killed.load(ordering: .relaxed) {
+            // Accepted from the backlog of a killed server: its kernel resets such connections.
+            phase = .closed
+            context.fireChannelActive()
+            close(context, mode: .reset, reason: nil)
+            return
+        }
         info.id = core.register(channel)
         registered = channel
         if let remote = channel.remoteAddress {
@@ -128,6 +135,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
         if case .closed = phase { return }
+        if core.killed.load(ordering: .relaxed) { return }
         core.stats.bytesRead.wrappingIncrement(by: bytes.readableBytes, ordering: .relaxed)
         if stalled {
             stalledData.append(bytes)
@@ -179,7 +187,6 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
             }
             if needsFlush { needsFlush = false; context.flush() }
             if case .closed = phase { return }
-            if core.readsPaused.load(ordering: .relaxed) { return }
             context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
         }
     }
@@ -532,7 +539,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
             // Reads that arrived meanwhile go behind what is left; a new block keeps them in `cumulation`.
             for b in held where phase.isOpen { consume(context, b) }
             if needsFlush { needsFlush = false; context.flush() }
-            if phase.isOpen && !stalled && !core.readsPaused.load(ordering: .relaxed) {
+            if phase.isOpen && !stalled {
                 context.channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
             }
         }

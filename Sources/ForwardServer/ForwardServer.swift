@@ -25,8 +25,6 @@ public final class ForwardServer: Sendable {
     private struct Listeners {
         var tcp: Channel?
         var udp: Channel?
-        /// False while `setAccepting(false)` is in force; a re-opened listener keeps this state.
-        var accepting = true
     }
 
     private init(core: ForwardServerCore, group: any EventLoopGroup, tcp: Channel, udp: Channel?, port: Int, localAddress: SocketAddress) {
@@ -160,32 +158,16 @@ public final class ForwardServer: Sendable {
 
     /// Binds the listening sockets closed by `closeListener()` again, on the same port.
     public func reopenListener() async throws {
-        let (needTCP, needUDP, accepting) = listeners.withLockedValue { ($0.tcp == nil, $0.udp == nil && settings.udpHeartbeat, $0.accepting) }
+        let (needTCP, needUDP) = listeners.withLockedValue { ($0.tcp == nil, $0.udp == nil && settings.udpHeartbeat) }
         if needTCP {
             let tcp = try await Self.bindTCP(core: core, group: group, port: port)
-            if !accepting { try? await tcp.setOption(ChannelOptions.autoRead, value: false).get() }
             listeners.withLockedValue { $0.tcp = tcp }
         }
         if needUDP {
             let udp = try await Self.bindUDP(core: core, group: group, port: port)
-            if !accepting { try? await udp.setOption(ChannelOptions.autoRead, value: false).get() }
             listeners.withLockedValue { $0.udp = udp }
         }
         settings.logger.info("listening again", metadata: ["port": .stringConvertible(port)])
-    }
-
-    /// Stops (or restarts) calling accept() on the TCP listener and reading the UDP socket. While stopped,
-    /// the kernel still completes TCP handshakes into the listen backlog and queues datagrams, like a
-    /// process that is not scheduled; connections already open are not affected (see `openChannels()`).
-    public func setAccepting(_ accepting: Bool) async {
-        core.readsPaused.store(!accepting, ordering: .relaxed)
-        let (tcp, udp) = listeners.withLockedValue { l -> (Channel?, Channel?) in
-            l.accepting = accepting
-            return (l.tcp, l.udp)
-        }
-        for channel in [tcp, udp].compactMap({ $0 }) {
-            try? await channel.setOption(ChannelOptions.autoRead, value: accepting).get()
-        }
     }
 
     /// Stops listening and closes every connection.
@@ -194,5 +176,19 @@ public final class ForwardServer: Sendable {
         for channel in core.openChannels() {
             try? await channel.close()
         }
+    }
+
+    /// Dies like a killed process: from now on nothing more is read, accepted or answered (bytes the kernel still
+    /// holds are discarded, as a SIGKILL's kernel does), then listeners and connections close (RST with the default
+    /// linger 0). Safe to call on a server whose event loop is about to run again after a freeze: whatever it
+    /// processes first is dropped.
+    public func kill() async {
+        markKilled()
+        await stop()
+    }
+
+    /// The first half of `kill()`, for a caller that must let a frozen event loop run before the sockets can close.
+    public func markKilled() {
+        core.killed.store(true, ordering: .relaxed)
     }
 }

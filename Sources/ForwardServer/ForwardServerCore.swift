@@ -20,9 +20,9 @@ final class ForwardServerCore: @unchecked Sendable {
     let scannerLimits: MessagePackLimits
     /// HELO/PONG need the security block; cached to avoid optional chasing on the hot path.
     let security: ReceiverSecurity?
-    /// Set while the server is paused (SIGSTOP-like): a stall or a blocked request that ends meanwhile must not turn
-    /// reading back on.
-    let readsPaused = ManagedAtomic(false)
+    /// Set by `ForwardServer.kill()`: from then on nothing more is read, answered or accepted, as after a SIGKILL,
+    /// whose kernel discards what the process had not read yet.
+    let killed = ManagedAtomic(false)
 
     private let lock = NIOLock()
     private var channels: [ObjectIdentifier: Channel] = [:]

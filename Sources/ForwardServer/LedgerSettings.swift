@@ -8,6 +8,9 @@ public struct LedgerSettings: Sendable {
     public var keepRecords: Bool
     /// Also stream every event as one JSON line to this file (written off the event loop).
     public var jsonLinesPath: String?
+    /// Write each request's lines before the ledger call returns (so before its ack is sent) instead of on the
+    /// writer thread: what was acked is in the file even if the process is killed the next instant.
+    public var jsonLinesSynchronous = false
     /// How many rejection details to keep (counts by reason are always complete).
     public var recentRejectionLimit: Int
 

@@ -17,6 +17,7 @@ final class UDPHeartbeatHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
+        if core.killed.load(ordering: .relaxed) { return }
         var payload = reply
         if let hooks = core.settings.hooks {
             switch hooks.onHeartbeat(from: envelope.remoteAddress, byteCount: envelope.data.readableBytes) {

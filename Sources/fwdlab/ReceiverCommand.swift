@@ -25,6 +25,9 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Option(help: "Stream every accepted event as a JSON line to this file.")
     var ledger: String?
 
+    @Flag(name: .customLong("ledger-sync"), help: "Write each request's ledger lines before acking it (a SIGKILL then loses nothing acked).")
+    var ledgerSync = false
+
     @Option(name: .customLong("seq-field"), help: "Record field holding the sender's sequence number.")
     var seqField: String = "seq"
 
@@ -46,6 +49,7 @@ struct ReceiverCommand: AsyncParsableCommand {
         base.logger = logger
         base.ledger.sequenceField = seqField
         base.ledger.jsonLinesPath = ledger
+        base.ledger.jsonLinesSynchronous = ledgerSync
         // A long-running CLI receiver keeps counts and the JSON-lines stream, not every event in memory.
         base.ledger.storeEvents = false
         var settings = base

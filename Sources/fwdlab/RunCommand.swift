@@ -1,3 +1,4 @@
+import Agent
 import ArgumentParser
 import Capture
 import Foundation
@@ -24,6 +25,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The agent under test: in-process, process, fluentd, fluentd:VERSION or fluentd=PATH (real Fluentd).")
     var agent: String = "in-process"
 
+    @Option(help: "What plays the receivers: simulated (in-process, every fault) or process (real fwdlab receiver processes under SIGSTOP/SIGKILL; pause, crash, refuse only).")
+    var receivers: String = "simulated"
+
     @Option(help: "Also write one combined JUnit XML file here.")
     var junit: String?
 
@@ -32,6 +36,15 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("set"), help: "Override an agent parameter, e.g. --set phi_threshold=0 (repeatable).")
     var overrides: [String] = []
+
+    @Flag(help: "Fail a scenario whose expectation was skipped (SKIP) unless the scenario declares why it may be (may_skip:, requires:, status: pending).")
+    var strict = false
+
+    @Flag(help: "The mutation check: run each scenario as it is, then once per mutant with the agent broken that way; print the kill matrix (docs/scenarios.md). Exits 1 unless every scenario kills a mutant and every mutant is killed.")
+    var mutants = false
+
+    @Option(name: .customLong("mutant"), help: "With --mutants: only these mutants (repeatable; default all: \(AgentMutant.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var mutantNames: [String] = []
 
     @Flag(name: .customLong("no-capture"), help: "Do not take a packet capture even when root.")
     var noCapture = false
@@ -47,8 +60,13 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError("--agent: \(error)")
         }
+        guard let mode = RunOptions.ReceiverMode(rawValue: receivers) else {
+            throw ValidationError("--receivers: '\(receivers)' is neither simulated nor process")
+        }
+        options.receiverMode = mode
         options.outDirectory = out
         options.capture = !noCapture
+        options.strict = strict
         if options.capture, !LiveCapture.isPermitted {
             FileHandle.standardError.write(Data("note: not root, so no packet capture is taken; wire expectations are reported as SKIP\n".utf8))
         }
@@ -64,6 +82,11 @@ struct RunCommand: AsyncParsableCommand {
         options.progress = files.count == 1 && isatty(STDERR_FILENO) == 1
         let signals = Self.installInterruptHandler()
         defer { signals.cancel() }
+        if mutants {
+            try await runMutants(options: options, files: files)
+            return
+        }
+        guard mutantNames.isEmpty else { throw ValidationError("--mutant needs --mutants") }
         let results = await SuiteRunner(options: options).run(path: path)
         if let junit {
             try JUnitWriter.render(results).write(toFile: junit, atomically: true, encoding: .utf8)
@@ -72,6 +95,37 @@ struct RunCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("report: \(dir)/report.html\n".utf8))
         }
         if results.contains(where: { $0.verdict == .failed }) { throw ExitCode(1) }
+    }
+
+    /// `--mutants`: the kill matrix to stdout, mutants.json and mutants.md to --out.
+    private func runMutants(options: RunOptions, files: [String]) async throws {
+        if let why = MutationCheck.unsupported(options) { throw ValidationError(why) }
+        var chosen: [AgentMutant] = []
+        for name in mutantNames {
+            guard let m = AgentMutant(rawValue: name) else {
+                throw ValidationError("--mutant: no mutant '\(name)' (known: \(AgentMutant.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            chosen.append(m)
+        }
+        var o = options
+        o.progress = false
+        let check = MutationCheck(options: o, mutants: chosen.isEmpty ? AgentMutant.allCases : chosen)
+        let report = await check.run(files: files) { print($0) }
+        print("")
+        print(report.markdown)
+        print("")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(report).write(to: URL(fileURLWithPath: (out as NSString).appendingPathComponent("mutants.json")))
+        try report.markdown.write(toFile: (out as NSString).appendingPathComponent("mutants.md"), atomically: true, encoding: .utf8)
+        for s in report.unjudged { print("not judged (reference did not pass): \(s)") }
+        for s in report.scenariosKillingNone { print("kills no mutant: \(s)") }
+        for m in report.survivingMutants { print("killed by no scenario: \(m.rawValue) (\(m.summary))") }
+        let judged = report.rows.count - report.unjudged.count
+        print("\(judged) scenarios judged, \(report.mutants.count - report.survivingMutants.count) of \(report.mutants.count) mutants killed"
+              + (report.holds ? "; every scenario kills a mutant and every mutant is killed" : ""))
+        if !report.holds { throw ExitCode(1) }
     }
 
     /// `--set key=value` options as agent parameter overrides (shared by `run` and `fidelity`).

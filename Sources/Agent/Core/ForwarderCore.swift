@@ -416,7 +416,7 @@ public struct ForwarderCore: Sendable {
         }
         switch r.chunkAction {
         case .commit: out.append(.commitChunk(r.chunkID))
-        case .rollback: out.append(.rollbackChunk(r.chunkID))
+        case .rollback: out.append(settings.dropChunksOnAckFailure ? .commitChunk(r.chunkID) : .rollbackChunk(r.chunkID))
         case .none: break
         }
     }

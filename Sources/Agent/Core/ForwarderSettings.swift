@@ -56,6 +56,10 @@ public struct ForwarderSettings: Sendable, Equatable {
     /// Quirk 35 (docs/quirks.md): read every ack when it arrives instead of at the ack reader's next pass.
     public var readAcksOnArrival = false
 
+    /// A deliberate breakage, never a behaviour to choose: only `AgentMutant.noResendAfterAckFailure` sets it (the
+    /// mutation check, docs/scenarios.md). A chunk whose ack timed out or never came is committed, not rolled back.
+    public var dropChunksOnAckFailure = false
+
     public init() {}
 
     /// of.rb:283-290 with acks on; otherwise the configured value.

@@ -12,7 +12,7 @@ public enum ExpectationEvaluator {
         var result = ExpectationResult(key: spec.kind.key, statement: spec.statement, status: .pass, measured: "-", message: "", line: spec.line)
         func pass(_ measured: String, _ message: String) { result.status = .pass; result.measured = measured; result.message = message }
         func fail(_ measured: String, _ message: String) { result.status = .fail; result.measured = measured; result.message = message }
-        func skip(_ message: String) { result.status = .skip; result.message = message }
+        func skip(_ message: String, _ cause: ExpectationResult.SkipCause) { result.status = .skip; result.message = message; result.skipCause = cause }
         let sec = ScenarioFormat.seconds
         func origin(_ after: String?) -> Double? {
             guard let after else { return 0 }
@@ -30,13 +30,13 @@ public enum ExpectationEvaluator {
         }
 
         if spec.kind.needsCapture, r.wire == nil {
-            skip(r.captureNote ?? "no capture")
+            skip(r.captureNote ?? "no capture", .capture)
             return result
         }
         if let observable = r.observableEvents {
             let unseen = spec.kind.agentEventsRead.subtracting(observable)
             if !unseen.isEmpty {
-                skip("\(r.agentLabel ?? "this agent") does not show \(unseen.sorted().joined(separator: ", ")) (not in its log)")
+                skip("\(r.agentLabel ?? "this agent") does not show \(unseen.sorted().joined(separator: ", ")) (not in its log)", .agentEvents)
                 return result
             }
         }
@@ -56,12 +56,20 @@ public enum ExpectationEvaluator {
             if dups <= max { pass(m, "at most \(max) allowed") }
             else { fail(m, "\(dups) events arrived more than once (allowed \(max)); e.g. seq \(ranges(counts.filter { $0.value > 1 }.keys.sorted().prefix(10).map { $0 }))") }
 
-        case let .detach(node, after, lo, hi, cause):
+        case let .detach(node, after, lo, hi, cause), let .disabled(node, after, lo, hi, cause):
             guard let t0 = origin(after) else { fail("-", stepProblem(after)); break }
-            let prediction = predictionNote(r)
+            let wanted = spec.kind.key == "detach" ? "detached" : "disabled"
+            let prediction = wanted == "detached" ? predictionNote(r) : ""
             let w = window(after, t0)
+            // The first time the node left the rotation decides: leaving it the other way is a different failure.
             guard let e = r.agentEvents.first(where: { $0.node == node && $0.isDetach && $0.time >= w.from }) else {
-                fail("never", "\(node) was not detached after \(sec(t0))\(prediction)")
+                fail("never", "\(node) was not \(wanted) after \(sec(t0))\(prediction)")
+                break
+            }
+            guard e.event == wanted else {
+                fail("\(e.event) at \(sec(w.latency(e.time)))",
+                     "\(node) was \(e.event) (cause \(e.cause ?? "-")) at \(sec(e.time)), not \(wanted)"
+                         + (wanted == "detached" ? "; the `disabled` expectation checks that" : "; the `detach` expectation checks that"))
                 break
             }
             let latency = w.latency(e.time)
@@ -122,7 +130,7 @@ public enum ExpectationEvaluator {
             let downs = DownWindows.compute(r)[node] ?? []
             let times = (r.observations[node] ?? []).map(\.time).sorted()
             let start = interval * 2, end = r.duration - 1.5
-            guard end > start else { skip("run too short to measure cadence"); break }
+            guard end > start else { skip("run too short to measure cadence", .other); break }
             var worst = 0.0, worstAt = 0.0
             var previous = times.last { $0 <= start }
             for t in times where t > start && t <= end {
@@ -205,7 +213,7 @@ public enum ExpectationEvaluator {
             else { fail("\(r.secondaryChunks) chunks", "expected ≥ \(min) chunks in <secondary>") }
 
         case let .wireNoDataAfterDetach(node, grace):
-            guard let w = r.wire, let port = r.ports[node] else { skip("no capture"); break }
+            guard let w = r.wire, let port = r.ports[node] else { skip("no capture", .capture); break }
             guard let detach = r.agentEvents.first(where: { $0.node == node && $0.isDetach }) else {
                 fail("no detach", "\(node) was never detached"); break
             }
@@ -219,7 +227,7 @@ public enum ExpectationEvaluator {
             else { fail("\(offending.count) sends", "data sent to \(node) at \(sec(offending[0])) although it was detached at \(sec(detach.time))") }
 
         case let .wireFailoverGap(max):
-            guard let w = r.wire else { skip("no capture"); break }
+            guard let w = r.wire else { skip("no capture", .capture); break }
             let gaps = w.failovers.compactMap(\.gapToData).map { $0 / r.timeScale }  // capture time is real
             guard let worst = gaps.max() else { pass("no failover", "the capture shows no failover gap"); break }
             if worst <= max { pass(sec(worst), "\(gaps.count) failover(s)") }
@@ -241,7 +249,7 @@ public enum ExpectationEvaluator {
             else { fail(m, a.summary + " (limit \(ScenarioFormat.number(tolerance * 1000)) ms)") }
 
         case .wireChunksAckedOnce:
-            guard let w = r.wire else { skip("no capture"); break }
+            guard let w = r.wire else { skip("no capture", .capture); break }
             let bad = w.chunks.filter { $0.acks != 1 }
             if bad.isEmpty { pass("\(w.chunks.count) chunks", "each acked exactly once") }
             else { fail("\(bad.count) chunks", "e.g. chunk \(bad[0].chunk.trimmingCharacters(in: .whitespacesAndNewlines)) acked \(bad[0].acks) times after \(bad[0].sends.count) sends") }

@@ -4,9 +4,13 @@ public enum ExpectationKind: Sendable, Equatable {
     case noLoss
     /// Events delivered more than once, at most `max`.
     case duplicates(max: Int)
-    /// `node` detached (or disabled) within [low, high] s of step `after`, with `cause` when given.
+    /// `node` detached (the detector or hard_timeout took it out: event `detached`) within [low, high] s of step
+    /// `after`, with `cause` when given. A node that was disabled instead fails it.
     case detach(node: String, after: String?, low: Double, high: Double, cause: String?)
-    /// `node` is never detached or disabled (per-node isolation).
+    /// `node` disabled (an ack timeout, a peer closing before the ack, a failed handshake or lookup: event
+    /// `disabled`) within [low, high] s of step `after`, with `cause` when given. A detach instead fails it.
+    case disabled(node: String, after: String?, low: Double, high: Double, cause: String?)
+    /// `node` never left the rotation: neither detached nor disabled (per-node isolation).
     case noDetach(node: String)
     /// `node` receives its first event after step `after` within `within` s (standby promotion, resume after heal).
     case firstDelivery(node: String, after: String?, within: Double)
@@ -56,6 +60,7 @@ public enum ExpectationKind: Sendable, Equatable {
         case .noLoss: "no_loss"
         case .duplicates: "duplicates"
         case .detach: "detach"
+        case .disabled: "disabled"
         case .noDetach: "no_detach"
         case .firstDelivery: "first_delivery"
         case .recover: "recover"
@@ -90,7 +95,9 @@ public enum ExpectationKind: Sendable, Equatable {
     /// The agent event names this expectation reads; a host that cannot show one of them makes it SKIP.
     var agentEventsRead: Set<String> {
         switch self {
-        case .detach, .noDetach, .wireNoDataAfterDetach: ["detached", "disabled"]
+        case .detach: ["detached"]
+        case .disabled: ["disabled"]
+        case .noDetach, .wireNoDataAfterDetach: ["detached", "disabled"]
         case .recover: ["recovered"]
         case .flaps: ["detached", "disabled", "recovered"]
         case let .agentEvent(event, _, _, _), let .noAgentEvent(event, _): [event]

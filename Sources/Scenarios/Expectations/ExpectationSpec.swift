@@ -17,6 +17,7 @@ public struct ExpectationSpec: Sendable, Equatable {
         case .noLoss: return "no loss"
         case let .duplicates(m): return "duplicates ≤ \(m)"
         case let .detach(n, a, lo, hi, c): return "\(n) detached within [\(s(lo)), \(s(hi))] \(after(a))" + (c.map { " with cause \($0)" } ?? "")
+        case let .disabled(n, a, lo, hi, c): return "\(n) disabled within [\(s(lo)), \(s(hi))] \(after(a))" + (c.map { " with cause \($0)" } ?? "")
         case let .noDetach(n): return "\(n) never detached"
         case let .firstDelivery(n, a, w): return "first event at \(n) within \(s(w)) \(after(a))"
         case let .recover(n, a, w): return "\(n) recovered within \(s(w)) \(after(a))"

@@ -114,12 +114,15 @@ public struct FidelityDecision: Sendable, Equatable, Codable {
     public var detail: String?
 
     /// One line for the terminal: `r1 detached(phi) #1  agent 4.021 s  fluentd 6.012 s  Δ -1.991 s  (±500 ms)  DIVERGE`.
-    public var summary: String {
+    public var summary: String { summary(sides: ("agent", "fluentd")) }
+
+    /// The same line with other names for the two runs (`simulated` / `process` in the receiver fault check).
+    public func summary(sides: (String, String)) -> String {
         let sec = ScenarioFormat.seconds
         let a = agentTime.map(sec) ?? "never", f = fluentdTime.map(sec) ?? "never"
         let d = difference.map { ($0 >= 0 ? "+" : "") + sec($0) } ?? "-"
         let verdict = switch status { case .agree: "ok"; case .diverge: "DIVERGE"; case .known: "known divergence" }
         if let detail { return "\(key): \(detail) \(verdict)" }
-        return "\(key): agent \(a), fluentd \(f), Δ \(d) (tolerance ±\(sec(tolerance))) \(verdict)"
+        return "\(key): \(sides.0) \(a), \(sides.1) \(f), Δ \(d) (tolerance ±\(sec(tolerance))) \(verdict)"
     }
 }

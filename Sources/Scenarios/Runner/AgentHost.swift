@@ -24,10 +24,12 @@ final class AgentHost: AgentUnderTest {
     }
     private let state = NIOLockedValueBox(State())
 
-    /// Parses the rendered configuration; the scenario seed fixes the balancer's shuffle.
+    /// Parses the rendered configuration; the scenario seed fixes the balancer's shuffle. With `mutant` the agent
+    /// runs broken that way (the mutation check).
     init(configText: String, source: String, seed: UInt64, clock: RunClock, log: AgentLogSink,
-         resolver: (any AddressResolver)?) throws {
-        let configuration = try AgentConfiguration.parse(text: configText, file: source)
+         resolver: (any AddressResolver)?, mutant: AgentMutant? = nil) throws {
+        let parsed = try AgentConfiguration.parse(text: configText, file: source)
+        let configuration = mutant?.applied(to: parsed) ?? parsed
         guard var settings = AgentRuntimeSettings(configuration: configuration) else {
             throw ScenarioRunError.agent("the configuration has no <match> with @type forward")
         }

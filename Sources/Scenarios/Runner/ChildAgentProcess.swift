@@ -50,16 +50,16 @@ final class ChildAgentProcess: Sendable {
 
     /// Waits (bounded in real seconds, whatever the run's time scale) until 127.0.0.1:`port` accepts connections;
     /// throws with the log's tail when the process exits first or the time runs out.
-    func waitUntilListening(port: Int, seconds: Double) async throws {
+    func waitUntilListening(port: Int, seconds: Double, host: String = "127.0.0.1") async throws {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if !process.isRunning {
                 throw ScenarioRunError.agent("\(label) exited with status \(process.terminationStatus): \(failureSummary)")
             }
-            if PortAllocator.accepts(port: port) { return }
+            if PortAllocator.accepts(port: port, host: host) { return }
             try? await Task.sleep(nanoseconds: 50_000_000)
         }
-        throw ScenarioRunError.agent("\(label) did not listen on 127.0.0.1:\(port) within \(Int(seconds)) s: \(failureSummary)")
+        throw ScenarioRunError.agent("\(label) did not listen on \(host):\(port) within \(Int(seconds)) s: \(failureSummary)")
     }
 
     func signal(_ sig: Int32) {

@@ -2,16 +2,14 @@ import NIOConcurrencyHelpers
 import NIOCore
 import Simulator
 
-/// The receiver's fault hooks for a run: the `FaultEngine` decides, this records heartbeats and accepts
-/// and emulates a paused (SIGSTOP-like) receiver by holding reads, acks and heartbeat replies until resume. Under a
+/// The receiver's fault hooks for a run: the `FaultEngine` decides, this records heartbeats and accepts. Under a
 /// time scale k the delays and stalls the engine decides are stretched by k, so they last as long in scenario time.
+/// (A pause is not a hook: the receiver's event loop is stopped, see the simulator's `ManagedReceiver`.)
 final class ObservingHooks: ReceiverFaultHooks {
     let engine: FaultEngine
     let clock: RunClock
     private struct State {
         var observations: [ReceiverObservation] = []
-        /// Paused until this run time (nil: running).
-        var pausedUntil: Double?
     }
     private let state = NIOLockedValueBox(State())
     private let limit = 200_000
@@ -22,20 +20,6 @@ final class ObservingHooks: ReceiverFaultHooks {
     }
 
     var observations: [ReceiverObservation] { state.withLockedValue { $0.observations } }
-
-    func pause(until t: Double) { state.withLockedValue { $0.pausedUntil = t } }
-    func resume() { state.withLockedValue { $0.pausedUntil = nil } }
-
-    private func pausedFor() -> TimeAmount? {
-        let now = clock.now
-        return state.withLockedValue { s -> TimeAmount? in
-            guard let until = s.pausedUntil else { return nil }
-            guard until > now else { s.pausedUntil = nil; return nil }
-            // A pause with no resume step lasts "forever": hold for a day at a time (an unbounded Double does not fit
-            // a TimeAmount; the stall is asked again when it ends).
-            return .nanoseconds(Int64(min(clock.realSeconds(until - now), 86_400) * 1e9))
-        }
-    }
 
     private func record(_ o: ReceiverObservation) {
         state.withLockedValue { s in if s.observations.count < limit { s.observations.append(o) } }
@@ -54,7 +38,6 @@ final class ObservingHooks: ReceiverFaultHooks {
     }
 
     func beforeRead(_ connection: ReceiverConnectionInfo, byteCount: Int) -> ReceiverReadDecision {
-        if let p = pausedFor() { return .stall(p) }
         let d = engine.beforeRead(connection, byteCount: byteCount)
         if case let .stall(t) = d { return .stall(scaled(t)) }
         return d
@@ -74,7 +57,6 @@ final class ObservingHooks: ReceiverFaultHooks {
     func onIdle(_ connection: ReceiverConnectionInfo, idle: TimeAmount) -> ReceiverIdleDecision { engine.onIdle(connection, idle: idle) }
 
     func beforeAck(_ request: ReceivedRequestInfo) -> ReceiverAckDecision {
-        if let p = pausedFor() { return .delay(p) }
         let d = engine.beforeAck(request)
         if case let .delay(t) = d { return .delay(scaled(t)) }
         return d
@@ -82,10 +64,6 @@ final class ObservingHooks: ReceiverFaultHooks {
 
     func onHeartbeat(from peer: SocketAddress, byteCount: Int) -> ReceiverHeartbeatDecision {
         let now = clock.now
-        if let p = pausedFor() {
-            record(ReceiverObservation(kind: "udp", time: now, answeredAt: now + Double(p.nanoseconds) / 1e9 / clock.scale))
-            return .delay(p)
-        }
         var d = engine.onHeartbeat(from: peer, byteCount: byteCount)
         if case let .delay(t) = d { d = .delay(scaled(t)) }
         switch d {

@@ -1,3 +1,5 @@
+import Agent
+
 /// How `fwdlab run` runs scenarios.
 public struct RunOptions: Sendable {
     /// Which agent runs the scenario: the Swift agent in this process (default), the Swift agent as a
@@ -55,6 +57,17 @@ public struct RunOptions: Sendable {
     public var concurrency = 2
     /// Path of the `fwdlab` executable for process mode.
     public var executablePath: String?
+    /// What plays the receivers: the simulator in-process (every fault of the catalogue), or real `fwdlab receiver`
+    /// processes under real signals (pause = SIGSTOP, crash = SIGKILL, refuse = no process on the port).
+    public enum ReceiverMode: String, Sendable, Equatable, CaseIterable { case simulated, process }
+    public var receiverMode: ReceiverMode = .simulated
+    /// Path of the `fwdlab` executable real-process receivers run (default: this executable).
+    public var receiverExecutablePath: String?
+    /// `--strict`: a SKIP fails the scenario unless the scenario declares why it may skip (`may_skip:`,
+    /// `requires:`, `status: pending`): an expectation that was not judged is not a pass.
+    public var strict = false
+    /// The mutation check's breakage of the agent for this run (in-process agent only); nil for a normal run.
+    public var mutant: AgentMutant?
 
     public init() {}
 }

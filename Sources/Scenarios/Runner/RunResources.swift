@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 /// What a run started, so one teardown (normal end or SIGINT) stops all of it exactly once.
 final class RunResources: Sendable {
     private struct State {
-        var hosts: [ReceiverHost] = []
+        var receivers: (any ScenarioReceivers)?
         var agent: (any AgentUnderTest)?
         var dns: ScenarioDNS?
         var capture: LiveCapture?
@@ -12,7 +12,7 @@ final class RunResources: Sendable {
     }
     private let state = NIOLockedValueBox(State())
 
-    func add(_ host: ReceiverHost) { state.withLockedValue { $0.hosts.append(host) } }
+    func setReceivers(_ r: any ScenarioReceivers) { state.withLockedValue { $0.receivers = r } }
     func setAgent(_ agent: any AgentUnderTest) { state.withLockedValue { $0.agent = agent } }
     func setDNS(_ dns: ScenarioDNS?) { state.withLockedValue { $0.dns = dns } }
     func setCapture(_ c: LiveCapture) { state.withLockedValue { $0.capture = c } }
@@ -27,7 +27,7 @@ final class RunResources: Sendable {
         }
         guard let s else { return }
         await s.agent?.kill()
-        for h in s.hosts { await h.crash() }
+        await s.receivers?.stop()
         await s.dns?.stop()
         partitions.teardown()
         if interrupted { _ = s.capture?.stop() }

@@ -25,21 +25,35 @@ public struct ScenarioRunner: Sendable {
     }
 
     /// Why `scenario` cannot run here (pending, or a requirement missing), nil when it can.
-    public static func skipReason(_ scenario: Scenario, options: RunOptions) -> String? {
-        if case let .pending(reason) = scenario.status { return "pending: \(reason)" }
+    public static func skipReason(_ scenario: Scenario, options: RunOptions) -> String? { skip(scenario, options: options)?.reason }
+
+    /// Why `scenario` cannot run here, and whether the scenario itself declares that it may not (`status: pending`,
+    /// `requires:`, or a partition step, which needs root and nft by nature); `--strict` fails undeclared skips.
+    static func skip(_ scenario: Scenario, options: RunOptions) -> (reason: String, declared: Bool)? {
+        if case let .pending(reason) = scenario.status { return ("pending: \(reason)", true) }
         var needs = Set(scenario.requires)
         if scenario.timeline.contains(where: { if case .partition = $0.action { true } else { false } }) {
             needs.formUnion([.root, .nft])
         }
-        if needs.contains(.root), getuid() != 0 { return "needs root (nftables partitions / live capture); run as root to include it" }
-        if needs.contains(.nft), !PartitionTable.isAvailable { return "needs the nft binary (apt-get install nftables)" }
+        if needs.contains(.root), getuid() != 0 { return ("needs root (nftables partitions / live capture); run as root to include it", true) }
+        if needs.contains(.nft), !PartitionTable.isAvailable { return ("needs the nft binary (apt-get install nftables)", true) }
         if case .fluentd = options.agentMode, !scenario.dns.isEmpty, getuid() != 0 {
-            return "real Fluentd resolves names through the system resolver; pointing it at the scenario's DNS server needs root (a mount namespace with its own resolv.conf, docs/fluentd-host.md)"
+            return ("real Fluentd resolves names through the system resolver; pointing it at the scenario's DNS server needs root (a mount namespace with its own resolv.conf, docs/fluentd-host.md)", false)
         }
         if let problem = scenario.timeScaleProblem(Self.effectiveTimeScale(scenario, options: options)) {
-            return problem
+            return (problem, false)
         }
         return nil
+    }
+
+    /// `--strict`: the skipped expectations the scenario does not declare (`may_skip:`), as reasons.
+    static func undeclaredSkips(_ results: [ExpectationResult], _ scenario: Scenario) -> [String] {
+        results.filter { $0.status == .skip }.compactMap { e in
+            let cause = e.skipCause ?? .other
+            if cause != .other, scenario.maySkip[cause] != nil { return nil }
+            let hint = cause == .other ? "" : " (declare `may_skip: {\(cause.rawValue): WHY}` if the scenario may run without it)"
+            return "--strict: '\(e.statement)' (line \(e.line)) was not judged: \(e.message)\(hint)"
+        }
     }
 
     /// Runs and evaluates; writes the report when `options.outDirectory` is set. Never throws: problems become a
@@ -48,10 +62,14 @@ public struct ScenarioRunner: Sendable {
         let started = Date()
         let seed = options.seed ?? scenario.seed
         var result = ScenarioResult(scenario: scenario.name, path: scenario.sourcePath, seed: seed, verdict: .skipped)
-        if let reason = Self.skipReason(scenario, options: options) {
-            result.reason = reason
+        if let skip = Self.skip(scenario, options: options) {
+            result.reason = skip.reason
             result.expectations = scenario.expectations.map {
                 ExpectationResult(key: $0.kind.key, statement: $0.statement, status: .skip, measured: "-", message: "scenario skipped", line: $0.line)
+            }
+            if options.strict, !skip.declared {
+                result.verdict = .failed
+                result.reason = "--strict: skipped, and the scenario does not declare why it may be: \(skip.reason)"
             }
             return result
         }
@@ -65,6 +83,7 @@ public struct ScenarioRunner: Sendable {
             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             var other = options
             other.overrides = options.overrides.merging(b.overrides) { _, new in new }
+            other.mutant = nil  // the baseline is the reference: only the scenario's own agent is broken
             if let executable = b.executable {
                 other.agentMode = .process
                 other.executablePath = executable
@@ -82,9 +101,10 @@ public struct ScenarioRunner: Sendable {
         record.baseline = baseline
         result.record = record
         result.expectations = ExpectationEvaluator.evaluate(scenario.expectations, record: record)
-        if !record.runErrors.isEmpty {
+        let strictErrors = options.strict ? Self.undeclaredSkips(result.expectations, scenario) : []
+        if !record.runErrors.isEmpty || !strictErrors.isEmpty {
             result.verdict = .failed
-            result.reason = record.runErrors.joined(separator: "; ")
+            result.reason = (record.runErrors + strictErrors).joined(separator: "; ")
         } else {
             result.verdict = result.expectations.contains { $0.status == .fail } ? .failed : .passed
         }
@@ -109,7 +129,6 @@ public struct ScenarioRunner: Sendable {
         record.timeScale = clock.scale
         record.startedMonotonicNanos = clock.originNanos
         record.receivers = scenario.receivers.map(\.name)
-        let faultLog = FaultLog()
         let logSink = AgentLogSink(clock: clock)
         let runID = "\(getpid())\(UInt32.random(in: 0 ... .max))"
         let partitions = PartitionTable(runID: runID)
@@ -117,55 +136,31 @@ public struct ScenarioRunner: Sendable {
         let cleanupToken = CleanupRegistry.shared.register { await resources.teardown(partitions: partitions) }
         defer { CleanupRegistry.shared.unregister(cleanupToken) }
 
-        // Receivers. With DNS in play they share one port on distinct loopback addresses (a DNS name has one port).
-        var tls: ReceiverTLSSettings?
-        var tlsCA = ""
-        var tlsMaterial: TLSMaterial?
-        if scenario.receivers.contains(where: \.tls) || scenario.usesTLSFaults {
-            do {
-                let material = try TLSMaterial(directory: (workdir as NSString).appendingPathComponent("tls"))
-                tlsMaterial = material
-                let (cert, key) = try material.validServer(name: "receiver")
-                tls = ReceiverTLSSettings(certPath: cert, privateKeyPath: key)
-                tlsCA = material.caPath
-            } catch {
-                record.runErrors.append("TLS material: \(error)")
-                return record
+        // Receivers: the simulator's controller, so every fault behaves as in a topology (with DNS in play they share
+        // one port on distinct loopback addresses: a DNS name has one port); or real receiver processes.
+        let receivers: any ScenarioReceivers
+        do {
+            switch options.receiverMode {
+            case .simulated:
+                receivers = try SimulatedReceivers(scenario: scenario, seed: seed, clock: clock,
+                                                   tlsDirectory: (workdir as NSString).appendingPathComponent("tls"))
+            case .process:
+                receivers = try ProcessReceivers(scenario: scenario,
+                                                 executable: options.receiverExecutablePath ?? Self.currentExecutable, workdir: workdir)
             }
-        }
-        var hosts: [ReceiverHost] = []
-        var sharedPort = 0
-        for (i, spec) in scenario.receivers.enumerated() {
-            let host = ReceiverHost(spec: spec, seed: seed &+ UInt64(i), faultLog: faultLog, clock: clock,
-                                    sequenceField: scenario.load.sequenceField, tls: spec.tls ? tls : nil,
-                                    port: scenario.dns.isEmpty ? 0 : sharedPort, tlsMaterial: tlsMaterial)
-            hosts.append(host)
-            resources.add(host)
-            for f in spec.faults {
-                do {
-                    if f.kind == TLSFault.kind { try await host.applyTLSFault(f) } else { try host.applyFault(f) }
-                } catch {
-                    record.runErrors.append("\(spec.name): fault \(f.name): \(error)")
-                }
-            }
-            do {
-                // A receiver that "does not start" still needs a port the agent can be pointed at.
-                try await host.start()
-                if !spec.startsUp { await host.crash() }
-            } catch {
-                record.runErrors.append("cannot start receiver \(spec.name): \(error)")
-            }
-            if !scenario.dns.isEmpty, sharedPort == 0 { sharedPort = host.port }
-        }
-        let hostByName = Dictionary(uniqueKeysWithValues: hosts.map { ($0.spec.name, $0) })
-        for h in hosts {
-            record.ports[h.spec.name] = h.port
-            record.binds[h.spec.name] = h.spec.bind
-        }
-        guard record.runErrors.isEmpty else {
+            resources.setReceivers(receivers)
+            try await receivers.start()
+        } catch {
+            record.runErrors.append("cannot start the receivers: \(error)")
             await resources.teardown(partitions: partitions)
             return record
         }
+        for spec in scenario.receivers {
+            record.ports[spec.name] = (try? await receivers.port(of: spec.name)) ?? 0
+            record.binds[spec.name] = spec.bind
+        }
+        let ports = record.ports
+        let tlsCA = scenario.receivers.contains(where: \.tls) || scenario.usesTLSFaults ? receivers.caPath : ""
 
         // DNS server.
         var dns: ScenarioDNS?
@@ -194,7 +189,7 @@ public struct ScenarioRunner: Sendable {
             record.captureNote = "no capture: live capture needs root; wire expectations are skipped"
         } else {
             do {
-                let c = try LiveCapture(options: LiveCaptureOptions(interface: "lo", ports: hosts.map { UInt16($0.port) }, outputPath: capturePath))
+                let c = try LiveCapture(options: LiveCaptureOptions(interface: "lo", ports: ports.values.map { UInt16($0) }, outputPath: capturePath))
                 try c.start()
                 capture = c
                 resources.setCapture(c)
@@ -205,8 +200,8 @@ public struct ScenarioRunner: Sendable {
 
         // Agent.
         var context = PlaceholderContext()
-        for h in hosts {
-            context.receivers[h.spec.name] = (h.spec.bind, h.port)
+        for spec in scenario.receivers {
+            context.receivers[spec.name] = (spec.bind, ports[spec.name] ?? 0)
         }
         context.serverOrder = scenario.receivers
         context.tlsCA = tlsCA
@@ -223,7 +218,8 @@ public struct ScenarioRunner: Sendable {
                 switch options.agentMode {
                 case .inProcess:
                     let resolver: (any AddressResolver)? = try dns.map { try CAresResolver(nameserverHost: "127.0.0.1", port: $0.port) }
-                    host = try AgentHost(configText: text, source: "agent.conf", seed: seed, clock: clock, log: logSink, resolver: resolver)
+                    host = try AgentHost(configText: text, source: "agent.conf", seed: seed, clock: clock, log: logSink, resolver: resolver,
+                                         mutant: options.mutant)
                 case .process:
                     host = try AgentProcessHost(configText: text, seed: seed, clock: clock, log: logSink,
                                                 executable: options.executablePath ?? Self.currentExecutable, workdir: workdir,
@@ -259,11 +255,10 @@ public struct ScenarioRunner: Sendable {
             let load = LoadDriver(spec: scenario.load, clock: clock)
             let schedule = ScheduleResolver.resolve(scenario.timeline, seed: seed)
             let progress = options.progress ? ProgressReporter(name: scenario.name, total: scenario.activeDuration + scenario.drain, clock: clock) : nil
-            let allHosts = hosts
-            let progressTask = progress.map { p in Task { await p.run(delivered: { allHosts.reduce(0) { $0 + $1.ledgers.reduce(0) { $0 + $1.count } } }) } }
+            let progressTask = progress.map { p in Task { await p.run(delivered: { receivers.deliveredCount() }) } }
             let steps = NIOLockedValueBox<[TimelineEntry]>([])
             async let loadDone: Void = load.run(agent: agentHost)
-            async let timelineDone: Void = Self.runTimeline(schedule, scenario: scenario, clock: clock, hosts: hostByName,
+            async let timelineDone: Void = Self.runTimeline(schedule, scenario: scenario, clock: clock, receivers: receivers,
                                                             agent: agentHost, dns: dns, partitions: partitions, steps: steps)
             _ = await (loadDone, timelineDone)
             await clock.sleep(until: scenario.activeDuration)
@@ -275,15 +270,20 @@ public struct ScenarioRunner: Sendable {
             var polls = 0
             while clock.now < deadline, polls < 10_000 {
                 polls += 1
-                var seen = Set<Int64>()
-                for h in hosts { for l in h.ledgers { for s in l.sequenceNumbers() { if let s { seen.insert(s) } } } }
-                if accepted.isSubset(of: seen) { break }
+                if accepted.isSubset(of: receivers.deliveredSequences()) { break }
                 try? await Task.sleep(nanoseconds: 100_000_000)
             }
             await agentHost.stop(drainTimeout: 1)
             progressTask?.cancel()
             progress?.finish()
             record.steps = steps.withLockedValue { $0 }
+            // A step that could not be carried out means the run did not test what the scenario says it tests.
+            for step in record.steps {
+                if let error = step.error {
+                    record.runErrors.append("timeline step '\(step.id)' at \(String(format: "%.3f", step.planned)) s failed"
+                        + " (ran at \(String(format: "%.3f", step.time)) s): \(error)")
+                }
+            }
             let lf = load.result
             record.load.offered = lf.offered
             record.load.accepted = lf.accepted
@@ -299,26 +299,16 @@ public struct ScenarioRunner: Sendable {
         if let capture {
             record.captureClock = capture.stop().clock
             do {
-                let o = WireAnalyzer.Options(serverPorts: Set(hosts.map { UInt16($0.port) }))
+                let o = WireAnalyzer.Options(serverPorts: Set(ports.values.map { UInt16($0) }))
                 record.wire = try WireAnalyzer.inspect(path: capturePath, options: o)
             } catch {
                 record.captureNote = "capture taken but not readable: \(error)"
             }
         }
-        for h in hosts {
-            for ledger in h.ledgers {
-                for e in ledger.events() {
-                    record.deliveries.append(Delivery(time: clock.seconds(monotonicNanos: e.arrivalMonotonicNanos), receiver: h.spec.name,
-                                                      seq: e.seq, chunk: e.chunkID, request: e.requestIndex))
-                }
-            }
-            record.observations[h.spec.name] = h.observations
-        }
+        record.deliveries = receivers.deliveries(clock: clock)
+        for spec in scenario.receivers { record.observations[spec.name] = receivers.observations(of: spec.name) }
         record.deliveries.sort { $0.time < $1.time }
-        record.faultLog = faultLog.entries().map {
-            FaultLogEntryRecord(time: clock.seconds(monotonicNanos: $0.monotonicNanos), receiver: $0.receiver, fault: $0.fault,
-                                kind: $0.kind, hook: $0.hook, decision: $0.decision, note: $0.note)
-        }
+        record.faultLog = receivers.faultLogRecords(clock: clock)
         if let agentHost {
             let observed = agentHost.observations
             record.agentEvents = observed.events
@@ -332,17 +322,16 @@ public struct ScenarioRunner: Sendable {
     }
 
     static func runTimeline(_ schedule: [(step: TimelineStep, at: Double)], scenario: Scenario, clock: RunClock,
-                            hosts: [String: ReceiverHost], agent: any AgentUnderTest, dns: ScenarioDNS?, partitions: PartitionTable,
+                            receivers: any ScenarioReceivers, agent: any AgentUnderTest, dns: ScenarioDNS?, partitions: PartitionTable,
                             steps: NIOLockedValueBox<[TimelineEntry]>) async {
-        for (index, (step, at)) in schedule.enumerated() {
+        for (step, at) in schedule {
             await clock.sleep(until: at)
             if Task.isCancelled { return }
             let t = clock.now
             var error: String?
             var result: String?
             do {
-                result = try await apply(step.action, hosts: hosts, agent: agent, dns: dns, partitions: partitions, clock: clock,
-                                         resumeAt: nextResume(after: index, schedule: schedule, receiver: step.action.receiver))
+                result = try await apply(step, receivers: receivers, agent: agent, dns: dns, partitions: partitions)
             } catch let e {
                 error = "\(e)"
             }
@@ -354,52 +343,24 @@ public struct ScenarioRunner: Sendable {
         }
     }
 
-    /// A pause holds I/O until the matching resume step (the receiver emulates SIGSTOP by stalling until then).
-    static func nextResume(after index: Int, schedule: [(step: TimelineStep, at: Double)], receiver: String?) -> Double {
-        for (step, at) in schedule.dropFirst(index + 1) {
-            if case let .resume(r) = step.action, r == receiver { return at }
-        }
-        return .greatestFiniteMagnitude / 4
-    }
-
     /// Carries out one step; returns what it answered (an `rpc:` step sent to the RPC endpoint: `STATUS BODY`).
+    /// Receiver steps go through the receivers' one lifecycle: `crash`/`pause` install a fault named after the
+    /// step, `restart`/`resume` remove every such fault, `apply`/`remove` add and remove any catalogue fault.
     @discardableResult
-    static func apply(_ action: ScenarioAction, hosts: [String: ReceiverHost], agent: any AgentUnderTest, dns: ScenarioDNS?,
-                      partitions: PartitionTable, clock: RunClock, resumeAt: Double) async throws -> String? {
-        func host(_ name: String) throws -> ReceiverHost {
-            guard let h = hosts[name] else { throw ScenarioRunError.receiver("no receiver \(name)") }
-            return h
-        }
-        switch action {
-        case let .applyFault(r, spec):
-            let h = try host(r)
-            // Receiver-wide effects the controller would apply; the runner owns the receivers, so it applies them.
-            switch spec.kind {
-            case "crash", "refuse": await h.crash()
-            case "pause": h.hooks.pause(until: resumeAt)
-            case TLSFault.kind: try await h.applyTLSFault(spec)
-            default: try h.applyFault(spec)
-            }
-        case let .removeFault(r, name):
-            let h = try host(r)
-            if h.tlsFaultName == name {
-                try await h.clearTLSFault()
-            } else if (try? h.engine.status(name)) != nil {
-                try h.removeFault(name)
-            } else if !h.isRunning {
-                try await h.start()
-            } else {
-                h.hooks.resume()
-            }
-        case let .crash(r): try await host(r).crash()
-        case let .restart(r): try await host(r).start()
-        case let .pause(r): try host(r).hooks.pause(until: resumeAt)
-        case let .resume(r): try host(r).hooks.resume()
+    static func apply(_ step: TimelineStep, receivers: any ScenarioReceivers, agent: any AgentUnderTest, dns: ScenarioDNS?,
+                      partitions: PartitionTable) async throws -> String? {
+        switch step.action {
+        case let .applyFault(r, spec): try await receivers.addFault(spec, to: r)
+        case let .removeFault(r, name): try await receivers.removeFault(name, from: r)
+        case let .crash(r): try await receivers.crash(r, name: step.id)
+        case let .restart(r): try await receivers.restart(r)
+        case let .pause(r): try await receivers.pause(r, name: step.id)
+        case let .resume(r): try await receivers.resume(r)
         case let .dns(change):
             guard let dns else { throw ScenarioRunError.environment("no DNS server") }
             try dns.apply(change)
-        case let .partition(r): try partitions.partition(port: try host(r).port)
-        case let .heal(r): try partitions.heal(port: try host(r).port)
+        case let .partition(r): try partitions.partition(port: try await receivers.port(of: r))
+        case let .heal(r): try partitions.heal(port: try await receivers.port(of: r))
         case .killAgent: await agent.kill()
         case .stopAgent: await agent.terminate()
         case .restartAgent: try await agent.start()
@@ -409,6 +370,9 @@ public struct ScenarioRunner: Sendable {
                 guard agent.isRunning else { throw ScenarioRunError.agent("rpc \(method): the agent is not running") }
                 let path = method == "flush" ? "/api/plugins.flushBuffers" : "/api/config.gracefulReload"
                 let answer = try await RPCClient.post(host: endpoint.host, port: endpoint.port, path: path, timeout: 40)
+                guard (200..<300).contains(answer.status) else {
+                    throw ScenarioRunError.agent("rpc \(method): \(path) answered \(answer.status) \(answer.body)")
+                }
                 return "\(answer.status) \(answer.body)"
             }
             if method == "flush" { await agent.flush(timeout: 5) } else { try await agent.reload() }

@@ -38,6 +38,8 @@ public struct Scenario: Sendable {
     }
     public var status: ScenarioStatus = .ready
     public var requires: [ScenarioRequirement] = []
+    /// `may_skip:` the skip causes this scenario declares, each with why (kept under `--strict`).
+    public var maySkip: [ExpectationResult.SkipCause: String] = [:]
     public var receivers: [ReceiverSpec] = []
     public var dns: [ScenarioDNSRecord] = []
     public var agent: AgentSpec

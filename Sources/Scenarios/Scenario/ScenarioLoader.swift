@@ -7,7 +7,7 @@ import Yams
 /// Reads and validates scenario YAML (schema: docs/scenarios.md). Every error names file:line:column and the
 /// field; unknown keys, unknown receivers, step ids and fault kinds are errors.
 public enum ScenarioLoader {
-    static let topKeys = ["name", "description", "represents", "seed", "time_scale", "status", "pending_reason", "requires",
+    static let topKeys = ["name", "description", "represents", "seed", "time_scale", "status", "pending_reason", "requires", "may_skip",
                           "receivers", "dns", "agent", "load", "timeline", "expectations", "drain", "capture", "baseline", "fidelity"]
 
     /// Loads `path`; relative `agent.config_file` paths resolve against its directory.
@@ -74,6 +74,13 @@ public enum ScenarioLoader {
                 }
                 scenario.requires.append(r)
             }
+        }
+        if let n = top.take("may_skip") {
+            var m = try y.map(n, "may_skip")
+            for cause in ExpectationResult.SkipCause.allCases where cause != .other {
+                if let v = m.take(cause.rawValue) { scenario.maySkip[cause] = try y.string(v, "may_skip.\(cause.rawValue)") }
+            }
+            try m.rejectUnknown(y, allowed: ["capture", "agent_events"])
         }
         if let n = top.take("drain") { scenario.drain = try y.duration(n, "drain") }
         if let n = top.take("capture") { scenario.capture = try y.bool(n, "capture") }
@@ -375,15 +382,22 @@ public enum ScenarioLoader {
         switch key {
         case "duplicates":
             kind = .duplicates(max: try int("max")); allowed = ["max"]
-        case "detach":
+        case "detach", "disabled":
             let n = try nodeRef("node"), a = try after()
             guard let w = m.take("within") else { throw y.error(v, "\(f).within", "required: [low, high]") }
             let (lo, hi) = try y.durationRange(w, "\(f).within")
             let cause = try m.take("cause").map { try y.string($0, "\(f).cause") }
-            if let cause, !knownCauses.contains(cause) {
-                throw y.error(v, "\(f).cause", "unknown cause '\(cause)' (expected one of: \(knownCauses.joined(separator: ", ")))")
+            let causes = key == "detach" ? detachCauses : disableCauses
+            if let cause, !causes.contains(cause) {
+                if (detachCauses + disableCauses).contains(cause) {
+                    let other = key == "detach" ? "disabled" : "detach"
+                    throw y.error(v, "\(f).cause", "the agent reports '\(cause)' as \(other == "detach" ? "a detach" : "disabling the node"); write `\(other):` instead")
+                }
+                throw y.error(v, "\(f).cause", "unknown cause '\(cause)' (expected one of: \(causes.joined(separator: ", ")))")
             }
-            kind = .detach(node: n, after: a, low: lo, high: hi, cause: cause); allowed = ["node", "after", "within", "cause"]
+            kind = key == "detach" ? .detach(node: n, after: a, low: lo, high: hi, cause: cause)
+                : .disabled(node: n, after: a, low: lo, high: hi, cause: cause)
+            allowed = ["node", "after", "within", "cause"]
         case "no_detach":
             kind = .noDetach(node: try nodeRef("node")); allowed = ["node"]
         case "first_delivery", "resume":
@@ -494,7 +508,9 @@ public enum ScenarioLoader {
         return spec
     }
 
-    static let knownCauses = ["phi", "hard_timeout", "ack_timeout", "peer_closed_before_ack", "handshake_failed", "dns_failure"]
+    /// Causes of `detached` (the detector, hard_timeout) and of `disabled` (everything else that takes a node out).
+    static let detachCauses = ["phi", "hard_timeout"]
+    static let disableCauses = ["ack_timeout", "peer_closed_before_ack", "handshake_failed", "dns_failure"]
 
     static func agent(_ node: Node, _ y: YAMLFields, baseDirectory: String, scenario: Scenario) throws -> AgentSpec {
         var m = try y.map(node, "agent")

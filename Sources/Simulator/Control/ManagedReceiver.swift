@@ -1,22 +1,25 @@
 import Logging
 import NIOCore
+import NIOPosix
 
-/// One receiver of a simulation: its settings, its fault engine, and the lifecycle the engine's
-/// receiver-wide effects ask for (crash/restart, closed listener, pause, TLS profile). `reconcile()`
-/// compares what the active faults want with what is in place and acts, logging each transition.
+/// One receiver of a simulation, and the one receiver lifecycle (start, crash, restart, refuse, pause, resume,
+/// TLS profile) that topologies, the control API and scenarios all use: the receiver-wide effects its active
+/// faults ask for are put in place by `reconcile()`, which compares them with what is in place and acts, logging
+/// each transition. The receiver runs on an event loop of its own, so `pause` can stop it as SIGSTOP stops a
+/// process (see `EventLoopFreeze`) and `crash` can kill it as SIGKILL does.
 public actor ManagedReceiver {
     public let name: String
     public let engine: FaultEngine
     /// Settings as configured (TLS faults derive from them; the port is fixed after the first bind).
     public private(set) var settings: ReceiverSettings
-    private let group: any EventLoopGroup
+    /// This receiver's own event loop: nothing else runs on it, so freezing it stops only this receiver.
+    private let group: MultiThreadedEventLoopGroup
+    private let freeze: EventLoopFreeze
     private let tlsMaterial: TLSMaterial?
     /// Created by the first `start()`; crash/restart and TLS changes replace its server, not its ledger.
     private var receiver: ForwardReceiver?
     /// When each server generation started serving (monotonic ns), oldest first.
     public private(set) var serverStarts: [UInt64] = []
-    /// Connections whose reading was switched off by a pause.
-    private var pausedChannels = Set<ObjectIdentifier>()
     private var crashed = false
     private var listenerClosed = false
     private var paused = false
@@ -25,13 +28,16 @@ public actor ManagedReceiver {
     private var tlsFault: (name: String, profile: TLSFaultProfile, version: ReceiverTLSSettings.Version)?
     private var lastFailure: String?
 
-    init(settings: ReceiverSettings, engine: FaultEngine, group: any EventLoopGroup, tlsMaterial: TLSMaterial?) {
+    /// A receiver whose fault decisions come from `engine`; `hooks` (default: the engine itself) is what the server
+    /// calls, e.g. a wrapper that also records what it sees.
+    init(settings: ReceiverSettings, engine: FaultEngine, hooks: (any ReceiverFaultHooks)? = nil, tlsMaterial: TLSMaterial?) {
         var s = settings
-        s.hooks = engine
+        s.hooks = hooks ?? engine
         self.settings = s
         self.name = settings.name
         self.engine = engine
-        self.group = group
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.freeze = EventLoopFreeze(loops: Array(group.makeIterator()))
         self.tlsMaterial = tlsMaterial
     }
 
@@ -72,19 +78,34 @@ public actor ManagedReceiver {
         }
     }
 
-    /// Kills the server: listeners and connections closed (RST with the default linger 0); the ledger stays.
+    /// Kills the server as SIGKILL kills a process, paused or not: what it had not read is discarded, listeners
+    /// and connections close (RST with the default linger 0); the ledger stays.
     private func unbind() async {
+        thawDiscarding()
         await receiver?.crash()
-        pausedChannels.removeAll()
-        engine.setHeartbeatsSuspended(false)
     }
 
-    /// Stops for good (closes the ledger).
+    /// A frozen loop must run again before its sockets can close; the server is marked killed first, so whatever
+    /// the loop finds waiting when it wakes is dropped, not processed.
+    private func thawDiscarding() {
+        guard paused else { return }
+        receiver?.server.markKilled()
+        freeze.thaw()
+        paused = false
+    }
+
+    /// Stops for good (closes the ledger) and ends the receiver's event loop. `stopped` is set before the first
+    /// await and the freeze is retired, so a reconcile pass that interleaves at one of its awaits can neither act
+    /// nor freeze the loop again while the server closes on it.
     func stop() async {
-        await receiver?.stop()
-        pausedChannels.removeAll()
-        engine.setHeartbeatsSuspended(false)
+        let wasRunning = !stopped
         stopped = true
+        if paused { receiver?.server.markKilled() }
+        freeze.retire()
+        paused = false
+        await lastPass?.value
+        if wasRunning { await receiver?.stop() }
+        try? await group.shutdownGracefully()
     }
 
     private func effectiveSettings() throws -> ReceiverSettings {
@@ -122,15 +143,25 @@ public actor ManagedReceiver {
             }
         }
 
+        // A stopped process can be killed, or continued; anything else (closing its listener, a new TLS profile)
+        // waits until it runs again.
+        if paused {
+            if wantCrash == nil, wantPause != nil { return }
+            if wantCrash == nil {
+                freeze.thaw()
+                paused = false
+                engine.logLifecycle(fault: "-", kind: PauseFault.kind, decision: "resume")
+            }
+        }
+
         // TLS profile changes need a new TLS context: restart the transport, keep the ledger.
-        if wantTLS?.name != tlsFault?.name || wantTLS?.profile != tlsFault?.profile || wantTLS?.version != tlsFault?.version {
+        if wantCrash == nil, wantTLS?.name != tlsFault?.name || wantTLS?.profile != tlsFault?.profile || wantTLS?.version != tlsFault?.version {
             let previous = tlsFault
             tlsFault = wantTLS
             if !crashed {
                 await unbind()
                 do {
                     try await bind()
-                    paused = false
                     // The new server listens; a refuse fault still in force keeps it closed.
                     if listenerClosed { await receiver?.server.closeListener() }
                 } catch {
@@ -148,7 +179,6 @@ public actor ManagedReceiver {
         if let wantCrash, !crashed {
             await unbind()
             crashed = true
-            paused = false
             listenerClosed = false
             engine.logLifecycle(fault: wantCrash, kind: CrashFault.kind, decision: "crash")
         } else if wantCrash == nil, crashed {
@@ -161,9 +191,8 @@ public actor ManagedReceiver {
                 fail("restart failed: \(error)", fault: "-")
             }
         }
-        guard !crashed else { return }
+        guard !crashed, let receiver else { return }
 
-        guard let receiver else { return }
         // Only the listening sockets close: open connections keep working.
         if let wantClosed, !listenerClosed {
             await receiver.server.closeListener()
@@ -180,28 +209,11 @@ public actor ManagedReceiver {
             }
         }
 
-        if let wantPause, !paused {
+        if let wantPause, !paused, !stopped {
+            // Awaited: once `pause()` returns, the receiver processes nothing more.
+            await freeze.freeze()
             paused = true
-            engine.setHeartbeatsSuspended(true)
-            // accept() and UDP reads stop first, so no connection slips in behind the sweep below.
-            await receiver.server.setAccepting(false)
             engine.logLifecycle(fault: wantPause, kind: PauseFault.kind, decision: "pause")
-        } else if wantPause == nil, paused {
-            paused = false
-            engine.setHeartbeatsSuspended(false)
-            await receiver.server.setAccepting(true)
-            for channel in receiver.server.openChannels() {
-                try? await channel.setOption(ChannelOptions.autoRead, value: true).get()
-            }
-            pausedChannels.removeAll()
-            engine.logLifecycle(fault: "-", kind: PauseFault.kind, decision: "resume")
-        }
-        if paused {
-            // Stop reading every connection, including one whose accept raced the listener's stop.
-            // Awaited, so a pause is in force when `pause()` returns.
-            for channel in receiver.server.openChannels() where pausedChannels.insert(ObjectIdentifier(channel)).inserted {
-                try? await channel.setOption(ChannelOptions.autoRead, value: false).get()
-            }
         }
     }
 

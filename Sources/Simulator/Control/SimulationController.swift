@@ -14,17 +14,19 @@ public actor SimulationController {
     /// The test PKI (nil when the topology needs no TLS and TLS faults are unused).
     public nonisolated let tlsMaterial: TLSMaterial?
     private let topology: Topology
-    private let group: any EventLoopGroup
+    private let hooks: (@Sendable (FaultEngine) -> any ReceiverFaultHooks)?
     private var managed: [ManagedReceiver] = []
     private var reconciler: Task<Void, Never>?
     private var apiCounter = 0
     private let logger: Logger
 
-    /// Prepares the topology's receivers (nothing is bound until `start()`).
-    public init(topology: Topology, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                logger: Logger = Logger(label: "fwdlab.simulate")) throws {
+    /// Prepares the topology's receivers (nothing is bound until `start()`). Each receiver runs on an event loop of
+    /// its own (so a pause stops it alone). `hooks`, when given, wraps each receiver's fault engine in what the
+    /// server calls (e.g. to record what it sees).
+    public init(topology: Topology, logger: Logger = Logger(label: "fwdlab.simulate"),
+                hooks: (@Sendable (FaultEngine) -> any ReceiverFaultHooks)? = nil) throws {
         self.topology = topology
-        self.group = group
+        self.hooks = hooks
         self.logger = logger
         seed = topology.seed ?? UInt64.random(in: 1 ... UInt64.max)
         faultLog = FaultLog()
@@ -44,6 +46,7 @@ public actor SimulationController {
     public func start() async throws {
         for r in topology.receivers {
             var settings = r.settings
+            if topology.sharedPort, let first = managed.first { settings.port = await first.port }
             if r.tlsFromTestCA, let tlsMaterial {
                 let (cert, key) = try tlsMaterial.validServer(name: settings.name)
                 var tls = settings.tls ?? ReceiverTLSSettings()
@@ -52,7 +55,7 @@ public actor SimulationController {
                 settings.tls = tls
             }
             let engine = FaultEngine(receiver: settings.name, seed: seed, log: faultLog)
-            let m = ManagedReceiver(settings: settings, engine: engine, group: group, tlsMaterial: tlsMaterial)
+            let m = ManagedReceiver(settings: settings, engine: engine, hooks: hooks?(engine), tlsMaterial: tlsMaterial)
             do {
                 try await m.start()
             } catch {
@@ -78,8 +81,11 @@ public actor SimulationController {
 
     /// Stops every receiver (ledgers are flushed and closed).
     public func stop() async {
-        reconciler?.cancel()
+        // The poller's last pass must be over before the receivers stop, or it could act on one mid-stop.
+        let poller = reconciler
         reconciler = nil
+        poller?.cancel()
+        await poller?.value
         for m in managed { await m.stop() }
     }
 
@@ -209,10 +215,11 @@ public actor SimulationController {
         return "\(kind)-\(apiCounter)"
     }
 
-    /// Crashes receivers now; they restart after `restartAfterNanos` (nil: on `restart`).
+    /// Crashes receivers now; they restart after `restartAfterNanos` (nil: on `restart`). `name` names the crash
+    /// fault (default `crash-N`).
     @discardableResult
-    public func crash(_ target: FaultTarget, restartAfterNanos: Int64? = nil) async throws -> [FaultStatus] {
-        try await addFault(FaultSpec(kind: CrashFault.kind, name: nextAPIName("crash"),
+    public func crash(_ target: FaultTarget, restartAfterNanos: Int64? = nil, name: String? = nil) async throws -> [FaultStatus] {
+        try await addFault(FaultSpec(kind: CrashFault.kind, name: name ?? nextAPIName("crash"),
                                      params: restartAfterNanos.map { ["restart_after": .string(FaultDuration.format($0))] } ?? [:]), to: target)
     }
 
@@ -224,10 +231,11 @@ public actor SimulationController {
         await reconcileAll()
     }
 
-    /// Pauses receivers now; they resume after `resumeAfterNanos` (nil: on `resume`).
+    /// Pauses receivers now (SIGSTOP-like); they resume after `resumeAfterNanos` (nil: on `resume`). `name` names
+    /// the pause fault (default `pause-N`).
     @discardableResult
-    public func pause(_ target: FaultTarget, resumeAfterNanos: Int64? = nil) async throws -> [FaultStatus] {
-        try await addFault(FaultSpec(kind: PauseFault.kind, name: nextAPIName("pause"),
+    public func pause(_ target: FaultTarget, resumeAfterNanos: Int64? = nil, name: String? = nil) async throws -> [FaultStatus] {
+        try await addFault(FaultSpec(kind: PauseFault.kind, name: name ?? nextAPIName("pause"),
                                      params: resumeAfterNanos.map { ["duration": .string(FaultDuration.format($0))] } ?? [:]), to: target)
     }
 

@@ -26,6 +26,8 @@ public struct Topology: Sendable {
     /// Faults installed on every receiver at start.
     public var faults: [FaultSpec]
     public var schedule: [ScheduledAction]
+    /// Every receiver binds the port the first one got (distinct bind addresses: one DNS name, one port).
+    public var sharedPort = false
 
     public init(seed: UInt64? = nil, tlsDirectory: String? = nil, control: String? = nil, receivers: [Receiver] = [],
                 faults: [FaultSpec] = [], schedule: [ScheduledAction] = []) {

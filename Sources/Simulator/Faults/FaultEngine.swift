@@ -37,8 +37,6 @@ public final class FaultEngine: ReceiverFaultHooks {
     public let seed: UInt64
     public let log: FaultLog
     private let slots = NIOLockedValueBox<[Slot]>([])
-    /// Set while the receiver is paused: heartbeats go unanswered (a stopped process answers nothing).
-    private let heartbeatsSuspended = NIOLockedValueBox(false)
 
     /// An engine for `receiver`; every fault's random stream derives from `seed` and its own name.
     public init(receiver: String, seed: UInt64, log: FaultLog = FaultLog()) {
@@ -231,14 +229,8 @@ public final class FaultEngine: ReceiverFaultHooks {
         } ?? .send
     }
 
-    /// Makes every heartbeat go unanswered (used while the receiver is paused).
-    func setHeartbeatsSuspended(_ suspended: Bool) {
-        heartbeatsSuspended.withLockedValue { $0 = suspended }
-    }
-
     public func onHeartbeat(from peer: SocketAddress, byteCount: Int) -> ReceiverHeartbeatDecision {
-        if heartbeatsSuspended.withLockedValue({ $0 }) { return .drop }
-        return run(hook: "heartbeat", target: { "udp \(peer.ipAddress ?? "?"):\(peer.port ?? 0)" }, describe: Self.describe) {
+        run(hook: "heartbeat", target: { "udp \(peer.ipAddress ?? "?"):\(peer.port ?? 0)" }, describe: Self.describe) {
             $0.onHeartbeat(from: peer, byteCount: byteCount, &$1)
         } ?? .reply
     }

@@ -93,7 +93,9 @@ public final class EventLedger: @unchecked Sendable {
             }
             if !waiters.isEmpty { fired = collectSatisfiedWaiters() }
         }
-        if let jsonItem { writer?.enqueue(jsonItem) }
+        if let jsonItem {
+            if settings.jsonLinesSynchronous { writer?.writeNow(jsonItem) } else { writer?.enqueue(jsonItem) }
+        }
         for c in fired { c.resume(returning: true) }
     }
 

@@ -47,6 +47,22 @@ final class LedgerJSONLWriter: @unchecked Sendable {
         condition.unlock(withValue: 1)
     }
 
+    /// Formats and writes one item on the caller's thread, behind anything queued before it.
+    func writeNow(_ item: Item) {
+        var out: [UInt8] = []
+        format(item, into: &out)
+        condition.lock()
+        // Under the queue lock so a concurrent writer-thread flush cannot interleave with this write.
+        let pending = queue
+        queue.removeAll(keepingCapacity: true)
+        var bytes: [UInt8] = []
+        for p in pending { format(p, into: &bytes) }
+        bytes.append(contentsOf: out)
+        writeAll(bytes)
+        // Keep waking the thread for a close() that came in meanwhile.
+        condition.unlock(withValue: closed ? 1 : 0)
+    }
+
     /// Flushes everything queued, stops the thread and closes the file.
     func close() {
         condition.lock()

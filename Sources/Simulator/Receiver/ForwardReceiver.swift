@@ -62,7 +62,7 @@ public final class ForwardReceiver: Sendable {
             defer { s.running = false }
             return (s.server, s.running)
         }
-        if wasRunning { await server.stop() }
+        if wasRunning { await server.kill() }
     }
 
     /// Serves again on the same port into the same ledger, with `settings` when given (e.g. another TLS

@@ -8,7 +8,7 @@ import Testing
 /// and one end-to-end run on real Fluentd 1.16.9.
 @Suite(.serialized) struct FidelitySuiteTests {
     static func scenario(extra: String) -> String {
-        ScenarioTestSupport.failover(name: "t-fidelity", crashAt: "1.5s", duration: "4s") + extra
+        ScenarioTestSupport.failover(name: "t-fidelity", duration: "4s") + extra
     }
 
     @Test func knownDivergencesParseAsAListOrOneEntry() throws {

@@ -103,4 +103,23 @@ import Testing
         #expect(verdicts[0] == ["t-a passed", "t-b skipped", "c failed"])
         #expect(schedules[0] == schedules[1] && !schedules[0].isEmpty)
     }
+
+    /// A timeline step that cannot do what it says fails the run with its reason, even when every expectation
+    /// holds: here an RPC flush after the agent was stopped (the endpoint is gone with it).
+    @Test func aFailingTimelineStepFailsTheRun() async throws {
+        var text = ScenarioTestSupport.failover(name: "t-broken-step", crashAt: "1s", duration: "2s")
+        text = text.replacingOccurrences(of: "    <match **>", with: "    <system>\n      rpc_endpoint 127.0.0.1:${rpc.port}\n    </system>\n    <match **>")
+        text = text.replacingOccurrences(of: "  - {id: crash-r1, at: 1s, crash: r1}",
+                                         with: "  - {id: crash-r1, at: 1s, crash: r1}\n  - {id: stop, at: 2.5s, agent: stop}\n  - {id: late-flush, at: 3s, rpc: flush}")
+        // Only the step can fail this run: no expectation about the crash.
+        text = String(text[..<text.range(of: "expectations:")!.lowerBound]) + "expectations:\n  - no_detach: {node: r2}\n"
+        let s = try ScenarioLoader.parse(text)
+        let r = await ScenarioRunner(options: Self.options()).run(s)
+        #expect(r.verdict == .failed, "\(r.line)")
+        #expect(r.expectations.allSatisfy { $0.status == .pass }, "the expectations hold; the step alone fails the run")
+        let reason = try #require(r.reason)
+        #expect(reason.contains("timeline step 'late-flush' at 3.000 s failed (ran at "), "\(reason)")
+        #expect(reason.contains("the agent is not running"), "\(reason)")
+        #expect(r.line.hasPrefix("FAIL t-broken-step"), "\(r.line)")
+    }
 }

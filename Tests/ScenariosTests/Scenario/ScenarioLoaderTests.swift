@@ -22,7 +22,7 @@ import Testing
         #expect(s.receivers.map(\.name) == ["r1", "r2", "r3"])
         #expect(s.receivers[2].standby)
         #expect(s.load.rate == 100 && s.load.duration == 4.5)
-        #expect(s.timeline.count == 1 && s.timeline[0].id == "crash-r1" && s.timeline[0].at == 1.5)
+        #expect(s.timeline.count == 1 && s.timeline[0].id == "crash-r1" && s.timeline[0].at == 1.55)
         #expect(s.expectations.map(\.kind.key) == ["no_loss", "detach", "first_delivery", "no_detach"])
     }
 
@@ -30,7 +30,7 @@ import Testing
     static let mistakes: [(String, String, String, Int, String)] = [
         ("load: {rate: 100, duration: 4.5s}", "load: {rate: 100, duraton: 4.5s}", "load.duraton", 27, "unknown field"),
         ("crash: r1}", "crash: r9}", "timeline[0].crash", 29, "no receiver named 'r9'"),
-        ("at: 1.5s, crash", "at: soon, crash", "timeline[0].at", 29, "expected a duration"),
+        ("at: 1.55s, crash", "at: soon, crash", "timeline[0].at", 29, "expected a duration"),
         ("after: crash-r1, within: [0.2s", "after: crash-r2, within: [0.2s", "expectations[1].detach.after", 34, "no timeline step"),
         ("cause: phi", "cause: gremlins", "expectations[1].detach.cause", 34, "unknown cause"),
         ("  - no_detach: {node: r2}", "  - no_detach: {node: r2}\n  - vibes: {node: r2}", "expectations[4].vibes", 37, "unknown expectation"),
@@ -56,8 +56,8 @@ import Testing
     }
 
     @Test func unknownFaultKindIsRejectedWithTheCatalogue() {
-        let text = ScenarioTestSupport.failover().replacingOccurrences(of: "{id: crash-r1, at: 1.5s, crash: r1}",
-                                                                       with: "{id: crash-r1, at: 1.5s, apply: {receiver: r1, kind: gremlin}}")
+        let text = ScenarioTestSupport.failover().replacingOccurrences(of: "{id: crash-r1, at: 1.55s, crash: r1}",
+                                                                       with: "{id: crash-r1, at: 1.55s, apply: {receiver: r1, kind: gremlin}}")
         #expect(throws: ScenarioError.self) { try ScenarioLoader.parse(text) }
         let e = (try? ScenarioLoader.parse(text)).map { _ in "" } ?? ""
         #expect(e.isEmpty)
@@ -79,7 +79,7 @@ import Testing
     }
 
     @Test func scheduleIsDrawnFromTheSeed() throws {
-        let text = ScenarioTestSupport.failover().replacingOccurrences(of: "at: 1.5s", with: "at: 1s..3s")
+        let text = ScenarioTestSupport.failover().replacingOccurrences(of: "at: 1.55s", with: "at: 1s..3s")
         let s = try ScenarioLoader.parse(text)
         let a = ScheduleResolver.resolve(s.timeline, seed: 42).map(\.at)
         let b = ScheduleResolver.resolve(s.timeline, seed: 42).map(\.at)
