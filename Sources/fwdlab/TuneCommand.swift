@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Scenarios
+import Simulator
 
 /// `fwdlab tune`: sweep phi_threshold × heartbeat_interval in virtual time and recommend a setting.
 struct TuneCommand: AsyncParsableCommand {
@@ -120,7 +121,7 @@ struct TuneCommand: AsyncParsableCommand {
         if let path = trace { replay = try HeartbeatTrace.load(path: path) }
         var objective = TuningObjective()
         if let d = detectWithin {
-            guard let v = NetworkModelLoader.parseDuration(d), v > 0 else { throw TuningError("--detect-within: cannot read '\(d)' as a duration") }
+            guard let v = DurationText.seconds(d), v > 0 else { throw TuningError("--detect-within: \(DurationText.problem(d))") }
             objective.detectWithin = v
         }
         if let f = maxFalsePerDay {

@@ -17,16 +17,4 @@ public enum ScenarioFormat {
         if t.hasSuffix(".") { t.removeLast() }
         return t == "-0" ? "0" : t
     }
-
-    /// Parses `2s`, `500ms`, `1.5`, `1m`, `1h` into seconds (nil when malformed or negative).
-    public static func parseDuration(_ text: String) -> Double? {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-        let units: [(String, Double)] = [("ms", 0.001), ("us", 0.000_001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, factor) in units where t.hasSuffix(suffix) {
-            guard let v = Double(t.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), v.isFinite, v >= 0 else { return nil }
-            return v * factor
-        }
-        guard let v = Double(t), v.isFinite, v >= 0 else { return nil }
-        return v
-    }
 }

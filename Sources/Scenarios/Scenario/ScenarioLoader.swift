@@ -151,9 +151,7 @@ public enum ScenarioLoader {
         if let v = m.take("starts") { r.startsUp = try y.bool(v, "\(field).starts") }
         if let v = m.take("faults") {
             for (i, f) in try y.list(v, "\(field).faults").enumerated() {
-                var fm = try y.map(f, "\(field).faults[\(i)]")
-                r.faults.append(try faultSpec(&fm, f, "\(field).faults[\(i)]", y))
-                try fm.rejectUnknown(y, allowed: faultKeys)
+                r.faults.append(try faultSpec(f, "\(field).faults[\(i)]", y))
             }
         }
         try m.rejectUnknown(y, allowed: ["name", "bind", "weight", "standby", "tls", "shared_key", "udp_heartbeat", "starts", "faults"])
@@ -168,35 +166,15 @@ public enum ScenarioLoader {
         return name
     }
 
-    static let faultKeys = ["kind", "name", "probability", "params", "start_after", "duration"]
 
-    static func faultSpec(_ m: inout YAMLMap, _ node: Node, _ field: String, _ y: YAMLFields) throws -> FaultSpec {
-        guard let k = m.take("kind") else { throw y.error(node, "\(field).kind", "required (one of: \(FaultCatalogue.kinds.joined(separator: ", ")))") }
-        let kind = try y.string(k, "\(field).kind")
-        guard FaultCatalogue.type(of: kind) != nil else {
-            throw y.error(k, "\(field).kind", "unknown fault kind '\(kind)' (expected one of: \(FaultCatalogue.kinds.joined(separator: ", ")))")
-        }
-        var spec = FaultSpec(kind: kind)
-        if let v = m.take("name") { spec.name = try y.string(v, "\(field).name") }
-        if let v = m.take("probability") { spec.probability = try y.number(v, "\(field).probability", min: 0, max: 1) }
-        if let v = m.take("start_after") { spec.startAfterNanos = Int64(try y.duration(v, "\(field).start_after") * 1e9) }
-        if let v = m.take("duration") { spec.durationNanos = Int64(try y.duration(v, "\(field).duration") * 1e9) }
-        if let v = m.take("params") {
-            let pm = try y.map(v, "\(field).params")
-            var values: [String: FaultValue] = [:]
-            for key in pm.keys {
-                var copy = pm
-                if let pv = copy.take(key) { values[key] = y.faultValue(pv) }
-            }
-            spec.params = FaultParameters(values)
-        }
+    /// A fault as YAML: the simulator's one reader (`TopologyLoader.faultSpec`), so a fault reads the same in a
+    /// topology, in a receiver's `faults:` and in an `apply:` step; its errors keep the scenario's file and line.
+    static func faultSpec(_ node: Node, _ field: String, _ y: YAMLFields, callerKeys: Set<String> = []) throws -> FaultSpec {
         do {
-            try spec.validate()
-            _ = try FaultCatalogue.make(kind: kind, parameters: spec.params)
-        } catch {
-            throw y.error(node, field, "\(error)")
+            return try TopologyLoader.faultSpec(node, field: field, file: y.file, callerKeys: callerKeys)
+        } catch let e as TopologyError {
+            throw ScenarioError(file: e.file, line: e.line, column: e.column, field: e.field, message: e.message)
         }
-        return spec
     }
 
     static func dnsRecord(_ node: Node, _ field: String, _ y: YAMLFields, _ s: Scenario) throws -> ScenarioDNSRecord {
@@ -250,8 +228,9 @@ public enum ScenarioLoader {
         var at: Double, upper: Double?
         if case let .scalar(sc) = atNode, sc.string.contains("..") {
             let parts = sc.string.components(separatedBy: "..")
-            guard parts.count == 2, let lo = ScenarioFormat.parseDuration(parts[0]), let hi = ScenarioFormat.parseDuration(parts[1]), lo <= hi else {
-                throw y.error(atNode, "\(field).at", "expected a time (3s) or a range (2s..4s) drawn with the seed")
+            guard parts.count == 2, let lo = DurationText.seconds(parts[0]), let hi = DurationText.seconds(parts[1]), lo <= hi else {
+                throw y.error(atNode, "\(field).at", "expected a time (3s) or a range (2s..4s) drawn with the seed; "
+                                  + DurationText.problem(parts.first { DurationText.seconds($0) == nil } ?? sc.string))
             }
             at = lo
             upper = hi
@@ -276,9 +255,7 @@ public enum ScenarioLoader {
             var fm = try y.map(v, af)
             guard let rn = fm.take("receiver") else { throw y.error(v, "\(af).receiver", "required") }
             let r = try receiverRef(rn)
-            let spec = try faultSpec(&fm, v, af, y)
-            try fm.rejectUnknown(y, allowed: ["receiver"] + faultKeys)
-            action = .applyFault(receiver: r, spec: spec)
+            action = .applyFault(receiver: r, spec: try faultSpec(v, af, y, callerKeys: ["receiver"]))
         case "remove":
             var fm = try y.map(v, af)
             guard let rn = fm.take("receiver") else { throw y.error(v, "\(af).receiver", "required") }

@@ -49,13 +49,10 @@ struct YAMLFields {
         return v
     }
 
-    /// `2s`, `500ms`, `1.5` (seconds).
+    /// `2s`, `500ms`, `1m` in seconds: the one duration rule (`DurationText`: a unit is required, except for 0).
     func duration(_ node: Node, _ field: String) throws -> Double {
-        if let v = node.int { guard v >= 0 else { throw error(node, field, "must be ≥ 0") }; return Double(v) }
         let text = try string(node, field)
-        guard let v = ScenarioFormat.parseDuration(text) else {
-            throw error(node, field, "expected a duration such as 2s, 500ms or 1.5 (got '\(text)')")
-        }
+        guard let v = DurationText.seconds(text) else { throw error(node, field, DurationText.problem(text)) }
         return v
     }
 

@@ -100,7 +100,7 @@ public struct HeartbeatTrace: Sendable, Equatable {
                 let body = line.dropFirst().trimmingCharacters(in: .whitespaces)
                 if body.hasPrefix("heartbeat_interval:") {
                     let v = body.dropFirst("heartbeat_interval:".count).trimmingCharacters(in: .whitespaces)
-                    guard let h = NetworkModelLoader.parseDuration(v), h > 0 else {
+                    guard let h = NetworkModelLoader.fluentdSeconds(v), h > 0 else {
                         throw TuningError(file: source, line: lineNumber, "heartbeat_interval must be a positive duration, got '\(v)'")
                     }
                     declared = h

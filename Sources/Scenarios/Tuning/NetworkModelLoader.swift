@@ -1,5 +1,6 @@
 import Agent
 import Foundation
+import Simulator
 import Yams
 
 /// Reads a `NetworkModel` from YAML (format documented in fixtures/networks/default.yaml); every error names file and line.
@@ -96,8 +97,10 @@ public enum NetworkModelLoader {
         return model
     }
 
-    /// Parses `20ms`, `1.5s`, `2m`, `1h`, `500us` or a bare number of seconds.
-    public static func parseDuration(_ s: String) -> Double? {
+    /// A Fluentd parameter value in seconds, as Fluentd reads time parameters: a bare number is seconds, or
+    /// `500ms`, `1.5s`, `2m`, `1h` (`fwdlab tune --intervals`, a trace's `# heartbeat_interval:` line). ForwardLab's
+    /// own durations follow `DurationText` instead (a unit is required).
+    public static func fluentdSeconds(_ s: String) -> Double? {
         let t = s.trimmingCharacters(in: .whitespaces).lowercased()
         let units: [(String, Double)] = [("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, factor) in units where t.hasSuffix(suffix) {
@@ -178,9 +181,7 @@ public enum NetworkModelLoader {
 
         func duration(_ node: Node) throws(TuningError) -> Double {
             let s = try string(node)
-            guard let v = NetworkModelLoader.parseDuration(s) else {
-                throw error(node, "expected a duration like 20ms, 1.5s or 2m, got '\(s)'")
-            }
+            guard let v = DurationText.seconds(s) else { throw error(node, DurationText.problem(s)) }
             return v
         }
 

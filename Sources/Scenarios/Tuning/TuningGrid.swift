@@ -45,7 +45,7 @@ public struct TuningGrid: Sendable, Equatable, Codable {
         var out: [Double] = []
         for part in text.split(separator: ",") {
             let p = part.trimmingCharacters(in: .whitespaces)
-            guard let v = NetworkModelLoader.parseDuration(p) else { throw TuningError("\(what): cannot read '\(p)' as a number") }
+            guard let v = NetworkModelLoader.fluentdSeconds(p) else { throw TuningError("\(what): cannot read '\(p)' as a number") }
             out.append(v)
         }
         guard !out.isEmpty else { throw TuningError("\(what): empty list") }

@@ -220,7 +220,7 @@ public actor SimulationController {
     @discardableResult
     public func crash(_ target: FaultTarget, restartAfterNanos: Int64? = nil, name: String? = nil) async throws -> [FaultStatus] {
         try await addFault(FaultSpec(kind: CrashFault.kind, name: name ?? nextAPIName("crash"),
-                                     params: restartAfterNanos.map { ["restart_after": .string(FaultDuration.format($0))] } ?? [:]), to: target)
+                                     params: restartAfterNanos.map { ["restart_after": .string(DurationText.format($0))] } ?? [:]), to: target)
     }
 
     /// Restarts crashed receivers now (removes their crash faults).
@@ -236,7 +236,7 @@ public actor SimulationController {
     @discardableResult
     public func pause(_ target: FaultTarget, resumeAfterNanos: Int64? = nil, name: String? = nil) async throws -> [FaultStatus] {
         try await addFault(FaultSpec(kind: PauseFault.kind, name: name ?? nextAPIName("pause"),
-                                     params: resumeAfterNanos.map { ["duration": .string(FaultDuration.format($0))] } ?? [:]), to: target)
+                                     params: resumeAfterNanos.map { ["duration": .string(DurationText.format($0))] } ?? [:]), to: target)
     }
 
     /// Resumes paused receivers now (removes their pause faults).

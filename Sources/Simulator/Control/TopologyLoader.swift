@@ -166,8 +166,16 @@ public enum TopologyLoader {
         return (t, fromCA)
     }
 
-    static func fault(_ node: Node, _ field: String, _ ctx: Context) throws -> FaultSpec {
+    /// One fault as YAML, read by this one function wherever it is written: a topology's `faults:`, a scenario
+    /// receiver's `faults:` and a scenario timeline's `apply:` step (docs/faults.md). `callerKeys` are keys the
+    /// caller reads itself (a step's `receiver`); any other unknown key is an error. Errors name file:line:column.
+    public static func faultSpec(_ node: Node, field: String, file: String, callerKeys: Set<String> = []) throws -> FaultSpec {
+        try fault(node, field, Context(file: file, base: "."), callerKeys: callerKeys)
+    }
+
+    static func fault(_ node: Node, _ field: String, _ ctx: Context, callerKeys: Set<String> = []) throws -> FaultSpec {
         var m = try ctx.map(node, field)
+        m.pairs.removeAll { callerKeys.contains($0.key) }
         guard let kindNode = m.take("kind") else { throw ctx.error(node, "\(field).kind", "required") }
         let kind = try ctx.string(kindNode.node, "\(field).kind")
         guard FaultCatalogue.type(of: kind) != nil else {
@@ -310,13 +318,8 @@ public enum TopologyLoader {
         }
 
         func duration(_ node: Node, _ field: String) throws -> Int64 {
-            if let ms = node.float, node.tag.rawValue != Tag.Name.str.rawValue {
-                guard ms.isFinite, ms >= 0 else { throw error(node, field, "durations must be ≥ 0") }
-                return Int64(ms * 1e6)
-            }
-            guard let s = node.string, let n = FaultDuration.parse(s) else {
-                throw error(node, field, "expected a duration such as 200ms, 1.5s, 2m (a bare number is milliseconds)")
-            }
+            guard case .scalar = node, let s = node.string else { throw error(node, field, "expected a duration such as 200ms, 1.5s or 2m") }
+            guard let n = DurationText.parse(s) else { throw error(node, field, DurationText.problem(s)) }
             return n
         }
 

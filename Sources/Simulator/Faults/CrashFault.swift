@@ -19,7 +19,7 @@ public struct CrashFault: Fault {
     }
 
     public var parameters: FaultParameters {
-        restartAfterNanos.map { ["restart_after": .string(FaultDuration.format($0))] } ?? [:]
+        restartAfterNanos.map { ["restart_after": .string(DurationText.format($0))] } ?? [:]
     }
 
     public var effect: FaultEffect? { .crash(restartAfterNanos: restartAfterNanos) }

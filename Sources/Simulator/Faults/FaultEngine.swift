@@ -290,7 +290,7 @@ public final class FaultEngine: ReceiverFaultHooks {
         return s
     }
 
-    static func ms(_ t: TimeAmount) -> String { FaultDuration.format(t.nanoseconds) }
+    static func ms(_ t: TimeAmount) -> String { DurationText.format(t.nanoseconds) }
 
     static func describe(_ d: ReceiverAcceptDecision) -> String {
         switch d {

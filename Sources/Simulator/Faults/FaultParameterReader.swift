@@ -96,20 +96,19 @@ public struct FaultParameterReader {
         return try string(name)
     }
 
-    /// A duration in nanoseconds: a number is milliseconds; a string takes a unit (ns, us, ms, s, m, h).
+    /// A duration in nanoseconds: a string with a unit (ns, us, ms, s, m, h); a bare number is refused
+    /// (`DurationText`), except 0.
     public mutating func duration(_ name: String, default def: Int64? = nil) throws -> Int64 {
         guard let v = value(name) else {
             if let def { return def }
             throw FaultError.missingParameter(kind: kind, name: name)
         }
         switch v {
-        case let .number(ms):
-            guard ms.isFinite, ms >= 0 else { throw invalid(name, "durations must be ≥ 0") }
-            return Int64(ms * 1_000_000)
+        case let .number(v):
+            if v == 0 { return 0 }
+            throw invalid(name, DurationText.problem(v.isFinite && v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)))
         case let .string(s):
-            guard let n = FaultDuration.parse(s) else {
-                throw invalid(name, "'\(s)' is not a duration (e.g. 200ms, 1.5s, 2m; a bare number is milliseconds)")
-            }
+            guard let n = DurationText.parse(s) else { throw invalid(name, DurationText.problem(s)) }
             return n
         default:
             throw invalid(name, "expected a duration, got a \(v.typeName)")

@@ -48,8 +48,8 @@ public struct FaultSpec: Sendable, Hashable, Codable {
         try c.encode(params, forKey: .params)
         try c.encode(probability, forKey: .probability)
         try c.encode(enabled, forKey: .enabled)
-        try c.encode(FaultDuration.format(startAfterNanos), forKey: .startAfter)
-        try c.encodeIfPresent(durationNanos.map(FaultDuration.format), forKey: .duration)
+        try c.encode(DurationText.format(startAfterNanos), forKey: .startAfter)
+        try c.encodeIfPresent(durationNanos.map(DurationText.format), forKey: .duration)
     }
 
     private static func decodeDuration(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> Int64? {

@@ -29,15 +29,15 @@ public struct HeartbeatBlackoutFault: Fault {
     }
 
     public var parameters: FaultParameters {
-        var p: FaultParameters = ["offset": .string(FaultDuration.format(offsetNanos)), "length": .string(FaultDuration.format(lengthNanos))]
-        if let periodNanos { p["period"] = .string(FaultDuration.format(periodNanos)) }
+        var p: FaultParameters = ["offset": .string(DurationText.format(offsetNanos)), "length": .string(DurationText.format(lengthNanos))]
+        if let periodNanos { p["period"] = .string(DurationText.format(periodNanos)) }
         return p
     }
 
     /// Windows measured on the engine's clock: offset, length and period all stretch.
     public func stretched(by k: Double) -> Self {
-        Self(offsetNanos: FaultDuration.stretch(offsetNanos, by: k), lengthNanos: FaultDuration.stretch(lengthNanos, by: k),
-             periodNanos: periodNanos.map { FaultDuration.stretch($0, by: k) })
+        Self(offsetNanos: DurationText.stretch(offsetNanos, by: k), lengthNanos: DurationText.stretch(lengthNanos, by: k),
+             periodNanos: periodNanos.map { DurationText.stretch($0, by: k) })
     }
 
     /// Whether `elapsed` nanoseconds after activation fall inside a window.

@@ -30,7 +30,7 @@ public struct HeloSplitFault: Fault {
     }
 
     public var parameters: FaultParameters {
-        ["segments": .number(Double(segments)), "delay": .string(FaultDuration.format(delayNanos)),
+        ["segments": .number(Double(segments)), "delay": .string(DurationText.format(delayNanos)),
          "message": .string(splitsPong ? "pong" : "helo")]
     }
 

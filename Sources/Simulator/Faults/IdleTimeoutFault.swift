@@ -35,18 +35,18 @@ public struct IdleTimeoutFault: Fault {
         try r.rejectUnknown()
     }
 
-    public var parameters: FaultParameters { ["idle": .string(FaultDuration.format(idleNanos)), "mode": .string(mode.rawValue)] }
+    public var parameters: FaultParameters { ["idle": .string(DurationText.format(idleNanos)), "mode": .string(mode.rawValue)] }
 
     public func idleTimeout(_ connection: ReceiverConnectionInfo) -> TimeAmount? { .nanoseconds(idleNanos) }
 
     /// The idle timer runs on the receiver's real clock: it stretches.
-    public func stretched(by k: Double) -> Self { Self(idleNanos: FaultDuration.stretch(idleNanos, by: k), mode: mode) }
+    public func stretched(by k: Double) -> Self { Self(idleNanos: DurationText.stretch(idleNanos, by: k), mode: mode) }
 
     public mutating func onIdle(_ connection: ReceiverConnectionInfo, idleNanos idle: Int64,
                                 _ context: inout FaultContext) -> ReceiverIdleDecision? {
         // Another fault's shorter timer may have fired first.
         guard idle >= idleNanos, context.fires() else { return nil }
-        context.note = "idle \(FaultDuration.format(idle)) ≥ \(FaultDuration.format(idleNanos))"
+        context.note = "idle \(DurationText.format(idle)) ≥ \(DurationText.format(idleNanos))"
         switch mode {
         case .rst: return .reset
         case .fin: return .close

@@ -58,16 +58,16 @@ public struct LatencyDistribution: Sendable, Hashable {
         var p: [String: FaultValue] = [:]
         switch shape {
         case let .fixed(n):
-            p["distribution"] = "fixed"; p["delay"] = .string(FaultDuration.format(n))
+            p["distribution"] = "fixed"; p["delay"] = .string(DurationText.format(n))
         case let .uniform(lo, hi):
-            p["distribution"] = "uniform"; p["min"] = .string(FaultDuration.format(lo)); p["max"] = .string(FaultDuration.format(hi))
+            p["distribution"] = "uniform"; p["min"] = .string(DurationText.format(lo)); p["max"] = .string(DurationText.format(hi))
         case let .normal(m, s):
-            p["distribution"] = "normal"; p["mean"] = .string(FaultDuration.format(m)); p["stddev"] = .string(FaultDuration.format(s))
+            p["distribution"] = "normal"; p["mean"] = .string(DurationText.format(m)); p["stddev"] = .string(DurationText.format(s))
         case let .pareto(scale, shape):
-            p["distribution"] = "pareto"; p["scale"] = .string(FaultDuration.format(scale)); p["shape"] = .number(shape)
+            p["distribution"] = "pareto"; p["scale"] = .string(DurationText.format(scale)); p["shape"] = .number(shape)
         }
-        if jitterNanos > 0 { p["jitter"] = .string(FaultDuration.format(jitterNanos)) }
-        if capNanos != 3_600_000_000_000 { p["cap"] = .string(FaultDuration.format(capNanos)) }
+        if jitterNanos > 0 { p["jitter"] = .string(DurationText.format(jitterNanos)) }
+        if capNanos != 3_600_000_000_000 { p["cap"] = .string(DurationText.format(capNanos)) }
         return p
     }
 

@@ -19,7 +19,7 @@ public struct PauseFault: Fault {
     }
 
     public var parameters: FaultParameters {
-        resumeAfterNanos.map { ["duration": .string(FaultDuration.format($0))] } ?? [:]
+        resumeAfterNanos.map { ["duration": .string(DurationText.format($0))] } ?? [:]
     }
 
     public var effect: FaultEffect? { .pause(resumeAfterNanos: resumeAfterNanos) }

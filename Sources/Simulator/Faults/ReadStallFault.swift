@@ -27,7 +27,7 @@ public struct ReadStallFault: Fault {
 
     public var parameters: FaultParameters {
         var p: FaultParameters = ["after_bytes": .number(Double(afterBytes))]
-        if let durationNanos { p["duration"] = .string(FaultDuration.format(durationNanos)) }
+        if let durationNanos { p["duration"] = .string(DurationText.format(durationNanos)) }
         return p
     }
 

@@ -39,7 +39,7 @@ import Testing
     @Test func unitsAndScalarsParse() throws {
         let m = try NetworkModelLoader.parse("""
             reply_delay: 20ms
-            traffic: {rate: 2MiB, flush_interval: 500ms, flush_phase: 0.25}
+            traffic: {rate: 2MiB, flush_interval: 500ms, flush_phase: 250ms}
             stalls: {rate_per_hour: 3, duration: {distribution: uniform, min: 1s, max: 2s}}
             """)
         #expect(m.replyDelay == .fixed(0.02))
@@ -53,8 +53,12 @@ import Testing
         #expect(throws: TuningError(file: "m.yaml", line: 3, "traffic: unknown key 'rat' (known: flush_interval, flush_phase, rate)")) {
             try NetworkModelLoader.parse("name: x\ntraffic:\n  rat: 5\n", file: "m.yaml")
         }
-        #expect(throws: TuningError(file: "m.yaml", line: 2, "expected a duration like 20ms, 1.5s or 2m, got 'soon'")) {
+        #expect(throws: TuningError(file: "m.yaml", line: 2, "expected a duration such as 200ms, 1.5s or 2m (got 'soon'; units: ns, us, ms, s, m, h)")) {
             try NetworkModelLoader.parse("name: x\njitter: soon\n", file: "m.yaml")
+        }
+        // The one duration rule: a bare number is refused, whatever unit the field "usually" has.
+        #expect(throws: TuningError(file: "m.yaml", line: 2, "a duration needs a unit: write 0.25s or 0.25ms, not a bare 0.25 (units: ns, us, ms, s, m, h)")) {
+            try NetworkModelLoader.parse("name: x\njitter: 0.25\n", file: "m.yaml")
         }
         #expect(throws: TuningError(file: "m.yaml", line: 2, "loss.p must be within 0…1")) {
             try NetworkModelLoader.parse("loss:\n  p: 1.5\n", file: "m.yaml")

@@ -65,7 +65,14 @@ struct FaultDeterminismTests {
             try engine.add(FaultSpec(kind: "latency", params: ["delay": "soon"]))
             Issue.record("accepted a bad duration")
         } catch let e as FaultError {
-            #expect(e.description.contains("'delay'") && e.description.contains("not a duration"))
+            #expect(e.description.contains("'delay'") && e.description.contains("expected a duration such as 200ms"), "\(e)")
+        }
+        // One duration rule: a bare number is refused (it used to mean milliseconds here and seconds in a scenario).
+        do {
+            try engine.add(FaultSpec(kind: "latency", params: ["delay": 200]))
+            Issue.record("accepted a duration without a unit")
+        } catch let e as FaultError {
+            #expect(e.description.contains("'delay'") && e.description.contains("a duration needs a unit: write 200s or 200ms"), "\(e)")
         }
         #expect(throws: FaultError.self) { try engine.add(FaultSpec(kind: "ack_drop", probability: 1.5)) }
         try engine.add(FaultSpec(kind: "ack_drop"))

@@ -25,7 +25,7 @@ struct FaultLatencyTests {
 
     @Test("read latency 200 ms: bytes are held before decoding, so the ack comes 200 ms later (+25 ms slack)")
     func readLatency() async throws {
-        try await withFaults([FaultSpec(kind: "latency", params: ["stage": "read", "delay": 200])]) { receiver, _ in
+        try await withFaults([FaultSpec(kind: "latency", params: ["stage": "read", "delay": "200ms"])]) { receiver, _ in
             let client = try RawClient(port: receiver.port)
             let (ack, elapsed) = timedAck(client, seq: 1, chunk: chunkID(1))
             print("latency read 200ms fixed: observed \(String(format: "%.2f", elapsed)) ms")
