@@ -1,4 +1,5 @@
 import ArgumentParser
+import ForwardServer
 import Foundation
 import Logging
 import Simulator

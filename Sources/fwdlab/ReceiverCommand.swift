@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import ForwardServer
 import Foundation
 import Logging
 import Simulator

@@ -1,4 +1,5 @@
 import Foundation
+import ForwardLabTestSupport
 import ForwardProtocol
 import NIOCore
 import Simulator

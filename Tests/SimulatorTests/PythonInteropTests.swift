@@ -1,4 +1,5 @@
 import ForwardLabTestSupport
+import ForwardServer
 import Foundation
 import Simulator
 import Testing

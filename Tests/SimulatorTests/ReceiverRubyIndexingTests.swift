@@ -1,4 +1,6 @@
 import ForwardProtocol
+import ForwardLabTestSupport
+import ForwardServer
 import NIOCore
 import Simulator
 import Testing

@@ -1,5 +1,7 @@
-import Foundation
 import ForwardProtocol
+import ForwardLabTestSupport
+import ForwardServer
+import Foundation
 import NIOCore
 import NIOSSL
 import Simulator

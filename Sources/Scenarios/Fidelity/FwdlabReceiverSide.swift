@@ -1,3 +1,4 @@
+import ForwardServer
 import Foundation
 import Logging
 import Simulator

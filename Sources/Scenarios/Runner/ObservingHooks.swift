@@ -1,3 +1,4 @@
+import ForwardServer
 import NIOConcurrencyHelpers
 import NIOCore
 import Simulator

@@ -1,4 +1,5 @@
 import Agent
+import ForwardServer
 import NIOConcurrencyHelpers
 import Simulator
 

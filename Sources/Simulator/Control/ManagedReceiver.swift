@@ -1,3 +1,4 @@
+import ForwardServer
 import Logging
 import NIOCore
 import NIOPosix

@@ -1,3 +1,5 @@
+import ForwardServer
+
 /// A receiver as `GET /receivers/{name}` reports it.
 public struct ReceiverStatus: Sendable, Codable {
     public var name: String

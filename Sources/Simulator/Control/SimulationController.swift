@@ -1,4 +1,5 @@
 import Foundation
+import ForwardServer
 import Logging
 import NIOCore
 import NIOPosix

@@ -1,4 +1,5 @@
 import Foundation
+import ForwardServer
 
 /// The simulation's test PKI on disk: a trusted CA (`ca.crt`, what agents should trust) and server
 /// certificates for `localhost`/`127.0.0.1`, plus the broken ones TLS faults serve. Files are written

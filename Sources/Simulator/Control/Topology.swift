@@ -1,3 +1,5 @@
+import ForwardServer
+
 /// Several receivers with their transports, security and faults at start: what `fwdlab simulate
 /// --config` reads (schema in docs/faults.md).
 public struct Topology: Sendable {

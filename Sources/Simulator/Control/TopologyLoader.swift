@@ -1,4 +1,5 @@
 import Foundation
+import ForwardServer
 import Yams
 
 /// Reads a topology YAML file (schema in docs/faults.md). Every error names file:line:column and the

@@ -1,3 +1,5 @@
+import ForwardServer
+
 /// `ack_close`: closes the connection where the ack would be written (out_forward: "destination node
 /// closed the connection", node disabled, chunk rolled back). The events are already in the ledger.
 ///

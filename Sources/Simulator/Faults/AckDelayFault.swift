@@ -1,3 +1,5 @@
+import ForwardServer
+
 /// `ack_delay`: writes selected acks late, typically past the agent's `ack_response_timeout`, so the
 /// agent gives up, rolls back and resends while the late ack still arrives (a stale ack; docs/forward-protocol.md, "Ack outcomes").
 ///

@@ -1,3 +1,5 @@
+import ForwardServer
+
 /// `ack_drop`: Drops the ack: the events are in the ledger, the agent never hears back and rolls the chunk back after
 /// `ack_response_timeout` (docs/forward-protocol.md, "Ack outcomes"), so the chunk arrives again (a duplicate in the ledger).
 ///

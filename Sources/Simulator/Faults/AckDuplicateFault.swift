@@ -1,3 +1,5 @@
+import ForwardServer
+
 /// `ack_duplicate`: Writes the ack twice. out_forward's shared decoder then reads a second ack for a chunk it already
 /// committed (a mismatch on whatever is in flight next).
 ///

@@ -1,4 +1,5 @@
 import ForwardProtocol
+import ForwardServer
 import NIOCore
 
 /// `ack_reorder`: holds acks back and releases them after a later ack on the same connection, so a

@@ -1,3 +1,5 @@
+import ForwardServer
+
 /// `ack_without_accept`: acks the request but keeps none of its events (a receiver that loses data
 /// after acknowledging it, e.g. a crash between ack and flush). The agent commits the chunk, so the
 /// events are lost for good: the ledger shows the gap, the rejection counter the cause.

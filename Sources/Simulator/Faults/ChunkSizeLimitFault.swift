@@ -1,3 +1,5 @@
+import ForwardServer
+
 /// `chunk_size_limit`: drops event requests larger than `limit` bytes without an ack, as in_forward's
 /// `chunk_size_limit` does (docs/forward-protocol.md, "Chunk size limits"), but switchable at run time and measured on the message's own length.
 /// The agent times out waiting for the ack and resends the same chunk forever (it never fits).

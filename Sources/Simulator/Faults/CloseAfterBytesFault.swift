@@ -1,3 +1,5 @@
+import ForwardServer
+
 /// `close_after_bytes`: closes (FIN) or resets (RST) each connection once it has sent more than `bytes`
 /// bytes; the read that crosses the limit is not processed (no ledger entry, no ack for it).
 ///

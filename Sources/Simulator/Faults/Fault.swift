@@ -1,4 +1,5 @@
 import ForwardProtocol
+import ForwardServer
 import NIOCore
 
 /// One kind of failure a receiver can be made to show. Each conforming type is a small value type

@@ -1,3 +1,5 @@
+import ForwardServer
+
 /// What a fault does to the receiver as a whole, beyond per-message hook decisions. The controller
 /// applies it when the fault becomes active and undoes it when the fault is disabled or removed.
 public enum FaultEffect: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import Foundation
+import ForwardServer
 import ForwardProtocol
 import NIOConcurrencyHelpers
 import NIOCore

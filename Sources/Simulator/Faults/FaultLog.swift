@@ -1,3 +1,4 @@
+import ForwardServer
 import NIOConcurrencyHelpers
 
 /// Every applied fault of a run, in order, with both clocks, so reports can draw fault bands.

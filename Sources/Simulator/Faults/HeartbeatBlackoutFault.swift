@@ -1,3 +1,4 @@
+import ForwardServer
 import NIOCore
 
 /// `heartbeat_blackout`: no UDP heartbeat is answered during blackout windows.

@@ -1,3 +1,4 @@
+import ForwardServer
 import NIOCore
 
 /// `heartbeat_burst_loss`: bursty UDP heartbeat loss from a Gilbert–Elliott two-state chain.

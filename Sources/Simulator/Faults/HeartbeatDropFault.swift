@@ -1,3 +1,4 @@
+import ForwardServer
 import NIOCore
 
 /// `heartbeat_drop`: loses UDP heartbeats independently, each with the fault's `probability`.

@@ -1,4 +1,5 @@
 import ForwardProtocol
+import ForwardServer
 import NIOCore
 
 /// `heartbeat_wrong_port`: answers UDP heartbeats from another source port than the receiver's (as a

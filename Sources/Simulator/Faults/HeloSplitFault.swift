@@ -1,3 +1,4 @@
+import ForwardServer
 import NIOCore
 
 /// `helo_split`: sends the HELO (or the PONG) in several TCP segments with a pause between them, so the

@@ -1,3 +1,4 @@
+import ForwardServer
 import NIOCore
 
 /// `idle_timeout`: a middlebox (NAT, load balancer, firewall) between agent and receiver that forgets

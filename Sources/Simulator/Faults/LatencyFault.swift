@@ -1,3 +1,4 @@
+import ForwardServer
 import NIOCore
 
 /// `latency`: delays one stage of the receiver by a sampled duration.

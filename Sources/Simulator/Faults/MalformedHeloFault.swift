@@ -1,4 +1,5 @@
 import ForwardProtocol
+import ForwardServer
 import NIOCore
 
 /// `helo_malformed`: sends a broken HELO instead of the real one (a hostile or non-Fluentd server).

@@ -1,3 +1,5 @@
+import ForwardServer
+
 /// Aims a fault at particular messages: shared by the ack, request and heartbeat faults.
 ///
 /// Parameters (all optional): `tag` — exact tag, or a prefix ending in `*`; `chunk` — prefix of the

@@ -1,3 +1,4 @@
+import ForwardServer
 import NIOCore
 
 /// `never_read`: accepts connections (and sends HELO when secure) but never processes a byte: the first

@@ -1,3 +1,4 @@
+import ForwardServer
 import NIOCore
 
 /// `read_stall`: reads normally, then stops reading each connection once it has delivered `after_bytes`

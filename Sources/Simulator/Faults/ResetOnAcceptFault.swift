@@ -1,3 +1,5 @@
+import ForwardServer
+
 /// `reset_on_accept`: accepts the TCP connection and immediately resets it (or closes it with FIN),
 /// before HELO or any read: the agent's connect succeeds and its first write or read fails.
 ///

@@ -1,4 +1,5 @@
 import ForwardProtocol
+import ForwardServer
 import NIOCore
 
 /// `shared_key_mismatch`: answers a valid PING with a failing PONG

@@ -1,3 +1,4 @@
+import ForwardServer
 import NIOCore
 
 /// `slow_reader`: caps how fast each connection is read (bytes per second), like a receiver that cannot

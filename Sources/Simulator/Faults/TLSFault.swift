@@ -1,3 +1,5 @@
+import ForwardServer
+
 /// `tls`: switches the receiver's transport into a TLS failure while active. The receiver restarts on
 /// the same port with certificates from the simulation's test CA (`TestCertificateAuthority`); when
 /// the fault is disabled or removed it restarts with its configured transport again.

@@ -1,4 +1,5 @@
 import ForwardProtocol
+import ForwardServer
 import NIOConcurrencyHelpers
 import NIOCore
 

@@ -1,5 +1,6 @@
 import FluentdConfig
 import Foundation
+import ForwardServer
 import ForwardProtocol
 import NIOConcurrencyHelpers
 

@@ -1,3 +1,5 @@
+import ForwardServer
+
 /// Counters of a ledger at one instant (cheap to take).
 public struct LedgerSnapshot: Sendable, Hashable {
     public var events: Int

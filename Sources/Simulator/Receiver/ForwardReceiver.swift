@@ -1,5 +1,5 @@
 import ForwardProtocol
-@_exported import ForwardServer
+import ForwardServer
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore

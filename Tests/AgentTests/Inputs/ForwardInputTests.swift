@@ -2,6 +2,7 @@ import Agent
 import FluentdConfig
 import ForwardLabTestSupport
 import ForwardProtocol
+import ForwardServer
 import Foundation
 import Logging
 import NIOCore
@@ -83,7 +84,7 @@ struct ForwardInputTests {
         let n = 2000
         let status = try await PythonFluentLogger.send(python: python, port: relay.input.port, tag: "app", count: n)
         #expect(status.exitCode == 0, "\(status.stderr)")
-        let delivered = await waitUntil(seconds: 20) { r1.ledger.count + r2.ledger.count >= n }
+        let delivered = await pollUntil(seconds: 20) { r1.ledger.count + r2.ledger.count >= n }
         await relay.stop()
         await r1.stop(); await r2.stop()
         #expect(delivered)
@@ -106,7 +107,7 @@ struct ForwardInputTests {
         load.drainTimeout = .seconds(10)
         let result = try await ForwardLoadClient.run(load, group: Self.group)
         #expect(result.chunksAcked == 30 && result.eventsAcked == 3000)
-        #expect(await waitUntil(seconds: 10) { r1.ledger.count >= 3000 })
+        #expect(await pollUntil(seconds: 10) { r1.ledger.count >= 3000 })
         await relay.stop(); await r1.stop()
         #expect(r1.ledger.missingSequences(in: 0 ... 2999).isEmpty)
         #expect(r1.ledger.duplicateSequences().isEmpty)
@@ -135,7 +136,7 @@ struct ForwardInputTests {
         }
         let before = Int64(Date().timeIntervalSince1970) - 1
         try await RawClient.send(msg, port: relay.input.port)
-        #expect(await waitUntil(seconds: 10) { r1.ledger.count >= 2 })
+        #expect(await pollUntil(seconds: 10) { r1.ledger.count >= 2 })
         await relay.stop(); await r1.stop()
         let events = r1.ledger.events()
         #expect(events.map(\.seq) == [1, 2])
@@ -197,7 +198,7 @@ struct ForwardInputTests {
                                        duration: .seconds(20), maxChunksPerConnection: 12)
         load.drainTimeout = .seconds(20)
         async let loadResult = ForwardLoadClient.run(load, group: Self.group)
-        #expect(await waitUntil(seconds: 5) { input.stats.snapshot().requests >= 2 })
+        #expect(await pollUntil(seconds: 5) { input.stats.snapshot().requests >= 2 })
         try await Task.sleep(for: .milliseconds(500))
         let whileDown = input.counters
         #expect(whileDown.buffered < 36 && whileDown.refusedRequests == 0, "\(whileDown)")
@@ -207,22 +208,12 @@ struct ForwardInputTests {
         let back = try await ForwardReceiver.start(rs, group: Self.group)
         let result = try await loadResult
         #expect(result.chunksAcked == 12, "\(result)")
-        #expect(await waitUntil(seconds: 10) { back.ledger.count >= 36 })
+        #expect(await pollUntil(seconds: 10) { back.ledger.count >= 36 })
         await relay.stop()
         await back.stop()
         #expect(back.ledger.missingSequences(in: 0 ... 35).isEmpty)
         #expect(input.counters.refusedRequests == 0)
     }
-}
-
-/// Polls `condition` every 20 ms for at most `seconds`.
-func waitUntil(seconds: Double, _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return condition()
 }
 
 /// Writes raw bytes to a port and closes (no ack expected).

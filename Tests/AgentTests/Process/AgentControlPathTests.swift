@@ -3,6 +3,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import ForwardLabTestSupport
 #endif
 
 /// `fwdlab agent` as a real child process with its only destination down (a closed 127.0.0.1 port): the RPC answers
@@ -73,7 +74,7 @@ struct AgentControlPathTests {
 
         // Ready: the RPC endpoint accepts connections and the first flush has failed (a retry wait is pending).
         #expect(await AgentCrashRecoveryTests.waitListening(rpcPort, seconds: 15), "no RPC endpoint on \(rpcPort)\n\(agent.log)")
-        #expect(await waitUntilAsync(seconds: 10) { Self.failures(agent.log) >= 1 }, "no failed flush within 10 s\n\(agent.log)")
+        #expect(await pollUntil(seconds: 10) { Self.failures(agent.log) >= 1 }, "no failed flush within 10 s\n\(agent.log)")
 
         // (a) The answer does not wait for the flush. Fluentd 1.16.9 answered in 2-9 ms (supervisor.rb signals itself);
         // 0.5 s is far above the agent's own processing and far below any flush that waited for the dead node.
@@ -86,7 +87,7 @@ struct AgentControlPathTests {
         #expect(r.header("Content-Type") == "application/json")
         #expect(latency < .milliseconds(500), "flushBuffers answered after \(latency)")
         // The failed flush is left to the retry loop: more failures follow (retry_max_interval 1 s).
-        #expect(await waitUntilAsync(seconds: 5) { Self.failures(agent.log) > before }, "retries stopped after the flush request\n\(agent.log)")
+        #expect(await pollUntil(seconds: 5) { Self.failures(agent.log) > before }, "retries stopped after the flush request\n\(agent.log)")
         // The endpoint keeps answering the other non-stopping routes the same way.
         for path in ["/api/config.dump", "/api/config.gracefulReload", "/api/config.reload"] {
             let t0 = ContinuousClock.now
@@ -99,7 +100,7 @@ struct AgentControlPathTests {
         let logAtSignal = agent.log.count
         let signalled = ContinuousClock.now
         #expect(kill(agent.process.processIdentifier, SIGTERM) == 0)
-        let exited = await waitUntilAsync(seconds: 2) { !agent.process.isRunning }
+        let exited = await pollUntil(seconds: 2) { !agent.process.isRunning }
         #expect(exited, "still running 2 s after SIGTERM\n\(agent.log)")
         if !exited { return }
         agent.process.waitUntilExit()

@@ -1,4 +1,5 @@
 import Agent
+import ForwardServer
 import Foundation
 import NIOCore
 import NIOPosix
@@ -7,6 +8,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import ForwardLabTestSupport
 #endif
 
 /// `fwdlab agent` as a real child process: a kill -9 must not lose an event its forward input acked.
@@ -40,7 +42,7 @@ struct AgentCrashRecoveryTests {
 
     /// Waits (at most `seconds`) until something accepts TCP connections on `port`.
     static func waitListening(_ port: Int, seconds: Double) async -> Bool {
-        await waitUntilAsync(seconds: seconds) {
+        await pollUntil(seconds: seconds) {
             guard let ch = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(.milliseconds(200)).connect(host: "127.0.0.1", port: port).get() else { return false }
             try? await ch.close()
@@ -107,7 +109,7 @@ struct AgentCrashRecoveryTests {
         agent = try Self.startAgent(config: config.path)
         let delivered = await receiver.ledger.wait(timeout: .seconds(30)) { $0.events >= 2000 }
         kill(agent.processIdentifier, SIGTERM)
-        _ = await waitUntilAsync(seconds: 10) { !agent.isRunning }
+        _ = await pollUntil(seconds: 10) { !agent.isRunning }
         await receiver.stop()
         #expect(delivered)
         let lost = receiver.ledger.missingSequences(in: 0 ... 1999)
@@ -115,12 +117,3 @@ struct AgentCrashRecoveryTests {
     }
 }
 
-/// Polls an async `condition` every 50 ms for at most `seconds`.
-func waitUntilAsync(seconds: Double, _ condition: () async -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return await condition()
-}

@@ -1,5 +1,6 @@
 import Agent
 import ForwardProtocol
+import ForwardServer
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -129,17 +130,6 @@ final class FakeForwardServer: @unchecked Sendable {
         return out
     }
     var connections: Int { state.withLockedValue { $0.connections } }
-
-    /// Polls `condition` every 10 ms until it holds or `timeout` seconds pass; returns whether it held.
-    @discardableResult
-    static func eventually(timeout: Double = 5, _ condition: () async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if await condition() { return true }
-            try? await Task.sleep(nanoseconds: 10_000_000)
-        }
-        return await condition()
-    }
 }
 
 private final class FakeConnectionHandler: ChannelInboundHandler {

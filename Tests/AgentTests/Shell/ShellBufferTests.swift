@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
+import ForwardLabTestSupport
 
 /// File buffer restart, torn tails, overflow and failover with acks.
 @Suite("ShellBuffer", .serialized)
@@ -45,10 +46,10 @@ struct ShellBufferTests {
         s.nodes[0].port = server.port
         s.retry.wait = 0.1
         let second = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group)
-        #expect(await FakeForwardServer.eventually { server.seqs.sorted() == [0, 1, 2, 3, 4] })
+        #expect(await pollUntil(seconds: 5) { server.seqs.sorted() == [0, 1, 2, 3, 4] })
         let sentIDs = Set(server.requests.compactMap { $0.chunk }.map { Data(base64Encoded: String($0.dropLast()))!.map { String(format: "%02x", $0) }.joined() })
         #expect(sentIDs == ids)
-        #expect(await FakeForwardServer.eventually { (try? FileManager.default.contentsOfDirectory(atPath: dir))?.filter { $0.hasSuffix(".log") }.isEmpty ?? false })
+        #expect(await pollUntil(seconds: 5) { (try? FileManager.default.contentsOfDirectory(atPath: dir))?.filter { $0.hasSuffix(".log") }.isEmpty ?? false })
         await second.stop(flush: nil)
         await server.stop()
     }
@@ -75,7 +76,7 @@ struct ShellBufferTests {
         let second = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group, logger: logs.logger)
         #expect(logs.contains("incomplete or invalid tail"))
         #expect(logs.contains(name))
-        #expect(await FakeForwardServer.eventually { server.seqs.sorted() == [0, 1] })
+        #expect(await pollUntil(seconds: 5) { server.seqs.sorted() == [0, 1] })
         await second.stop(flush: nil)
         await server.stop()
     }
@@ -108,12 +109,12 @@ struct ShellBufferTests {
         s.forwarder.ackResponseTimeout = 2
         let agent = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group)
         for i in 0..<100 { try agent.emit(tag: "a", time: ShellTestSupport.time, record: ShellTestSupport.record(i)) }
-        #expect(await FakeForwardServer.eventually { Set(a.seqs + b.seqs).count == 100 })
+        #expect(await pollUntil(seconds: 5) { Set(a.seqs + b.seqs).count == 100 })
         await a.stop()
         let before = b.requests.count
         for i in 100..<300 { try agent.emit(tag: "a", time: ShellTestSupport.time, record: ShellTestSupport.record(i)) }
         await agent.flush(timeout: 10)
-        #expect(await FakeForwardServer.eventually(timeout: 10) { Set(a.seqs + b.seqs) == Set(0..<300) })
+        #expect(await pollUntil(seconds: 10) { Set(a.seqs + b.seqs) == Set(0..<300) })
         #expect(b.requests.count > before)
         await agent.stop(flush: nil)
         await b.stop()
@@ -132,7 +133,7 @@ struct ShellBufferTests {
         let agent = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group, eventSink: { events.append($0) })
         try agent.emit(tag: "a", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 0.1)
-        #expect(await FakeForwardServer.eventually(timeout: 5) { events.count("chunk_to_secondary") == 1 })
+        #expect(await pollUntil(seconds: 5) { events.count("chunk_to_secondary") == 1 })
         let files = try FileManager.default.contentsOfDirectory(atPath: dir)
         #expect(files.count == 1 && files[0].hasPrefix("dump.bin.a."))
         await agent.stop(flush: false)

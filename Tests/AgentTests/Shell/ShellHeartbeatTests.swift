@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOPosix
 import Testing
+import ForwardLabTestSupport
 
 /// Heartbeats over real sockets: docs/forward-protocol.md, "Transport heartbeat", "UDP heartbeat", and the agent's
 /// rule under "Heartbeats" that a failing probe never stops or delays the others.
@@ -16,9 +17,9 @@ struct ShellHeartbeatTests {
         let server = try await FakeForwardServer.start(group: group)
         let agent = try await ForwardingAgent.start(configuration: ShellTestSupport.settings(ports: [server.port], heartbeat: .transport),
                                                     eventLoopGroup: group)
-        #expect(await FakeForwardServer.eventually(timeout: 3) { server.connections >= 3 })
+        #expect(await pollUntil(seconds: 3) { server.connections >= 3 })
         let state = server.state.withLockedValue { $0 }
-        #expect(await FakeForwardServer.eventually(timeout: 2) { server.state.withLockedValue { $0.closedConnections.count } >= 3 })
+        #expect(await pollUntil(seconds: 2) { server.state.withLockedValue { $0.closedConnections.count } >= 3 })
         #expect(state.bytesPerConnection.values.allSatisfy { $0 == 0 })
         #expect(server.requests.isEmpty)
         await agent.stop(flush: nil)
@@ -31,7 +32,7 @@ struct ShellHeartbeatTests {
         var s = ShellTestSupport.settings(ports: [server.port], heartbeat: .transport)
         s.keepalive = true
         let agent = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group)
-        #expect(await FakeForwardServer.eventually(timeout: 3) { await agent.counters().heartbeatRounds >= 5 })
+        #expect(await pollUntil(seconds: 3) { await agent.counters().heartbeatRounds >= 5 })
         #expect(server.connections == 1)
         await agent.stop(flush: nil)
         await server.stop()
@@ -43,7 +44,7 @@ struct ShellHeartbeatTests {
         let logs = ShellLogCapture()
         let agent = try await ForwardingAgent.start(configuration: ShellTestSupport.settings(ports: [server.port], heartbeat: .udp),
                                                     eventLoopGroup: group, logger: logs.logger)
-        #expect(await FakeForwardServer.eventually(timeout: 3) { server.state.withLockedValue { $0.udpDatagrams.count } >= 3 })
+        #expect(await pollUntil(seconds: 3) { server.state.withLockedValue { $0.udpDatagrams.count } >= 3 })
         #expect(server.state.withLockedValue { $0.udpDatagrams }.allSatisfy { $0 == [0x00] })
         #expect(!logs.contains("Unknown heartbeat response"))
         #expect(await agent.isNodeAvailable(0))
@@ -57,7 +58,7 @@ struct ShellHeartbeatTests {
         let logs = ShellLogCapture()
         let agent = try await ForwardingAgent.start(configuration: ShellTestSupport.settings(ports: [server.port], heartbeat: .udp),
                                                     eventLoopGroup: group, logger: logs.logger)
-        #expect(await FakeForwardServer.eventually(timeout: 3) { logs.contains("Unknown heartbeat response received from 127.0.0.1:") })
+        #expect(await pollUntil(seconds: 3) { logs.contains("Unknown heartbeat response received from 127.0.0.1:") })
         #expect(logs.contains("It may service out"))
         await agent.stop(flush: nil)
         await server.stop()
@@ -76,7 +77,7 @@ struct ShellHeartbeatTests {
         s.forwarder.heartbeatInterval = 0.2
         let agent = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group)
         let start = Date()
-        #expect(await FakeForwardServer.eventually(timeout: 5) { healthy.state.withLockedValue { $0.pings } >= 8 })
+        #expect(await pollUntil(seconds: 5) { healthy.state.withLockedValue { $0.pings } >= 8 })
         let elapsed = Date().timeIntervalSince(start)
         // 8 heartbeats at 0.2 s need ≈ 1.6 s; serial blocking on the hung node would need hard_timeout (60 s) each.
         #expect(elapsed < 4)

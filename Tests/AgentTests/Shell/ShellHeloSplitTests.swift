@@ -1,5 +1,7 @@
 import Agent
+import ForwardLabTestSupport
 import ForwardProtocol
+import ForwardServer
 import Foundation
 import NIOCore
 import Simulator
@@ -39,7 +41,7 @@ struct ShellHeloSplitTests {
         let agent = try await ForwardingAgent.start(configuration: secure(receiver.port), eventLoopGroup: group)
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 5)
-        #expect(await FakeForwardServer.eventually { receiver.ledger.count == 1 })
+        #expect(await pollUntil(seconds: 5) { receiver.ledger.count == 1 })
         #expect(receiver.stats.snapshot().handshakesSucceeded == 1)
         let splits = engine.log.entries(since: 0, limit: 10).filter { $0.kind == "helo_split" }.map(\.fault)
         #expect(splits == ["helo", "pong"], "both handshake messages really were split")
@@ -54,7 +56,7 @@ struct ShellHeloSplitTests {
         let agent = try await ForwardingAgent.start(configuration: secure(receiver.port), eventLoopGroup: group, logger: logs.logger)
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 0.5)
-        #expect(await FakeForwardServer.eventually(timeout: 0.5) { receiver.stats.snapshot().handshakesSucceeded > 0 } == false)
+        #expect(await pollUntil(seconds: 0.5) { receiver.stats.snapshot().handshakesSucceeded > 0 } == false)
         #expect(receiver.ledger.count == 0)
         #expect(receiver.stats.snapshot().connectionsAccepted >= 1, "the agent did connect")
         #expect(logs.contains("failed to establish connection with node"))

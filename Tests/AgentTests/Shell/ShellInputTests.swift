@@ -3,6 +3,7 @@ import ForwardProtocol
 import Foundation
 import NIOCore
 import Testing
+import ForwardLabTestSupport
 
 /// The sample input feeding a running agent.
 @Suite("ShellInput", .serialized)
@@ -21,7 +22,7 @@ struct ShellInputTests {
         settings.autoIncrementKey = "a"
         let input = SampleInput(settings: settings, sink: agent, loop: group.next())
         input.start()
-        #expect(await FakeForwardServer.eventually(timeout: 5) { server.seqs.count >= 20 })
+        #expect(await pollUntil(seconds: 5) { server.seqs.count >= 20 })
         input.stop()
         let seqs = server.seqs
         #expect(Array(seqs.prefix(20)) == Array(0..<20))
@@ -59,7 +60,7 @@ struct ShellConfigTests {
         #expect(s.forwarder.requireAckResponse && s.forwarder.heartbeatType == .none && s.nodes.count == 1)
         let agent = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group)
         try agent.emit(tag: "test.a", time: ShellTestSupport.time, record: ShellTestSupport.record(7))
-        #expect(await FakeForwardServer.eventually(timeout: 5) { server.seqs == [7] })
+        #expect(await pollUntil(seconds: 5) { server.seqs == [7] })
         #expect(server.requests.first?.chunk?.count == 25)
         await agent.stop(flush: nil)
         await server.stop()

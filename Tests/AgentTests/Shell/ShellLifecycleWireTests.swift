@@ -1,10 +1,12 @@
 import ForwardProtocol
+import ForwardServer
 import Foundation
 import NIOCore
 import Simulator
 import Testing
 
 @testable import Agent
+import ForwardLabTestSupport
 
 /// Buffer overflow, startup and reload behaviours observed over real loopback sockets.
 @Suite("ShellLifecycleWire", .serialized)
@@ -34,7 +36,7 @@ struct ShellLifecycleWireTests {
         rs.bind = "127.0.0.1"
         let back = try await ForwardReceiver.start(rs, group: group)
         await agent.flush(timeout: 5)
-        #expect(await FakeForwardServer.eventually(timeout: 10) { back.ledger.count > 0 && agent.bufferStats.queueBytes == 0 })
+        #expect(await pollUntil(seconds: 10) { back.ledger.count > 0 && agent.bufferStats.queueBytes == 0 })
         await agent.stop(flush: true, drainTimeout: 5)
         await back.stop()
         let seqs = back.ledger.sequenceNumbers().compactMap { $0 }.sorted()
@@ -82,7 +84,7 @@ struct ShellLifecycleWireTests {
         }
         let agent = try await ForwardingAgent.start(configuration: settings(ignore: true), eventLoopGroup: group, resolver: resolver)
         for n in 0 ..< 20 { try agent.emit(tag: "ign", time: ShellTestSupport.time, record: ShellTestSupport.record(n)) }
-        #expect(await FakeForwardServer.eventually(timeout: 10) { r1.ledger.count >= 20 })
+        #expect(await pollUntil(seconds: 10) { r1.ledger.count >= 20 })
         await agent.stop(flush: true, drainTimeout: 5)
         await r1.stop()
         await dns.stop()
@@ -96,11 +98,11 @@ struct ShellLifecycleWireTests {
         s.buffer.flushInterval = 0
         let agent = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group)
         for n in 0 ..< 10 { try agent.emit(tag: "rl", time: ShellTestSupport.time, record: ShellTestSupport.record(n)) }
-        #expect(await FakeForwardServer.eventually(timeout: 10) { r1.ledger.count >= 10 })
+        #expect(await pollUntil(seconds: 10) { r1.ledger.count >= 10 })
         try await agent.reload(ShellTestSupport.settings(ports: [r2.port]))
         for n in 10 ..< 20 { try agent.emit(tag: "rl", time: ShellTestSupport.time, record: ShellTestSupport.record(n)) }
         await agent.flush(timeout: 5)
-        #expect(await FakeForwardServer.eventually(timeout: 10) { r2.ledger.count >= 10 })
+        #expect(await pollUntil(seconds: 10) { r2.ledger.count >= 10 })
         await agent.stop(flush: true, drainTimeout: 5)
         await r1.stop(); await r2.stop()
         #expect(r1.ledger.count == 10, "nothing reaches the old node after the reload")

@@ -1,5 +1,7 @@
 import Agent
+import ForwardLabTestSupport
 import ForwardProtocol
+import ForwardServer
 import Foundation
 import NIOCore
 import NIOSSL
@@ -23,7 +25,7 @@ struct ShellSecurityTests {
         let agent = try await ForwardingAgent.start(configuration: secure(server.port), eventLoopGroup: group)
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 5)
-        #expect(await FakeForwardServer.eventually { server.requests.count == 1 })
+        #expect(await pollUntil(seconds: 5) { server.requests.count == 1 })
         #expect(server.state.withLockedValue { $0.pings } == 1)
         await agent.stop(flush: nil)
         await server.stop()
@@ -55,7 +57,7 @@ struct ShellSecurityTests {
                                                     eventSink: { events.append($0) })
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 0.5)
-        #expect(await FakeForwardServer.eventually { logs.contains("same hostname between input and output: invalid configuration") })
+        #expect(await pollUntil(seconds: 5) { logs.contains("same hostname between input and output: invalid configuration") })
         #expect(events.contains { $0.event == "disabled" && $0.cause == "handshake_failed" })
         #expect(server.requests.isEmpty)
         await agent.stop(flush: false)
@@ -85,7 +87,7 @@ struct ShellSecurityTests {
         let agent = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group)
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 5)
-        #expect(await FakeForwardServer.eventually { server.requests.count == 1 })
+        #expect(await pollUntil(seconds: 5) { server.requests.count == 1 })
         await agent.stop(flush: nil)
 
         // A client that trusts another CA cannot connect.

@@ -1,4 +1,5 @@
 import Agent
+import ForwardServer
 import Foundation
 import NIOCore
 import NIOSSL

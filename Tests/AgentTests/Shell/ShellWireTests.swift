@@ -3,6 +3,7 @@ import ForwardProtocol
 import Foundation
 import NIOCore
 import Testing
+import ForwardLabTestSupport
 
 /// Wire behaviour over real sockets on 127.0.0.1: docs/forward-protocol.md, "Sending a chunk", "Chunk id", "Ack outcomes",
 /// "Carrier modes", "Node selection", "Keepalive and the socket cache".
@@ -23,7 +24,7 @@ struct ShellWireTests {
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(2))
         await agent.flush(timeout: 5)
-        #expect(await FakeForwardServer.eventually { server.requests.count == 1 })
+        #expect(await pollUntil(seconds: 5) { server.requests.count == 1 })
         let expected: [UInt8] = [0x93, 0xa4, 0x74, 0x65, 0x73, 0x74, 0xdb, 0, 0, 0, 0x1e,
                                  0x92, 0xd7, 0, 0x4d, 0x20, 0x7a, 0x27, 0, 0, 0, 0, 0x81, 0xa1, 0x61, 0x01,
                                  0x92, 0xd7, 0, 0x4d, 0x20, 0x7a, 0x27, 0, 0, 0, 0, 0x81, 0xa1, 0x61, 0x02,
@@ -42,7 +43,7 @@ struct ShellWireTests {
         let agent = try await start(s)
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 5)
-        #expect(await FakeForwardServer.eventually { server.requests.count == 1 })
+        #expect(await pollUntil(seconds: 5) { server.requests.count == 1 })
         #expect(Array(server.requests.first?.entries.readableBytesView ?? ByteBuffer().readableBytesView) == [0x92, 0xce, 0x4d, 0x20, 0x7a, 0x27, 0x81, 0xa1, 0x61, 0x01])
         await agent.stop(flush: nil)
         await server.stop()
@@ -55,7 +56,7 @@ struct ShellWireTests {
         let agent = try await start(ShellTestSupport.settings(ports: [server.port], ack: true), events: events)
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 5)
-        #expect(await FakeForwardServer.eventually { events.count("chunk_committed") == 1 })
+        #expect(await pollUntil(seconds: 5) { events.count("chunk_committed") == 1 })
         let chunk = try #require(server.requests.first?.chunk)
         #expect(chunk.count == 25 && chunk.hasSuffix("\n"))
         #expect(Array(server.requests[0].raw.suffix(32)) == [0xa5] + Array("chunk".utf8) + [0xb9] + Array(chunk.utf8))
@@ -79,9 +80,9 @@ struct ShellWireTests {
         let agent = try await start(s, logs: logs, events: events)
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 0.5)
-        #expect(await FakeForwardServer.eventually(timeout: 4) { logs.contains("no response from node. regard it as unavailable.") })
+        #expect(await pollUntil(seconds: 4) { logs.contains("no response from node. regard it as unavailable.") })
         // The event stream is consumed by another task: wait for it to catch up with the log.
-        #expect(await FakeForwardServer.eventually(timeout: 2) {
+        #expect(await pollUntil(seconds: 2) {
             events.contains { $0.event == "chunk_rolled_back" && $0.cause == "ack_failed" }
         })
         #expect(events.contains { $0.event == "ack_failed" && $0.cause == "ack_timeout" })
@@ -102,7 +103,7 @@ struct ShellWireTests {
         let agent = try await start(s, logs: logs, events: events)
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 0.5)
-        #expect(await FakeForwardServer.eventually(timeout: 3) { logs.contains("destination node closed the connection. regard it as unavailable.") })
+        #expect(await pollUntil(seconds: 3) { logs.contains("destination node closed the connection. regard it as unavailable.") })
         #expect(events.contains { $0.event == "disabled" && $0.cause == "peer_closed_before_ack" })
         await agent.stop(flush: false)
         await server.stop()
@@ -117,7 +118,7 @@ struct ShellWireTests {
         let agent = try await start(s, logs: logs)
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 0.2)
-        #expect(await FakeForwardServer.eventually(timeout: 3) { server.requests.count >= 2 })
+        #expect(await pollUntil(seconds: 3) { server.requests.count >= 2 })
         #expect(logs.contains("ack in response and chunk id in sent data are different"))
         #expect(server.requests[0].chunk == server.requests[1].chunk)
         #expect(await agent.isNodeAvailable(0))
@@ -135,9 +136,9 @@ struct ShellWireTests {
         let agent = try await start(s, logs: logs, events: events)
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 0.2)
-        #expect(await FakeForwardServer.eventually(timeout: 3) { events.contains { $0.event == "ack_error" } })
-        #expect(await FakeForwardServer.eventually(timeout: 6) { logs.contains("timeout to commit") })
-        #expect(await FakeForwardServer.eventually(timeout: 4) { server.requests.count >= 2 })
+        #expect(await pollUntil(seconds: 3) { events.contains { $0.event == "ack_error" } })
+        #expect(await pollUntil(seconds: 6) { logs.contains("timeout to commit") })
+        #expect(await pollUntil(seconds: 4) { server.requests.count >= 2 })
         await agent.stop(flush: false)
         await server.stop()
     }
@@ -151,7 +152,7 @@ struct ShellWireTests {
         let agent = try await start(s, events: events)
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 3)
-        #expect(await FakeForwardServer.eventually(timeout: 3) { events.count("chunk_committed") == 1 })
+        #expect(await pollUntil(seconds: 3) { events.count("chunk_committed") == 1 })
         await agent.stop(flush: nil)
         await server.stop()
     }
@@ -165,7 +166,7 @@ struct ShellWireTests {
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(2))
         await agent.flush(timeout: 5)
-        #expect(await FakeForwardServer.eventually { server.requests.count == 1 })
+        #expect(await pollUntil(seconds: 5) { server.requests.count == 1 })
         let r = try #require(server.requests.first)
         #expect(r.compressed == "gzip")
         #expect(r.size == 2)
@@ -188,7 +189,7 @@ struct ShellWireTests {
             let agent = try await start(s)
             for i in 0..<3 { try agent.emit(tag: "t\(i)", time: ShellTestSupport.time, record: ShellTestSupport.record(i)) }
             await agent.flush(timeout: 5)
-            #expect(await FakeForwardServer.eventually { server.requests.count == 3 })
+            #expect(await pollUntil(seconds: 5) { server.requests.count == 3 })
             let conns = Set(server.requests.map(\.connection)).count
             switch (keepalive, ack) {
             case (false, _): #expect(conns == 3)
@@ -210,7 +211,7 @@ struct ShellWireTests {
         let agent = try await start(s)
         for i in 0..<12 { try agent.emit(tag: "t\(i)", time: ShellTestSupport.time, record: ShellTestSupport.record(i)) }
         await agent.flush(timeout: 5)
-        #expect(await FakeForwardServer.eventually { a.requests.count + b.requests.count == 12 })
+        #expect(await pollUntil(seconds: 5) { a.requests.count + b.requests.count == 12 })
         #expect(a.requests.count == 6 && b.requests.count == 6 && c.requests.isEmpty)
         await agent.stop(flush: nil)
         for s in [a, b, c] { await s.stop() }
@@ -225,7 +226,7 @@ struct ShellWireTests {
         let agent = try await start(s, logs: logs)
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 0.3)
-        #expect(await FakeForwardServer.eventually { logs.contains("error_class=Fluent::Plugin::ForwardOutput::NoNodesAvailable error=\"no nodes are available\"") })
+        #expect(await pollUntil(seconds: 5) { logs.contains("error_class=Fluent::Plugin::ForwardOutput::NoNodesAvailable error=\"no nodes are available\"") })
         #expect(logs.contains("failed to flush the buffer. retry_times=0"))
         #expect(server.requests.isEmpty)
         await agent.stop(flush: false)

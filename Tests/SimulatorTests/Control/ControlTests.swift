@@ -1,14 +1,17 @@
-import Foundation
 import ForwardProtocol
+import ForwardServer
+import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
 import NIOTLS
 import Testing
+
 @testable import Simulator
 
 #if canImport(Glibc)
 import Glibc
+import ForwardLabTestSupport
 #endif
 
 /// Runs a controller over `topology` for the duration of `body`.
@@ -30,16 +33,6 @@ func withController<T>(_ topology: Topology, _ body: (SimulationController) asyn
 /// True when a TCP connect to the port is refused.
 func refused(_ port: Int) -> Bool {
     do { _ = try RawClient(port: port); return false } catch { return true }
-}
-
-/// Blocking poll (the cooperative pool may be busy with blocking suites), bounded.
-func waitUntil(_ timeout: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(1000)
-    }
-    return condition()
 }
 
 /// One HTTP/1.1 request over a fresh loopback connection; returns (status, body).
@@ -109,13 +102,13 @@ struct ControlTests {
             // Timed crash: accepted again once restart_after has passed.
             let t0 = MonotonicClock.nowNanos()
             try await c.crash(.receiver("a"), restartAfterNanos: 300_000_000)
-            #expect(waitUntil(5) { !refused(port) })
+            #expect(pollUntilBlocking(seconds: 5) { !refused(port) })
             let downFor = ms(MonotonicClock.nowNanos() - t0)
             print("crash/restart 300ms: accepted again after \(downFor) ms")
             // Alone this is 300–305 ms; the bound is loose because the reconcile task shares the
             // cooperative pool with suites that block it.
             #expect(downFor >= 295 && downFor < 3000)
-            let running = try await eventually(timeout: 5) { try await c.status(of: "a").state == .running }
+            let running = try await pollUntil(seconds: 5) { try await c.status(of: "a").state == .running }
             #expect(running)
             #expect(try await c.serverStarts(of: "a").count == 3)
             #expect(try await c.status(of: "a").ledger.events == 1)

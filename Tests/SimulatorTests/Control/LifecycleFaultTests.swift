@@ -1,7 +1,10 @@
-import Foundation
 import ForwardProtocol
+import ForwardLabTestSupport
+import ForwardServer
+import Foundation
 import NIOCore
 import Testing
+
 @testable import Simulator
 
 #if canImport(Glibc)

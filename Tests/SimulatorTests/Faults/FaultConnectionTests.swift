@@ -1,11 +1,14 @@
-import Foundation
 import ForwardProtocol
+import ForwardServer
+import Foundation
 import NIOCore
 import Testing
+
 @testable import Simulator
 
 #if canImport(Glibc)
 import Glibc
+import ForwardLabTestSupport
 #endif
 
 @Suite("Faults: connections")
@@ -131,7 +134,7 @@ struct FaultConnectionTests {
         try await withFaults([FaultSpec(kind: "idle_timeout", params: ["idle": "200ms", "mode": "blackhole"])]) { receiver, engine in
             let client = try RawClient(port: receiver.port)
             let lastAck = keepBusy(client, count: 2, gapMicros: 100_000)
-            let fired = await eventually(timeout: 1) { !engine.log.entries(since: 0, limit: 10).filter { $0.hook == "idle" }.isEmpty }
+            let fired = await pollUntil(seconds: 1) { !engine.log.entries(since: 0, limit: 10).filter { $0.hook == "idle" }.isEmpty }
             #expect(fired)
             let entry = try #require(engine.log.entries(since: 0, limit: 10).first { $0.hook == "idle" })
             let idleFor = ms(entry.monotonicNanos - min(entry.monotonicNanos, lastAck))

@@ -1,5 +1,6 @@
-import Foundation
 import ForwardProtocol
+import ForwardServer
+import Foundation
 import NIOCore
 import Testing
 #if canImport(Glibc)

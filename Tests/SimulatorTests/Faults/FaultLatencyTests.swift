@@ -1,6 +1,9 @@
-import Foundation
 import ForwardProtocol
+import ForwardLabTestSupport
+import ForwardServer
+import Foundation
 import Testing
+
 @testable import Simulator
 
 /// Latency faults measured by a client over loopback. Serialized so parallel suites do not add

@@ -1,6 +1,9 @@
-import Foundation
 import ForwardProtocol
+import ForwardLabTestSupport
+import ForwardServer
+import Foundation
 import NIOCore
+
 @testable import Simulator
 
 #if canImport(Glibc)
@@ -49,16 +52,6 @@ func timedAck(_ client: RawClient, seq: Int, chunk: String, timeout: Double = 3)
     client.send(ackedRequest(seq: seq, chunk: chunk))
     let ack = client.readMessage(timeout: timeout)
     return (ack, ms(MonotonicClock.nowNanos() - t0))
-}
-
-/// Polls `condition` every millisecond until it holds or `timeout` seconds pass.
-func eventually(timeout: Double, _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(1))
-    }
-    return try await condition()
 }
 
 /// A UDP heartbeat client: sends 1-byte heartbeats, counts replies and notes their source port.

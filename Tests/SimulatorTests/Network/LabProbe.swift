@@ -124,16 +124,6 @@ enum LabProbe {
         return echoes
     }
 
-    /// Waits (bounded) until `condition` holds.
-    static func eventually(within: Duration = .seconds(2), _ condition: () -> Bool) async -> Bool {
-        let clock = ContinuousClock()
-        let deadline = clock.now + within
-        while clock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
-    }
 }
 
 extension sockaddr_in {

@@ -1,10 +1,12 @@
 import Foundation
 import NIOCore
 import Testing
+
 @testable import Simulator
 
 #if canImport(Glibc)
 import Glibc
+import ForwardLabTestSupport
 #endif
 
 /// Real partitions between the root namespace and lab namespaces. Needs root, `ip` and `nft`.
@@ -66,7 +68,7 @@ struct NetworkNamespaceLabTests {
         try lab.apply(.partition, to: "a", direction: .fromHost)
         let seen = udp.handler.received.load(ordering: .relaxed)
         #expect(LabProbe.udpEchoes(a.address, udp.port) == 0)
-        #expect(await LabProbe.eventually { udp.handler.received.load(ordering: .relaxed) == seen + 1 })
+        #expect(await pollUntil(seconds: 2) { udp.handler.received.load(ordering: .relaxed) == seen + 1 })
         try lab.heal("a")
         #expect(LabProbe.udpEchoes(a.address, udp.port) == 1)
     }

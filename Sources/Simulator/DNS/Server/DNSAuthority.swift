@@ -1,3 +1,4 @@
+import ForwardServer
 import NIOConcurrencyHelpers
 
 /// The DNS server's data: zones, names and their record sets, changeable on cue from any thread, and the query log.

@@ -1,5 +1,5 @@
+import ForwardServer
 import Foundation
-import Simulator
 import Testing
 
 @Suite("Receiver: --config (in_forward syntax)")
