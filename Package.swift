@@ -1,7 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+// CI (.ci/run sets FWDLAB_WERROR=1) builds the project's own targets with warnings as errors; dependencies are
+// built without it.
+let werror = Context.environment["FWDLAB_WERROR"].map { !$0.isEmpty && $0 != "0" } ?? false
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)] + (werror ? [.unsafeFlags(["-warnings-as-errors"])] : [])
 
 let package = Package(
     name: "ForwardLab",
