@@ -16,6 +16,8 @@ public enum AgentMutant: String, CaseIterable, Sendable, Codable {
     case ackTimeoutDoubled = "ack_response_timeout_x2"
     case noResendAfterAckFailure = "no_resend_after_ack_failure"
     case dnsCacheNeverExpires = "dns_cache_never_expires"
+    case dnsCacheAlwaysExpires = "dns_cache_expires_0"
+    case keepaliveOff = "keepalive_off"
     case secondaryIgnored = "secondary_ignored"
     case flushIntervalQuadrupled = "flush_interval_x4"
 
@@ -36,6 +38,8 @@ public enum AgentMutant: String, CaseIterable, Sendable, Codable {
         case .ackTimeoutDoubled: "ack_response_timeout × 2"
         case .noResendAfterAckFailure: "a chunk whose ack failed is committed, not resent"
         case .dnsCacheNeverExpires: "expire_dns_cache unset (addresses cached for good)"
+        case .dnsCacheAlwaysExpires: "expire_dns_cache 0 (resolved again for every connection)"
+        case .keepaliveOff: "keepalive false (a new connection per chunk)"
         case .secondaryIgnored: "<secondary> removed"
         case .flushIntervalQuadrupled: "flush_interval × 4"
         }
@@ -74,6 +78,8 @@ public enum AgentMutant: String, CaseIterable, Sendable, Codable {
         case .ackTimeoutDoubled: if f.settings.requireAckResponse { f.settings.ackResponseTimeout *= 2 }
         case .noResendAfterAckFailure: if f.settings.requireAckResponse { f.settings.dropChunksOnAckFailure = true }
         case .dnsCacheNeverExpires: f.settings.expireDNSCache = nil
+        case .dnsCacheAlwaysExpires: f.settings.expireDNSCache = 0
+        case .keepaliveOff: f.keepalive = false
         case .secondaryIgnored: f.secondary = nil
         case .flushIntervalQuadrupled: f.buffer.flushInterval *= 4
         }

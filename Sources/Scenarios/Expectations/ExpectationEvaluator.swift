@@ -56,8 +56,16 @@ public enum ExpectationEvaluator {
             if dups <= max { pass(m, "at most \(max) allowed") }
             else { fail(m, "\(dups) events arrived more than once (allowed \(max)); e.g. seq \(ranges(counts.filter { $0.value > 1 }.keys.sorted().prefix(10).map { $0 }))") }
 
-        case let .detach(node, after, lo, hi, cause), let .disabled(node, after, lo, hi, cause):
-            guard let t0 = origin(after) else { fail("-", stepProblem(after)); break }
+        case let .detach(node, after, lo, hi, cause, sinceLast), let .disabled(node, after, lo, hi, cause, sinceLast):
+            guard let step = origin(after) else { fail("-", stepProblem(after)); break }
+            var t0 = step
+            if sinceLast {
+                // The detector's origin: the last heartbeat (or anything else) the node's receiver saw by the step.
+                guard let last = (r.observations[node] ?? []).map(\.time).filter({ $0 <= step }).max() else {
+                    fail("-", "\(node)'s receiver saw nothing before \(after ?? "start")"); break
+                }
+                t0 = last
+            }
             let wanted = spec.kind.key == "detach" ? "detached" : "disabled"
             let prediction = wanted == "detached" ? predictionNote(r) : ""
             let w = window(after, t0)
@@ -74,7 +82,7 @@ public enum ExpectationEvaluator {
             }
             let latency = w.latency(e.time)
             let m = sec(latency) + " (cause \(e.cause ?? "-"))"
-            var why = "\(node) \(e.event) at \(sec(e.time)), \(sec(latency)) after \(after ?? "start")"
+            var why = "\(node) \(e.event) at \(sec(e.time)), \(sec(latency)) after " + (sinceLast ? "its last arrival at \(sec(t0))" : after ?? "start")
             if let phi = e.phi { why += ", phi \(ScenarioFormat.number(phi))" + (e.threshold.map { " > threshold \(ScenarioFormat.number($0))" } ?? "") }
             why += prediction
             if latency < lo - 0.001 || latency > hi + 0.001 { fail(m, why + "; outside [\(sec(lo)), \(sec(hi))]") }
@@ -103,7 +111,7 @@ public enum ExpectationEvaluator {
             if latency <= within + 0.001 { pass(sec(latency), "first event at \(node) at \(sec(d.time))") }
             else { fail(sec(latency), "first event at \(node) only at \(sec(d.time)), \(sec(latency)) after \(after ?? "start") (limit \(sec(within)))") }
 
-        case let .recover(node, after, within):
+        case let .recover(node, after, within, earliest):
             guard let t0 = origin(after) else { fail("-", stepProblem(after)); break }
             let w = window(after, t0)
             guard let e = r.agentEvents.first(where: { $0.node == node && $0.event == "recovered" && $0.time >= w.from }) else {
@@ -111,7 +119,8 @@ public enum ExpectationEvaluator {
                 break
             }
             let latency = w.latency(e.time)
-            if latency <= within + 0.001 { pass(sec(latency), "\(node) recovered at \(sec(e.time))\(e.detail.map { " (\($0))" } ?? "")") }
+            if latency < earliest - 0.001 { fail(sec(latency), "\(node) recovered already at \(sec(e.time)), before \(sec(earliest))") }
+            else if latency <= within + 0.001 { pass(sec(latency), "\(node) recovered at \(sec(e.time))\(e.detail.map { " (\($0))" } ?? "")") }
             else { fail(sec(latency), "\(node) recovered only at \(sec(e.time)) (limit \(sec(within)))") }
 
         case let .trafficShare(node, percent, tolerance, from, to):
@@ -125,7 +134,7 @@ public enum ExpectationEvaluator {
             if abs(share - percent) <= tolerance { pass(m, "of \(window.count) events: \(all)") }
             else { fail(m, "expected \(ScenarioFormat.number(percent)) ± \(ScenarioFormat.number(tolerance)) %; of \(window.count) events: \(all)") }
 
-        case let .heartbeatCadence(node, interval, tolerance):
+        case let .heartbeatCadence(node, interval, tolerance, onlyHeartbeats):
             let limit = interval * (1 + tolerance)
             let downs = DownWindows.compute(r)[node] ?? []
             let times = (r.observations[node] ?? []).map(\.time).sorted()
@@ -146,7 +155,14 @@ public enum ExpectationEvaluator {
                let period = (figures.udpHeartbeat ?? figures.transportHeartbeat)?.period {
                 m += ", capture p95 " + sec(period.p95 / r.timeScale)
             }
+            let inside = times.filter { $0 > start && $0 <= end }
+            let gaps = zip(inside.dropFirst(), inside).map { $0 - $1 }.sorted()
+            let median = gaps.isEmpty ? 0 : gaps[gaps.count / 2]
+            if onlyHeartbeats { m += ", median gap " + sec(median) }
             if count == 0 { fail("0 heartbeats", "no heartbeat reached \(node) between \(sec(start)) and \(sec(end))") }
+            else if onlyHeartbeats, median < interval * (1 - tolerance) - 0.001 {
+                fail(m, "heartbeats to \(node) come every \(sec(median)) (median), faster than \(sec(interval)) − \(ScenarioFormat.number(tolerance * 100)) %")
+            }
             else if worst <= limit + 0.001 { pass(m, "\(count) heartbeats seen by \(node), gaps ≤ \(sec(limit)) outside outages") }
             else { fail(m, "heartbeats to \(node) stopped for \(sec(worst)) after \(sec(worstAt)) (limit \(sec(limit)))") }
 

@@ -5,21 +5,23 @@ public enum ExpectationKind: Sendable, Equatable {
     /// Events delivered more than once, at most `max`.
     case duplicates(max: Int)
     /// `node` detached (the detector or hard_timeout took it out: event `detached`) within [low, high] s of step
-    /// `after`, with `cause` when given. A node that was disabled instead fails it.
-    case detach(node: String, after: String?, low: Double, high: Double, cause: String?)
+    /// `after` (with `sinceLastArrival`, of the last thing `node`'s receiver saw at or before that step: the
+    /// detector's own origin), with `cause` when given. A node that was disabled instead fails it.
+    case detach(node: String, after: String?, low: Double, high: Double, cause: String?, sinceLastArrival: Bool = false)
     /// `node` disabled (an ack timeout, a peer closing before the ack, a failed handshake or lookup: event
     /// `disabled`) within [low, high] s of step `after`, with `cause` when given. A detach instead fails it.
-    case disabled(node: String, after: String?, low: Double, high: Double, cause: String?)
+    case disabled(node: String, after: String?, low: Double, high: Double, cause: String?, sinceLastArrival: Bool = false)
     /// `node` never left the rotation: neither detached nor disabled (per-node isolation).
     case noDetach(node: String)
     /// `node` receives its first event after step `after` within `within` s (standby promotion, resume after heal).
     case firstDelivery(node: String, after: String?, within: Double)
-    /// The agent reports `node` recovered within `within` s of step `after`.
-    case recover(node: String, after: String?, within: Double)
+    /// The agent reports `node` recovered within `within` s of step `after`, and not before `earliest` s.
+    case recover(node: String, after: String?, within: Double, earliest: Double = 0)
     /// `node`'s share of delivered events (optionally between two times) is `percent` ± `tolerance` points.
     case trafficShare(node: String, percent: Double, tolerance: Double, from: Double?, to: Double?)
     /// Heartbeats reach `node` with gaps ≤ interval·(1+tolerance) while it is up (receiver side, or capture).
-    case heartbeatCadence(node: String, interval: Double, tolerance: Double)
+    /// With `onlyHeartbeats` (the node gets nothing else), also not faster: the median gap ≥ interval·(1−tolerance).
+    case heartbeatCadence(node: String, interval: Double, tolerance: Double, onlyHeartbeats: Bool = false)
     /// Detach/recover transitions of `node` (all nodes when nil), scaled to per hour, at most `maxPerHour`.
     case flaps(node: String?, maxPerHour: Double)
     /// No chunk id accepted (ledger) or sent (capture) more than `maxSends` times.

@@ -16,16 +16,16 @@ public struct ExpectationSpec: Sendable, Equatable {
         switch kind {
         case .noLoss: return "no loss"
         case let .duplicates(m): return "duplicates ≤ \(m)"
-        case let .detach(n, a, lo, hi, c): return "\(n) detached within [\(s(lo)), \(s(hi))] \(after(a))" + (c.map { " with cause \($0)" } ?? "")
-        case let .disabled(n, a, lo, hi, c): return "\(n) disabled within [\(s(lo)), \(s(hi))] \(after(a))" + (c.map { " with cause \($0)" } ?? "")
+        case let .detach(n, a, lo, hi, c, last): return "\(n) detached within [\(s(lo)), \(s(hi))] \(last ? "of its last arrival before " + (a ?? "start") : after(a))" + (c.map { " with cause \($0)" } ?? "")
+        case let .disabled(n, a, lo, hi, c, last): return "\(n) disabled within [\(s(lo)), \(s(hi))] \(last ? "of its last arrival before " + (a ?? "start") : after(a))" + (c.map { " with cause \($0)" } ?? "")
         case let .noDetach(n): return "\(n) never detached"
         case let .firstDelivery(n, a, w): return "first event at \(n) within \(s(w)) \(after(a))"
-        case let .recover(n, a, w): return "\(n) recovered within \(s(w)) \(after(a))"
+        case let .recover(n, a, w, lo): return "\(n) recovered within \(lo > 0 ? "[\(s(lo)), \(s(w))]" : s(w)) \(after(a))"
         case let .trafficShare(n, p, t, f, to):
             var text = "\(n) share \(ScenarioFormat.number(p)) % ± \(ScenarioFormat.number(t))"
             if f != nil || to != nil { text += " in [\(f.map(s) ?? "start"), \(to.map(s) ?? "end")]" }
             return text
-        case let .heartbeatCadence(n, i, t): return "heartbeats to \(n) every \(s(i)) (+\(ScenarioFormat.number(t * 100)) %)"
+        case let .heartbeatCadence(n, i, t, only): return (only ? "only heartbeats to " : "heartbeats to ") + "\(n) every \(s(i)) (+\(ScenarioFormat.number(t * 100)) %)"
         case let .flaps(n, m): return "flaps\(n.map { " of \($0)" } ?? "") ≤ \(ScenarioFormat.number(m))/h"
         case let .noResendStorm(m): return "no chunk sent more than \(m) times"
         case let .agentEvent(e, n, m, a): return "agent event \(e)\(n.map { " on \($0)" } ?? "") ≥ \(m)\(a.map { " after \($0)" } ?? "")"

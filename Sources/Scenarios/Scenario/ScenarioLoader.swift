@@ -372,15 +372,31 @@ public enum ScenarioLoader {
                 }
                 throw y.error(v, "\(f).cause", "unknown cause '\(cause)' (expected one of: \(causes.joined(separator: ", ")))")
             }
-            kind = key == "detach" ? .detach(node: n, after: a, low: lo, high: hi, cause: cause)
-                : .disabled(node: n, after: a, low: lo, high: hi, cause: cause)
-            allowed = ["node", "after", "within", "cause"]
+            var last = false
+            if let sn = m.take("since") {
+                switch try y.string(sn, "\(f).since") {
+                case "step": last = false
+                case "last_arrival": last = true
+                case let o: throw y.error(sn, "\(f).since", "expected step or last_arrival (got '\(o)')")
+                }
+            }
+            kind = key == "detach" ? .detach(node: n, after: a, low: lo, high: hi, cause: cause, sinceLastArrival: last)
+                : .disabled(node: n, after: a, low: lo, high: hi, cause: cause, sinceLastArrival: last)
+            allowed = ["node", "after", "within", "cause", "since"]
         case "no_detach":
             kind = .noDetach(node: try nodeRef("node")); allowed = ["node"]
         case "first_delivery", "resume":
             kind = .firstDelivery(node: try nodeRef("node"), after: try after(), within: try dur("within")); allowed = ["node", "after", "within"]
         case "recover":
-            kind = .recover(node: try nodeRef("node"), after: try after(), within: try dur("within")); allowed = ["node", "after", "within"]
+            let n = try nodeRef("node"), a = try after()
+            guard let w = m.take("within") else { throw y.error(v, "\(f).within", "required: a duration or [earliest, latest]") }
+            if case .sequence = w {
+                let (lo, hi) = try y.durationRange(w, "\(f).within")
+                kind = .recover(node: n, after: a, within: hi, earliest: lo)
+            } else {
+                kind = .recover(node: n, after: a, within: try y.duration(w, "\(f).within"))
+            }
+            allowed = ["node", "after", "within"]
         case "traffic_share":
             kind = .trafficShare(node: try nodeRef("node"), percent: try num("percent", 0, 100), tolerance: try num("tolerance", 0, 100),
                                  from: try optDur("from"), to: try optDur("to"))
@@ -388,7 +404,8 @@ public enum ScenarioLoader {
         case "heartbeat_cadence":
             let n = try nodeRef("node"), i = try dur("interval")
             let t = try m.take("tolerance").map { try y.number($0, "\(f).tolerance", min: 0, max: 100) } ?? 0.5
-            kind = .heartbeatCadence(node: n, interval: i, tolerance: t); allowed = ["node", "interval", "tolerance"]
+            let only = try m.take("only_heartbeats").map { try y.bool($0, "\(f).only_heartbeats") } ?? false
+            kind = .heartbeatCadence(node: n, interval: i, tolerance: t, onlyHeartbeats: only); allowed = ["node", "interval", "tolerance", "only_heartbeats"]
         case "flaps":
             kind = .flaps(node: try optNode("node"), maxPerHour: try num("max_per_hour", 0, 1e9)); allowed = ["node", "max_per_hour"]
         case "no_resend_storm":

@@ -14,6 +14,7 @@ import Testing
           require_ack_response true
           ack_response_timeout 3
           expire_dns_cache 10
+          keepalive true
           <server>
             name a
             host 127.0.0.1
@@ -59,6 +60,8 @@ import Testing
             case .ackTimeoutDoubled: #expect(g.settings.ackResponseTimeout == 6)
             case .noResendAfterAckFailure: #expect(g.settings.dropChunksOnAckFailure && !f.settings.dropChunksOnAckFailure)
             case .dnsCacheNeverExpires: #expect(g.settings.expireDNSCache == nil && f.settings.expireDNSCache == 10)
+            case .dnsCacheAlwaysExpires: #expect(g.settings.expireDNSCache == 0)
+            case .keepaliveOff: #expect(!g.keepalive && f.keepalive)
             case .secondaryIgnored: #expect(g.secondary == nil && f.secondary != nil)
             case .flushIntervalQuadrupled: #expect(g.buffer.flushInterval == 2)
             }
@@ -68,6 +71,7 @@ import Testing
             undone.servers = f.servers
             undone.secondary = f.secondary
             undone.buffer = f.buffer
+            undone.keepalive = f.keepalive
             #expect(undone == f, "\(m.rawValue) touched only its own field")
         }
     }
@@ -84,6 +88,6 @@ import Testing
             """)
         let equivalent = AgentMutant.allCases.filter { !$0.changes(plain) }.map(\.rawValue)
         #expect(equivalent == ["standby_ignored", "weights_ignored", "acks_ignored", "ack_response_timeout_x2",
-                               "no_resend_after_ack_failure", "dns_cache_never_expires", "secondary_ignored"])
+                               "no_resend_after_ack_failure", "dns_cache_never_expires", "keepalive_off", "secondary_ignored"])
     }
 }
