@@ -28,6 +28,11 @@ step "swift tests" swift test --skip-build --disable-xctest --no-parallel
 # prints a note and reports them SKIP, which --strict accepts only where the scenario declares it (may_skip: capture).
 # Any other SKIP fails the step.
 step "scenario suite" .build/debug/fwdlab run fixtures/scenarios --strict --out "$reports"
+# The mutation check on a subset that fits the budget: the detector-timing scenario must kill each of these mutants
+# (the whole library's matrix: `fwdlab run fixtures/scenarios --mutants`, docs/scenarios.md).
+step "mutation check subset" .build/debug/fwdlab run fixtures/scenarios/phi-idle-detach-from-last-heartbeat.yaml --mutants \
+  --mutant phi_threshold_x2 --mutant phi_threshold_div2 --mutant heartbeat_interval_x2 --mutant heartbeat_interval_div2 \
+  --mutant phi_detector_off --out "$reports/mutants"
 step "receiver differential" .build/debug/fwdlab fidelity-receiver --against fluentd:1.16.9 --out "$reports/fidelity-receiver"
 # The subset covers every heartbeat type (udp, tcp, transport, none), crash idle and under traffic with and without
 # acks, pause, standby promotion and demotion, never-acking nodes, hard_timeout, recover_wait, secondary, TLS, the
