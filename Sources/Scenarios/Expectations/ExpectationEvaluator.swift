@@ -56,7 +56,21 @@ public enum ExpectationEvaluator {
             if dups <= max { pass(m, "at most \(max) allowed") }
             else { fail(m, "\(dups) events arrived more than once (allowed \(max)); e.g. seq \(ranges(counts.filter { $0.value > 1 }.keys.sorted().prefix(10).map { $0 }))") }
 
-        case let .detach(node, after, lo, hi, cause, sinceLast), let .disabled(node, after, lo, hi, cause, sinceLast):
+        case .detach, .disabled:
+            guard let (node, after, given, cause, sinceLast, predicted) = spec.kind.leaving else { break }
+            var (lo, hi) = given
+            var predictionText = ""
+            if predicted {
+                // The detector model's idle-death prediction, ± one heartbeat tick and 25 ms of scheduling slack.
+                let d = r.intendedDetector ?? .init(heartbeatInterval: r.heartbeatInterval, phiThreshold: r.phiThreshold,
+                                                    phiFailureDetector: r.phiFailureDetector, hardTimeout: r.hardTimeout)
+                let h = d.heartbeatInterval
+                let p = DetectionPredictor.fluentdIdleFormula(heartbeatInterval: h,
+                                                              phiThreshold: d.phiFailureDetector ? d.phiThreshold : .greatestFiniteMagnitude,
+                                                              hardTimeout: d.hardTimeout)
+                (lo, hi) = (p - h - 0.025, p + h + 0.025)
+                predictionText = "; predicted \(sec(p)) after the last heartbeat, window [\(sec(lo)), \(sec(hi))]"
+            }
             guard let step = origin(after) else { fail("-", stepProblem(after)); break }
             var t0 = step
             if sinceLast {
@@ -67,7 +81,7 @@ public enum ExpectationEvaluator {
                 t0 = last
             }
             let wanted = spec.kind.key == "detach" ? "detached" : "disabled"
-            let prediction = wanted == "detached" ? predictionNote(r) : ""
+            let prediction = predicted ? predictionText : wanted == "detached" ? predictionNote(r) : ""
             let w = window(after, t0)
             // The first time the node left the rotation decides: leaving it the other way is a different failure.
             guard let e = r.agentEvents.first(where: { $0.node == node && $0.isDetach && $0.time >= w.from }) else {

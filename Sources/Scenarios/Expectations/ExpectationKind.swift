@@ -6,8 +6,10 @@ public enum ExpectationKind: Sendable, Equatable {
     case duplicates(max: Int)
     /// `node` detached (the detector or hard_timeout took it out: event `detached`) within [low, high] s of step
     /// `after` (with `sinceLastArrival`, of the last thing `node`'s receiver saw at or before that step: the
-    /// detector's own origin), with `cause` when given. A node that was disabled instead fails it.
-    case detach(node: String, after: String?, low: Double, high: Double, cause: String?, sinceLastArrival: Bool = false)
+    /// detector's own origin), with `cause` when given. A node that was disabled instead fails it. With `predicted`
+    /// the window is the detector model's idle-death prediction ± one heartbeat tick (`low`/`high` unused).
+    case detach(node: String, after: String?, low: Double, high: Double, cause: String?, sinceLastArrival: Bool = false,
+                predicted: Bool = false)
     /// `node` disabled (an ack timeout, a peer closing before the ack, a failed handshake or lookup: event
     /// `disabled`) within [low, high] s of step `after`, with `cause` when given. A detach instead fails it.
     case disabled(node: String, after: String?, low: Double, high: Double, cause: String?, sinceLastArrival: Bool = false)
@@ -55,6 +57,15 @@ public enum ExpectationKind: Sendable, Equatable {
     /// Capture vs the agent's event stream: `node`'s failover (last ack it gave → first chunk to `to`, default the
     /// promoted standby or the next node used) agrees within `tolerance` s at both ends and in length.
     case wireFailoverAgrees(node: String, to: String?, tolerance: Double)
+
+    /// The fields of `detach` and `disabled`: node, step, window, cause, timed from the last arrival, predicted window.
+    var leaving: (node: String, after: String?, window: (Double, Double), cause: String?, sinceLastArrival: Bool, predicted: Bool)? {
+        switch self {
+        case let .detach(n, a, lo, hi, c, last, p): (n, a, (lo, hi), c, last, p)
+        case let .disabled(n, a, lo, hi, c, last): (n, a, (lo, hi), c, last, false)
+        default: nil
+        }
+    }
 
     /// The YAML key.
     public var key: String {

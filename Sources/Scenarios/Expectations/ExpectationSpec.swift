@@ -16,7 +16,9 @@ public struct ExpectationSpec: Sendable, Equatable {
         switch kind {
         case .noLoss: return "no loss"
         case let .duplicates(m): return "duplicates ≤ \(m)"
-        case let .detach(n, a, lo, hi, c, last): return "\(n) detached within [\(s(lo)), \(s(hi))] \(last ? "of its last arrival before " + (a ?? "start") : after(a))" + (c.map { " with cause \($0)" } ?? "")
+        case let .detach(n, a, lo, hi, c, last, predicted):
+            return "\(n) detached within \(predicted ? "the prediction ± one tick" : "[\(s(lo)), \(s(hi))]") \(last ? "of its last arrival before " + (a ?? "start") : after(a))"
+                + (c.map { " with cause \($0)" } ?? "")
         case let .disabled(n, a, lo, hi, c, last): return "\(n) disabled within [\(s(lo)), \(s(hi))] \(last ? "of its last arrival before " + (a ?? "start") : after(a))" + (c.map { " with cause \($0)" } ?? "")
         case let .noDetach(n): return "\(n) never detached"
         case let .firstDelivery(n, a, w): return "first event at \(n) within \(s(w)) \(after(a))"

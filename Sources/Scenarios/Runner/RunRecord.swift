@@ -34,6 +34,19 @@ public struct RunRecord: Sendable {
     public var phiFailureDetector = true
     public var hardTimeout: Double = 60
     public var ackResponseTimeout: Double = 190
+    /// The scenario's own detector settings, when the agent under test runs others (a mutant): predicted windows are
+    /// the scenario's, or a broken agent would move them with it.
+    public var intendedDetector: IntendedDetector?
+    /// The mutant this run's agent was broken with (`--mutants`), nil for a normal run.
+    public var mutant: String?
+
+    /// Detector settings as the scenario configures them.
+    public struct IntendedDetector: Sendable, Codable, Equatable {
+        public var heartbeatInterval: Double
+        public var phiThreshold: Double
+        public var phiFailureDetector: Bool
+        public var hardTimeout: Double
+    }
     /// The buffer's flush thread wakes at least this often (`flush_thread_interval`).
     public var flushThreadInterval: Double = 1
     /// Receiver name → port (for matching capture endpoints).

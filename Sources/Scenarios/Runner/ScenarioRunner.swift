@@ -239,6 +239,13 @@ public struct ScenarioRunner: Sendable {
                 record.hardTimeout = f.hardTimeout
                 record.ackResponseTimeout = f.ackResponseTimeout
                 record.flushThreadInterval = host.settings.flushThreadInterval
+                if let mutant = options.mutant {
+                    record.mutant = mutant.rawValue
+                    if let intended = AgentRuntimeSettings(configuration: try AgentConfiguration.parse(text: text, file: "agent.conf"))?.forwarder {
+                        record.intendedDetector = .init(heartbeatInterval: intended.heartbeatInterval, phiThreshold: intended.phiThreshold,
+                                                        phiFailureDetector: intended.phiFailureDetector, hardTimeout: intended.hardTimeout)
+                    }
+                }
                 try await host.start()
                 if clock.scale == 1 {
                     // t = 0 is when the agent is ready, whatever its start-up time (docs/scenarios.md, "The run clock").

@@ -361,8 +361,15 @@ public enum ScenarioLoader {
             kind = .duplicates(max: try int("max")); allowed = ["max"]
         case "detach", "disabled":
             let n = try nodeRef("node"), a = try after()
-            guard let w = m.take("within") else { throw y.error(v, "\(f).within", "required: [low, high]") }
-            let (lo, hi) = try y.durationRange(w, "\(f).within")
+            guard let w = m.take("within") else { throw y.error(v, "\(f).within", "required: [low, high], or predicted (detach)") }
+            var predicted = false
+            var (lo, hi) = (0.0, 0.0)
+            if case let .scalar(sc) = w, sc.string == "predicted" {
+                guard key == "detach" else { throw y.error(w, "\(f).within", "predicted is for detach (the detector's timing)") }
+                predicted = true
+            } else {
+                (lo, hi) = try y.durationRange(w, "\(f).within")
+            }
             let cause = try m.take("cause").map { try y.string($0, "\(f).cause") }
             let causes = key == "detach" ? detachCauses : disableCauses
             if let cause, !causes.contains(cause) {
@@ -380,7 +387,10 @@ public enum ScenarioLoader {
                 case let o: throw y.error(sn, "\(f).since", "expected step or last_arrival (got '\(o)')")
                 }
             }
-            kind = key == "detach" ? .detach(node: n, after: a, low: lo, high: hi, cause: cause, sinceLastArrival: last)
+            if predicted, !last {
+                throw y.error(w, "\(f).within", "predicted is timed from the detector's origin: add since: last_arrival")
+            }
+            kind = key == "detach" ? .detach(node: n, after: a, low: lo, high: hi, cause: cause, sinceLastArrival: last, predicted: predicted)
                 : .disabled(node: n, after: a, low: lo, high: hi, cause: cause, sinceLastArrival: last)
             allowed = ["node", "after", "within", "cause", "since"]
         case "no_detach":
