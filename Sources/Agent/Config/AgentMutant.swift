@@ -18,6 +18,7 @@ public enum AgentMutant: String, CaseIterable, Sendable, Codable {
     case dnsCacheNeverExpires = "dns_cache_never_expires"
     case dnsCacheAlwaysExpires = "dns_cache_expires_0"
     case keepaliveOff = "keepalive_off"
+    case securityRemoved = "security_removed"
     case secondaryIgnored = "secondary_ignored"
     case flushIntervalQuadrupled = "flush_interval_x4"
 
@@ -40,6 +41,7 @@ public enum AgentMutant: String, CaseIterable, Sendable, Codable {
         case .dnsCacheNeverExpires: "expire_dns_cache unset (addresses cached for good)"
         case .dnsCacheAlwaysExpires: "expire_dns_cache 0 (resolved again for every connection)"
         case .keepaliveOff: "keepalive false (a new connection per chunk)"
+        case .securityRemoved: "<security> removed (no shared-key handshake)"
         case .secondaryIgnored: "<secondary> removed"
         case .flushIntervalQuadrupled: "flush_interval × 4"
         }
@@ -80,6 +82,7 @@ public enum AgentMutant: String, CaseIterable, Sendable, Codable {
         case .dnsCacheNeverExpires: f.settings.expireDNSCache = nil
         case .dnsCacheAlwaysExpires: f.settings.expireDNSCache = 0
         case .keepaliveOff: f.keepalive = false
+        case .securityRemoved: f.security = nil
         case .secondaryIgnored: f.secondary = nil
         case .flushIntervalQuadrupled: f.buffer.flushInterval *= 4
         }

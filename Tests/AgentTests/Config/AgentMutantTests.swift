@@ -27,6 +27,10 @@ import Testing
             port 24225
             standby true
           </server>
+          <security>
+            self_hostname agent
+            shared_key k
+          </security>
           <buffer>
             flush_interval 0.5
           </buffer>
@@ -62,6 +66,7 @@ import Testing
             case .dnsCacheNeverExpires: #expect(g.settings.expireDNSCache == nil && f.settings.expireDNSCache == 10)
             case .dnsCacheAlwaysExpires: #expect(g.settings.expireDNSCache == 0)
             case .keepaliveOff: #expect(!g.keepalive && f.keepalive)
+            case .securityRemoved: #expect(g.security == nil && f.security != nil)
             case .secondaryIgnored: #expect(g.secondary == nil && f.secondary != nil)
             case .flushIntervalQuadrupled: #expect(g.buffer.flushInterval == 2)
             }
@@ -72,6 +77,7 @@ import Testing
             undone.secondary = f.secondary
             undone.buffer = f.buffer
             undone.keepalive = f.keepalive
+            undone.security = f.security
             #expect(undone == f, "\(m.rawValue) touched only its own field")
         }
     }
@@ -88,6 +94,7 @@ import Testing
             """)
         let equivalent = AgentMutant.allCases.filter { !$0.changes(plain) }.map(\.rawValue)
         #expect(equivalent == ["standby_ignored", "weights_ignored", "acks_ignored", "ack_response_timeout_x2",
-                               "no_resend_after_ack_failure", "dns_cache_never_expires", "keepalive_off", "secondary_ignored"])
+                               "no_resend_after_ack_failure", "dns_cache_never_expires", "keepalive_off", "security_removed",
+                               "secondary_ignored"])
     }
 }
