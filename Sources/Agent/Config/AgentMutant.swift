@@ -21,6 +21,7 @@ public enum AgentMutant: String, CaseIterable, Sendable, Codable {
     case securityRemoved = "security_removed"
     case secondaryIgnored = "secondary_ignored"
     case flushIntervalQuadrupled = "flush_interval_x4"
+    case forceFlushIgnored = "force_flush_ignored"
 
     /// What the mutant does, in a few words (the matrix's legend).
     public var summary: String {
@@ -44,6 +45,7 @@ public enum AgentMutant: String, CaseIterable, Sendable, Codable {
         case .securityRemoved: "<security> removed (no shared-key handshake)"
         case .secondaryIgnored: "<secondary> removed"
         case .flushIntervalQuadrupled: "flush_interval × 4"
+        case .forceFlushIgnored: "SIGUSR1 / flushBuffers do nothing"
         }
     }
 
@@ -85,6 +87,7 @@ public enum AgentMutant: String, CaseIterable, Sendable, Codable {
         case .securityRemoved: f.security = nil
         case .secondaryIgnored: f.secondary = nil
         case .flushIntervalQuadrupled: f.buffer.flushInterval *= 4
+        case .forceFlushIgnored: f.settings.ignoreForceFlush = true
         }
     }
 }

@@ -59,6 +59,8 @@ public struct ForwarderSettings: Sendable, Equatable {
     /// A deliberate breakage, never a behaviour to choose: only `AgentMutant.noResendAfterAckFailure` sets it (the
     /// mutation check, docs/scenarios.md). A chunk whose ack timed out or never came is committed, not rolled back.
     public var dropChunksOnAckFailure = false
+    /// A deliberate breakage as well (`AgentMutant.forceFlushIgnored`): SIGUSR1 / flushBuffers do nothing.
+    public var ignoreForceFlush = false
 
     public init() {}
 

@@ -274,6 +274,8 @@ final class ForwardOutputShell: @unchecked Sendable {
     /// queue drained (or a retry wait began, or `timeout` passed).
     func flushAll(timeout: AgentSeconds) -> EventLoopFuture<Void> {
         loop.flatSubmit { [self] in
+            // Only the mutation check sets this (docs/scenarios.md, "Mutation check").
+            if settings.forwarder.ignoreForceFlush { return loop.makeSucceededVoidFuture() }
             hub.log(.info, "force flushing buffered events")
             buffer.enqueueAll()
             feedOutput(.flushAllRequested(queued: buffer.hasQueued))

@@ -69,6 +69,7 @@ import Testing
             case .securityRemoved: #expect(g.security == nil && f.security != nil)
             case .secondaryIgnored: #expect(g.secondary == nil && f.secondary != nil)
             case .flushIntervalQuadrupled: #expect(g.buffer.flushInterval == 2)
+            case .forceFlushIgnored: #expect(g.settings.ignoreForceFlush && !f.settings.ignoreForceFlush)
             }
             // Nothing else moved: undoing the one field gives the original back.
             var undone = g
