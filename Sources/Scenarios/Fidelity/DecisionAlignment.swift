@@ -31,6 +31,12 @@ public enum DecisionAlignment {
             flushThread = flushThreadInterval
         }
 
+        /// From the settings a run recorded for its agent.
+        public init(_ record: RunRecord) {
+            self.init(heartbeatInterval: record.heartbeatInterval, ackResponseTimeout: record.ackResponseTimeout,
+                      flushThreadInterval: record.flushThreadInterval)
+        }
+
         func tolerance(event: String, cause: String?) -> Double {
             switch event {
             case "disabled": cause == "ack_timeout" || cause == "peer_closed_before_ack" ? ackCheck : heartbeatTick

@@ -71,8 +71,7 @@ public struct FidelityMatrix: Sendable, Codable {
                     c.lost = figures.lost
                     c.duplicates = figures.duplicates
                     if i != reference, let ref, ref.runErrors.isEmpty {
-                        let tol = DecisionAlignment.Tolerances(heartbeatInterval: rec.heartbeatInterval, ackResponseTimeout: rec.ackResponseTimeout,
-                                                               flushThreadInterval: rec.flushThreadInterval)
+                        let tol = DecisionAlignment.Tolerances(rec)
                         c.divergences = DecisionAlignment.align(agent: rec.agentEvents, fluentd: ref.agentEvents, tolerances: tol, known: FidelitySpec())
                             .filter { $0.status != .agree }
                             .map { d in d.difference.map { "\(d.key) \(($0 >= 0 ? "+" : "") + sec($0))" } ?? "\(d.key) only \(d.agentTime == nil ? "in the reference" : "here")" }

@@ -71,8 +71,7 @@ public struct FidelityRunner: Sendable {
                 .compactMap { $0 }.joined(separator: "; ")
             return out
         }
-        out.tolerances = DecisionAlignment.Tolerances(heartbeatInterval: a.heartbeatInterval,
-                                                      ackResponseTimeout: a.ackResponseTimeout, flushThreadInterval: a.flushThreadInterval)
+        out.tolerances = DecisionAlignment.Tolerances(a)
         out.decisions = DecisionAlignment.align(agent: a.agentEvents, fluentd: f.agentEvents, tolerances: out.tolerances!,
                                                 known: scenario.fidelity)
         out.agentFigures = RunFigures(a)

@@ -74,9 +74,7 @@ public struct ReceiverFaultCheck: Sendable {
             out.reason = [s.reason.map { "simulated: \($0)" }, p.reason.map { "process: \($0)" }].compactMap { $0 }.joined(separator: "; ")
             return out
         }
-        let tolerances = DecisionAlignment.Tolerances(heartbeatInterval: a.heartbeatInterval, ackResponseTimeout: a.ackResponseTimeout,
-                                                      flushThreadInterval: a.flushThreadInterval)
-        out.decisions = DecisionAlignment.align(agent: a.agentEvents, fluentd: b.agentEvents, tolerances: tolerances, known: FidelitySpec())
+        out.decisions = DecisionAlignment.align(agent: a.agentEvents, fluentd: b.agentEvents, tolerances: .init(a), known: FidelitySpec())
         let fs = RunFigures(a), fp = RunFigures(b)
         out.simulated = fs
         out.process = fp

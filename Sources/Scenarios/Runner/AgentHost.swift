@@ -36,10 +36,14 @@ final class AgentHost: AgentUnderTest {
         settings.forwarder.seed = seed
         self.configuration = configuration
         self.settings = settings
+        self.intendedForwarder = mutant == nil ? settings.forwarder : AgentRuntimeSettings(configuration: parsed)?.forwarder
         self.clock = clock
         self.log = log
         self.resolver = resolver
     }
+
+    /// The forwarder settings the configuration asks for, before any mutant broke them.
+    let intendedForwarder: ForwarderSettings?
 
     var current: ForwardingAgent? { state.withLockedValue { $0.agent } }
     var rpcEndpoint: HostPort? { configuration.system.rpcEndpoint }

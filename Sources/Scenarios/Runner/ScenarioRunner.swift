@@ -215,11 +215,14 @@ public struct ScenarioRunner: Sendable {
                 let text = try ConfigTemplate.render(scenario.agent, context: context, extraOverrides: overrides)
                 try? text.write(toFile: (workdir as NSString).appendingPathComponent("agent.conf"), atomically: true, encoding: .utf8)
                 let host: any AgentUnderTest
+                var intended: ForwarderSettings?
                 switch options.agentMode {
                 case .inProcess:
                     let resolver: (any AddressResolver)? = try dns.map { try CAresResolver(nameserverHost: "127.0.0.1", port: $0.port) }
-                    host = try AgentHost(configText: text, source: "agent.conf", seed: seed, clock: clock, log: logSink, resolver: resolver,
-                                         mutant: options.mutant)
+                    let inProcess = try AgentHost(configText: text, source: "agent.conf", seed: seed, clock: clock, log: logSink,
+                                                  resolver: resolver, mutant: options.mutant)
+                    intended = inProcess.intendedForwarder
+                    host = inProcess
                 case .process:
                     host = try AgentProcessHost(configText: text, seed: seed, clock: clock, log: logSink,
                                                 executable: options.executablePath ?? Self.currentExecutable, workdir: workdir,
@@ -241,7 +244,7 @@ public struct ScenarioRunner: Sendable {
                 record.flushThreadInterval = host.settings.flushThreadInterval
                 if let mutant = options.mutant {
                     record.mutant = mutant.rawValue
-                    if let intended = AgentRuntimeSettings(configuration: try AgentConfiguration.parse(text: text, file: "agent.conf"))?.forwarder {
+                    if let intended {
                         record.intendedDetector = .init(heartbeatInterval: intended.heartbeatInterval, phiThreshold: intended.phiThreshold,
                                                         phiFailureDetector: intended.phiFailureDetector, hardTimeout: intended.hardTimeout)
                     }

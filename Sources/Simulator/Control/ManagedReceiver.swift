@@ -87,11 +87,10 @@ public actor ManagedReceiver {
     }
 
     /// A frozen loop must run again before its sockets can close; the server is marked killed first, so whatever
-    /// the loop finds waiting when it wakes is dropped, not processed.
-    private func thawDiscarding() {
-        guard paused else { return }
-        receiver?.server.markKilled()
-        freeze.thaw()
+    /// the loop finds waiting when it wakes is dropped, not processed. `retiring` also refuses later freezes.
+    private func thawDiscarding(retiring: Bool = false) {
+        if paused { receiver?.server.markKilled() }
+        if retiring { freeze.retire() } else if paused { freeze.thaw() }
         paused = false
     }
 
@@ -101,9 +100,7 @@ public actor ManagedReceiver {
     func stop() async {
         let wasRunning = !stopped
         stopped = true
-        if paused { receiver?.server.markKilled() }
-        freeze.retire()
-        paused = false
+        thawDiscarding(retiring: true)
         await lastPass?.value
         if wasRunning { await receiver?.stop() }
         try? await group.shutdownGracefully()
