@@ -35,11 +35,12 @@ step "mutation check subset" .build/debug/fwdlab run fixtures/scenarios/phi-idle
   --mutant phi_detector_off --out "$reports/mutants"
 step "receiver differential" .build/debug/fwdlab fidelity-receiver --against fluentd:1.16.9 --out "$reports/fidelity-receiver"
 # The subset covers every heartbeat type (udp, tcp, transport, none), crash idle and under traffic with and without
-# acks, pause, standby promotion and demotion, never-acking nodes, hard_timeout, recover_wait, secondary, TLS, the
+# acks, pause (shorter than the ack timeout: decisions that do not depend on thread phases or the balancer's
+# shuffle, see primary-paused-shorter-than-ack-timeout), standby promotion and demotion, never-acking nodes, hard_timeout, recover_wait, secondary, TLS, the
 # shared-key handshake, RPC, DNS answers changing (as root) and a middlebox closing an idle keepalive socket; the full library runs with `fwdlab fidelity fixtures/scenarios` (docs/fidelity.md).
 subset=(standby-promotion standby-demoted-after-recovery phi-detach-udp-heartbeat phi-detach-tcp-heartbeat
   connection-churn-without-keepalive primary-killed-idle primary-killed-under-traffic-no-ack
-  primary-paused-under-traffic hard-timeout-detach recover-wait never-acks-with-standby never-acks-beside-active-node
+  primary-paused-shorter-than-ack-timeout hard-timeout-detach recover-wait never-acks-with-standby never-acks-beside-active-node
   secondary-output tls-transport shared-key-handshake rpc-flush-reload dns-round-robin-change
   keepalive-idle-close-by-middlebox)
 files=()

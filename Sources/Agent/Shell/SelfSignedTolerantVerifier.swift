@@ -29,7 +29,8 @@ struct SelfSignedTolerantVerifier: Sendable {
         }
     }
 
-    func verify(_ presented: [NIOSSLCertificate], hostname: String?, now: Date = Date()) async -> NIOSSLVerificationResult {
+    func verify(_ presented: [NIOSSLCertificate], hostname: String?) async -> NIOSSLVerificationResult {
+        let now = Date()
         guard let first = presented.first, let leaf = try? Certificate(derEncoded: first.toDERBytes()) else { return .failed }
         let intermediates = presented.dropFirst().compactMap { try? Certificate(derEncoded: $0.toDERBytes()) }
         let loneSelfSigned = presented.count == 1 && leaf.issuer == leaf.subject
@@ -50,12 +51,12 @@ struct SelfSignedTolerantVerifier: Sendable {
         let result: CertificateValidationResult
         if let hostname {
             var verifier = Verifier(rootCertificates: roots) {
-                RFC5280Policy(validationTime: now)
+                RFC5280Policy()
                 ServerIdentityPolicy(serverHostname: hostname, serverIP: nil)
             }
             result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates))
         } else {
-            var verifier = Verifier(rootCertificates: roots) { RFC5280Policy(validationTime: now) }
+            var verifier = Verifier(rootCertificates: roots) { RFC5280Policy() }
             result = await verifier.validate(leaf: leaf, intermediates: CertificateStore(intermediates))
         }
         if case .validCertificate = result { return .certificateVerified }

@@ -23,17 +23,18 @@ public enum DecisionAlignment {
             self.flushThread = flushThread
         }
 
-        /// From the agent's settings: the ack handler waits `ack_response_timeout / 3` between checks, at most 1 s
-        /// (out_forward.rb `ack_select_interval`).
-        public init(heartbeatInterval: Double, ackResponseTimeout: Double, flushThreadInterval: Double) {
+        /// From the agent's settings: `ackCheckInterval` is the ack reader's select timeout (out_forward.rb
+        /// `ack_select_interval`: 1 s, or delayed_commit_timeout / 3 when that is at most 3 s, after
+        /// `overwrite_delayed_commit_timeout`), not a function of ack_response_timeout alone.
+        public init(heartbeatInterval: Double, ackCheckInterval: Double, flushThreadInterval: Double) {
             heartbeatTick = heartbeatInterval
-            ackCheck = ackResponseTimeout > 3 ? 1 : ackResponseTimeout / 3
+            ackCheck = ackCheckInterval
             flushThread = flushThreadInterval
         }
 
         /// From the settings a run recorded for its agent.
         public init(_ record: RunRecord) {
-            self.init(heartbeatInterval: record.heartbeatInterval, ackResponseTimeout: record.ackResponseTimeout,
+            self.init(heartbeatInterval: record.heartbeatInterval, ackCheckInterval: record.ackCheckInterval,
                       flushThreadInterval: record.flushThreadInterval)
         }
 

@@ -34,6 +34,8 @@ public struct RunRecord: Sendable {
     public var phiFailureDetector = true
     public var hardTimeout: Double = 60
     public var ackResponseTimeout: Double = 190
+    /// The ack reader's select timeout for those settings (`ForwarderSettings.ackCheckInterval`): one ack-check period.
+    public var ackCheckInterval: Double = 1
     /// The scenario's own detector settings, when the agent under test runs others (a mutant): predicted windows are
     /// the scenario's, or a broken agent would move them with it.
     public var intendedDetector: IntendedDetector?

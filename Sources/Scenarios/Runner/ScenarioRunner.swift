@@ -241,6 +241,7 @@ public struct ScenarioRunner: Sendable {
                 record.phiFailureDetector = f.phiFailureDetector
                 record.hardTimeout = f.hardTimeout
                 record.ackResponseTimeout = f.ackResponseTimeout
+                record.ackCheckInterval = f.ackCheckInterval
                 record.flushThreadInterval = host.settings.flushThreadInterval
                 if let mutant = options.mutant {
                     record.mutant = mutant.rawValue

@@ -1,21 +1,39 @@
+import Agent
 import Testing
 
 @testable import Scenarios
 
 /// Aligning two decision streams: n-th occurrence with n-th occurrence, per node and cause, judged per kind.
 struct DecisionAlignmentTests {
-    static let tol = DecisionAlignment.Tolerances(heartbeatInterval: 0.5, ackResponseTimeout: 1.5, flushThreadInterval: 1)
+    static let tol = DecisionAlignment.Tolerances(heartbeatInterval: 0.5, ackCheckInterval: 0.5, flushThreadInterval: 1)
 
     static func e(_ t: Double, _ node: String, _ event: String, _ cause: String? = nil) -> AgentEventEntry {
         AgentEventEntry(time: t, node: node, event: event, cause: cause)
     }
 
     @Test func tolerancesFollowFluentdsPeriods() {
-        #expect(Self.tol.ackCheck == 0.5, "ack_response_timeout / 3 when ≤ 3 s")
-        #expect(DecisionAlignment.Tolerances(heartbeatInterval: 1, ackResponseTimeout: 190, flushThreadInterval: 1).ackCheck == 1)
         #expect(Self.tol.tolerance(event: "detached", cause: "phi") == 0.5)
         #expect(Self.tol.tolerance(event: "disabled", cause: "ack_timeout") == 0.5)
         #expect(Self.tol.tolerance(event: "chunk_retry", cause: nil) == 1)
+    }
+
+    /// The ack-check tolerance is the ack reader's real pass, after Fluentd overwrites delayed_commit_timeout with
+    /// ack_response_timeout + 2 (so 1.5 s gives a 1 s pass, not 0.5 s), and ack_response_timeout / 3 only when the
+    /// buffer's delayed_commit_timeout equals it.
+    @Test func ackCheckToleranceIsTheAckReadersPass() {
+        func check(ack: Double, delayedCommit: Double) -> Double {
+            var f = ForwarderSettings()
+            f.requireAckResponse = true
+            f.ackResponseTimeout = ack
+            f.delayedCommitTimeout = delayedCommit
+            var record = RunRecord(scenario: "ack-check", seed: 1)
+            record.ackCheckInterval = f.ackCheckInterval
+            return DecisionAlignment.Tolerances(record).ackCheck
+        }
+        #expect(check(ack: 1.5, delayedCommit: 60) == 1)
+        #expect(check(ack: 1.5, delayedCommit: 1.5) == 0.5)
+        #expect(abs(check(ack: 0.7, delayedCommit: 60) - 0.9) < 1e-9, "0.7 + 2 = 2.7 ≤ 3: a third of it")
+        #expect(check(ack: 190, delayedCommit: 60) == 1)
     }
 
     @Test func withinToleranceAgreesBeyondItDiverges() {
