@@ -48,6 +48,8 @@ let package = Package(
         ),
         // Fluentd's configuration syntax, shared by the agent and the fake receivers.
         .target(name: "FluentdConfig", swiftSettings: strict),
+        // A blocking loopback TCP client with bounded reads: the receiver differential's and the wire tests' one client.
+        .target(name: "LoopbackClient", swiftSettings: strict),
         // in_forward: the server code shared by the simulator's receivers and the agent's forward input.
         .target(
             name: "ForwardServer",
@@ -105,7 +107,7 @@ let package = Package(
         .target(
             name: "Scenarios",
             dependencies: [
-                "Agent", "Simulator", "Capture", "ForwardProtocol", "ForwardServer", "FluentdConfig",
+                "Agent", "Simulator", "Capture", "ForwardProtocol", "ForwardServer", "FluentdConfig", "LoopbackClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -131,7 +133,7 @@ let package = Package(
         // Helpers more than one test target needs: polling, a raw loopback client, wire requests and acks, Python's fluent-logger.
         .target(
             name: "ForwardLabTestSupport",
-            dependencies: ["ForwardProtocol", "ForwardServer", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["ForwardProtocol", "ForwardServer", "LoopbackClient", .product(name: "NIOCore", package: "swift-nio")],
             path: "Tests/TestSupport",
             swiftSettings: strict),
         .testTarget(

@@ -1,13 +1,11 @@
 import ForwardProtocol
 import ForwardServer
 import Foundation
+import LoopbackClient
 import NIOCore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// A blocking loopback TCP client with bounded waits (poll), for byte-exact protocol checks.
+/// A blocking loopback TCP client with bounded waits (poll), for byte-exact protocol checks: `LoopbackConnection`
+/// plus the MessagePack framing the tests read replies with.
 public final class RawClient {
     public enum ReadResult: Equatable {
         case data([UInt8])
@@ -16,54 +14,28 @@ public final class RawClient {
         case timeout
     }
 
-    public let fd: Int32
+    private let connection: LoopbackConnection
     private var pending: [UInt8] = []
 
+    public var fd: Int32 { connection.fd }
+
     public init(port: Int) throws {
-        // Set self.fd only once connected: a class init that throws after every stored property is set
-        // still runs deinit, so closing here as well would close the fd twice (and the second close can
-        // hit a socket another thread just opened under the same number).
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ReceiverError.io("socket failed: \(errno)") }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else {
-            let e = errno
-            Glibc.close(fd)
-            throw ReceiverError.io("connect failed: \(e)")
-        }
-        self.fd = fd
+        connection = try LoopbackConnection(port: port)
     }
 
-    deinit { Glibc.close(fd) }
-
-    public func send(_ bytes: [UInt8]) {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { return }
-            off += n
-        }
-    }
+    public func send(_ bytes: [UInt8]) { connection.send(bytes) }
 
     public func send(_ buffer: ByteBuffer) { send(Array(buffer.readableBytesView)) }
 
     /// One read with a timeout.
     public func readSome(timeout: Double) -> ReadResult {
         if !pending.isEmpty { defer { pending = [] }; return .data(pending) }
-        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let r = poll(&p, 1, Int32(timeout * 1000))
-        if r == 0 { return .timeout }
-        var buf = [UInt8](repeating: 0, count: 65536)
-        let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 65536, 0) }
-        if n > 0 { return .data(Array(buf[0 ..< n])) }
-        if n == 0 { return .eof }
-        return errno == ECONNRESET ? .reset : .eof
+        switch connection.readSome(timeout: timeout) {
+        case let .data(d): return .data(d)
+        case .timeout: return .timeout
+        case .reset: return .reset
+        case .eof, .failed: return .eof
+        }
     }
 
     /// Reads until one complete MessagePack object arrived (or EOF/timeout).
@@ -108,5 +80,5 @@ public final class RawClient {
         return false
     }
 
-    public func close() { shutdown(fd, Int32(SHUT_RDWR)) }
+    public func close() { connection.close() }
 }

@@ -17,6 +17,11 @@ public actor ControlPlane {
     /// Actions started and not awaited, by id, until they finish (so callers and tests can wait for them).
     private var started: [Int: Task<Void, Never>] = [:]
     private var nextID = 0
+    /// The last reload or stop started: the next one waits for it, as Fluentd's supervisor handles one signal at a
+    /// time, so a reload that was still swapping when SIGTERM came cannot install a pipeline after the stop.
+    private var lastSerial: Task<Void, Never>?
+    /// A stop was requested: later reloads do nothing (Fluentd exits; it does not start the new configuration).
+    private var stopping = false
 
     /// Reloads read `configPath` again with `options` (embedded Ruby, includes).
     public init(control: any AgentControl, configPath: String, options: ConfigParseOptions = .init(), logger: Logger) {
@@ -47,10 +52,10 @@ public actor ControlPlane {
         case .reload, .gracefulReload:
             if validateReload {
                 let config = try loadForReload()
-                start { _ = try? await $0.swap(config, graceful: action == .gracefulReload) }
+                start(serial: true) { _ = try? await $0.swap(config, graceful: action == .gracefulReload) }
                 return .ok
             }
-            start { _ = try? await $0.perform(action) }
+            start(serial: true) { _ = try? await $0.perform(action) }
             return .ok
         case .flushBuffers:
             start { _ = try? await $0.perform(action) }
@@ -109,6 +114,10 @@ public actor ControlPlane {
     }
 
     private func swap(_ config: AgentConfiguration, graceful: Bool) async throws {
+        if stopping {
+            logger.warning("configuration reload ignored: the agent is stopping")
+            return
+        }
         if graceful {
             try await logged("graceful reload") { try await self.control.gracefulReload(config) }
         } else {
@@ -117,22 +126,28 @@ public actor ControlPlane {
         logger.info("configuration reloaded\(graceful ? " gracefully" : "")")
     }
 
-    /// Runs `body` on this plane in a task nobody awaits (kept for `waitForStops`).
-    private func start(_ body: @escaping @Sendable (ControlPlane) async -> Void) {
+    /// Runs `body` on this plane in a task nobody awaits (kept for `waitForStops`); a `serial` one (reloads, stops)
+    /// starts after the previous serial one ended.
+    private func start(serial: Bool = false, _ body: @escaping @Sendable (ControlPlane) async -> Void) {
         let id = nextID
         nextID += 1
-        started[id] = Task {
+        let previous = serial ? lastSerial : nil
+        let task = Task {
+            await previous?.value
             await body(self)
             self.finished(id)
         }
+        started[id] = task
+        if serial { lastSerial = task }
     }
 
     private func finished(_ id: Int) { started[id] = nil }
 
     private func scheduleStop(flushFirst: Bool) {
+        stopping = true
         let control = self.control
         let logger = self.logger
-        start { _ in
+        start(serial: true) { _ in
             if flushFirst {
                 do { try await control.flush() } catch { logger.error("flush before stop failed: \(error)") }
             }

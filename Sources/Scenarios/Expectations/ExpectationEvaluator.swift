@@ -57,7 +57,7 @@ public enum ExpectationEvaluator {
             else { fail(m, "\(dups) events arrived more than once (allowed \(max)); e.g. seq \(ranges(counts.filter { $0.value > 1 }.keys.sorted().prefix(10).map { $0 }))") }
 
         case .detach, .disabled:
-            guard let (node, after, given, cause, sinceLast, predicted) = spec.kind.leaving else { break }
+            guard let (node, after, given, cause, since, predicted) = spec.kind.leaving else { break }
             var (lo, hi) = given
             var predictionText = ""
             if predicted {
@@ -72,13 +72,20 @@ public enum ExpectationEvaluator {
                 predictionText = "; predicted \(sec(p)) after the last heartbeat, window [\(sec(lo)), \(sec(hi))]"
             }
             guard let step = origin(after) else { fail("-", stepProblem(after)); break }
-            var t0 = step
-            if sinceLast {
+            let windowOrigin: Double?
+            switch since {
+            case .step: windowOrigin = step
+            case .lastArrival:
                 // The detector's origin: the last heartbeat (or anything else) the node's receiver saw by the step.
-                guard let last = (r.observations[node] ?? []).map(\.time).filter({ $0 <= step }).max() else {
-                    fail("-", "\(node)'s receiver saw nothing before \(after ?? "start")"); break
-                }
-                t0 = last
+                windowOrigin = (r.observations[node] ?? []).map(\.time).filter({ $0 <= step }).max()
+            case .firstArrival:
+                // The ack deadline's origin: the first chunk the node's receiver accepted from the step on.
+                windowOrigin = r.deliveries.filter({ $0.receiver == node && $0.time >= step }).map(\.time).min()
+            }
+            guard let t0 = windowOrigin else {
+                fail("-", since == .lastArrival ? "\(node)'s receiver saw nothing before \(after ?? "start")"
+                    : "no chunk reached \(node)'s receiver after \(after ?? "start")")
+                break
             }
             let wanted = spec.kind.key == "detach" ? "detached" : "disabled"
             let prediction = predicted ? predictionText : wanted == "detached" ? predictionNote(r) : ""
@@ -96,7 +103,8 @@ public enum ExpectationEvaluator {
             }
             let latency = w.latency(e.time)
             let m = sec(latency) + " (cause \(e.cause ?? "-"))"
-            var why = "\(node) \(e.event) at \(sec(e.time)), \(sec(latency)) after " + (sinceLast ? "its last arrival at \(sec(t0))" : after ?? "start")
+            var why = "\(node) \(e.event) at \(sec(e.time)), \(sec(latency)) after " + (since == .lastArrival ? "its last arrival at \(sec(t0))"
+                : since == .firstArrival ? "its first arrival at \(sec(t0))" : after ?? "start")
             if let phi = e.phi { why += ", phi \(ScenarioFormat.number(phi))" + (e.threshold.map { " > threshold \(ScenarioFormat.number($0))" } ?? "") }
             why += prediction
             if latency < lo - 0.001 || latency > hi + 0.001 { fail(m, why + "; outside [\(sec(lo)), \(sec(hi))]") }
@@ -201,12 +209,17 @@ public enum ExpectationEvaluator {
             if worst.1 <= maxSends { pass(m, "\(sends.count) chunks") }
             else { fail(m, "chunk \(worst.0.trimmingCharacters(in: .whitespacesAndNewlines)) was sent \(worst.1) times (limit \(maxSends)): resend storm") }
 
-        case let .agentEvent(event, node, min, after):
+        case let .agentEvent(event, node, min, after, before):
             guard let t0 = origin(after) else { fail("-", stepProblem(after)); break }
             let from = after == nil ? -Double.infinity : t0 - 0.001
-            let matching = r.agentEvents.filter { $0.event == event && (node == nil || $0.node == node) && $0.time >= from }
+            var to = Double.infinity
+            if let before {
+                guard let t1 = origin(before) else { fail("-", stepProblem(before)); break }
+                to = t1
+            }
+            let matching = r.agentEvents.filter { $0.event == event && (node == nil || $0.node == node) && $0.time >= from && $0.time < to }
             let n = matching.count
-            let since = after.map { " after \($0) (\(sec(t0)))" } ?? ""
+            let since = (after.map { " after \($0) (\(sec(t0)))" } ?? "") + (before.map { " before \($0) (\(sec(to)))" } ?? "")
             if n >= min { pass("\(n)", matching.first.map { "first at \(sec($0.time))\(since)" } ?? "none needed") }
             else { fail("\(n)", "the agent emitted \(event)\(node.map { " for \($0)" } ?? "") \(n) times\(since) (need ≥ \(min)); events seen: \(eventSummary(r))") }
 

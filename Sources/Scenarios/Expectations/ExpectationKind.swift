@@ -5,14 +5,15 @@ public enum ExpectationKind: Sendable, Equatable {
     /// Events delivered more than once, at most `max`.
     case duplicates(max: Int)
     /// `node` detached (the detector or hard_timeout took it out: event `detached`) within [low, high] s of step
-    /// `after` (with `sinceLastArrival`, of the last thing `node`'s receiver saw at or before that step: the
-    /// detector's own origin), with `cause` when given. A node that was disabled instead fails it. With `predicted`
-    /// the window is the detector model's idle-death prediction ± one heartbeat tick (`low`/`high` unused).
-    case detach(node: String, after: String?, low: Double, high: Double, cause: String?, sinceLastArrival: Bool = false,
+    /// `after` (or of the origin `since` names), with `cause` when given. A node that was disabled instead fails it.
+    /// With `predicted` the window is the detector model's idle-death prediction ± one heartbeat tick (`low`/`high`
+    /// unused).
+    case detach(node: String, after: String?, low: Double, high: Double, cause: String?, since: LeavingOrigin = .step,
                 predicted: Bool = false)
     /// `node` disabled (an ack timeout, a peer closing before the ack, a failed handshake or lookup: event
-    /// `disabled`) within [low, high] s of step `after`, with `cause` when given. A detach instead fails it.
-    case disabled(node: String, after: String?, low: Double, high: Double, cause: String?, sinceLastArrival: Bool = false)
+    /// `disabled`) within [low, high] s of step `after` (or of the origin `since` names), with `cause` when given.
+    /// A detach instead fails it.
+    case disabled(node: String, after: String?, low: Double, high: Double, cause: String?, since: LeavingOrigin = .step)
     /// `node` never left the rotation: neither detached nor disabled (per-node isolation).
     case noDetach(node: String)
     /// `node` receives its first event after step `after` within `within` s (standby promotion, resume after heal).
@@ -28,8 +29,9 @@ public enum ExpectationKind: Sendable, Equatable {
     case flaps(node: String?, maxPerHour: Double)
     /// No chunk id accepted (ledger) or sent (capture) more than `maxSends` times.
     case noResendStorm(maxSends: Int)
-    /// The agent emitted `event` (for `node` when given) at least `min` times (counted from step `after` when given).
-    case agentEvent(event: String, node: String?, min: Int, after: String?)
+    /// The agent emitted `event` (for `node` when given) at least `min` times (counted from step `after` and up to
+    /// step `before`, when given).
+    case agentEvent(event: String, node: String?, min: Int, after: String?, before: String? = nil)
     /// Timeline step `step` ran, and its action returned within `within` s with `result` when given (an `rpc:` step
     /// over HTTP: `STATUS BODY`; `agent: stop`: completes when the agent exited).
     case stepCompletes(step: String, within: Double, result: String?)
@@ -58,8 +60,8 @@ public enum ExpectationKind: Sendable, Equatable {
     /// promoted standby or the next node used) agrees within `tolerance` s at both ends and in length.
     case wireFailoverAgrees(node: String, to: String?, tolerance: Double)
 
-    /// The fields of `detach` and `disabled`: node, step, window, cause, timed from the last arrival, predicted window.
-    var leaving: (node: String, after: String?, window: (Double, Double), cause: String?, sinceLastArrival: Bool, predicted: Bool)? {
+    /// The fields of `detach` and `disabled`: node, step, window, cause, origin of the window, predicted window.
+    var leaving: (node: String, after: String?, window: (Double, Double), cause: String?, since: LeavingOrigin, predicted: Bool)? {
         switch self {
         case let .detach(n, a, lo, hi, c, last, p): (n, a, (lo, hi), c, last, p)
         case let .disabled(n, a, lo, hi, c, last): (n, a, (lo, hi), c, last, false)
@@ -113,9 +115,20 @@ public enum ExpectationKind: Sendable, Equatable {
         case .noDetach, .wireNoDataAfterDetach: ["detached", "disabled"]
         case .recover: ["recovered"]
         case .flaps: ["detached", "disabled", "recovered"]
-        case let .agentEvent(event, _, _, _), let .noAgentEvent(event, _): [event]
+        case let .agentEvent(event, _, _, _, _), let .noAgentEvent(event, _): [event]
         case .secondary: ["chunk_to_secondary"]
         default: []
         }
     }
+}
+
+/// What a `detach` / `disabled` window is timed from, on the receiver's clock where it is not the step.
+public enum LeavingOrigin: String, Sendable, Equatable {
+    /// The step `after` itself.
+    case step
+    /// The last thing the node's receiver saw at or before the step: the detector's own origin.
+    case lastArrival = "last_arrival"
+    /// The first chunk the node's receiver accepted at or after the step: the origin of that chunk's ack deadline,
+    /// whichever node the balancer's order and the flush phase picked first.
+    case firstArrival = "first_arrival"
 }

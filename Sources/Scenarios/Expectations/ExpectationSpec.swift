@@ -13,13 +13,20 @@ public struct ExpectationSpec: Sendable, Equatable {
     public var statement: String {
         func s(_ v: Double) -> String { ScenarioFormat.seconds(v) }
         func after(_ a: String?) -> String { a.map { "of \($0)" } ?? "of start" }
+        func from(_ o: LeavingOrigin, _ a: String?) -> String {
+            switch o {
+            case .step: after(a)
+            case .lastArrival: "of its last arrival before " + (a ?? "start")
+            case .firstArrival: "of its first arrival after " + (a ?? "start")
+            }
+        }
         switch kind {
         case .noLoss: return "no loss"
         case let .duplicates(m): return "duplicates ≤ \(m)"
         case let .detach(n, a, lo, hi, c, last, predicted):
-            return "\(n) detached within \(predicted ? "the prediction ± one tick" : "[\(s(lo)), \(s(hi))]") \(last ? "of its last arrival before " + (a ?? "start") : after(a))"
+            return "\(n) detached within \(predicted ? "the prediction ± one tick" : "[\(s(lo)), \(s(hi))]") \(from(last, a))"
                 + (c.map { " with cause \($0)" } ?? "")
-        case let .disabled(n, a, lo, hi, c, last): return "\(n) disabled within [\(s(lo)), \(s(hi))] \(last ? "of its last arrival before " + (a ?? "start") : after(a))" + (c.map { " with cause \($0)" } ?? "")
+        case let .disabled(n, a, lo, hi, c, last): return "\(n) disabled within [\(s(lo)), \(s(hi))] \(from(last, a))" + (c.map { " with cause \($0)" } ?? "")
         case let .noDetach(n): return "\(n) never detached"
         case let .firstDelivery(n, a, w): return "first event at \(n) within \(s(w)) \(after(a))"
         case let .recover(n, a, w, lo): return "\(n) recovered within \(lo > 0 ? "[\(s(lo)), \(s(w))]" : s(w)) \(after(a))"
@@ -30,7 +37,7 @@ public struct ExpectationSpec: Sendable, Equatable {
         case let .heartbeatCadence(n, i, t, only): return (only ? "only heartbeats to " : "heartbeats to ") + "\(n) every \(s(i)) (+\(ScenarioFormat.number(t * 100)) %)"
         case let .flaps(n, m): return "flaps\(n.map { " of \($0)" } ?? "") ≤ \(ScenarioFormat.number(m))/h"
         case let .noResendStorm(m): return "no chunk sent more than \(m) times"
-        case let .agentEvent(e, n, m, a): return "agent event \(e)\(n.map { " on \($0)" } ?? "") ≥ \(m)\(a.map { " after \($0)" } ?? "")"
+        case let .agentEvent(e, n, m, a, b): return "agent event \(e)\(n.map { " on \($0)" } ?? "") ≥ \(m)\(a.map { " after \($0)" } ?? "")\(b.map { " before \($0)" } ?? "")"
         case let .stepCompletes(id, w, res): return "step \(id) completes within \(s(w))\(res.map { " answering \($0)" } ?? "")"
         case let .noAgentEvent(e, n): return "no agent event \(e)\(n.map { " on \($0)" } ?? "")"
         case let .logContains(t): return "agent log contains \"\(t)\""

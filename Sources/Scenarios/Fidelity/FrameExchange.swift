@@ -1,17 +1,13 @@
 import Foundation
 import ForwardServer
 import ForwardProtocol
+import LoopbackClient
 import NIOCore
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// One frame on a fresh loopback connection: write it, give the receiver `settle` seconds to answer or close, then
 /// write a probe (a Message with its own `chunk`, in the connection's encoding) and wait up to `probeTimeout` for
 /// the probe's ack or the close. Blocking sockets with poll(2), so every wait is bounded by the clock.
 ///
-/// Its own small client instead of the tests' RawClient (Tests/SimulatorTests), which a library target cannot import.
 struct FrameExchange {
     /// What the connection showed, before events are counted.
     struct Outcome: Sendable, Equatable {
@@ -20,37 +16,56 @@ struct FrameExchange {
         var closeKind: String?
     }
 
-    /// The frame could not be written at all.
-    struct ConnectError: Error, CustomStringConvertible {
-        var description: String
-    }
-
     var settle: Double = 0.1
     var probeTimeout: Double = 1.5
 
     static let probeTag = "fwdlab.fidelity.probe"
 
     func run(_ frame: ReceiverFrame, port: Int, probeChunk: String) throws -> Outcome {
-        let socket = try BlockingSocket(port: port)
+        let socket = try LoopbackConnection(port: port)
         defer { socket.close() }
         var reader = ResponseReader(encoding: frame.encoding, probeChunk: probeChunk)
         socket.send(frame.bytes)
         // Settle: an early close or answer is seen before the probe is written (a probe written into a closed
         // connection would only turn a FIN into an RST).
-        switch socket.read(until: { _ in false }, timeout: settle, into: &reader) {
+        switch Self.read(socket, until: { _ in false }, timeout: settle, into: &reader) {
         case let .closed(kind):
             return Outcome(responses: reader.responses, connection: .closed, closeKind: kind)
         case .matched, .timedOut:
             break
         }
         socket.send(Self.probe(encoding: frame.encoding, chunk: probeChunk))
-        switch socket.read(until: { $0.probeAcked }, timeout: probeTimeout, into: &reader) {
+        switch Self.read(socket, until: { $0.probeAcked }, timeout: probeTimeout, into: &reader) {
         case .matched:
             return Outcome(responses: reader.responses, connection: .kept)
         case let .closed(kind):
             return Outcome(responses: reader.responses, connection: .closed, closeKind: kind)
         case .timedOut:
             return Outcome(responses: reader.responses, connection: .silent)
+        }
+    }
+
+    enum ReadEnd: Equatable {
+        case matched
+        case closed(String)
+        case timedOut
+    }
+
+    /// Reads into `reader` until `done(reader)`, the peer closes, or `timeout` seconds pass.
+    static func read(_ socket: LoopbackConnection, until done: (ResponseReader) -> Bool, timeout: Double,
+                     into reader: inout ResponseReader) -> ReadEnd {
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            if done(reader) { return .matched }
+            let left = deadline.timeIntervalSinceNow
+            if left <= 0 { return .timedOut }
+            switch socket.readSome(timeout: left) {
+            case let .data(bytes): reader.feed(bytes)
+            case .timeout: return .timedOut
+            case .eof: return .closed("fin")
+            case .reset: return .closed("reset")
+            case let .failed(e): return .closed("errno \(e)")
+            }
         }
     }
 
@@ -125,75 +140,4 @@ struct ResponseReader {
         case .json: return String(decoding: response, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
     }
-}
-
-/// A blocking loopback TCP connection with poll-bounded reads.
-final class BlockingSocket {
-    enum ReadEnd: Equatable {
-        case matched
-        case closed(String)
-        case timedOut
-    }
-
-    private let fd: Int32
-
-    init(port: Int) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw FrameExchange.ConnectError(description: "socket(): errno \(errno)") }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else {
-            let e = errno
-            Glibc.close(fd)
-            throw FrameExchange.ConnectError(description: "connect to 127.0.0.1:\(port): errno \(e)")
-        }
-        self.fd = fd
-    }
-
-    deinit { Glibc.close(fd) }
-
-    /// Writes everything it can; a peer that already closed just ends the write (MSG_NOSIGNAL, no SIGPIPE).
-    func send(_ bytes: [UInt8]) {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, bytes.count - off, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { return }
-            off += n
-        }
-    }
-
-    /// Reads into `reader` until `done(reader)`, the peer closes, or `timeout` seconds pass.
-    func read(until done: (ResponseReader) -> Bool, timeout: Double, into reader: inout ResponseReader) -> ReadEnd {
-        let deadline = Date().addingTimeInterval(timeout)
-        var buf = [UInt8](repeating: 0, count: 65536)
-        while true {
-            if done(reader) { return .matched }
-            let left = deadline.timeIntervalSinceNow
-            if left <= 0 { return .timedOut }
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let r = poll(&p, 1, Int32(max(1, left * 1000)))
-            if r == 0 { return .timedOut }
-            if r < 0 {
-                if errno == EINTR { continue }
-                return .closed("poll errno \(errno)")
-            }
-            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
-            if n > 0 {
-                reader.feed(Array(buf[0 ..< n]))
-            } else if n == 0 {
-                return .closed("fin")
-            } else if errno == EINTR {
-                continue
-            } else {
-                return .closed(errno == ECONNRESET ? "reset" : "errno \(errno)")
-            }
-        }
-    }
-
-    func close() { shutdown(fd, Int32(SHUT_RDWR)) }
 }

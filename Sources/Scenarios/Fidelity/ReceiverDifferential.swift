@@ -1,5 +1,6 @@
 import Foundation
 import ForwardProtocol
+import LoopbackClient
 
 /// Real Fluentd's in_forward against the fwdlab receiver, frame by frame: each frame on a fresh connection to each
 /// side, then a barrier (an acked sentinel on another connection, waited for among the emitted events) so the event
@@ -114,13 +115,13 @@ public struct ReceiverDifferential: Sendable {
 
     /// The barrier request: a Message with a `chunk` on a new connection; true when its ack came back.
     private func sendSentinel(tag: String, port: Int) -> Bool {
-        guard let socket = try? BlockingSocket(port: port) else { return false }
+        guard let socket = try? LoopbackConnection(port: port) else { return false }
         defer { socket.close() }
         let chunk = tag
         let bytes = ForwardEncoder.message(tag: tag, time: ReceiverFrameCorpus.eventTime, record: .map([MessagePackPair("sentinel", 1)]),
                                            option: .map([MessagePackPair("chunk", .str(chunk))]))
         socket.send(Array(bytes.readableBytesView))
         var reader = ResponseReader(encoding: .msgpack, probeChunk: chunk)
-        return socket.read(until: { $0.probeAcked }, timeout: options.barrierTimeout, into: &reader) == .matched
+        return FrameExchange.read(socket, until: { $0.probeAcked }, timeout: options.barrierTimeout, into: &reader) == .matched
     }
 }

@@ -379,19 +379,19 @@ public enum ScenarioLoader {
                 }
                 throw y.error(v, "\(f).cause", "unknown cause '\(cause)' (expected one of: \(causes.joined(separator: ", ")))")
             }
-            var last = false
+            var since = LeavingOrigin.step
             if let sn = m.take("since") {
-                switch try y.string(sn, "\(f).since") {
-                case "step": last = false
-                case "last_arrival": last = true
-                case let o: throw y.error(sn, "\(f).since", "expected step or last_arrival (got '\(o)')")
+                let text = try y.string(sn, "\(f).since")
+                guard let o = LeavingOrigin(rawValue: text) else {
+                    throw y.error(sn, "\(f).since", "expected step, last_arrival or first_arrival (got '\(text)')")
                 }
+                since = o
             }
-            if predicted, !last {
+            if predicted, since != .lastArrival {
                 throw y.error(w, "\(f).within", "predicted is timed from the detector's origin: add since: last_arrival")
             }
-            kind = key == "detach" ? .detach(node: n, after: a, low: lo, high: hi, cause: cause, sinceLastArrival: last, predicted: predicted)
-                : .disabled(node: n, after: a, low: lo, high: hi, cause: cause, sinceLastArrival: last)
+            kind = key == "detach" ? .detach(node: n, after: a, low: lo, high: hi, cause: cause, since: since, predicted: predicted)
+                : .disabled(node: n, after: a, low: lo, high: hi, cause: cause, since: since)
             allowed = ["node", "after", "within", "cause", "since"]
         case "no_detach":
             kind = .noDetach(node: try nodeRef("node")); allowed = ["node"]
@@ -421,8 +421,14 @@ public enum ScenarioLoader {
         case "no_resend_storm":
             kind = .noResendStorm(maxSends: try int("max_sends", default: 2)); allowed = ["max_sends"]
         case "agent_event":
-            kind = .agentEvent(event: try str("event"), node: try optNode("node"), min: try int("min", default: 1), after: try after())
-            allowed = ["event", "node", "min", "after"]
+            let before: String? = try m.take("before").map { n in
+                let id = try y.string(n, "\(f).before")
+                guard ids.contains(id) else { throw y.error(n, "\(f).before", "no timeline step with id '\(id)' (ids: \(ids.sorted().joined(separator: ", ")))") }
+                return id
+            }
+            kind = .agentEvent(event: try str("event"), node: try optNode("node"), min: try int("min", default: 1), after: try after(),
+                               before: before)
+            allowed = ["event", "node", "min", "after", "before"]
         case "step_completes":
             guard let n = m.take("step") else { throw y.error(v, "\(f).step", "required: a timeline step id") }
             let id = try y.string(n, "\(f).step")

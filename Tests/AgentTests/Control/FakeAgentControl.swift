@@ -17,16 +17,23 @@ final class FakeAgentControl: AgentControl {
     let dumpText: String
     /// While true, `flush()` does not return (a destination that never answers); `release()` ends it.
     private let holding: NIOLockedValueBox<Bool>
+    /// While true, `reload()` does not return (a swap still in progress); `release()` ends it.
+    private let holdingReload: NIOLockedValueBox<Bool>
 
-    init(dumpText: String = "<system>\n  log_level info\n</system>\n", failFlush: Bool = false, holdFlush: Bool = false) {
+    init(dumpText: String = "<system>\n  log_level info\n</system>\n", failFlush: Bool = false, holdFlush: Bool = false,
+         holdReload: Bool = false) {
         self.dumpText = dumpText
         (stream, continuation) = AsyncStream.makeStream(of: Call.self)
         holding = NIOLockedValueBox(holdFlush)
+        holdingReload = NIOLockedValueBox(holdReload)
         state.withLockedValue { $0.failFlush = failFlush }
     }
 
-    /// Lets held flushes return.
-    func release() { holding.withLockedValue { $0 = false } }
+    /// Lets held flushes and reloads return.
+    func release() {
+        holding.withLockedValue { $0 = false }
+        holdingReload.withLockedValue { $0 = false }
+    }
 
     /// The calls once there are at least `n` of them, polling every 10 ms for at most `timeout` seconds.
     func calls(atLeast n: Int, timeout: Double = 5) async -> [Call] {
@@ -55,6 +62,7 @@ final class FakeAgentControl: AgentControl {
             continuation.yield(.reload)
             $0.lastConfig = configuration
         }
+        for _ in 0..<3000 where holdingReload.withLockedValue({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
     func gracefulReload(_ configuration: AgentConfiguration) async throws {

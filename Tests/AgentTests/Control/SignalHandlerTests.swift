@@ -74,6 +74,25 @@ struct ControlPlaneTests {
         #expect(try await plane.perform(.getDump) == .dump("<system>\n</system>\n"))
     }
 
+    /// A reload still swapping when SIGTERM comes finishes first and the stop follows; a reload asked for after the
+    /// stop does nothing, so no configuration is installed in an agent that is stopping (it used to be, and the
+    /// process kept running after SIGTERM).
+    @Test func stopWaitsForAReloadInProgressAndLaterReloadsAreIgnored() async throws {
+        let control = FakeAgentControl(holdReload: true)
+        let logs = CapturedLogs()
+        let plane = ControlPlane(control: control, logger: logs.logger) { try AgentConfiguration.parse(text: "") }
+        try await plane.request(.reload)
+        #expect(await control.calls(atLeast: 1) == [.reload])
+        try await plane.request(.stop)
+        try await plane.request(.gracefulReload)
+        // The stop waits behind the held reload: nothing else has run.
+        #expect(await control.calls(atLeast: 2, timeout: 0.3) == [.reload])
+        control.release()
+        await plane.waitForStops()
+        #expect(control.calls == [.reload, .stop])
+        #expect(logs.messages.contains { $0.0 == .warning && $0.1.contains("configuration reload ignored: the agent is stopping") })
+    }
+
     @Test func flushAndStopRunsInOrder() async throws {
         let control = FakeAgentControl()
         let plane = ControlPlane(control: control, logger: CapturedLogs().logger) { try AgentConfiguration.parse(text: "") }

@@ -36,7 +36,7 @@ import Testing
         ("cause: phi", "cause: ack_timeout", "expectations[1].detach.cause", 34, "write `disabled:` instead"),
         ("at: 1.55s, crash", "at: 1.55, crash", "timeline[0].at", 29, "a duration needs a unit: write 1.55s or 1.55ms"),
         ("within: [0.2s, 3s], cause: phi", "within: predicted, cause: phi", "expectations[1].detach.within", 34, "add since: last_arrival"),
-        ("within: [0.2s, 3s], cause: phi", "within: [0.2s, 3s], since: whenever, cause: phi", "expectations[1].detach.since", 34, "expected step or last_arrival"),
+        ("within: [0.2s, 3s], cause: phi", "within: [0.2s, 3s], since: whenever, cause: phi", "expectations[1].detach.since", 34, "expected step, last_arrival or first_arrival"),
         ("  - no_detach: {node: r2}", "  - no_detach: {node: r2}\n  - vibes: {node: r2}", "expectations[4].vibes", 37, "unknown expectation"),
         ("      phi_threshold 1\n", "      phi_threshhold 1\n", "agent.config", 8, "phi_threshhold"),
     ]
