@@ -23,19 +23,11 @@ public enum DecisionAlignment {
             self.flushThread = flushThread
         }
 
-        /// From the agent's settings: `ackCheckInterval` is the ack reader's select timeout (out_forward.rb
-        /// `ack_select_interval`: 1 s, or delayed_commit_timeout / 3 when that is at most 3 s, after
-        /// `overwrite_delayed_commit_timeout`), not a function of ack_response_timeout alone.
-        public init(heartbeatInterval: Double, ackCheckInterval: Double, flushThreadInterval: Double) {
-            heartbeatTick = heartbeatInterval
-            ackCheck = ackCheckInterval
-            flushThread = flushThreadInterval
-        }
-
-        /// From the settings a run recorded for its agent.
+        /// From the settings a run recorded for its agent. The ack check is the ack reader's select timeout as the agent
+        /// computed it (out_forward.rb `ack_select_interval`: 1 s, or delayed_commit_timeout / 3 when that is at most
+        /// 3 s, after `overwrite_delayed_commit_timeout`), not a function of ack_response_timeout alone.
         public init(_ record: RunRecord) {
-            self.init(heartbeatInterval: record.heartbeatInterval, ackCheckInterval: record.ackCheckInterval,
-                      flushThreadInterval: record.flushThreadInterval)
+            self.init(heartbeatTick: record.heartbeatInterval, ackCheck: record.ackCheckInterval, flushThread: record.flushThreadInterval)
         }
 
         func tolerance(event: String, cause: String?) -> Double {

@@ -7,7 +7,6 @@ import NIOCore
 /// One frame on a fresh loopback connection: write it, give the receiver `settle` seconds to answer or close, then
 /// write a probe (a Message with its own `chunk`, in the connection's encoding) and wait up to `probeTimeout` for
 /// the probe's ack or the close. Blocking sockets with poll(2), so every wait is bounded by the clock.
-///
 struct FrameExchange {
     /// What the connection showed, before events are counted.
     struct Outcome: Sendable, Equatable {

@@ -5,7 +5,7 @@ import Testing
 
 /// Aligning two decision streams: n-th occurrence with n-th occurrence, per node and cause, judged per kind.
 struct DecisionAlignmentTests {
-    static let tol = DecisionAlignment.Tolerances(heartbeatInterval: 0.5, ackCheckInterval: 0.5, flushThreadInterval: 1)
+    static let tol = DecisionAlignment.Tolerances(heartbeatTick: 0.5, ackCheck: 0.5, flushThread: 1)
 
     static func e(_ t: Double, _ node: String, _ event: String, _ cause: String? = nil) -> AgentEventEntry {
         AgentEventEntry(time: t, node: node, event: event, cause: cause)
