@@ -59,25 +59,13 @@ public enum ExpectationEvaluator {
         case .detach, .disabled:
             guard let (node, after, given, cause, since, predicted) = spec.kind.leaving else { break }
             var (lo, hi) = given
-            var predictionText = ""
-            if predicted {
-                // The detector model's idle-death prediction, ± one heartbeat tick and 25 ms of scheduling slack.
-                let d = r.intendedDetector ?? .init(heartbeatInterval: r.heartbeatInterval, phiThreshold: r.phiThreshold,
-                                                    phiFailureDetector: r.phiFailureDetector, hardTimeout: r.hardTimeout)
-                let h = d.heartbeatInterval
-                let p = DetectionPredictor.fluentdIdleFormula(heartbeatInterval: h,
-                                                              phiThreshold: d.phiFailureDetector ? d.phiThreshold : .greatestFiniteMagnitude,
-                                                              hardTimeout: d.hardTimeout)
-                (lo, hi) = (p - h - 0.025, p + h + 0.025)
-                predictionText = "; predicted \(sec(p)) after the last heartbeat, window [\(sec(lo)), \(sec(hi))]"
-            }
             guard let step = origin(after) else { fail("-", stepProblem(after)); break }
             let windowOrigin: Double?
             switch since {
             case .step: windowOrigin = step
             case .lastArrival:
-                // The detector's origin: the last heartbeat (or anything else) the node's receiver saw by the step.
-                windowOrigin = (r.observations[node] ?? []).map(\.time).filter({ $0 <= step }).max()
+                // The detector's origin: the last sample (heartbeat answer or data request) the node's receiver saw by the step.
+                windowOrigin = PhiReconstruction.arrivals(node: node, record: r).filter({ $0 <= step }).max()
             case .firstArrival:
                 // The ack deadline's origin: the first chunk the node's receiver accepted from the step on.
                 windowOrigin = r.deliveries.filter({ $0.receiver == node && $0.time >= step }).map(\.time).min()
@@ -86,6 +74,23 @@ public enum ExpectationEvaluator {
                 fail("-", since == .lastArrival ? "\(node)'s receiver saw nothing before \(after ?? "start")"
                     : "no chunk reached \(node)'s receiver after \(after ?? "start")")
                 break
+            }
+            var predictionText = ""
+            if predicted {
+                // The detector replayed on the receivers' arrivals, at the heartbeat ticks they saw (± the slack).
+                let d = r.intendedDetector ?? .init(heartbeatInterval: r.heartbeatInterval, phiThreshold: r.phiThreshold,
+                                                    phiFailureDetector: r.phiFailureDetector, hardTimeout: r.hardTimeout)
+                guard let p = ObservedDetachPrediction.predict(node: node, step: step, settings: d, record: r) else {
+                    fail("-", "no prediction: \(node) had no detector sample before \(after ?? "start") or the run has no heartbeats")
+                    break
+                }
+                let slack = ObservedDetachPrediction.tickSlack
+                (lo, hi) = (p.tick - slack - t0, p.lastTick + slack - t0)
+                predictionText = "; predicted \(p.cause) at the tick at \(sec(p.tick))"
+                    + (p.lastTick > p.tick ? " or \(sec(p.lastTick))" : "")
+                    + (p.phi.map { " (phi \(ScenarioFormat.number($0)))" } ?? "")
+                    + ", \(sec(p.tick - p.lastSample)) after the last sample at \(sec(p.lastSample))"
+                    + (p.gridObserved ? "" : ", ticks extrapolated") + ", window [\(sec(lo)), \(sec(hi))]"
             }
             let wanted = spec.kind.key == "detach" ? "detached" : "disabled"
             let prediction = predicted ? predictionText : wanted == "detached" ? predictionNote(r) : ""

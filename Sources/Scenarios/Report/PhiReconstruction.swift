@@ -11,19 +11,25 @@ public enum PhiReconstruction {
         public var phi: Double?
     }
 
-    public static func series(node: String, record r: RunRecord, step: Double = 0.1) -> [Point] {
-        let h = r.heartbeatInterval > 0 ? r.heartbeatInterval : 1
+    /// The detector's samples for `node` as the receivers saw them, ascending: heartbeat answers of the run's
+    /// heartbeat type (a data connection's connect is not one) and one per data request.
+    public static func arrivals(node: String, record r: RunRecord) -> [Double] {
         var arrivals: [Double] = []
         for o in r.observations[node] ?? [] {
             guard let a = o.answeredAt else { continue }
-            if r.heartbeatType == "udp" ? o.kind == "udp" : o.kind == "accept" { arrivals.append(a) }
+            if r.heartbeatType == "udp" ? o.kind == "udp" : (o.kind == "accept" && o.carriedData != true) { arrivals.append(a) }
         }
         var seenRequests = Set<Int>()
         for d in r.deliveries where d.receiver == node {
             // One sample per request (a request's events share its arrival time).
             if seenRequests.insert(d.request &* 1_000_003 &+ Int(d.time * 1000)).inserted { arrivals.append(d.time) }
         }
-        arrivals.sort()
+        return arrivals.sorted()
+    }
+
+    public static func series(node: String, record r: RunRecord, step: Double = 0.1) -> [Point] {
+        let h = r.heartbeatInterval > 0 ? r.heartbeatInterval : 1
+        let arrivals = Self.arrivals(node: node, record: r)
         let transitions = r.agentEvents.filter { $0.node == node && ($0.isDetach || $0.event == "recovered") }
         // Merge arrivals and transitions into one ordered stream (a transition wins a tie: Fluentd ticks first).
         var stream: [(time: Double, transition: AgentEventEntry?)] = arrivals.map { ($0, nil) }

@@ -11,6 +11,8 @@ final class ObservingHooks: ReceiverFaultHooks {
     let clock: RunClock
     private struct State {
         var observations: [ReceiverObservation] = []
+        /// Connection id → index of its accept observation, until its first request marks it as data.
+        var acceptIndex: [Int: Int] = [:]
     }
     private let state = NIOLockedValueBox(State())
     private let limit = 200_000
@@ -22,14 +24,18 @@ final class ObservingHooks: ReceiverFaultHooks {
 
     var observations: [ReceiverObservation] { state.withLockedValue { $0.observations } }
 
-    private func record(_ o: ReceiverObservation) {
-        state.withLockedValue { s in if s.observations.count < limit { s.observations.append(o) } }
+    private func record(_ o: ReceiverObservation, connection: Int? = nil) {
+        state.withLockedValue { s in
+            guard s.observations.count < limit else { return }
+            if let connection { s.acceptIndex[connection] = s.observations.count }
+            s.observations.append(o)
+        }
     }
 
     func onAccept(_ connection: ReceiverConnectionInfo) -> ReceiverAcceptDecision {
         let d = engine.onAccept(connection)
         let now = clock.now
-        if case .proceed = d { record(ReceiverObservation(kind: "accept", time: now, answeredAt: now)) }
+        if case .proceed = d { record(ReceiverObservation(kind: "accept", time: now, answeredAt: now), connection: connection.id) }
         else { record(ReceiverObservation(kind: "accept", time: now, answeredAt: nil)) }
         return d
     }
@@ -49,7 +55,12 @@ final class ObservingHooks: ReceiverFaultHooks {
         clock.scale == 1 ? t : .nanoseconds(Int64((Double(t.nanoseconds) * clock.scale).rounded()))
     }
 
-    func beforeAccepting(_ request: ReceivedRequestInfo) -> ReceiverRequestDecision { engine.beforeAccepting(request) }
+    func beforeAccepting(_ request: ReceivedRequestInfo) -> ReceiverRequestDecision {
+        state.withLockedValue { s in
+            if let i = s.acceptIndex.removeValue(forKey: request.connection.id) { s.observations[i].carriedData = true }
+        }
+        return engine.beforeAccepting(request)
+    }
 
     // Rate caps (slow_reader) and middlebox idle timers live in the engine: pass them through unchanged.
     func heldRead(_ connection: ReceiverConnectionInfo, byteCount: Int) { engine.heldRead(connection, byteCount: byteCount) }
@@ -75,5 +86,8 @@ final class ObservingHooks: ReceiverFaultHooks {
         return d
     }
 
-    func connectionClosed(_ connection: ReceiverConnectionInfo) { engine.connectionClosed(connection) }
+    func connectionClosed(_ connection: ReceiverConnectionInfo) {
+        _ = state.withLockedValue { $0.acceptIndex.removeValue(forKey: connection.id) }
+        engine.connectionClosed(connection)
+    }
 }

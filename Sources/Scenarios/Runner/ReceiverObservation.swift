@@ -7,10 +7,14 @@ public struct ReceiverObservation: Sendable, Codable, Equatable {
     public var time: Double
     /// When the agent gets the answer (time + delay), nil when dropped or refused.
     public var answeredAt: Double?
+    /// An accepted connection that carried a forward request: a data connection, not a transport heartbeat (its
+    /// detector sample is the request's, not the connect's). Nil for datagrams and heartbeat connections.
+    public var carriedData: Bool?
 
-    public init(kind: String, time: Double, answeredAt: Double?) {
+    public init(kind: String, time: Double, answeredAt: Double?, carriedData: Bool? = nil) {
         self.kind = kind
         self.time = time
         self.answeredAt = answeredAt
+        self.carriedData = carriedData
     }
 }

@@ -1,0 +1,108 @@
+import Agent
+
+/// When Fluentd's detector takes a node out after a step, predicted from what the receivers saw: the detector's
+/// samples (heartbeat answers and data requests, which Fluentd counts too, quirk 2) replayed through the agent's
+/// `PhiAccrualDetector`, checked at the heartbeat timer's ticks as the other receivers saw them
+/// (docs/scenarios.md, "within: predicted").
+///
+/// It needs nothing from the agent but its settings, so it holds for real Fluentd as for the Swift agent, and with
+/// traffic as without. The idle formula (`DetectionPredictor.fluentdIdleFormula`) is its special case with
+/// heartbeats only and a steady history.
+public struct ObservedDetachPrediction: Sendable, Equatable {
+    /// The first tick the detector is predicted to fire at (run seconds).
+    public var tick: Double
+    /// The last tick it could fire at within the arrival-time uncertainty (equal to `tick` unless phi is within
+    /// that uncertainty of the threshold at `tick`).
+    public var lastTick: Double
+    /// The detector's last sample before the step (run seconds).
+    public var lastSample: Double
+    /// `phi` or `hard_timeout`.
+    public var cause: String
+    /// Phi at `tick` (nil for a hard timeout).
+    public var phi: Double?
+    /// Whether the tick grid after the step was seen at other receivers (false: extrapolated from the last heartbeats).
+    public var gridObserved: Bool
+
+    /// Seconds a sample's time at the agent can differ from the receiver's stamp of it (loopback send, TLS
+    /// handshake, a tick running a few nodes after the first): the window's uncertainty on Δ = tick − last sample.
+    public static let arrivalUncertainty = 0.010
+    /// Scheduling slack around a tick, as for every predicted window.
+    public static let tickSlack = 0.025
+
+    /// The prediction for `node` after the step at `step` with the scenario's detector settings `s`, nil when the node had no sample before it or the run
+    /// has no heartbeats (heartbeat_type none never detaches).
+    public static func predict(node: String, step: Double, settings s: RunRecord.IntendedDetector, record r: RunRecord) -> ObservedDetachPrediction? {
+        guard r.heartbeatType != "none", s.heartbeatInterval > 0 else { return nil }
+        let h = s.heartbeatInterval
+        let samples = PhiReconstruction.arrivals(node: node, record: r)
+        // The history as the detector saw it up to the step: detaches clear it (Fluentd's tick does), and only
+        // transitions before the step are taken from the agent (the decision under test comes after).
+        let transitions = r.agentEvents.filter { $0.node == node && $0.event == "detached" && $0.time < step }.map(\.time)
+        var detector = PhiAccrualDetector(heartbeatInterval: h, initialLast: 0)
+        let before = samples.filter { $0 <= step }
+        var c = 0
+        for a in before {
+            while c < transitions.count, transitions[c] <= a { detector.clear(); c += 1 }
+            detector.add(now: a)
+        }
+        if c < transitions.count { detector.clear() }
+        guard let lastSample = samples.last(where: { $0 <= step }) else { return nil }
+        let later = samples.filter { $0 > step }
+        let limit = s.hardTimeout + 2 * h
+        let (grid, observed) = ticks(after: step, excluding: node, heartbeatInterval: h, until: step + limit, record: r)
+        // Bounded: at most (hard_timeout + 2h) / h + 1 ticks, and a hard timeout always fires within them.
+        for t in grid where t - lastSample <= limit {
+            // A sample that arrived after the step and before this tick (a receiver that resumed) is the detector's.
+            var d = detector
+            for a in later where a < t { d.add(now: a) }
+            let last = later.last(where: { $0 < t }) ?? lastSample
+            guard let cause = fires(d, at: t, last: last, settings: s, shift: 0) else { continue }
+            // Within the arrival uncertainty, could it fire only at a later tick?
+            var lastTick = t
+            if fires(d, at: t, last: last, settings: s, shift: -arrivalUncertainty) == nil,
+               let next = grid.first(where: { $0 > t + h / 2 }) {
+                lastTick = next
+            }
+            let phi = cause == "phi" ? d.phi(now: t) : nil
+            return ObservedDetachPrediction(tick: t, lastTick: lastTick, lastSample: last, cause: cause, phi: phi,
+                                            gridObserved: observed)
+        }
+        return nil
+    }
+
+    /// The detector's verdict at tick `t` with Δ shifted by `shift` (Fluentd's `Node#tick`: hard timeout first,
+    /// then phi, both strict).
+    private static func fires(_ d: PhiAccrualDetector, at t: Double, last: Double, settings s: RunRecord.IntendedDetector, shift: Double) -> String? {
+        if t + shift - last > s.hardTimeout { return "hard_timeout" }
+        if s.phiFailureDetector, d.phi(now: t + shift) > s.phiThreshold { return "phi" }
+        return nil
+    }
+
+    /// The heartbeat timer's runs after `step`: the first heartbeat of each run as the other receivers saw it,
+    /// continued every h after the last one seen (a timer of period h; the agent's and Fluentd's do not drift by
+    /// more than the slack over a scenario).
+    static func ticks(after step: Double, excluding node: String, heartbeatInterval h: Double, until end: Double,
+                      record r: RunRecord) -> ([Double], Bool) {
+        let kind = r.heartbeatType == "udp" ? "udp" : "accept"
+        var times: [Double] = []
+        for (name, list) in r.observations where name != node {
+            times += list.filter { $0.kind == kind && $0.carriedData != true }.map(\.time)
+        }
+        times.sort()
+        // One timer run sends to every node within a few milliseconds: keep each run's first heartbeat.
+        var runs: [Double] = []
+        for t in times where runs.last.map({ t - $0 > h / 4 }) ?? true { runs.append(t) }
+        var grid = runs.filter { $0 > step }
+        let observed = !grid.isEmpty
+        // Before the step, the node's own heartbeats give the grid when no other receiver does.
+        let ownBefore = (r.observations[node] ?? []).filter { $0.kind == kind && $0.carriedData != true && $0.time <= step }.map(\.time)
+        guard var t = grid.last ?? runs.last(where: { $0 <= step }) ?? ownBefore.max() else { return ([], false) }
+        var n = 0
+        while t < end, n < 1_000_000 {
+            t += h
+            n += 1
+            if t > step { grid.append(t) }
+        }
+        return (grid, observed)
+    }
+}

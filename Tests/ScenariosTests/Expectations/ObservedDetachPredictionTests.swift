@@ -1,0 +1,105 @@
+import Testing
+
+@testable import Scenarios
+
+/// `within: predicted` under traffic: the detector replayed on what the receivers saw (heartbeat answers and data
+/// requests) at the ticks the other receivers saw (docs/scenarios.md, "within: predicted").
+@Suite struct ObservedDetachPredictionTests {
+    /// r1 and r2 get a heartbeat every `h` from `h` on; r1 also a data request `sendOffset` after each one when
+    /// given; r1 dies just after its last heartbeat at `death`.
+    static func record(h: Double, death: Double, sendOffset: Double?, heartbeatType: String = "udp") -> RunRecord {
+        var r = RunRecord(scenario: "t-predict", seed: 1)
+        r.heartbeatInterval = h
+        r.heartbeatType = heartbeatType
+        let kind = heartbeatType == "udp" ? "udp" : "accept"
+        var t = h, request = 0
+        while t < death + 80 {
+            r.observations["r2", default: []].append(ReceiverObservation(kind: kind, time: t + 0.0005, answeredAt: t + 0.0005))
+            if t <= death {
+                r.observations["r1", default: []].append(ReceiverObservation(kind: kind, time: t, answeredAt: t))
+                if let o = sendOffset, t + o < death {
+                    r.deliveries.append(Delivery(time: t + o, receiver: "r1", seq: Int64(request), chunk: nil, request: request))
+                    request += 1
+                }
+            }
+            t += h
+        }
+        r.steps = [TimelineEntry(time: death + 0.001, planned: death, id: "crash", kind: "crash", receiver: "r1", summary: "crash r1", error: nil)]
+        return r
+    }
+
+    static let fluentdDefaults = RunRecord.IntendedDetector(heartbeatInterval: 1, phiThreshold: 16, phiFailureDetector: true, hardTimeout: 60)
+
+    @Test func idleNodeGivesTheClosedForm() throws {
+        let r = Self.record(h: 1, death: 100, sendOffset: nil)
+        let p = try #require(ObservedDetachPrediction.predict(node: "r1", step: 100.001, settings: Self.fluentdDefaults, record: r))
+        let formula = DetectionPredictor.fluentdIdleFormula(heartbeatInterval: 1, phiThreshold: 16)
+        #expect(p.lastSample == 100)
+        #expect(abs(p.tick - (100 + formula + 0.0005)) < 1e-6)  // the tick as r2 saw it: 37 s after the last heartbeat
+        #expect(p.cause == "phi")
+        #expect(p.gridObserved)
+    }
+
+    @Test func sendsShortenDetectionAsTheDocsSay() throws {
+        // docs/forward-protocol.md, "Detection time": a send 0.1 s after each 1 s heartbeat gives gaps 0.9/0.1,
+        // m = 0.5, and a detach 19 s after the last arrival (the send at 99.1 s, here: the last heartbeat is 99 s).
+        let r = Self.record(h: 1, death: 99.5, sendOffset: 0.1)
+        let p = try #require(ObservedDetachPrediction.predict(node: "r1", step: 99.501, settings: Self.fluentdDefaults, record: r))
+        #expect(abs(p.lastSample - 99.1) < 1e-9)
+        #expect(abs(p.tick - (99 + 19 + 0.0005)) < 1e-6)
+    }
+
+    @Test func dataConnectionsAreNotHeartbeats() throws {
+        // Transport heartbeats: each data request also opened a connection. Counted as heartbeats they would add
+        // short gaps and bring the detach forward; marked `carriedData`, they are only the request's sample.
+        var r = Self.record(h: 1, death: 99.5, sendOffset: 0.1, heartbeatType: "transport")
+        let sends = r.deliveries.map(\.time)
+        for s in sends { r.observations["r1", default: []].append(ReceiverObservation(kind: "accept", time: s - 0.0002, answeredAt: s - 0.0002, carriedData: true)) }
+        let p = try #require(ObservedDetachPrediction.predict(node: "r1", step: 99.501, settings: Self.fluentdDefaults, record: r))
+        #expect(abs(p.tick - (99 + 19 + 0.0005)) < 1e-6)
+        for s in sends { r.observations["r1", default: []].append(ReceiverObservation(kind: "accept", time: s - 0.0002, answeredAt: s - 0.0002)) }
+        let wrong = try #require(ObservedDetachPrediction.predict(node: "r1", step: 99.501, settings: Self.fluentdDefaults, record: r))
+        #expect(wrong.tick < p.tick)
+    }
+
+    @Test func hardTimeoutWhenPhiIsOff() throws {
+        let s = RunRecord.IntendedDetector(heartbeatInterval: 1, phiThreshold: 16, phiFailureDetector: false, hardTimeout: 5)
+        let r = Self.record(h: 1, death: 50, sendOffset: nil)
+        let p = try #require(ObservedDetachPrediction.predict(node: "r1", step: 50.001, settings: s, record: r))
+        #expect(p.cause == "hard_timeout")
+        #expect(abs(p.tick - 55.0005) < 1e-6)  // the first tick with Δ > 5 s (strictly): r2 saw it 0.5 ms after 55 s
+    }
+
+    @Test func ticksAreExtrapolatedWithoutAnotherReceiver() throws {
+        var r = Self.record(h: 1, death: 100, sendOffset: nil)
+        r.observations["r2"] = nil
+        let p = try #require(ObservedDetachPrediction.predict(node: "r1", step: 100.001, settings: Self.fluentdDefaults, record: r))
+        #expect(!p.gridObserved)
+        #expect(abs(p.tick - 137) < 1e-6)
+    }
+
+    static func verdict(detachedAt: Double, _ r: RunRecord) throws -> ExpectationResult.Status {
+        var r = r
+        r.phiThreshold = 16
+        r.agentEvents = [AgentEventEntry(time: detachedAt, node: "r1", event: "detached", cause: "phi")]
+        let s = try ScenarioLoader.parse("""
+        name: t-predict
+        receivers: [r1, r2]
+        agent: {config: "<match **>\\n  @type forward\\n  ${servers}\\n</match>"}
+        timeline:
+          - {id: crash, at: 99.5s, crash: r1}
+        expectations:
+          - detach: {node: r1, after: crash, since: last_arrival, within: predicted, cause: phi}
+        """)
+        return ExpectationEvaluator.evaluate(s.expectations, record: r)[0].status
+    }
+
+    @Test func theWindowIsTheTickWithinTheSlack() throws {
+        let r = Self.record(h: 1, death: 99.5, sendOffset: 0.1)
+        #expect(try Self.verdict(detachedAt: 118.001, r) == .pass)
+        // One tick early or late (an idle-formula detector would be 18 s late) fails.
+        #expect(try Self.verdict(detachedAt: 117.001, r) == .fail)
+        #expect(try Self.verdict(detachedAt: 119.001, r) == .fail)
+        #expect(try Self.verdict(detachedAt: 118.04, r) == .fail)
+    }
+}
