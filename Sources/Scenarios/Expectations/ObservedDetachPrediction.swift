@@ -32,9 +32,32 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
     /// The prediction for `node` after the step at `step` with the scenario's detector settings `s`, nil when the node had no sample before it or the run
     /// has no heartbeats (heartbeat_type none never detaches).
     public static func predict(node: String, step: Double, settings s: RunRecord.IntendedDetector, record r: RunRecord) -> ObservedDetachPrediction? {
+        guard let p = predict(node: node, step: step, settings: s, record: r, dropping: nil) else { return nil }
+        // A TLS heartbeat accepted just before the step may not have finished its handshake, which is when the
+        // agent takes the sample: the receiver cannot tell, so the window covers both cases.
+        guard r.tlsReceivers.contains(node), r.heartbeatType != "udp", let last = lastHeartbeatAccept(node: node, before: step, record: r),
+              step - last < tlsHandshakeUncertainty,
+              let without = predict(node: node, step: step, settings: s, record: r, dropping: last) else { return p }
+        var both = p
+        both.tick = min(p.tick, without.tick)
+        both.lastTick = max(p.lastTick, without.lastTick)
+        if without.tick < p.tick { (both.lastSample, both.cause, both.phi) = (without.lastSample, without.cause, without.phi) }
+        return both
+    }
+
+    /// How long before a step a TLS heartbeat's accept leaves its handshake in doubt (a loopback handshake takes a
+    /// few milliseconds; a step interrupts it only if it comes right after the accept).
+    public static let tlsHandshakeUncertainty = 0.050
+
+    private static func lastHeartbeatAccept(node: String, before step: Double, record r: RunRecord) -> Double? {
+        (r.observations[node] ?? []).filter { $0.kind == "accept" && $0.carriedData != true && $0.time <= step }.compactMap(\.answeredAt).max()
+    }
+
+    private static func predict(node: String, step: Double, settings s: RunRecord.IntendedDetector, record r: RunRecord,
+                                dropping dropped: Double?) -> ObservedDetachPrediction? {
         guard r.heartbeatType != "none", s.heartbeatInterval > 0 else { return nil }
         let h = s.heartbeatInterval
-        let samples = PhiReconstruction.arrivals(node: node, record: r)
+        let samples = PhiReconstruction.arrivals(node: node, record: r).filter { $0 != dropped }
         // The history as the detector saw it up to the step: detaches clear it (Fluentd's tick does), and only
         // transitions before the step are taken from the agent (the decision under test comes after).
         let transitions = r.agentEvents.filter { $0.node == node && $0.event == "detached" && $0.time < step }.map(\.time)

@@ -68,6 +68,8 @@ import Testing
         let p = try #require(ObservedDetachPrediction.predict(node: "r1", step: 50.001, settings: s, record: r))
         #expect(p.cause == "hard_timeout")
         #expect(abs(p.tick - 55.0005) < 1e-6)  // the first tick with Δ > 5 s (strictly): r2 saw it 0.5 ms after 55 s
+        // Δ there exceeds 5 s by only 0.5 ms, inside the arrival uncertainty: the next tick is in the window too.
+        #expect(abs(p.lastTick - 56.0005) < 1e-6)
     }
 
     @Test func ticksAreExtrapolatedWithoutAnotherReceiver() throws {
@@ -76,6 +78,23 @@ import Testing
         let p = try #require(ObservedDetachPrediction.predict(node: "r1", step: 100.001, settings: Self.fluentdDefaults, record: r))
         #expect(!p.gridObserved)
         #expect(abs(p.tick - 137) < 1e-6)
+    }
+
+    @Test func aTLSHeartbeatJustBeforeTheStepMayNotHaveCounted() throws {
+        // The receiver accepted r1's heartbeat connection 1 ms before the crash: over TLS the agent samples at the
+        // end of the handshake, which the crash may have cut off. The window spans both predictions.
+        // hard_timeout 4.7 s: no tick is within the 10 ms arrival uncertainty of it.
+        let s = RunRecord.IntendedDetector(heartbeatInterval: 1, phiThreshold: 16, phiFailureDetector: false, hardTimeout: 4.7)
+        var r = Self.record(h: 1, death: 50, sendOffset: nil, heartbeatType: "transport")
+        let plain = try #require(ObservedDetachPrediction.predict(node: "r1", step: 50.001, settings: s, record: r))
+        #expect(plain.tick == plain.lastTick)
+        r.tlsReceivers = ["r1"]
+        let tls = try #require(ObservedDetachPrediction.predict(node: "r1", step: 50.001, settings: s, record: r))
+        #expect(abs(tls.tick - 54.0005) < 1e-6)      // without the 50 s heartbeat: more than 4.7 s after 49 s
+        #expect(abs(tls.lastTick - 55.0005) < 1e-6)  // with it
+        // Long enough before the step, the handshake had time to finish: no doubt.
+        let early = try #require(ObservedDetachPrediction.predict(node: "r1", step: 50.2, settings: s, record: r))
+        #expect(early.tick == early.lastTick)
     }
 
     static func verdict(detachedAt: Double, _ r: RunRecord) throws -> ExpectationResult.Status {
