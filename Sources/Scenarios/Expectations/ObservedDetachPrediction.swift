@@ -32,18 +32,31 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
     /// The prediction for `node` after the step at `step` with the scenario's detector settings `s`, nil when the node had no sample before it or the run
     /// has no heartbeats (heartbeat_type none never detaches).
     public static func predict(node: String, step: Double, settings s: RunRecord.IntendedDetector, record r: RunRecord) -> ObservedDetachPrediction? {
-        guard let p = predict(node: node, step: step, settings: s, record: r, dropping: nil) else { return nil }
-        // A TLS heartbeat accepted just before the step may not have finished its handshake, which is when the
-        // agent takes the sample: the receiver cannot tell, so the window covers both cases.
-        guard r.tlsReceivers.contains(node), r.heartbeatType != "udp", let last = lastHeartbeatAccept(node: node, before: step, record: r),
-              step - last < tlsHandshakeUncertainty,
-              let without = predict(node: node, step: step, settings: s, record: r, dropping: last) else { return p }
-        var both = p
-        both.tick = min(p.tick, without.tick)
-        both.lastTick = max(p.lastTick, without.lastTick)
-        if without.tick < p.tick { (both.lastSample, both.cause, both.phi) = (without.lastSample, without.cause, without.phi) }
+        // What the receivers cannot see is bracketed, and the window covers every case:
+        // * the detector's first gap runs from floor(wall clock at configure), up to a second before the agent
+        //   started; with a short history that gap still moves the weighted mean by a few percent;
+        // * a TLS heartbeat accepted just before the step may not have finished its handshake, which is when the
+        //   agent takes the sample.
+        var drops: [Double?] = [nil]
+        if r.tlsReceivers.contains(node), r.heartbeatType != "udp", let last = lastHeartbeatAccept(node: node, before: step, record: r),
+           step - last < tlsHandshakeUncertainty {
+            drops.append(last)
+        }
+        var cases: [ObservedDetachPrediction] = []
+        for d in drops {
+            for start in initialLastRange {
+                if let p = predict(node: node, step: step, settings: s, record: r, dropping: d, initialLast: start) { cases.append(p) }
+            }
+        }
+        guard var both = cases.min(by: { $0.tick < $1.tick }) else { return nil }
+        both.lastTick = cases.map(\.lastTick).max() ?? both.tick
         return both
     }
+
+    /// Where the detector's initial `last` can lie on the run clock: floor(configure time) for an agent configured
+    /// shortly before the run's start (the Swift agent at most a few hundred ms, Fluentd's supervisor before its first
+    /// receiver was up).
+    public static let initialLastRange: [Double] = [-1.5, 0]
 
     /// How long before a step a TLS heartbeat's accept leaves its handshake in doubt (a loopback handshake takes a
     /// few milliseconds; a step interrupts it only if it comes right after the accept).
@@ -54,14 +67,14 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
     }
 
     private static func predict(node: String, step: Double, settings s: RunRecord.IntendedDetector, record r: RunRecord,
-                                dropping dropped: Double?) -> ObservedDetachPrediction? {
+                                dropping dropped: Double?, initialLast: Double) -> ObservedDetachPrediction? {
         guard r.heartbeatType != "none", s.heartbeatInterval > 0 else { return nil }
         let h = s.heartbeatInterval
         let samples = PhiReconstruction.arrivals(node: node, record: r).filter { $0 != dropped }
         // The history as the detector saw it up to the step: detaches clear it (Fluentd's tick does), and only
         // transitions before the step are taken from the agent (the decision under test comes after).
         let transitions = r.agentEvents.filter { $0.node == node && $0.event == "detached" && $0.time < step }.map(\.time)
-        var detector = PhiAccrualDetector(heartbeatInterval: h, initialLast: 0)
+        var detector = PhiAccrualDetector(heartbeatInterval: h, initialLast: initialLast)
         let before = samples.filter { $0 <= step }
         var c = 0
         for a in before {
