@@ -35,17 +35,28 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
         // What the receivers cannot see is bracketed, and the window covers every case:
         // * the detector's first gap runs from floor(wall clock at configure), up to a second before the agent
         //   started; with a short history that gap still moves the weighted mean by a few percent;
-        // * a TLS heartbeat accepted just before the step may not have finished its handshake, which is when the
-        //   agent takes the sample.
-        var drops: [Double?] = [nil]
-        if r.tlsReceivers.contains(node), r.heartbeatType != "udp", let last = lastHeartbeatAccept(node: node, before: step, record: r),
-           step - last < tlsHandshakeUncertainty {
-            drops.append(last)
+        // * a connection heartbeat that the step interrupts: the kernel may complete the agent's connect for a
+        //   receiver that never accepts it, or the receiver may accept one whose completion the agent (or, over
+        //   TLS, its handshake) never sees before the reset.
+        var variants: [(drop: Double?, add: Double?)] = [(nil, nil)]
+        if r.heartbeatType != "udp" {
+            let kind = "accept"
+            let own = (r.observations[node] ?? []).filter { $0.kind == kind && $0.carriedData != true }.compactMap(\.answeredAt)
+            let h = s.heartbeatInterval
+            let runs = heartbeatRuns(excluding: node, heartbeatInterval: h, record: r)
+            var doubtful = runs.filter { abs($0 - step) < interruptedHeartbeatWindow }
+            doubtful += own.filter { $0 <= step && step - $0 < interruptedHeartbeatWindow }
+            for t in doubtful {
+                if let seen = own.first(where: { abs($0 - t) < interruptedHeartbeatWindow }) { variants.append((seen, nil)) }
+                else if t <= step + interruptedHeartbeatWindow { variants.append((nil, t)) }
+            }
         }
         var cases: [ObservedDetachPrediction] = []
-        for d in drops {
+        for v in variants {
             for start in initialLastRange {
-                if let p = predict(node: node, step: step, settings: s, record: r, dropping: d, initialLast: start) { cases.append(p) }
+                if let p = predict(node: node, step: step, settings: s, record: r, dropping: v.drop, adding: v.add, initialLast: start) {
+                    cases.append(p)
+                }
             }
         }
         guard var both = cases.min(by: { $0.tick < $1.tick }) else { return nil }
@@ -54,23 +65,18 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
     }
 
     /// Where the detector's initial `last` can lie on the run clock: floor(configure time) for an agent configured
-    /// shortly before the run's start (the Swift agent at most a few hundred ms, Fluentd's supervisor before its first
-    /// receiver was up).
+    /// shortly before the run's start.
     public static let initialLastRange: [Double] = [-1.5, 0]
 
-    /// How long before a step a TLS heartbeat's accept leaves its handshake in doubt (a loopback handshake takes a
-    /// few milliseconds; a step interrupts it only if it comes right after the accept).
-    public static let tlsHandshakeUncertainty = 0.050
-
-    private static func lastHeartbeatAccept(node: String, before step: Double, record r: RunRecord) -> Double? {
-        (r.observations[node] ?? []).filter { $0.kind == "accept" && $0.carriedData != true && $0.time <= step }.compactMap(\.answeredAt).max()
-    }
+    /// How close to a step a connection heartbeat leaves in doubt whether the agent counted it (a loopback connect
+    /// or TLS handshake takes a few milliseconds; more under load).
+    public static let interruptedHeartbeatWindow = 0.050
 
     private static func predict(node: String, step: Double, settings s: RunRecord.IntendedDetector, record r: RunRecord,
-                                dropping dropped: Double?, initialLast: Double) -> ObservedDetachPrediction? {
+                                dropping dropped: Double?, adding added: Double?, initialLast: Double) -> ObservedDetachPrediction? {
         guard r.heartbeatType != "none", s.heartbeatInterval > 0 else { return nil }
         let h = s.heartbeatInterval
-        let samples = PhiReconstruction.arrivals(node: node, record: r).filter { $0 != dropped }
+        let samples = (PhiReconstruction.arrivals(node: node, record: r).filter { $0 != dropped } + (added.map { [$0] } ?? [])).sorted()
         // The history as the detector saw it up to the step: detaches clear it (Fluentd's tick does), and only
         // transitions before the step are taken from the agent (the decision under test comes after).
         let transitions = r.agentEvents.filter { $0.node == node && $0.event == "detached" && $0.time < step }.map(\.time)
@@ -120,14 +126,7 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
     static func ticks(after step: Double, excluding node: String, heartbeatInterval h: Double, until end: Double,
                       record r: RunRecord) -> ([Double], Bool) {
         let kind = r.heartbeatType == "udp" ? "udp" : "accept"
-        var times: [Double] = []
-        for (name, list) in r.observations where name != node {
-            times += list.filter { $0.kind == kind && $0.carriedData != true }.map(\.time)
-        }
-        times.sort()
-        // One timer run sends to every node within a few milliseconds: keep each run's first heartbeat.
-        var runs: [Double] = []
-        for t in times where runs.last.map({ t - $0 > h / 4 }) ?? true { runs.append(t) }
+        let runs = heartbeatRuns(excluding: node, heartbeatInterval: h, record: r)
         var grid = runs.filter { $0 > step }
         let observed = !grid.isEmpty
         // Before the step, the node's own heartbeats give the grid when no other receiver does.
@@ -140,5 +139,19 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
             if t > step { grid.append(t) }
         }
         return (grid, observed)
+    }
+
+    /// The heartbeat timer's runs as the receivers other than `node` saw them: the first heartbeat of each run
+    /// (one run sends to every node within a few milliseconds).
+    static func heartbeatRuns(excluding node: String, heartbeatInterval h: Double, record r: RunRecord) -> [Double] {
+        let kind = r.heartbeatType == "udp" ? "udp" : "accept"
+        var times: [Double] = []
+        for (name, list) in r.observations where name != node {
+            times += list.filter { $0.kind == kind && $0.carriedData != true }.map(\.time)
+        }
+        times.sort()
+        var runs: [Double] = []
+        for t in times where runs.last.map({ t - $0 > h / 4 }) ?? true { runs.append(t) }
+        return runs
     }
 }

@@ -21,8 +21,6 @@ public struct RunRecord: Sendable {
     public var phiSamples: [AgentEventEntry] = []
     public var faultLog: [FaultLogEntryRecord] = []
     public var observations: [String: [ReceiverObservation]] = [:]
-    /// Receivers that speak TLS: an accepted connection there is not yet a completed heartbeat at the agent.
-    public var tlsReceivers: Set<String> = []
     public var load = LoadFigures()
     public var agentLog: String = ""
     public var secondaryChunks = 0

@@ -318,7 +318,6 @@ public struct ScenarioRunner: Sendable {
         }
         record.deliveries = receivers.deliveries(clock: clock)
         for spec in scenario.receivers { record.observations[spec.name] = receivers.observations(of: spec.name) }
-        record.tlsReceivers = Set(scenario.receivers.filter(\.tls).map(\.name))
         record.deliveries.sort { $0.time < $1.time }
         record.faultLog = receivers.faultLogRecords(clock: clock)
         if let agentHost {
