@@ -24,7 +24,7 @@ public struct ExpectationSpec: Sendable, Equatable {
         case .noLoss: return "no loss"
         case let .duplicates(m): return "duplicates ≤ \(m)"
         case let .detach(n, a, lo, hi, c, last, predicted):
-            return "\(n) detached within \(predicted ? "the prediction ± one tick" : "[\(s(lo)), \(s(hi))]") \(from(last, a))"
+            return "\(n) detached within \(predicted ? "the predicted tick (± 25 ms, or the ticks the receivers cannot decide between)" : "[\(s(lo)), \(s(hi))]") \(from(last, a))"
                 + (c.map { " with cause \($0)" } ?? "")
         case let .disabled(n, a, lo, hi, c, last): return "\(n) disabled within [\(s(lo)), \(s(hi))] \(from(last, a))" + (c.map { " with cause \($0)" } ?? "")
         case let .noDetach(n): return "\(n) never detached"
