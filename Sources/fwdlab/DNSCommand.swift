@@ -43,13 +43,16 @@ struct DNSCommand: AsyncParsableCommand {
         var logger = Logger(label: "fwdlab.dns")
         logger.logLevel = quiet ? .info : .debug
         let authority = file.makeAuthority()
+        // Signals are caught before the port opens: a caller that waits for the port and then signals must not
+        // find the default action disabled with no handler yet (the signal would be lost).
+        let signals = SignalStream.signals([SIGHUP, SIGINT, SIGTERM])
         let server = try await DNSServer.start(
             authority: authority, configuration: DNSServerConfiguration(hosts: bind.isEmpty ? ["127.0.0.1"] : bind, port: port, logger: logger))
         let names = file.names.keys.map(\.description).sorted().joined(separator: ", ")
         let hosts = (bind.isEmpty ? ["127.0.0.1"] : bind).joined(separator: ", ")
         FileHandle.standardError.write(Data("fwdlab dns: serving \(names) on \(hosts) port \(server.port) (UDP and TCP)\n".utf8))
 
-        for await signal in SignalStream.signals([SIGHUP, SIGINT, SIGTERM]) {
+        for await signal in signals {
             if signal == SIGHUP {
                 do {
                     try DNSZoneFile.load(path: zone).apply(to: authority)

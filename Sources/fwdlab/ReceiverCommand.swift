@@ -67,9 +67,11 @@ struct ReceiverCommand: AsyncParsableCommand {
         if let bind { settings.bind = bind }
         if gracefulHandshakeClose { settings.gracefulHandshakeClose = true }
 
+        // Caught before the port opens, so a signal sent once it accepts is never lost (see DNSCommand).
+        let signals = SignalStream.signals([SIGINT, SIGTERM])
         let receiver = try await ForwardReceiver.start(settings)
         FileHandle.standardError.write(Data("fwdlab receiver '\(name)' listening on \(settings.bind):\(receiver.port) (TCP\(settings.tls != nil ? "+TLS" : "") and UDP)\n".utf8))
-        for await _ in SignalStream.signals([SIGINT, SIGTERM]) { break }
+        for await _ in signals { break }
         await receiver.stop()
         let s = receiver.stats.snapshot()
         let reasons = receiver.ledger.rejectionCountsByReason().sorted { $0.key.rawValue < $1.key.rawValue }
