@@ -58,9 +58,11 @@ struct NetnsCommand: AsyncParsableCommand {
                 text += "  \(host.name)\t\(host.address)\tnetns \(host.namespace)\tvia \(host.rootInterface) \(host.rootAddress)\n"
             }
             text += "Ctrl-C removes everything.\n"
+            // Caught before the addresses are printed, so a script that signals as soon as it reads them is heard.
+            let signals = SignalStream.signals([SIGINT, SIGTERM])
             // Written unbuffered so a script reading the addresses sees them while the lab runs.
             FileHandle.standardOutput.write(Data(text.utf8))
-            for await _ in SignalStream.signals([SIGINT, SIGTERM]) { break }
+            for await _ in signals { break }
             try lab.destroy()
             print("lab \(lab.ownerPID)/\(lab.labNumber) removed")
         }

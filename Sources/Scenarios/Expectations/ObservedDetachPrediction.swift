@@ -32,29 +32,38 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
     /// The prediction for `node` after the step at `step` with the scenario's detector settings `s`, nil when the node had no sample before it or the run
     /// has no heartbeats (heartbeat_type none never detaches).
     public static func predict(node: String, step: Double, settings s: RunRecord.IntendedDetector, record r: RunRecord) -> ObservedDetachPrediction? {
+        guard r.heartbeatType != "none", s.heartbeatInterval > 0 else { return nil }
+        let h = s.heartbeatInterval
+        let samples = PhiReconstruction.arrivals(node: node, record: r)
+        // Detaches before the step clear the history (Fluentd's tick does); only those are taken from the agent,
+        // the decision under test comes after.
+        let clears = r.agentEvents.filter { $0.node == node && $0.event == "detached" && $0.time < step }.map(\.time)
+        let runs = heartbeatRuns(excluding: node, heartbeatInterval: h, record: r)
+        let limit = s.hardTimeout + 2 * h
+        let (grid, observed) = ticks(after: step, runs: runs, node: node, heartbeatInterval: h, until: step + limit, record: r)
         // What the receivers cannot see is bracketed, and the window covers every case:
         // * the detector's first gap runs from floor(wall clock at configure), up to a second before the agent
         //   started; with a short history that gap still moves the weighted mean by a few percent;
         // * a connection heartbeat that the step interrupts: the kernel may complete the agent's connect for a
         //   receiver that never accepts it, or the receiver may accept one whose completion the agent (or, over
         //   TLS, its handshake) never sees before the reset.
-        var variants: [(drop: Double?, add: Double?)] = [(nil, nil)]
+        var histories = [samples]
         if r.heartbeatType != "udp" {
-            let kind = "accept"
-            let own = (r.observations[node] ?? []).filter { $0.kind == kind && $0.carriedData != true }.compactMap(\.answeredAt)
-            let h = s.heartbeatInterval
-            let runs = heartbeatRuns(excluding: node, heartbeatInterval: h, record: r)
-            var doubtful = runs.filter { abs($0 - step) < interruptedHeartbeatWindow }
-            doubtful += own.filter { $0 <= step && step - $0 < interruptedHeartbeatWindow }
+            let own = (r.observations[node] ?? []).filter { $0.isHeartbeat(heartbeatType: r.heartbeatType) }.compactMap(\.answeredAt)
+            var drops = Set<Double>(), adds = Set<Double>()
+            let doubtful = runs.filter { abs($0 - step) < interruptedHeartbeatWindow }
+                + own.filter { $0 <= step && step - $0 < interruptedHeartbeatWindow }
             for t in doubtful {
-                if let seen = own.first(where: { abs($0 - t) < interruptedHeartbeatWindow }) { variants.append((seen, nil)) }
-                else if t <= step + interruptedHeartbeatWindow { variants.append((nil, t)) }
+                if let seen = own.first(where: { abs($0 - t) < interruptedHeartbeatWindow }) { drops.insert(seen) } else { adds.insert(t) }
             }
+            histories += drops.sorted().map { d in samples.filter { $0 != d } }
+            histories += adds.sorted().map { a in (samples + [a]).sorted() }
         }
         var cases: [ObservedDetachPrediction] = []
-        for v in variants {
+        for history in histories {
             for start in initialLastRange {
-                if let p = predict(node: node, step: step, settings: s, record: r, dropping: v.drop, adding: v.add, initialLast: start) {
+                if let p = predict(samples: history, clears: clears, step: step, grid: grid, gridObserved: observed,
+                                   settings: s, initialLast: start) {
                     cases.append(p)
                 }
             }
@@ -72,26 +81,22 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
     /// or TLS handshake takes a few milliseconds; more under load).
     public static let interruptedHeartbeatWindow = 0.050
 
-    private static func predict(node: String, step: Double, settings s: RunRecord.IntendedDetector, record r: RunRecord,
-                                dropping dropped: Double?, adding added: Double?, initialLast: Double) -> ObservedDetachPrediction? {
-        guard r.heartbeatType != "none", s.heartbeatInterval > 0 else { return nil }
+    /// One case: the detector built from `initialLast`, fed `samples` (ascending) with `clears` before the step,
+    /// then checked at each tick of `grid`.
+    private static func predict(samples: [Double], clears: [Double], step: Double, grid: [Double], gridObserved: Bool,
+                                settings s: RunRecord.IntendedDetector, initialLast: Double) -> ObservedDetachPrediction? {
         let h = s.heartbeatInterval
-        let samples = (PhiReconstruction.arrivals(node: node, record: r).filter { $0 != dropped } + (added.map { [$0] } ?? [])).sorted()
-        // The history as the detector saw it up to the step: detaches clear it (Fluentd's tick does), and only
-        // transitions before the step are taken from the agent (the decision under test comes after).
-        let transitions = r.agentEvents.filter { $0.node == node && $0.event == "detached" && $0.time < step }.map(\.time)
         var detector = PhiAccrualDetector(heartbeatInterval: h, initialLast: initialLast)
         let before = samples.filter { $0 <= step }
+        guard let lastSample = before.last else { return nil }
         var c = 0
         for a in before {
-            while c < transitions.count, transitions[c] <= a { detector.clear(); c += 1 }
+            while c < clears.count, clears[c] <= a { detector.clear(); c += 1 }
             detector.add(now: a)
         }
-        if c < transitions.count { detector.clear() }
-        guard let lastSample = samples.last(where: { $0 <= step }) else { return nil }
+        if c < clears.count { detector.clear() }
         let later = samples.filter { $0 > step }
         let limit = s.hardTimeout + 2 * h
-        let (grid, observed) = ticks(after: step, excluding: node, heartbeatInterval: h, until: step + limit, record: r)
         // Bounded: at most (hard_timeout + 2h) / h + 1 ticks, and a hard timeout always fires within them.
         for t in grid where t - lastSample <= limit {
             // A sample that arrived after the step and before this tick (a receiver that resumed) is the detector's.
@@ -107,7 +112,7 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
             }
             let phi = cause == "phi" ? d.phi(now: t) : nil
             return ObservedDetachPrediction(tick: t, lastTick: lastTick, lastSample: last, cause: cause, phi: phi,
-                                            gridObserved: observed)
+                                            gridObserved: gridObserved)
         }
         return nil
     }
@@ -120,17 +125,14 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
         return nil
     }
 
-    /// The heartbeat timer's runs after `step`: the first heartbeat of each run as the other receivers saw it,
-    /// continued every h after the last one seen (a timer of period h; the agent's and Fluentd's do not drift by
-    /// more than the slack over a scenario).
-    static func ticks(after step: Double, excluding node: String, heartbeatInterval h: Double, until end: Double,
+    /// The heartbeat timer's runs after `step`: `runs` (the other receivers' view) continued every h after the last
+    /// one seen (a timer of period h; the agent's and Fluentd's do not drift by more than the slack over a scenario).
+    static func ticks(after step: Double, runs: [Double], node: String, heartbeatInterval h: Double, until end: Double,
                       record r: RunRecord) -> ([Double], Bool) {
-        let kind = r.heartbeatType == "udp" ? "udp" : "accept"
-        let runs = heartbeatRuns(excluding: node, heartbeatInterval: h, record: r)
         var grid = runs.filter { $0 > step }
         let observed = !grid.isEmpty
         // Before the step, the node's own heartbeats give the grid when no other receiver does.
-        let ownBefore = (r.observations[node] ?? []).filter { $0.kind == kind && $0.carriedData != true && $0.time <= step }.map(\.time)
+        let ownBefore = (r.observations[node] ?? []).filter { $0.isHeartbeat(heartbeatType: r.heartbeatType) && $0.time <= step }.map(\.time)
         guard var t = grid.last ?? runs.last(where: { $0 <= step }) ?? ownBefore.max() else { return ([], false) }
         var n = 0
         while t < end, n < 1_000_000 {
@@ -144,10 +146,9 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
     /// The heartbeat timer's runs as the receivers other than `node` saw them: the first heartbeat of each run
     /// (one run sends to every node within a few milliseconds).
     static func heartbeatRuns(excluding node: String, heartbeatInterval h: Double, record r: RunRecord) -> [Double] {
-        let kind = r.heartbeatType == "udp" ? "udp" : "accept"
         var times: [Double] = []
         for (name, list) in r.observations where name != node {
-            times += list.filter { $0.kind == kind && $0.carriedData != true }.map(\.time)
+            times += list.filter { $0.isHeartbeat(heartbeatType: r.heartbeatType) }.map(\.time)
         }
         times.sort()
         var runs: [Double] = []

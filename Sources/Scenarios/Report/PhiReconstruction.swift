@@ -16,8 +16,7 @@ public enum PhiReconstruction {
     public static func arrivals(node: String, record r: RunRecord) -> [Double] {
         var arrivals: [Double] = []
         for o in r.observations[node] ?? [] {
-            guard let a = o.answeredAt else { continue }
-            if r.heartbeatType == "udp" ? o.kind == "udp" : (o.kind == "accept" && o.carriedData != true) { arrivals.append(a) }
+            if let a = o.answeredAt, o.isHeartbeat(heartbeatType: r.heartbeatType) { arrivals.append(a) }
         }
         var seenRequests = Set<Int>()
         for d in r.deliveries where d.receiver == node {

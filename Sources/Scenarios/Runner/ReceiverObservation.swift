@@ -17,4 +17,10 @@ public struct ReceiverObservation: Sendable, Codable, Equatable {
         self.answeredAt = answeredAt
         self.carriedData = carriedData
     }
+
+    /// Whether this is a heartbeat answer for `heartbeatType` (a UDP reply, or the connect of a transport heartbeat,
+    /// not of a connection that carried data): a detector sample at `answeredAt`.
+    public func isHeartbeat(heartbeatType: String) -> Bool {
+        heartbeatType == "udp" ? kind == "udp" : (kind == "accept" && carriedData != true)
+    }
 }
