@@ -9,10 +9,10 @@ import Agent
 /// traffic as without. The idle formula (`DetectionPredictor.fluentdIdleFormula`) is its special case with
 /// heartbeats only and a steady history.
 public struct ObservedDetachPrediction: Sendable, Equatable {
-    /// The first tick the detector is predicted to fire at (run seconds).
+    /// The first tick the detector could fire at within the arrival-time uncertainty (run seconds).
     public var tick: Double
-    /// The last tick it could fire at within the arrival-time uncertainty (equal to `tick` unless phi is within
-    /// that uncertainty of the threshold at `tick`).
+    /// The last tick it could fire at within the arrival-time uncertainty (equal to `tick` unless the detector is
+    /// within that uncertainty of firing at a neighbouring tick).
     public var lastTick: Double
     /// The detector's last sample before the step (run seconds).
     public var lastSample: Double
@@ -97,24 +97,25 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
         if c < clears.count { detector.clear() }
         let later = samples.filter { $0 > step }
         let limit = s.hardTimeout + 2 * h
-        // Bounded: at most (hard_timeout + 2h) / h + 1 ticks, and a hard timeout always fires within them.
-        for t in grid where t - lastSample <= limit {
-            // A sample that arrived after the step and before this tick (a receiver that resumed) is the detector's.
-            var d = detector
-            for a in later where a < t { d.add(now: a) }
-            let last = later.last(where: { $0 < t }) ?? lastSample
-            guard let cause = fires(d, at: t, last: last, settings: s, shift: 0) else { continue }
-            // Within the arrival uncertainty, could it fire only at a later tick?
-            var lastTick = t
-            if fires(d, at: t, last: last, settings: s, shift: -arrivalUncertainty) == nil,
-               let next = grid.first(where: { $0 > t + h / 2 }) {
-                lastTick = next
+        // The first tick that fires with Δ shifted by `shift` (bounded: at most (hard_timeout + 2h) / h + 1 ticks,
+        // and a hard timeout always fires within them).
+        func first(shift: Double) -> (tick: Double, last: Double, cause: String, phi: Double?)? {
+            for t in grid where t - lastSample <= limit {
+                // A sample that arrived after the step and before this tick (a receiver that resumed) is the detector's.
+                var d = detector
+                for a in later where a < t { d.add(now: a) }
+                let last = later.last(where: { $0 < t }) ?? lastSample
+                if let cause = fires(d, at: t, last: last, settings: s, shift: shift) {
+                    return (t, last, cause, cause == "phi" ? d.phi(now: t) : nil)
+                }
             }
-            let phi = cause == "phi" ? d.phi(now: t) : nil
-            return ObservedDetachPrediction(tick: t, lastTick: lastTick, lastSample: last, cause: cause, phi: phi,
-                                            gridObserved: gridObserved)
+            return nil
         }
-        return nil
+        // The arrival uncertainty works both ways: Δ a little longer can make an earlier tick fire, a little
+        // shorter a later one.
+        guard let early = first(shift: arrivalUncertainty), let late = first(shift: -arrivalUncertainty) ?? first(shift: 0) else { return nil }
+        return ObservedDetachPrediction(tick: early.tick, lastTick: max(early.tick, late.tick), lastSample: early.last,
+                                        cause: early.cause, phi: early.phi, gridObserved: gridObserved)
     }
 
     /// The detector's verdict at tick `t` with Δ shifted by `shift` (Fluentd's `Node#tick`: hard timeout first,

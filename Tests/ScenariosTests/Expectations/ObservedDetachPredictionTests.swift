@@ -72,6 +72,15 @@ import Testing
         #expect(abs(p.lastTick - 56.0005) < 1e-6)
     }
 
+    @Test func theUncertaintyAlsoReachesAnEarlierTick() throws {
+        // Δ at the 55 s tick is 5.0005 s, just short of a 5.0008 s hard_timeout: the receivers' stamps cannot rule
+        // out that the agent's last sample was a little earlier, so that tick is in the window as well as 56 s.
+        let s = RunRecord.IntendedDetector(heartbeatInterval: 1, phiThreshold: 16, phiFailureDetector: false, hardTimeout: 5.0008)
+        let p = try #require(ObservedDetachPrediction.predict(node: "r1", step: 50.2, settings: s, record: Self.record(h: 1, death: 50, sendOffset: nil)))
+        #expect(abs(p.tick - 55.0005) < 1e-6)
+        #expect(abs(p.lastTick - 56.0005) < 1e-6)
+    }
+
     @Test func ticksAreExtrapolatedWithoutAnotherReceiver() throws {
         var r = Self.record(h: 1, death: 100, sendOffset: nil)
         r.observations["r2"] = nil
