@@ -2,6 +2,7 @@ import ForwardProtocol
 import Logging
 import NIOCore
 import NIOSSL
+import NIOTLS
 
 #if canImport(Glibc)
 import Glibc
@@ -101,6 +102,11 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
             writeHandshake(context, helo, step: .helo)
         }
         context.fireChannelActive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let e = event as? TLSUserEvent, case .handshakeCompleted = e, phase.isOpen { hooks?.onTLSEstablished(info) }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

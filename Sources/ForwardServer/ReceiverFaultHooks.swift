@@ -5,7 +5,8 @@ import NIOCore
 /// connection's (or UDP channel's) event loop and must return quickly without blocking; the defaults
 /// behave exactly like in_forward. Implementations live in `Simulator/Faults`.
 ///
-/// Order on a TCP/TLS connection: `onAccept` → (`onHandshake(.helo)`) → for every read `beforeRead`
+/// Order on a TCP/TLS connection: `onAccept` → (TLS: `onTLSEstablished` once its handshake completes) →
+/// (`onHandshake(.helo)`) → for every read `beforeRead`
 /// → (`onHandshake(.pong)`) → per event request `beforeAccepting` → ledger append → `beforeAck`
 /// (only when the request asked for an ack). UDP: `onHeartbeat` per datagram. Beside that order, a
 /// connection without traffic for `idleTimeout` gets `onIdle` from a timer.
@@ -14,6 +15,9 @@ public protocol ReceiverFaultHooks: Sendable {
     func onAccept(_ connection: ReceiverConnectionInfo) -> ReceiverAcceptDecision
     /// A handshake message is about to be written.
     func onHandshake(_ connection: ReceiverConnectionInfo, step: ReceiverHandshakeStep) -> ReceiverHandshakeDecision
+    /// A TLS connection's handshake completed: what a TLS client's connect (and so a transport heartbeat) waits for.
+    /// Not called when the handshake fails.
+    func onTLSEstablished(_ connection: ReceiverConnectionInfo)
     /// Bytes arrived and are about to be decoded.
     func beforeRead(_ connection: ReceiverConnectionInfo, byteCount: Int) -> ReceiverReadDecision
     /// A request decoded and validated; its events are about to enter the ledger.
@@ -36,6 +40,7 @@ public protocol ReceiverFaultHooks: Sendable {
 extension ReceiverFaultHooks {
     public func onAccept(_ connection: ReceiverConnectionInfo) -> ReceiverAcceptDecision { .proceed }
     public func onHandshake(_ connection: ReceiverConnectionInfo, step: ReceiverHandshakeStep) -> ReceiverHandshakeDecision { .proceed }
+    public func onTLSEstablished(_ connection: ReceiverConnectionInfo) {}
     public func beforeRead(_ connection: ReceiverConnectionInfo, byteCount: Int) -> ReceiverReadDecision { .proceed }
     public func beforeAccepting(_ request: ReceivedRequestInfo) -> ReceiverRequestDecision { .accept }
     public func beforeAck(_ request: ReceivedRequestInfo) -> ReceiverAckDecision { .send }

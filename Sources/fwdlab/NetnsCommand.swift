@@ -1,6 +1,11 @@
 import ArgumentParser
+import Atomics
 import Foundation
 import Simulator
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `fwdlab netns`: network-namespace hosts for receivers and real partitions between them and this machine.
 struct NetnsCommand: AsyncParsableCommand {
@@ -155,7 +160,13 @@ struct NetnsCommand: AsyncParsableCommand {
     }
 
     struct Exec: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run a command inside a host's namespace (e.g. a receiver).")
+        static let configuration = CommandConfiguration(
+            abstract: "Run a command inside a host's namespace (e.g. a receiver).",
+            discussion: """
+                SIGINT and SIGTERM are passed on to the command, and exec exits when the command has: with its exit \
+                status, or 128 + the signal that ended it. --lab goes before the host name (everything after the \
+                host is the command).
+                """)
 
         @Argument(help: "Host name.")
         var host: String
@@ -168,9 +179,18 @@ struct NetnsCommand: AsyncParsableCommand {
         func run() async throws {
             let argv = command.first == "--" ? Array(command.dropFirst()) : command
             guard !argv.isEmpty else { throw ValidationError("give a command after --") }
-            let process = try target.attach().spawn(in: host, argv)
+            let lab = try target.attach()
+            // Before the spawn, so no signal finds exec without its handler; a caught signal is back to its default
+            // action in the command (an ignored one would stay ignored there).
+            ChildSignalForwarder.install()
+            let process = try lab.spawn(in: host, argv)
+            ChildSignalForwarder.started(process.processIdentifier)
             process.waitUntilExit()
-            if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
+            switch process.terminationReason {
+            case .uncaughtSignal: throw ExitCode(128 + process.terminationStatus)
+            case .exit: if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
+            @unknown default: throw ExitCode(1)
+            }
         }
     }
 
@@ -196,5 +216,38 @@ struct NetnsCommand: AsyncParsableCommand {
             if let pid { removed += NetworkNamespaceLab.removeAll(ownedBy: pid) }
             print(removed.isEmpty ? "nothing to remove" : removed.map { "removed \($0)" }.joined(separator: "\n"))
         }
+    }
+}
+
+/// `netns exec`'s SIGINT/SIGTERM handlers: each signal is sent on to the child, so the command stops with exec instead
+/// of living on in a namespace whose lab is then removed. Plain sigaction handlers (not SIG_IGN and a dispatch source),
+/// because a spawned command inherits ignored signals but starts with caught ones at their default action.
+enum ChildSignalForwarder {
+    /// The child's pid, 0 until it runs.
+    static let child = ManagedAtomic<Int32>(0)
+    /// A signal that came before the child existed; `started` sends it.
+    static let pending = ManagedAtomic<Int32>(0)
+
+    static func install() {
+        // Both atomics are created here, not lazily inside the handler.
+        _ = child.load(ordering: .relaxed)
+        _ = pending.load(ordering: .relaxed)
+        for number in [SIGINT, SIGTERM] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { number in
+                let pid = ChildSignalForwarder.child.load(ordering: .acquiring)
+                if pid > 0 { kill(pid, number) } else { ChildSignalForwarder.pending.store(number, ordering: .releasing) }
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = Int32(SA_RESTART)
+            sigaction(number, &action, nil)
+        }
+    }
+
+    /// Records the child and passes on a signal that arrived while it was being started.
+    static func started(_ pid: Int32) {
+        child.store(pid, ordering: .releasing)
+        let early = pending.exchange(0, ordering: .acquiringAndReleasing)
+        if early != 0 { kill(pid, early) }
     }
 }

@@ -2,6 +2,7 @@ import ForwardProtocol
 import ForwardLabTestSupport
 import ForwardServer
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOSSL
 import Simulator
@@ -82,5 +83,49 @@ struct ReceiverTLSTests {
                 #expect(receiver.ledger.count == 0)
             }
         }
+    }
+
+    /// Counts accepts and completed TLS handshakes.
+    final class HandshakeCounter: ReceiverFaultHooks {
+        let counts = NIOLockedValueBox((accepted: 0, established: 0))
+        func onAccept(_ connection: ReceiverConnectionInfo) -> ReceiverAcceptDecision {
+            counts.withLockedValue { $0.accepted += 1 }
+            return .proceed
+        }
+        func onTLSEstablished(_ connection: ReceiverConnectionInfo) { counts.withLockedValue { $0.established += 1 } }
+    }
+
+    @Test("onTLSEstablished: called once a handshake completes, not for one the client rejects (a transport heartbeat's answer)")
+    func handshakeHook() async throws {
+        let ca = try TestCertificateAuthority()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fwdlab-tls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let paths = try ca.issueExpired().write(to: dir, name: "old")
+        let good = try ca.issue(commonName: "localhost", subjectAltNames: ["localhost"]).write(to: dir, name: "good")
+        let hooks = HandshakeCounter()
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates([try ca.root.nioCertificate()])
+        try await withReceiver({
+            $0.tls = ReceiverTLSSettings(certPath: good.certificatePath, privateKeyPath: good.privateKeyPath)
+            $0.hooks = hooks
+        }) { receiver in
+            let client = try await NIOTestClient.connect(port: receiver.port, tls: tls, serverName: "localhost")
+            try await client.send(Wire.packed(seqs: [1], chunk: "h"))
+            #expect(await client.read(count: Wire.ack("h").count, timeout: .seconds(10)) == Wire.ack("h"))
+            await client.close()
+        }
+        #expect(hooks.counts.withLockedValue { $0 } == (accepted: 1, established: 1))
+        let rejected = HandshakeCounter()
+        try await withReceiver({
+            $0.tls = ReceiverTLSSettings(certPath: paths.certificatePath, privateKeyPath: paths.privateKeyPath)
+            $0.hooks = rejected
+        }) { receiver in
+            let client = try await NIOTestClient.connect(port: receiver.port, tls: tls, serverName: "localhost")
+            try? await client.send(Wire.packed(seqs: [1], chunk: "z"))
+            #expect(await client.waitForClose(timeout: .seconds(10)))
+            #expect(await receiver.ledger.wait(forRejections: 1, timeout: .seconds(5)))
+        }
+        #expect(rejected.counts.withLockedValue { $0 } == (accepted: 1, established: 0))
     }
 }

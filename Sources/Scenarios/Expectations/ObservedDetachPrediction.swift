@@ -145,11 +145,13 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
     }
 
     /// The heartbeat timer's runs as the receivers other than `node` saw them: the first heartbeat of each run
-    /// (one run sends to every node within a few milliseconds).
+    /// (one run sends to every node within a few milliseconds), from datagrams and answered connections.
     static func heartbeatRuns(excluding node: String, heartbeatInterval h: Double, record r: RunRecord) -> [Double] {
         var times: [Double] = []
         for (name, list) in r.observations where name != node {
-            times += list.filter { $0.isHeartbeat(heartbeatType: r.heartbeatType) }.map(\.time)
+            // A connection nobody answered may be a chunk's connect whose TLS handshake failed: only a datagram
+            // marks a run whether answered or not.
+            times += list.filter { $0.isHeartbeat(heartbeatType: r.heartbeatType) && ($0.kind == "udp" || $0.answeredAt != nil) }.map(\.time)
         }
         times.sort()
         var runs: [Double] = []

@@ -13,6 +13,8 @@ final class ObservingHooks: ReceiverFaultHooks {
         var observations: [ReceiverObservation] = []
         /// Connection id → index of its accept observation, until its first request marks it as data.
         var acceptIndex: [Int: Int] = [:]
+        /// TLS connection id → index of its accept observation, until its handshake completes.
+        var tlsPending: [Int: Int] = [:]
     }
     private let state = NIOLockedValueBox(State())
     private let limit = 200_000
@@ -27,7 +29,10 @@ final class ObservingHooks: ReceiverFaultHooks {
     private func record(_ o: ReceiverObservation, connection: Int? = nil) {
         state.withLockedValue { s in
             guard s.observations.count < limit else { return }
-            if let connection { s.acceptIndex[connection] = s.observations.count }
+            if let connection {
+                s.acceptIndex[connection] = s.observations.count
+                if o.answeredAt == nil { s.tlsPending[connection] = s.observations.count }
+            }
             s.observations.append(o)
         }
     }
@@ -35,9 +40,19 @@ final class ObservingHooks: ReceiverFaultHooks {
     func onAccept(_ connection: ReceiverConnectionInfo) -> ReceiverAcceptDecision {
         let d = engine.onAccept(connection)
         let now = clock.now
-        if case .proceed = d { record(ReceiverObservation(kind: "accept", time: now, answeredAt: now), connection: connection.id) }
+        // Over TLS the agent's connect (a transport heartbeat's answer) completes with the handshake, not the accept;
+        // one that fails (a certificate the agent rejects) is no answer at all.
+        if case .proceed = d { record(ReceiverObservation(kind: "accept", time: now, answeredAt: connection.isTLS ? nil : now), connection: connection.id) }
         else { record(ReceiverObservation(kind: "accept", time: now, answeredAt: nil)) }
         return d
+    }
+
+    func onTLSEstablished(_ connection: ReceiverConnectionInfo) {
+        let now = clock.now
+        state.withLockedValue { s in
+            if let i = s.tlsPending.removeValue(forKey: connection.id) { s.observations[i].answeredAt = now }
+        }
+        engine.onTLSEstablished(connection)
     }
 
     func onHandshake(_ connection: ReceiverConnectionInfo, step: ReceiverHandshakeStep) -> ReceiverHandshakeDecision {
@@ -87,7 +102,10 @@ final class ObservingHooks: ReceiverFaultHooks {
     }
 
     func connectionClosed(_ connection: ReceiverConnectionInfo) {
-        _ = state.withLockedValue { $0.acceptIndex.removeValue(forKey: connection.id) }
+        state.withLockedValue { s in
+            s.acceptIndex.removeValue(forKey: connection.id)
+            s.tlsPending.removeValue(forKey: connection.id)
+        }
         engine.connectionClosed(connection)
     }
 }

@@ -81,6 +81,21 @@ import Testing
         #expect(abs(p.lastTick - 56.0005) < 1e-6)
     }
 
+    @Test func unansweredConnectionsDoNotMarkTimerRuns() throws {
+        // Over TLS a chunk's connect whose handshake fails reaches the receiver as an accept nobody answered, at a
+        // flush's time, not the heartbeat timer's: taken as runs they would put false ticks 0.9 s into each second.
+        var r = Self.record(h: 1, death: 100, sendOffset: nil, heartbeatType: "transport")
+        let clean = try #require(ObservedDetachPrediction.predict(node: "r1", step: 100.2, settings: Self.fluentdDefaults, record: r))
+        for t in stride(from: 100.9, to: 180, by: 1.0) { r.observations["r3", default: []].append(ReceiverObservation(kind: "accept", time: t, answeredAt: nil)) }
+        let p = try #require(ObservedDetachPrediction.predict(node: "r1", step: 100.2, settings: Self.fluentdDefaults, record: r))
+        #expect(p.tick == clean.tick)
+        #expect(abs(p.tick - (137 + 0.0005)) < 1e-6)  // the first tick with Δ > 36.84 s
+        // Answered, the same connections would be heartbeats of a third receiver and would move the grid.
+        for i in r.observations["r3"]!.indices { r.observations["r3"]![i].answeredAt = r.observations["r3"]![i].time }
+        let answered = try #require(ObservedDetachPrediction.predict(node: "r1", step: 100.2, settings: Self.fluentdDefaults, record: r))
+        #expect(abs(answered.tick - 136.9) < 1e-6)
+    }
+
     @Test func ticksAreExtrapolatedWithoutAnotherReceiver() throws {
         var r = Self.record(h: 1, death: 100, sendOffset: nil)
         r.observations["r2"] = nil
