@@ -93,6 +93,20 @@ public struct SecondaryFileSettings: Sendable, Equatable {
     }
 }
 
+extension AgentRuntimeSettings {
+    /// The connection rules these settings ask for (`ConnectionPolicy`).
+    public var connectionPolicy: ConnectionPolicy {
+        ConnectionPolicy(keepalive: keepalive, requireAck: forwarder.requireAckResponse,
+                         registerAckOnFailedSend: behaviour.registerAckOnFailedSend,
+                         reuseSocketAfterFailedAck: behaviour.reuseSocketAfterFailedAck,
+                         keepaliveFakesHeartbeat: behaviour.keepaliveFakesHeartbeat,
+                         honourHeloKeepalive: behaviour.honourHeloKeepalive,
+                         serialProbes: behaviour.heartbeatProbes == .serialBlocking,
+                         connectTimeout: connectTimeout, heartbeatInterval: forwarder.heartbeatInterval,
+                         heartbeatProbeBound: behaviour.heartbeatProbeBound)
+    }
+}
+
 /// Named switches between Fluentd v1.16 behaviour (the defaults) and better behaviour (opt-in).
 public struct RuntimeBehaviour: Sendable, Equatable {
     /// How transport heartbeat probes are scheduled within one timer run.

@@ -35,10 +35,10 @@ final class ForwardOutputShell: @unchecked Sendable {
     private var ackReaderTimer: Scheduled<Void>?
     /// Bumped when a reload or stop replaces the output core: flushes started before answer to the old one.
     private var generation = 0
-    private var roundActive = false
-    /// A heartbeat tick came while the previous round was still running; it runs when that round ends.
-    private var tickDeferred = false
-    private var roundPending: Set<Int> = []
+    /// The heartbeat timer's current run (one at a time; a tick during it is deferred).
+    private var round = HeartbeatRound()
+    /// What happens to connections (rebuilt from the settings, which a reload replaces).
+    private var policy: ConnectionPolicy { settings.connectionPolicy }
     private var udp: Channel?
     private var udpHandler: UDPHeartbeatHandler?
     private var stopped = false
@@ -306,9 +306,7 @@ final class ForwardOutputShell: @unchecked Sendable {
                 core.emitsPhiSamples = phiSamples
                 output = OutputCore(settings: Self.outputSettings(new), clock: clock, rng: output.retry.rng)
                 secondary = new.secondary.map(SecondaryFileOutput.init(settings:))
-                roundActive = false
-                tickDeferred = false
-                roundPending = []
+                round = HeartbeatRound()
                 hub.emit(event: "reloaded")
                 return start()
             } catch {
@@ -411,24 +409,18 @@ final class ForwardOutputShell: @unchecked Sendable {
     // MARK: - Heartbeats (docs/forward-protocol.md, "Heartbeats")
 
     private func heartbeatTimerFired() {
-        guard !stopped else { return }
-        if roundActive {
-            // Fluentd's timer cannot fire while its round still blocks the event loop; it fires as soon as the round
-            // ends. The tick is deferred, not dropped.
-            tickDeferred = true
-            return
-        }
+        guard !stopped, round.timerFired() else { return }
         counters.heartbeatRounds += 1
-        roundActive = true
-        roundPending = []
         let directives = core.handle(.heartbeatTimerFired)
+        var waits: Set<Int> = []
         for d in directives {
             switch d {
-            case let .sendHeartbeat(node, _, _, _), let .resolveDNS(node, _, _): roundPending.insert(node)
+            case let .sendHeartbeat(node, _, _, _), let .resolveDNS(node, _, _): waits.insert(node)
             default: break
             }
         }
-        if settings.behaviour.heartbeatProbes == .serialBlocking && settings.forwarder.heartbeatType == .transport {
+        round.began(waitingFor: waits)
+        if policy.serialProbes && settings.forwarder.heartbeatType == .transport {
             // Quirk 8 mode: probes one after another, in configuration order.
             let others = directives.filter { if case .sendHeartbeat = $0 { false } else { true } }
             execute(others)
@@ -441,22 +433,17 @@ final class ForwardOutputShell: @unchecked Sendable {
         } else {
             execute(directives)
         }
-        checkRoundDone()
+        roundSettled(round.settle())
     }
 
     private func nodeHeartbeatDone(_ node: Int) {
-        roundPending.remove(node)
-        checkRoundDone()
+        roundSettled(round.nodeDone(node))
     }
 
-    private func checkRoundDone() {
-        guard roundActive, roundPending.isEmpty else { return }
-        roundActive = false
+    private func roundSettled(_ s: HeartbeatRound.Settled) {
+        guard case .completed(let runDeferred) = s else { return }
         feed(.heartbeatRoundCompleted)
-        if tickDeferred {
-            tickDeferred = false
-            heartbeatTimerFired()
-        }
+        if runDeferred { heartbeatTimerFired() }
     }
 
     private func resolveForHeartbeat(node: Int, host: String, port: Int) {
@@ -515,21 +502,17 @@ final class ForwardOutputShell: @unchecked Sendable {
     private func transportProbe(node: Int, address: String) -> EventLoopFuture<Void> {
         let now = clock.monotonicNow
         let key = connector.cacheKey(node: node, address: address)
-        if settings.keepalive && settings.behaviour.keepaliveFakesHeartbeat {
-            if let c = cache.checkout(key, now: now) {
-                cache.checkin(c, now: now)
-                return loop.makeSucceededVoidFuture()
-            }
+        let policy = self.policy
+        if policy.probeUsesCache, let c = cache.checkout(key, now: now) {
+            cache.checkin(c, now: now)
+            return loop.makeSucceededVoidFuture()
         }
-        let serial = settings.behaviour.heartbeatProbes == .serialBlocking
-        let bound: AgentSeconds? = serial
-            ? settings.connectTimeout
-            : min(settings.connectTimeout ?? .infinity, settings.behaviour.heartbeatProbeBound ?? settings.forwarder.heartbeatInterval)
+        let bounds = policy.probeBounds
         counters.connectionsOpened += 1
-        let connecting = connector.connect(node: node, address: address, connectTimeout: bound.map { $0 * timeScale })
+        let connecting = connector.connect(node: node, address: address, connectTimeout: bounds.connect.map { $0 * timeScale })
         let result = loop.makePromise(of: Void.self)
         let timer: Scheduled<Void>?
-        if !serial, let bound, bound.isFinite {
+        if let bound = bounds.overall {
             // The whole probe (connect + TLS + handshake) stays within the bound so the round keeps its cadence.
             timer = loop.scheduleTask(in: amount(bound)) {
                 result.fail(ForwardSendError(errorClass: "Errno::ETIMEDOUT", message: "heartbeat probe timed out after \(bound)s", expected: true))
@@ -541,7 +524,7 @@ final class ForwardOutputShell: @unchecked Sendable {
             timer?.cancel()
             switch r {
             case .success(let c):
-                if settings.keepalive && settings.behaviour.keepaliveFakesHeartbeat {
+                if policy.probeUsesCache {
                     // cm.rb: the heartbeat's new socket goes through the cache and is checked back in.
                     cache.add(c, now: clock.monotonicNow)
                     cache.checkin(c, now: clock.monotonicNow)
@@ -586,15 +569,10 @@ final class ForwardOutputShell: @unchecked Sendable {
         c.handler.onAck = nil
         c.handler.onClose = nil
         c.handler.disarm()
-        let reuse = settings.keepalive && cache.contains(c) && c.isActive
-            && (success || settings.behaviour.reuseSocketAfterFailedAck)
-            && !(settings.behaviour.honourHeloKeepalive && c.handler.serverDeniesKeepalive)
-        if reuse {
-            cache.checkin(c, now: clock.monotonicNow)
-        } else if settings.keepalive && cache.contains(c) && settings.behaviour.reuseSocketAfterFailedAck {
-            // v1.16.9 checks even a dead socket back in; a later checkout fails on write and revokes it.
-            cache.checkin(c, now: clock.monotonicNow)
-        } else {
+        switch policy.afterAck(success: success, cached: cache.contains(c), open: c.isActive,
+                               serverDeniesKeepalive: c.handler.serverDeniesKeepalive) {
+        case .checkIn: cache.checkin(c, now: clock.monotonicNow)
+        case .close:
             cache.remove(c)
             c.close()
         }
@@ -691,14 +669,14 @@ final class ForwardOutputShell: @unchecked Sendable {
                              ackValue: ackValue, timeout: amount(settings.sendTimeout))
                 .map { conn }
                 .flatMapError { [self] error in
-                    if settings.keepalive && cache.contains(conn) {
+                    switch policy.afterFailedWrite(cached: cache.contains(conn)) {
+                    case .revoke:
                         cache.revoke(conn)
                         conn.close()
-                    } else if settings.forwarder.requireAckResponse && settings.behaviour.registerAckOnFailedSend {
-                        // Quirk 16: the non-keepalive path registers in its cleanup even though the write failed.
+                    case .awaitAckThenClose:
                         awaitAck(conn, chunk: chunk, node: node)
                         conn.close()
-                    } else {
+                    case .close:
                         conn.close()
                     }
                     return loop.makeFailedFuture(ForwardSendError.from(error))
@@ -732,7 +710,7 @@ final class ForwardOutputShell: @unchecked Sendable {
             }
             counters.connectionsOpened += 1
             return connector.connect(node: node, address: address).map { c in
-                if useCache && !(self.settings.behaviour.honourHeloKeepalive && c.handler.serverDeniesKeepalive) {
+                if useCache && self.policy.cachesNewConnection(serverDeniesKeepalive: c.handler.serverDeniesKeepalive) {
                     self.cache.add(c, now: self.clock.monotonicNow)
                 }
                 return c
@@ -770,9 +748,9 @@ final class ForwardOutputShell: @unchecked Sendable {
 
     /// After a send without ack: back to the cache (keepalive) or closed.
     private func finishConnection(_ conn: NodeConnection) {
-        if settings.keepalive && cache.contains(conn) && conn.isActive {
-            cache.checkin(conn, now: clock.monotonicNow)
-        } else {
+        switch policy.afterSend(cached: cache.contains(conn), open: conn.isActive) {
+        case .checkIn: cache.checkin(conn, now: clock.monotonicNow)
+        case .close:
             cache.remove(conn)
             conn.close()
         }
