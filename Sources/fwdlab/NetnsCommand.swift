@@ -179,18 +179,20 @@ struct NetnsCommand: AsyncParsableCommand {
         func run() async throws {
             let argv = command.first == "--" ? Array(command.dropFirst()) : command
             guard !argv.isEmpty else { throw ValidationError("give a command after --") }
-            let lab = try target.attach()
-            // Before the spawn, so no signal finds exec without its handler; a caught signal is back to its default
-            // action in the command (an ignored one would stay ignored there).
-            ChildSignalForwarder.install()
-            let process = try lab.spawn(in: host, argv)
-            ChildSignalForwarder.started(process.processIdentifier)
-            process.waitUntilExit()
-            switch process.terminationReason {
-            case .uncaughtSignal: throw ExitCode(128 + process.terminationStatus)
-            case .exit: if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
-            @unknown default: throw ExitCode(1)
+            let namespace = try target.attach().host(host).namespace
+            guard let ip = CommandRunner.which("ip") else { throw ValidationError("the ip tool is missing") }
+            // Caught before the spawn, so a signal never finds exec without its handler.
+            let forwarder = ChildSignalForwarder([SIGINT, SIGTERM])
+            defer { forwarder.cancel() }
+            let pid: pid_t
+            do {
+                pid = try ChildSignalForwarder.spawn(ip, ["netns", "exec", namespace] + argv, resetting: [SIGINT, SIGTERM])
+            } catch {
+                throw ValidationError("cannot start \(argv[0]) in \(namespace): \(error)")
             }
+            forwarder.started(pid)
+            let status = ChildSignalForwarder.wait(pid)
+            if status != 0 { throw ExitCode(status) }
         }
     }
 
@@ -219,35 +221,81 @@ struct NetnsCommand: AsyncParsableCommand {
     }
 }
 
-/// `netns exec`'s SIGINT/SIGTERM handlers: each signal is sent on to the child, so the command stops with exec instead
-/// of living on in a namespace whose lab is then removed. Plain sigaction handlers (not SIG_IGN and a dispatch source),
-/// because a spawned command inherits ignored signals but starts with caught ones at their default action.
-enum ChildSignalForwarder {
+/// `netns exec`'s child and its signals: SIGINT and SIGTERM are sent on to the child, so the command stops with exec
+/// instead of living on in a namespace whose lab is later removed.
+final class ChildSignalForwarder {
     /// The child's pid, 0 until it runs.
-    static let child = ManagedAtomic<Int32>(0)
+    private let child = ManagedAtomic<Int32>(0)
     /// A signal that came before the child existed; `started` sends it.
-    static let pending = ManagedAtomic<Int32>(0)
+    private let pending = ManagedAtomic<Int32>(0)
+    private let sources: [any DispatchSourceSignal]
 
-    static func install() {
-        // Both atomics are created here, not lazily inside the handler.
-        _ = child.load(ordering: .relaxed)
-        _ = pending.load(ordering: .relaxed)
-        for number in [SIGINT, SIGTERM] {
-            var action = sigaction()
-            action.__sigaction_handler.sa_handler = { number in
-                let pid = ChildSignalForwarder.child.load(ordering: .acquiring)
-                if pid > 0 { kill(pid, number) } else { ChildSignalForwarder.pending.store(number, ordering: .releasing) }
+    /// Catches `numbers` as SignalStream does: ignored, and read by a dispatch source.
+    init(_ numbers: [Int32]) {
+        var sources: [any DispatchSourceSignal] = []
+        let child = self.child
+        let pending = self.pending
+        for number in numbers {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                let pid = child.load(ordering: .acquiring)
+                if pid > 0 { kill(pid, number) } else { pending.store(number, ordering: .releasing) }
             }
-            sigemptyset(&action.sa_mask)
-            action.sa_flags = Int32(SA_RESTART)
-            sigaction(number, &action, nil)
+            source.resume()
+            sources.append(source)
         }
+        self.sources = sources
     }
 
     /// Records the child and passes on a signal that arrived while it was being started.
-    static func started(_ pid: Int32) {
+    func started(_ pid: pid_t) {
         child.store(pid, ordering: .releasing)
         let early = pending.exchange(0, ordering: .acquiringAndReleasing)
         if early != 0 { kill(pid, early) }
+    }
+
+    func cancel() { sources.forEach { $0.cancel() } }
+
+    struct SpawnError: Error, CustomStringConvertible {
+        var errno: Int32
+        var description: String { String(cString: strerror(errno)) }
+    }
+
+    /// Starts `path` with `arguments`, no signal blocked and `resetting` at their default action. Foundation's Process
+    /// would hand the child this process's ignored signals and the spawning thread's mask, in which Swift
+    /// concurrency's threads block most signals: a forwarded SIGTERM would then never reach the command.
+    static func spawn(_ path: String, _ arguments: [String], resetting: [Int32]) throws -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for number in resetting { sigaddset(&defaults, number) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, nil, &attributes, argv, envp)
+        guard rc == 0 else { throw SpawnError(errno: rc) }
+        return pid
+    }
+
+    /// Waits for `pid` to end: its exit status, or 128 + the signal that ended it.
+    static func wait(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 {
+            if errno != EINTR { return 1 }
+        }
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
 }

@@ -49,7 +49,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-capture"), help: "Do not take a packet capture even when root.")
     var noCapture = false
 
-    @Option(name: .customLong("time-scale"), help: "Run every scenario at this time scale (0.05-10; overrides the scenario's time_scale; in-process agent only).")
+    @Option(name: .customLong("time-scale"), help: "Run every scenario at this time scale (0.05-10; overrides the scenario's time_scale; in-process and process agents; real Fluentd runs at 1).")
     var timeScale: Double?
 
     func run() async throws {

@@ -10,9 +10,10 @@ struct TuneCommand: AsyncParsableCommand {
         abstract: "Sweep phi_threshold and heartbeat_interval in virtual time.",
         discussion: """
         For every heartbeat interval and seed, simulates the agent's real failure detector against a modelled \
-        network (or a replayed heartbeat trace) for --hours, then kills the receiver at a random time. Reports \
-        detection latency (p50/p95/p99), false detaches per day, flaps, recovery time and bytes at risk per setting, \
-        the Pareto frontier, and a recommendation for the objective. Writes tune.json, tune.csv and report.html.
+        network (or a replayed heartbeat trace) for --hours, then kills the receiver at a random time. Prints p95 \
+        detection latency and false detaches per day per setting (the Pareto frontier marked), and a recommendation \
+        for the objective with its detection latency (p50/p95/p99), false detaches per day, flaps and bytes at risk. \
+        Writes tune.json, tune.csv and report.html, which also have each setting's recovery time after a false detach.
         Network model format: fixtures/networks/default.yaml. Trace format: one arrival time (s) per line, or a JSON array.
         """
     )

@@ -1,8 +1,13 @@
 import ForwardLabTestSupport
 import Foundation
+import Simulator
 import Testing
 
 @testable import Scenarios
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Every `fwdlab` subcommand through the real binary (`.build/debug/fwdlab`, built by `swift build --build-tests`):
 /// exit status, what it prints, and the error a mistake gets. Each run is bounded in time.
@@ -205,5 +210,141 @@ import Testing
         } else {
             #expect(r.status != 0 && r.err.contains("root"), "\(r.err)")
         }
+    }
+
+    /// `netns exec` sent SIGTERM passes it on to its command and exits once the command has (128 + 15), so the command
+    /// does not outlive it in the lab's namespace.
+    @Test(.enabled(if: NetworkNamespaceLab.unavailableReason() == nil, "needs root, ip and nft"))
+    func netnsExecPassesSIGTERMToItsCommand() throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let upOut = dir + "/up.out"
+        _ = FileManager.default.createFile(atPath: upOut, contents: nil)
+        let up = Process()
+        up.executableURL = URL(fileURLWithPath: Self.fwdlab)
+        up.arguments = ["netns", "up", "--hosts", "cliexec"]
+        up.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: upOut))
+        up.standardError = FileHandle.nullDevice
+        try up.run()
+        defer { _ = Self.stop(up) }
+        let ready = pollUntilBlocking(seconds: 20, everyMicroseconds: 20_000) {
+            ((try? String(contentsOfFile: upOut, encoding: .utf8)) ?? "").contains("Ctrl-C removes everything")
+        }
+        try #require(ready, "netns up printed its hosts")
+
+        // The lab is the first (0) of the `up` process; --lab goes before the host.
+        let exec = try Self.start(["netns", "exec", "--lab", "\(up.processIdentifier)/0", "cliexec", "--", "sleep", "30"])
+        var child: Int32?
+        _ = pollUntilBlocking(seconds: 10, everyMicroseconds: 20_000) {
+            child = Self.children(of: exec.processIdentifier).first { $0.command == "sleep" }?.pid
+            return child != nil
+        }
+        let sleeper = try #require(child, "sleep runs as exec's child")
+        defer { if kill(sleeper, 0) == 0 { kill(sleeper, SIGKILL) } }
+
+        kill(exec.processIdentifier, SIGTERM)
+        #expect(pollUntilBlocking(seconds: 10, everyMicroseconds: 10_000) { !exec.isRunning }, "exec exits")
+        if !exec.isRunning {
+            #expect(exec.terminationReason == .exit && exec.terminationStatus == 128 + SIGTERM,
+                    "exit status \(exec.terminationStatus) (\(exec.terminationReason == .exit ? "exit" : "signal"))")
+        }
+        #expect(pollUntilBlocking(seconds: 5, everyMicroseconds: 10_000) { kill(sleeper, 0) != 0 && errno == ESRCH },
+                "the command (pid \(sleeper)) is gone once exec has exited")
+        #expect(Self.stop(up), "netns up stops on SIGINT")
+    }
+
+    /// The processes whose parent is `pid`: (pid, command name), from /proc.
+    static func children(of pid: Int32) -> [(pid: Int32, command: String)] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> (pid: Int32, command: String)? in
+            guard let p = Int32(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
+            else { return nil }
+            // "pid (comm) state ppid ...": the command name may hold spaces or parentheses, so split after the last ")".
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 1, Int32(fields[1]) == pid else { return nil }
+            return (p, String(stat[stat.index(after: open) ..< close]))
+        }
+    }
+
+    /// README's command table ("The command line") against the binary: every subcommand `fwdlab --help` lists has a
+    /// row, every row names a subcommand (and, for `pcap`/`bench`, subcommands of it), and every option a row names is
+    /// in that subcommand's `--help`.
+    @Test func readmeCommandTableAgreesWithHelp() throws {
+        let readme = try String(contentsOfFile: ScenarioTestSupport.root + "/README.md", encoding: .utf8)
+        let section = readme.components(separatedBy: "\n## The command line\n").dropFirst().first?
+            .components(separatedBy: "\n#").first ?? ""
+        // Each row's first cell is one code span, with `\|` for a literal bar.
+        let rows: [[String]] = section.split(separator: "\n").filter { $0.hasPrefix("| `fwdlab ") }.map { line in
+            line.dropFirst(3).prefix { $0 != "`" }.replacingOccurrences(of: "\\|", with: "|").split(separator: " ").map(String.init)
+        }
+        #expect(rows.count >= 14, "rows of README's command table: \(rows.count)")
+
+        let top = try Self.run(["--help"])
+        let subcommands = Self.subcommands(inHelp: top.out)
+        #expect(subcommands.count >= 14, "\(top.out)")
+        let named = Set(rows.compactMap { $0.count > 1 ? $0[1] : nil })
+        for c in subcommands {
+            #expect(named.contains(c), "`fwdlab \(c)` (in fwdlab --help) has no row in README's command table")
+        }
+        for words in rows where words.count > 1 {
+            let command = words[1]
+            guard subcommands.contains(command) else {
+                Issue.record("README's command table names `fwdlab \(command)`, which fwdlab --help does not list")
+                continue
+            }
+            let help = try Self.run([command, "--help"])
+            #expect(help.status == 0, "fwdlab \(command) --help: \(help.err)")
+            var paths = [[command]]
+            var rest = Array(words.dropFirst(2))
+            let nested = Self.subcommands(inHelp: help.out)
+            if !nested.isEmpty, let next = rest.first, next != "..." {
+                let alternatives = next.split(separator: "|").map(String.init)
+                for a in alternatives where !nested.contains(a) {
+                    Issue.record("README's command table names `fwdlab \(command) \(a)`; fwdlab \(command) --help lists \(nested)")
+                }
+                paths = alternatives.filter(nested.contains).map { [command, $0] }
+                rest.removeFirst()
+            }
+            let options = rest.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "[]")) }.filter(Self.isOption)
+            for path in paths where path.count > 1 || !options.isEmpty {
+                let text = path.count > 1 ? try Self.run(path + ["--help"]).out : help.out
+                for option in options {
+                    #expect(Self.mentions(text, option), "README's command table gives `fwdlab \(path.joined(separator: " ")) \(option)`, which its --help does not list")
+                }
+            }
+        }
+    }
+
+    /// The names under SUBCOMMANDS: in an ArgumentParser help text.
+    static func subcommands(inHelp text: String) -> [String] {
+        guard let start = text.range(of: "SUBCOMMANDS:\n") else { return [] }
+        var names: [String] = []
+        for line in text[start.upperBound...].split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.isEmpty { break }
+            // A name is indented by two spaces; wrapped abstracts are indented further.
+            guard line.hasPrefix("  "), let first = line.dropFirst(2).first, first.isLowercase else { continue }
+            names.append(String(line.dropFirst(2).prefix { $0 != " " }))
+        }
+        return names
+    }
+
+    /// `-c` or `--name-with-dashes`.
+    static func isOption(_ word: String) -> Bool {
+        let body = word.hasPrefix("--") ? word.dropFirst(2) : word.hasPrefix("-") ? word.dropFirst() : ""
+        guard let first = body.first, first.isLowercase else { return false }
+        return body.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" } && (word.hasPrefix("--") || body.count == 1)
+    }
+
+    /// Whether `text` names `option` as a whole word (not as the start of a longer option).
+    static func mentions(_ text: String, _ option: String) -> Bool {
+        var searchFrom = text.startIndex
+        while let r = text.range(of: option, range: searchFrom ..< text.endIndex) {
+            let before = r.lowerBound == text.startIndex ? " " : text[text.index(before: r.lowerBound)]
+            let after = r.upperBound == text.endIndex ? " " : text[r.upperBound]
+            if (before == " " || before == "[" || before == "\n") && !(after.isLetter || after.isNumber || after == "-") { return true }
+            searchFrom = r.upperBound
+        }
+        return false
     }
 }
