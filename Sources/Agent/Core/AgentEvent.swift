@@ -4,9 +4,8 @@ public struct AgentEvent: Sendable, Equatable, Codable {
     public var time: AgentSeconds
     /// Node label (`name`, else `host:port`); empty for agent-wide events.
     public var node: String
-    /// e.g. `detached`, `disabled`, `recovered`, `standby_promoted`, `no_nodes_available`, `ack_failed`,
-    /// `ack_unmatched`, `retry_limit`, `phi_sample` (opt-in: phi evaluated at a heartbeat tick).
-    public var event: String
+    /// What happened.
+    public var event: AgentEventKind
     /// Cause name (`phi`, `hard_timeout`, `ack_timeout`, …), if any.
     public var cause: String?
     /// Phi at the time, when evaluated and finite (JSON cannot carry Infinity/NaN; see `detail`).
@@ -16,7 +15,7 @@ public struct AgentEvent: Sendable, Equatable, Codable {
     /// Free-form detail (handshake reason, recovery samples, non-finite phi).
     public var detail: String?
 
-    public init(time: AgentSeconds, node: String, event: String, cause: String? = nil, phi: Double? = nil,
+    public init(time: AgentSeconds, node: String, event: AgentEventKind, cause: String? = nil, phi: Double? = nil,
                 threshold: Double? = nil, detail: String? = nil) {
         self.time = time
         self.node = node
@@ -38,7 +37,7 @@ public struct AgentEvent: Sendable, Equatable, Codable {
         case .recovered(let samples): detail = "samples=\(samples)"
         default: break
         }
-        self.init(time: t.time, node: nodeLabel, event: t.event.rawValue, cause: t.cause.name, phi: t.phi,
+        self.init(time: t.time, node: nodeLabel, event: AgentEventKind(t.event), cause: t.cause.name, phi: t.phi,
                   threshold: threshold, detail: detail)
     }
 }

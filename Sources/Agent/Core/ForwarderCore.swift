@@ -257,7 +257,7 @@ public struct ForwarderCore: Sendable {
         if case .reply(.map(let ack)) = arrival, let w = acks.pending.first(where: { $0.connection == connection }), ack == w.ackValue {
             // When the bytes arrived (what a capture sees); `chunk_acked` follows when the ack reader reads them.
             let label = nodes.indices.contains(w.node) ? nodes[w.node].label : ""
-            out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: "ack_arrived", detail: w.chunkID.hex)))
+            out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: .ackArrived, detail: w.chunkID.hex)))
         }
         if settings.readAcksOnArrival {
             // Better behaviour: read now, without ending the pass; expiry still runs at the passes.
@@ -347,7 +347,7 @@ public struct ForwarderCore: Sendable {
             heartbeatPending[i] = false
             if emitsPhiSamples && health[i].isAvailable {
                 // The same O(1) reading tick makes below (same `now`), taken before a detach clears the window.
-                out.append(.emitEvent(AgentEvent(time: now, node: nodes[i].label, event: "phi_sample",
+                out.append(.emitEvent(AgentEvent(time: now, node: nodes[i].label, event: .phiSample,
                                                  phi: health[i].phi(now: now), threshold: settings.phiThreshold)))
             }
             guard let t = health[i].tick(now: now) else { continue }
@@ -392,17 +392,17 @@ public struct ForwarderCore: Sendable {
         switch r.outcome {
         case .success: break
         case .failedTimeout, .failedEOF:
-            out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: "ack_failed",
+            out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: .ackFailed,
                                              cause: r.outcome == .failedTimeout ? "ack_timeout" : "peer_closed_before_ack",
                                              detail: r.chunkID.hex)))
         case .chunkIDUnmatched:
-            out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: "ack_unmatched", detail: r.chunkID.hex)))
+            out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: .ackUnmatched, detail: r.chunkID.hex)))
         case .error(let why):
-            out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: "ack_error", detail: why)))
+            out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: .ackError, detail: why)))
         }
         if r.disablesNode, isAvailable(r.node), !announcedDisables.contains(r.node) {
             announcedDisables.insert(r.node)
-            out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: NodeTransition.Event.disabled.rawValue,
+            out.append(.emitEvent(AgentEvent(time: clock.now, node: label, event: .disabled,
                                              cause: Self.disableCause(r).name)))
         }
     }
@@ -439,11 +439,11 @@ public struct ForwarderCore: Sendable {
         let now = clock.now
         for log in result.logs { out.append(.log(log.level, log.message)) }
         for i in result.promoted {
-            out.append(.emitEvent(AgentEvent(time: now, node: nodes[i].label, event: "standby_promoted")))
+            out.append(.emitEvent(AgentEvent(time: now, node: nodes[i].label, event: .standbyPromoted)))
         }
         if balancer.weightArray.isEmpty {
             // The rebuild's "No nodes are available" warning; flush failures emit their own (cause flush_failed).
-            out.append(.emitEvent(AgentEvent(time: now, node: "", event: "no_nodes_available", cause: "rebuild")))
+            out.append(.emitEvent(AgentEvent(time: now, node: "", event: .noNodesAvailable, cause: "rebuild")))
         }
         out.append(.rebalanced(weightArray: balancer.weightArray))
     }

@@ -46,7 +46,7 @@ public final class AgentEventHub: @unchecked Sendable {
     }
 
     /// Emits a shell event (chunk lifecycle, retries) with the current wall time.
-    public func emit(node: String = "", event: String, cause: String? = nil, detail: String? = nil) {
+    public func emit(node: String = "", event: AgentEventKind, cause: String? = nil, detail: String? = nil) {
         emit(AgentEvent(time: clock.now, node: node, event: event, cause: cause, detail: detail))
     }
 

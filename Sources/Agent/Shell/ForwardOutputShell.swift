@@ -307,7 +307,7 @@ final class ForwardOutputShell: @unchecked Sendable {
                 output = OutputCore(settings: Self.outputSettings(new), clock: clock, rng: output.retry.rng)
                 secondary = new.secondary.map(SecondaryFileOutput.init(settings:))
                 round = HeartbeatRound()
-                hub.emit(event: "reloaded")
+                hub.emit(event: .reloaded)
                 return start()
             } catch {
                 return loop.makeFailedFuture(error)
@@ -337,7 +337,7 @@ final class ForwardOutputShell: @unchecked Sendable {
             case let .sendHeartbeat(node, address, port, type):
                 probe(node: node, address: address, port: port, type: type)
             case let .commitChunk(wire):
-                hub.emit(event: "chunk_acked", detail: wire.hex)
+                hub.emit(event: .chunkAcked, detail: wire.hex)
                 feedOutput(.ackCommitted(buffer.queueID(forWire: wire)))
             case let .rollbackChunk(wire):
                 feedOutput(.ackRolledBack(buffer.queueID(forWire: wire)))
@@ -379,7 +379,7 @@ final class ForwardOutputShell: @unchecked Sendable {
             case let .takeBack(id, cause):
                 if buffer.takeBack(id) {
                     counters.chunksRolledBack += 1
-                    hub.emit(event: "chunk_rolled_back", cause: cause, detail: id.hex)
+                    hub.emit(event: .chunkRolledBack, cause: cause, detail: id.hex)
                 }
             case let .clearQueue(steps, error):
                 let records = buffer.queuedRecords
@@ -387,7 +387,7 @@ final class ForwardOutputShell: @unchecked Sendable {
                 if let error {
                     hub.log(.error, "Hit limit for retries. dropping all chunks in the buffer queue. retry_times=\(steps) records=\(records) error_class=\(error.errorClass) error=\(RubyInspect.string(error.message))")
                 }
-                hub.emit(event: "retry_limit", detail: "dropped_chunks=\(dropped.count)")
+                hub.emit(event: .retryLimit, detail: "dropped_chunks=\(dropped.count)")
             case let .log(level, message):
                 hub.log(level, message)
             case let .emitEvent(e):
@@ -648,7 +648,7 @@ final class ForwardOutputShell: @unchecked Sendable {
             feed(.sendSucceeded(node: node))
             counters.chunksSent += 1
             let label = settings.nodes[node].label
-            hub.emit(node: label, event: "chunk_sent", detail: chunk.wireID.hex)
+            hub.emit(node: label, event: .chunkSent, detail: chunk.wireID.hex)
             if settings.forwarder.requireAckResponse {
                 awaitAck(conn, chunk: chunk, node: node)
             } else {
@@ -773,7 +773,7 @@ final class ForwardOutputShell: @unchecked Sendable {
     private func commit(_ qid: ChunkID, node: String?) {
         guard buffer.commit(qid) else { return }
         counters.chunksCommitted += 1
-        hub.emit(node: node ?? "", event: "chunk_committed", detail: qid.hex)
+        hub.emit(node: node ?? "", event: .chunkCommitted, detail: qid.hex)
     }
 
     // MARK: - Helpers

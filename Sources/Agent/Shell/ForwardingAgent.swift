@@ -73,7 +73,7 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
                 let (n, logs) = buffer.restore(recovered, now: clock.now)
                 for l in logs { hub.log(l) }
                 hub.log(.info, "resumed \(n) buffer chunks from \(RubyInspect.string(configurationPath(configuration)))")
-                hub.emit(event: "buffer_resumed", detail: "chunks=\(n)")
+                hub.emit(event: .bufferResumed, detail: "chunks=\(n)")
             }
             let loop = eventLoopGroup.next()
             let shell = try ForwardOutputShell(loop: loop, settings: configuration, clock: clock, hub: hub, buffer: buffer,
@@ -153,7 +153,7 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
 
     private func logBufferWarnings() {
         for l in buffer.drainLogs() { hub.log(l) }
-        hub.emit(event: "buffer_overflow")
+        hub.emit(event: .bufferOverflow)
     }
 
     // MARK: - Control (AgentControl)
@@ -179,7 +179,7 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
         let doFlush = flush ?? initialSettings.buffer.flushAtShutdown
         try? await shell.stop(flush: doFlush, drainTimeout: drainTimeout).get()
         buffer.close()
-        hub.emit(event: "stopped")
+        hub.emit(event: .stopped)
         hub.finish()
         try? await threadPool.shutdownGracefully()
         stopped.succeed(())

@@ -1,8 +1,9 @@
+import Agent
 /// Compares a run with its baseline run: per node, the agent's decisions (detach, disable, recover, standby
 /// promotion, with causes) in order and within a time tolerance, and whether the node received traffic at all.
 public enum BaselineDiff {
     /// Events that are decisions about a node (what a failover regression changes).
-    static let decisionEvents: Set<String> = ["detached", "disabled", "recovered", "standby_promoted", "handshake_timeout"]
+    static let decisionEvents: Set<AgentEventKind> = [.detached, .disabled, .recovered, .standbyPromoted, .handshakeTimeout]
 
     /// `event(cause)@t` for `node`, in order.
     static func decisions(_ events: [AgentEventEntry], node: String) -> [AgentEventEntry] {
@@ -10,7 +11,7 @@ public enum BaselineDiff {
     }
 
     static func describe(_ e: AgentEventEntry) -> String {
-        "\(e.event)\(e.cause.flatMap { $0 == e.event ? nil : "(\($0))" } ?? "") at \(ScenarioFormat.seconds(e.time))"
+        "\(e.event)\(e.cause.flatMap { $0 == e.event.rawValue ? nil : "(\($0))" } ?? "") at \(ScenarioFormat.seconds(e.time))"
     }
 
     /// Readable differences (empty when the runs agree for `nodes`).

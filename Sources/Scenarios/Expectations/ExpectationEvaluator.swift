@@ -1,3 +1,4 @@
+import Agent
 import Capture
 import Foundation
 
@@ -36,7 +37,7 @@ public enum ExpectationEvaluator {
         if let observable = r.observableEvents {
             let unseen = spec.kind.agentEventsRead.subtracting(observable)
             if !unseen.isEmpty {
-                skip("\(r.agentLabel ?? "this agent") does not show \(unseen.sorted().joined(separator: ", ")) (not in its log)", .agentEvents)
+                skip("\(r.agentLabel ?? "this agent") does not show \(unseen.map(\.rawValue).sorted().joined(separator: ", ")) (not in its log)", .agentEvents)
                 return result
             }
         }
@@ -92,8 +93,8 @@ public enum ExpectationEvaluator {
                     + ", \(sec(p.tick - p.lastSample)) after the last sample at \(sec(p.lastSample))"
                     + (p.gridObserved ? "" : ", ticks extrapolated") + ", window [\(sec(lo)), \(sec(hi))]"
             }
-            let wanted = spec.kind.key == "detach" ? "detached" : "disabled"
-            let prediction = predicted ? predictionText : wanted == "detached" ? predictionNote(r) : ""
+            let wanted: AgentEventKind = spec.kind.key == "detach" ? .detached : .disabled
+            let prediction = predicted ? predictionText : wanted == .detached ? predictionNote(r) : ""
             let w = window(after, t0)
             // The first time the node left the rotation decides: leaving it the other way is a different failure.
             guard let e = r.agentEvents.first(where: { $0.node == node && $0.isDetach && $0.time >= w.from }) else {
@@ -103,7 +104,7 @@ public enum ExpectationEvaluator {
             guard e.event == wanted else {
                 fail("\(e.event) at \(sec(w.latency(e.time)))",
                      "\(node) was \(e.event) (cause \(e.cause ?? "-")) at \(sec(e.time)), not \(wanted)"
-                         + (wanted == "detached" ? "; the `disabled` expectation checks that" : "; the `detach` expectation checks that"))
+                         + (wanted == .detached ? "; the `disabled` expectation checks that" : "; the `detach` expectation checks that"))
                 break
             }
             let latency = w.latency(e.time)
@@ -141,7 +142,7 @@ public enum ExpectationEvaluator {
         case let .recover(node, after, within, earliest):
             guard let t0 = origin(after) else { fail("-", stepProblem(after)); break }
             let w = window(after, t0)
-            guard let e = r.agentEvents.first(where: { $0.node == node && $0.event == "recovered" && $0.time >= w.from }) else {
+            guard let e = r.agentEvents.first(where: { $0.node == node && $0.event == .recovered && $0.time >= w.from }) else {
                 fail("never", "\(node) did not recover after \(sec(t0))")
                 break
             }
@@ -194,7 +195,7 @@ public enum ExpectationEvaluator {
             else { fail(m, "heartbeats to \(node) stopped for \(sec(worst)) after \(sec(worstAt)) (limit \(sec(limit)))") }
 
         case let .flaps(node, maxPerHour):
-            let transitions = r.agentEvents.filter { ($0.isDetach || $0.event == "recovered") && (node == nil || $0.node == node) }
+            let transitions = r.agentEvents.filter { ($0.isDetach || $0.event == .recovered) && (node == nil || $0.node == node) }
             let hours = Swift.max(r.duration, 1) / 3600
             let rate = Double(transitions.count) / hours
             let m = "\(transitions.count) transitions (\(ScenarioFormat.number(rate))/h)"
@@ -269,7 +270,7 @@ public enum ExpectationEvaluator {
             let late = w.chunks.flatMap(\.sends).filter { Int($0.node.port) == port }
                 .map { r.runSeconds(captureNanos: $0.timeNanos) }
                 .filter { $0 > limit }
-            let recovered = r.agentEvents.first { $0.node == node && $0.event == "recovered" && $0.time > detach.time }?.time ?? .greatestFiniteMagnitude
+            let recovered = r.agentEvents.first { $0.node == node && $0.event == .recovered && $0.time > detach.time }?.time ?? .greatestFiniteMagnitude
             let offending = late.filter { $0 < recovered }
             if offending.isEmpty { pass("0 sends", "no data to \(node) between \(sec(limit)) and its recovery") }
             else { fail("\(offending.count) sends", "data sent to \(node) at \(sec(offending[0])) although it was detached at \(sec(detach.time))") }
@@ -327,7 +328,7 @@ public enum ExpectationEvaluator {
     }
 
     static func eventSummary(_ r: RunRecord) -> String {
-        let c = Dictionary(grouping: r.agentEvents, by: \.event).mapValues(\.count).sorted { $0.key < $1.key }
+        let c = Dictionary(grouping: r.agentEvents, by: \.event.rawValue).mapValues(\.count).sorted { $0.key < $1.key }
         return c.isEmpty ? "none" : c.map { "\($0.key)×\($0.value)" }.joined(separator: ", ")
     }
 

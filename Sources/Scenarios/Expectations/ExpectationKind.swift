@@ -1,3 +1,5 @@
+import Agent
+
 /// What an expectation checks. Times are seconds; `after` names a timeline step id (nil: the run start).
 public enum ExpectationKind: Sendable, Equatable {
     /// Every event the input accepted is in some ledger.
@@ -31,12 +33,12 @@ public enum ExpectationKind: Sendable, Equatable {
     case noResendStorm(maxSends: Int)
     /// The agent emitted `event` (for `node` when given) at least `min` times (counted from step `after` and up to
     /// step `before`, when given).
-    case agentEvent(event: String, node: String?, min: Int, after: String?, before: String? = nil)
+    case agentEvent(event: AgentEventKind, node: String?, min: Int, after: String?, before: String? = nil)
     /// Timeline step `step` ran, and its action returned within `within` s with `result` when given (an `rpc:` step
     /// over HTTP: `STATUS BODY`; `agent: stop`: completes when the agent exited).
     case stepCompletes(step: String, within: Double, result: String?)
     /// The agent emitted no `event` (for `node` when given).
-    case noAgentEvent(event: String, node: String?)
+    case noAgentEvent(event: AgentEventKind, node: String?)
     /// The agent log contains `text`.
     case logContains(text: String)
     /// At least `fraction` of the offered events were accepted by the input (back-pressure visible when < 1).
@@ -108,15 +110,15 @@ public enum ExpectationKind: Sendable, Equatable {
     }
 
     /// The agent event names this expectation reads; a host that cannot show one of them makes it SKIP.
-    var agentEventsRead: Set<String> {
+    var agentEventsRead: Set<AgentEventKind> {
         switch self {
-        case .detach: ["detached"]
-        case .disabled: ["disabled"]
-        case .noDetach, .wireNoDataAfterDetach: ["detached", "disabled"]
-        case .recover: ["recovered"]
-        case .flaps: ["detached", "disabled", "recovered"]
+        case .detach: [.detached]
+        case .disabled: [.disabled]
+        case .noDetach, .wireNoDataAfterDetach: [.detached, .disabled]
+        case .recover: [.recovered]
+        case .flaps: [.detached, .disabled, .recovered]
         case let .agentEvent(event, _, _, _, _), let .noAgentEvent(event, _): [event]
-        case .secondary: ["chunk_to_secondary"]
+        case .secondary: [.chunkToSecondary]
         default: []
         }
     }

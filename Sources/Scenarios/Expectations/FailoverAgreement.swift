@@ -63,21 +63,21 @@ public struct FailoverAgreement: Sendable, Codable, Equatable {
             return out
         }
         out.detachTime = detach.time
-        out.detachEvent = detach.event + (detach.cause.map { " (\($0))" } ?? "")
-        let target = to ?? r.agentEvents.first { $0.event == "standby_promoted" && $0.node != node && $0.time >= detach.time - 0.001 }?.node
+        out.detachEvent = detach.event.rawValue + (detach.cause.map { " (\($0))" } ?? "")
+        let target = to ?? r.agentEvents.first { $0.event == .standbyPromoted && $0.node != node && $0.time >= detach.time - 0.001 }?.node
 
         // Agent side: which node each chunk was last sent to, so a `chunk_acked` (no node of its own) is attributed.
         var sentTo: [String: String] = [:]
         var lastAck: (time: Double, chunk: String)?
-        let hasArrivals = r.agentEvents.contains { $0.event == "ack_arrived" }
+        let hasArrivals = r.agentEvents.contains { $0.event == .ackArrived }
         for e in r.agentEvents {
             guard let chunk = e.detail else { continue }
-            if e.event == "chunk_sent" {
+            if e.event == .chunkSent {
                 if e.time > detach.time, out.firstSend == nil, e.node != node, target == nil || e.node == target {
                     out.firstSend = Moment(chunk: chunk, node: e.node, agent: e.time)
                 }
                 sentTo[chunk] = e.node
-            } else if e.event == "ack_arrived" || (e.event == "chunk_acked" && !hasArrivals), e.time <= detach.time,
+            } else if e.event == .ackArrived || (e.event == .chunkAcked && !hasArrivals), e.time <= detach.time,
                       sentTo[chunk] == node {
                 // The ack's arrival is what the capture sees; the agent reads it later, at its ack reader's next pass.
                 lastAck = (e.time, chunk)

@@ -37,7 +37,7 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
         let samples = PhiReconstruction.arrivals(node: node, record: r)
         // Detaches before the step clear the history (Fluentd's tick does); only those are taken from the agent,
         // the decision under test comes after.
-        let clears = r.agentEvents.filter { $0.node == node && $0.event == "detached" && $0.time < step }.map(\.time)
+        let clears = r.agentEvents.filter { $0.node == node && $0.event == .detached && $0.time < step }.map(\.time)
         let runs = heartbeatRuns(excluding: node, heartbeatInterval: h, record: r)
         let limit = s.hardTimeout + 2 * h
         let (grid, observed) = ticks(after: step, runs: runs, node: node, heartbeatInterval: h, until: step + limit, record: r)

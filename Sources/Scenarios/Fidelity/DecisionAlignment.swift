@@ -1,3 +1,4 @@
+import Agent
 import Foundation
 
 /// Aligns two runs' decision streams (the agent under test and real Fluentd, same scenario, seed and schedule) and
@@ -5,9 +6,9 @@ import Foundation
 public enum DecisionAlignment {
     /// Decisions about one node, compared per node in order. (`ack_failed` is one per chunk in flight, so it counts
     /// chunks, not decisions: `RunFigures.ackTimeouts` compares it.)
-    static let nodeDecisions: Set<String> = ["detached", "disabled", "recovered", "standby_promoted"]
+    static let nodeDecisions: Set<AgentEventKind> = [.detached, .disabled, .recovered, .standbyPromoted]
     /// Agent-wide decisions, compared in order.
-    static let agentDecisions: Set<String> = ["no_nodes_available", "chunk_retry", "retry_limit", "chunk_to_secondary", "reloaded"]
+    static let agentDecisions: Set<AgentEventKind> = [.noNodesAvailable, .chunkRetry, .retryLimit, .chunkToSecondary, .reloaded]
 
     /// The tolerance each kind of decision is judged with, from the scenario's parameters (the periods on which
     /// Fluentd takes it): one heartbeat tick for detector decisions, one ack-check period for ack decisions, one
@@ -30,11 +31,11 @@ public enum DecisionAlignment {
             self.init(heartbeatTick: record.heartbeatInterval, ackCheck: record.ackCheckInterval, flushThread: record.flushThreadInterval)
         }
 
-        func tolerance(event: String, cause: String?) -> Double {
+        func tolerance(event: AgentEventKind, cause: String?) -> Double {
             switch event {
-            case "disabled": cause == "ack_timeout" || cause == "peer_closed_before_ack" ? ackCheck : heartbeatTick
-            case "detached", "recovered", "standby_promoted": heartbeatTick
-            case "no_nodes_available": cause == "rebuild" ? heartbeatTick : flushThread
+            case .disabled: cause == "ack_timeout" || cause == "peer_closed_before_ack" ? ackCheck : heartbeatTick
+            case .detached, .recovered, .standbyPromoted: heartbeatTick
+            case .noNodesAvailable: cause == "rebuild" ? heartbeatTick : flushThread
             default: flushThread
             }
         }
@@ -49,8 +50,8 @@ public enum DecisionAlignment {
             if nodeDecisions.contains(e.event), !e.node.isEmpty { node = e.node }
             else if agentDecisions.contains(e.event) { node = "agent" }
             else { continue }
-            let cause = e.cause.flatMap { $0 == e.event ? nil : $0 }
-            let base = "\(node) \(e.event)" + (cause.map { "(\($0))" } ?? "")
+            let cause = e.cause.flatMap { $0 == e.event.rawValue ? nil : $0 }
+            let base = "\(node) \(e.event.rawValue)" + (cause.map { "(\($0))" } ?? "")
             counts[base, default: 0] += 1
             out.append(("\(base) #\(counts[base]!)", e))
         }
@@ -68,7 +69,7 @@ public enum DecisionAlignment {
         func decision(_ key: String, _ x: AgentEventEntry?, _ y: AgentEventEntry?) -> FidelityDecision {
             let ref = (x ?? y)!
             let tol = tolerances.tolerance(event: ref.event, cause: ref.cause)
-            var d = FidelityDecision(key: key, node: ref.node, event: ref.event, cause: ref.cause,
+            var d = FidelityDecision(key: key, node: ref.node, event: ref.event.rawValue, cause: ref.cause,
                                      agentTime: x?.time, fluentdTime: y?.time, tolerance: tol)
             if let x, let y {
                 d.difference = x.time - y.time

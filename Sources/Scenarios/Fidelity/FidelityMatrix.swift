@@ -64,7 +64,7 @@ public struct FidelityMatrix: Sendable, Codable {
                 if let rec = r.record, rec.runErrors.isEmpty {
                     let sec = ScenarioFormat.seconds
                     if let d = rec.agentEvents.first(where: \.isDetach) { c.detach = "\(d.node) \(sec(d.time))" }
-                    if let d = rec.agentEvents.first(where: { $0.event == "recovered" }) { c.recover = "\(d.node) \(sec(d.time))" }
+                    if let d = rec.agentEvents.first(where: { $0.event == .recovered }) { c.recover = "\(d.node) \(sec(d.time))" }
                     let standby = Set(scenario.receivers.filter(\.standby).map(\.name))
                     if let d = rec.deliveries.first(where: { standby.contains($0.receiver) }) { c.standbyFirstEvent = "\(d.receiver) \(sec(d.time))" }
                     let figures = RunFigures(rec)

@@ -150,7 +150,7 @@ public struct RunFigures: Sendable, Codable, Equatable {
         }
         resendsToSameNode = same
         resendsToOtherNode = other
-        ackTimeouts = r.agentEvents.filter { $0.event == "ack_failed" && $0.cause == "ack_timeout" }.count
+        ackTimeouts = r.agentEvents.filter { $0.event == .ackFailed && $0.cause == "ack_timeout" }.count
         let total = Double(max(1, delivered))
         share = Dictionary(grouping: r.deliveries, by: \.receiver).mapValues { Double($0.count) / total * 100 }
         for name in r.receivers where share[name] == nil { share[name] = 0 }

@@ -106,12 +106,12 @@ final class FluentdAgentHost: AgentUnderTest {
                 guard let date = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
                 else { continue }
                 out.events.append(AgentEventEntry(time: clock.seconds(wallNanos: Int64(date.timeIntervalSince1970 * 1e9)),
-                                                  node: "", event: "chunk_to_secondary", detail: f))
+                                                  node: "", event: .chunkToSecondary, detail: f))
                 out.secondaryChunks += 1
             }
             out.events.sort { $0.time < $1.time }
         }
-        out.observable = FluentdDecisionReader.observableEvents.union(settings.secondary == nil ? [] : ["chunk_to_secondary"])
+        out.observable = FluentdDecisionReader.observableEvents.union(settings.secondary == nil ? [] : [.chunkToSecondary])
         out.host = "fluentd \(installation.version)"
         return out
     }

@@ -1,3 +1,4 @@
+import Agent
 import Foundation
 
 /// Turns Fluentd's log into the agent event stream the Swift agent produces (the same event names, causes and
@@ -11,10 +12,10 @@ public struct FluentdDecisionReader: Sendable {
 
     /// The events Fluentd's log can show. Anything else (e.g. `chunk_committed`, which Fluentd does silently, or the
     /// detector's `phi_sample`) cannot be observed on this host, and an expectation on it is reported SKIP.
-    public static let observableEvents: Set<String> = [
-        "detached", "disabled", "recovered", "standby_promoted", "no_nodes_available", "ack_failed", "ack_unmatched",
-        "chunk_retry", "retry_limit", "retry_succeeded", "buffer_overflow", "reloaded", "stopped", "chunk_sent",
-        "chunk_acked", "chunk_rolled_back", "slow_flush", "handshake_timeout",
+    public static let observableEvents: Set<AgentEventKind> = [
+        .detached, .disabled, .recovered, .standbyPromoted, .noNodesAvailable, .ackFailed, .ackUnmatched,
+        .chunkRetry, .retryLimit, .retrySucceeded, .bufferOverflow, .reloaded, .stopped, .chunkSent,
+        .chunkAcked, .chunkRolledBack, .slowFlush, .handshakeTimeout,
     ]
 
     /// The events one log text holds, in log order. `toRunSeconds` maps a wall time (ns) onto the run clock.
@@ -35,9 +36,9 @@ public struct FluentdDecisionReader: Sendable {
             }
             for e in events(of: line, time: t, ackNode: &ackNode) {
                 switch e.event {
-                case "disabled", "detached":
+                case .disabled, .detached:
                     guard unavailable.insert(e.node).inserted else { continue }
-                case "recovered":
+                case .recovered:
                     unavailable.remove(e.node)
                 default: break
                 }
@@ -51,68 +52,68 @@ public struct FluentdDecisionReader: Sendable {
     func events(of line: FluentdLogLine, time t: Double, ackNode: inout [String: String]) -> [AgentEventEntry] {
         let m = line.message
         let f = line.fields
-        func e(_ node: String, _ event: String, cause: String? = nil, phi: Double? = nil, threshold: Double? = nil,
+        func e(_ node: String, _ event: AgentEventKind, cause: String? = nil, phi: Double? = nil, threshold: Double? = nil,
                detail: String? = nil) -> AgentEventEntry {
             AgentEventEntry(time: t, node: node, event: event, cause: cause, phi: phi, threshold: threshold, detail: detail)
         }
         if let name = Self.quotedName(m, prefix: "detached forwarding server '") {
             let node = name.isEmpty ? label(f) : name
-            if f["hard_timeout"] == "true" { return [e(node, "detached", cause: "hard_timeout")] }
+            if f["hard_timeout"] == "true" { return [e(node, .detached, cause: "hard_timeout")] }
             let phi = f["phi"].flatMap(Double.init)
-            return [e(node, "detached", cause: "phi", phi: phi?.isFinite == true ? phi : nil,
+            return [e(node, .detached, cause: "phi", phi: phi?.isFinite == true ? phi : nil,
                       threshold: f["phi_threshold"].flatMap(Double.init), detail: phi?.isFinite == false ? "phi=\(f["phi"]!)" : nil)]
         }
         if let name = Self.quotedName(m, prefix: "recovered forwarding server '") {
-            return [e(name.isEmpty ? label(f) : name, "recovered", cause: "recovered")]
+            return [e(name.isEmpty ? label(f) : name, .recovered, cause: "recovered")]
         }
         if m.hasPrefix("using standby node ") {
             let address = String(m.dropFirst("using standby node ".count))
-            return [e(labels[address] ?? address, "standby_promoted")]
+            return [e(labels[address] ?? address, .standbyPromoted)]
         }
         switch m {
         case "No nodes are available":
-            return [e("", "no_nodes_available", cause: "rebuild")]
+            return [e("", .noNodesAvailable, cause: "rebuild")]
         case "no response from node. regard it as unavailable.":
             let node = label(f)
-            return [e(node, "ack_failed", cause: "ack_timeout"), e(node, "disabled", cause: "ack_timeout")]
+            return [e(node, .ackFailed, cause: "ack_timeout"), e(node, .disabled, cause: "ack_timeout")]
         case "destination node closed the connection. regard it as unavailable.":
             let node = label(f)
-            return [e(node, "ack_failed", cause: "peer_closed_before_ack"), e(node, "disabled", cause: "peer_closed_before_ack")]
+            return [e(node, .ackFailed, cause: "peer_closed_before_ack"), e(node, .disabled, cause: "peer_closed_before_ack")]
         case "ack in response and chunk id in sent data are different":
-            return [e(f["chunk_id"].flatMap { ackNode[$0] } ?? "", "ack_unmatched", detail: f["chunk_id"])]
+            return [e(f["chunk_id"].flatMap { ackNode[$0] } ?? "", .ackUnmatched, detail: f["chunk_id"])]
         case "got a correct ack response":
             let chunk = f["chunk_id"]
-            return [e(chunk.flatMap { ackNode.removeValue(forKey: $0) } ?? "", "chunk_acked", detail: chunk)]
+            return [e(chunk.flatMap { ackNode.removeValue(forKey: $0) } ?? "", .chunkAcked, detail: chunk)]
         case "writing a chunk to destination":
             // Fluentd does not say which node; the receivers' ledgers do (chunk ids are on the wire).
-            return [e("", "chunk_sent", detail: f["chunk_id"])]
+            return [e("", .chunkSent, detail: f["chunk_id"])]
         case "failed to flush the buffer.":
             let chunk = f["chunk"] ?? ""
             var out: [AgentEventEntry] = []
             if (f["error"] ?? "").lowercased().contains("no nodes are available") {
-                out.append(e("", "no_nodes_available", cause: "flush_failed", detail: chunk))
+                out.append(e("", .noNodesAvailable, cause: "flush_failed", detail: chunk))
             }
-            out.append(e("", "chunk_retry", cause: f["error_class"], detail: "\(chunk) retry_times=\(f["retry_times"] ?? "?")"))
+            out.append(e("", .chunkRetry, cause: f["error_class"], detail: "\(chunk) retry_times=\(f["retry_times"] ?? "?")"))
             return out
         case "Hit limit for retries. dropping all chunks in the buffer queue.":
-            return [e("", "retry_limit", detail: f["records"].map { "records=\($0)" })]
+            return [e("", .retryLimit, detail: f["records"].map { "records=\($0)" })]
         case "retry succeeded.", "retry succeeded by secondary.":
-            return [e("", "retry_succeeded", detail: f["chunk_id"])]
+            return [e("", .retrySucceeded, detail: f["chunk_id"])]
         case "failed to write data into buffer by buffer overflow":
-            return [e("", "buffer_overflow", detail: f["action"])]
+            return [e("", .bufferOverflow, detail: f["action"])]
         case "taking back chunk for errors.":
-            return [e("", "chunk_rolled_back", cause: "flush_failed", detail: f["chunk"])]
+            return [e("", .chunkRolledBack, cause: "flush_failed", detail: f["chunk"])]
         case "restart fluentd worker":
-            return [e("", "reloaded")]
+            return [e("", .reloaded)]
         case "fluentd worker is now stopping":
-            return [e("", "stopped")]
+            return [e("", .stopped)]
         default:
             // 1.16.11 and later bound the <security> handshake by hard_timeout (out_forward.rb, establish_connection).
             if m.hasPrefix("handshake timeout after ") {
-                return [e(label(f), "handshake_timeout", detail: String(m.dropFirst("handshake timeout after ".count)))]
+                return [e(label(f), .handshakeTimeout, detail: String(m.dropFirst("handshake timeout after ".count)))]
             }
             if m.hasPrefix("buffer flush took longer time than slow_flush_log_threshold") {
-                return [e("", "slow_flush", detail: f["elapsed_time"])]
+                return [e("", .slowFlush, detail: f["elapsed_time"])]
             }
             return []
         }

@@ -38,7 +38,7 @@ public enum HTMLReport {
         if let b = r.baseline { html += baselineSection(r, b) }
 
         let bands = faultBands(r)
-        let marks = r.agentEvents.filter { $0.isDetach || $0.event == "recovered" || $0.event == "standby_promoted" }
+        let marks = r.agentEvents.filter { $0.isDetach || $0.event == .recovered || $0.event == .standbyPromoted }
 
         // Events/s per receiver (1 s buckets).
         let buckets = Int(duration.rounded(.up)) + 1
@@ -92,11 +92,11 @@ public enum HTMLReport {
 
         html += "<h2>Timeline</h2>\n<table id=\"timeline\"><tr><th>t</th><th>what</th><th>detail</th></tr>\n"
         var rowsOut: [(Double, String, String)] = r.steps.map { ($0.time, "step \($0.id)", $0.summary + ($0.error.map { " — ERROR: \($0)" } ?? "")) }
-        rowsOut += r.agentEvents.filter { !$0.event.hasPrefix("chunk_") }.prefix(500).map { e in
+        rowsOut += r.agentEvents.filter { !$0.event.rawValue.hasPrefix("chunk_") }.prefix(500).map { e in
             var d = e.cause.map { "cause \($0)" } ?? ""
             if let p = e.phi { d += " phi \(ScenarioFormat.number(p))" }
             if let x = e.detail { d += " \(x)" }
-            return (e.time, "agent \(e.event) \(e.node)", d)
+            return (e.time, "agent \(e.event.rawValue) \(e.node)", d)
         }
         for (t, what, detail) in rowsOut.sorted(by: { $0.0 < $1.0 }) {
             html += "<tr><td>\(String(format: "%.3f", t))</td><td>\(HTMLText.escape(what))</td><td>\(HTMLText.escape(detail))</td></tr>\n"
@@ -141,7 +141,7 @@ public enum HTMLReport {
     static func decorate(_ chart: inout SVGChart, bands: [(Double, Double, String)], marks: [AgentEventEntry]) {
         for (a, b, label) in bands { chart.band(from: a, to: b, label: label) }
         for m in marks {
-            let recover = m.event == "recovered"
+            let recover = m.event == .recovered
             chart.marker(at: m.time, cssClass: recover ? "recover-marker" : "detach-marker", color: recover ? "#188038" : "#d93025",
                          label: "\(m.node) \(m.event)\(m.cause.map { " (\($0))" } ?? "") at \(ScenarioFormat.number(m.time)) s")
         }

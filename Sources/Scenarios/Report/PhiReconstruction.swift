@@ -29,7 +29,7 @@ public enum PhiReconstruction {
     public static func series(node: String, record r: RunRecord, step: Double = 0.1) -> [Point] {
         let h = r.heartbeatInterval > 0 ? r.heartbeatInterval : 1
         let arrivals = Self.arrivals(node: node, record: r)
-        let transitions = r.agentEvents.filter { $0.node == node && ($0.isDetach || $0.event == "recovered") }
+        let transitions = r.agentEvents.filter { $0.node == node && ($0.isDetach || $0.event == .recovered) }
         // Merge arrivals and transitions into one ordered stream (a transition wins a tie: Fluentd ticks first).
         var stream: [(time: Double, transition: AgentEventEntry?)] = arrivals.map { ($0, nil) }
         stream += transitions.map { ($0.time - 1e-9, $0) }
@@ -45,7 +45,7 @@ public enum PhiReconstruction {
             while next < stream.count, stream[next].time <= t {
                 if let tr = stream[next].transition {
                     if tr.isDetach {
-                        if tr.event == "detached" { detector.clear() }
+                        if tr.event == .detached { detector.clear() }
                         available = false
                     } else {
                         available = true

@@ -54,7 +54,7 @@ public enum ReportWriter {
             receivers: r.receivers.map { ReportSummary.ReceiverFigures(name: $0, port: r.ports[$0] ?? 0, events: counts[$0] ?? 0,
                                                                        heartbeatsSeen: r.observations[$0]?.count ?? 0) },
             schedule: r.steps.map { ReportSummary.Step(id: $0.id, planned: $0.planned, time: $0.time, action: $0.summary, error: $0.error) },
-            agentEvents: Dictionary(grouping: r.agentEvents, by: \.event).mapValues(\.count),
+            agentEvents: Dictionary(grouping: r.agentEvents, by: \.event.rawValue).mapValues(\.count),
             expectations: result.expectations,
             capture: r.captureNote ?? "capture.pcap",
             baseline: r.baseline.map { b in

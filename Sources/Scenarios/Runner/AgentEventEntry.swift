@@ -5,7 +5,7 @@ import Foundation
 public struct AgentEventEntry: Sendable, Codable, Equatable {
     public var time: Double
     public var node: String
-    public var event: String
+    public var event: AgentEventKind
     public var cause: String?
     public var phi: Double?
     public var threshold: Double?
@@ -21,20 +21,12 @@ public struct AgentEventEntry: Sendable, Codable, Equatable {
         detail = r.event.detail
     }
 
-    /// One line of `fwdlab agent --events FILE` (`AgentEventRecord.jsonLine`); nil when it is not one.
-    init?(jsonLine: Substring, clock: RunClock) {
-        guard let obj = try? JSONSerialization.jsonObject(with: Data(jsonLine.utf8)) as? [String: Any],
-              let mono = obj["mono"] as? Double, let event = obj["event"] as? String else { return nil }
-        time = clock.seconds(monotonic: mono)
-        node = obj["node"] as? String ?? ""
-        self.event = event
-        cause = obj["cause"] as? String
-        phi = obj["phi"] as? Double
-        threshold = obj["threshold"] as? Double
-        detail = obj["detail"] as? String
+    /// One line of `fwdlab agent --events FILE` (`AgentEventRecord`'s codec); throws when it is not one.
+    init(jsonLine: Substring, clock: RunClock) throws {
+        self.init(try AgentEventRecord(jsonLine: jsonLine), clock: clock)
     }
 
-    public init(time: Double, node: String, event: String, cause: String? = nil, phi: Double? = nil,
+    public init(time: Double, node: String, event: AgentEventKind, cause: String? = nil, phi: Double? = nil,
                 threshold: Double? = nil, detail: String? = nil) {
         self.time = time
         self.node = node
@@ -46,5 +38,5 @@ public struct AgentEventEntry: Sendable, Codable, Equatable {
     }
 
     /// A node left the rotation (tick detach or disable).
-    public var isDetach: Bool { event == "detached" || event == "disabled" }
+    public var isDetach: Bool { event.isDetach }
 }

@@ -75,7 +75,7 @@ final class AgentHost: AgentUnderTest {
             configuration: settings, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, clock: agentClock, logger: logger,
             eventSink: { [state] record in
                 let entry = AgentEventEntry(record, clock: clock)
-                if entry.event == "phi_sample" {
+                if entry.event == .phiSample {
                     state.withLockedValue { $0.phiSamples.append(entry) }
                 } else {
                     state.withLockedValue { $0.events.append(entry) }

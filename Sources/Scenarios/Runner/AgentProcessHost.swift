@@ -93,13 +93,20 @@ final class AgentProcessHost: AgentUnderTest {
         var out = AgentObservations()
         for n in stride(from: 1, through: max(1, children.count), by: 1) {
             guard let text = try? String(contentsOfFile: eventsPath(n), encoding: .utf8) else { continue }
-            for line in text.split(separator: "\n") {
-                guard let e = AgentEventEntry(jsonLine: line, clock: clock) else { continue }
-                if e.event == "phi_sample" {
+            for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+                let e: AgentEventEntry
+                do {
+                    e = try AgentEventEntry(jsonLine: line, clock: clock)
+                } catch {
+                    // Kept in the run's agent log, never dropped unseen (a kill -9 can cut the last line short).
+                    out.unreadable.append("\(eventsPath(n)):\(i + 1): unreadable event line (\(error)): \(line.prefix(200))")
+                    continue
+                }
+                if e.event == .phiSample {
                     out.phiSamples.append(e)
                 } else {
                     out.events.append(e)
-                    if e.event == "chunk_to_secondary" { out.secondaryChunks += 1 }
+                    if e.event == .chunkToSecondary { out.secondaryChunks += 1 }
                 }
             }
         }

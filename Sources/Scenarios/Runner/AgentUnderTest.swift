@@ -46,9 +46,11 @@ struct AgentObservations: Sendable {
     var phiSamples: [AgentEventEntry] = []
     /// Chunks handed to `<secondary>`.
     var secondaryChunks = 0
+    /// Event-stream lines that did not decode, as `file:line: reason: text`.
+    var unreadable: [String] = []
     /// The event names this host can observe at all (nil: every event the Swift agent emits). An expectation on an
     /// event outside the set is SKIP, never a vacuous pass.
-    var observable: Set<String>? = nil
+    var observable: Set<AgentEventKind>? = nil
     /// What produced the observations, when not the Swift agent (`fluentd 1.16.9`).
     var host: String? = nil
 }

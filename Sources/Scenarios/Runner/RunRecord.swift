@@ -1,3 +1,4 @@
+import Agent
 import Capture
 import Simulator
 
@@ -25,7 +26,7 @@ public struct RunRecord: Sendable {
     public var agentLog: String = ""
     public var secondaryChunks = 0
     /// The event names the agent under test can show (nil: all the Swift agent emits); see `AgentObservations`.
-    public var observableEvents: Set<String>?
+    public var observableEvents: Set<AgentEventKind>?
     /// The agent under test when not the Swift agent (`fluentd 1.16.9`).
     public var agentLabel: String?
     public var heartbeatInterval: Double = 1

@@ -329,6 +329,9 @@ public struct ScenarioRunner: Sendable {
             record.agentLabel = observed.host
         }
         record.agentLog = logSink.text + (agentHost?.logText ?? "")
+        if let unreadable = agentHost?.observations.unreadable, !unreadable.isEmpty {
+            record.agentLog += "\n" + unreadable.map { "fwdlab: " + $0 }.joined(separator: "\n")
+        }
         return record
     }
 

@@ -354,6 +354,15 @@ public enum ScenarioLoader {
             guard let n = m.take(k) else { throw y.error(v, "\(f).\(k)", "required") }
             return try y.string(n, "\(f).\(k)")
         }
+        func eventKind(_ k: String) throws -> AgentEventKind {
+            guard let n = m.take(k) else { throw y.error(v, "\(f).\(k)", "required: an agent event (\(AgentEventKind.names))") }
+            let name = try y.string(n, "\(f).\(k)")
+            // A misspelt name would make `no_agent_event` pass whatever the agent does.
+            guard let kind = AgentEventKind(rawValue: name) else {
+                throw y.error(n, "\(f).\(k)", "unknown agent event '\(name)' (events: \(AgentEventKind.names))")
+            }
+            return kind
+        }
         let kind: ExpectationKind
         var allowed: [String]
         switch key {
@@ -426,7 +435,7 @@ public enum ScenarioLoader {
                 guard ids.contains(id) else { throw y.error(n, "\(f).before", "no timeline step with id '\(id)' (ids: \(ids.sorted().joined(separator: ", ")))") }
                 return id
             }
-            kind = .agentEvent(event: try str("event"), node: try optNode("node"), min: try int("min", default: 1), after: try after(),
+            kind = .agentEvent(event: try eventKind("event"), node: try optNode("node"), min: try int("min", default: 1), after: try after(),
                                before: before)
             allowed = ["event", "node", "min", "after", "before"]
         case "step_completes":
@@ -436,7 +445,7 @@ public enum ScenarioLoader {
             let result = try m.take("result").map { try y.string($0, "\(f).result") }
             kind = .stepCompletes(step: id, within: try dur("within"), result: result); allowed = ["step", "within", "result"]
         case "no_agent_event":
-            kind = .noAgentEvent(event: try str("event"), node: try optNode("node")); allowed = ["event", "node"]
+            kind = .noAgentEvent(event: try eventKind("event"), node: try optNode("node")); allowed = ["event", "node"]
         case "log_contains":
             kind = .logContains(text: try str("text")); allowed = ["text"]
         case "accepted":

@@ -48,7 +48,7 @@ import Testing
         #expect(line?.hasPrefix("detached forwarding server 'a' host=\"127.0.0.1\" port=24224 phi=16.0") == true)
         #expect(line?.hasSuffix(" phi_threshold=16") == true)
         let ev = events(detachOut).first
-        #expect(ev?.event == "detached" && ev?.cause == "phi" && ev?.node == "a" && ev?.threshold == 16)
+        #expect(ev?.event == .detached && ev?.cause == "phi" && ev?.node == "a" && ev?.threshold == 16)
         // The detached regular node stays in the array (skipped at selection), so no "No nodes are available" line.
         #expect(!logs(detachOut).contains("No nodes are available"))
         #expect(!core.isAvailable(0))
@@ -93,7 +93,7 @@ import Testing
         var all: [ForwarderDirective] = []
         for _ in 0..<40 { all += round(&core, clock, replies: { $0 == 1 }) }
         #expect(logs(all).contains("using standby node S:2 weight=60"))
-        #expect(events(all).contains { $0.event == "standby_promoted" && $0.node == "S:2" })
+        #expect(events(all).contains { $0.event == .standbyPromoted && $0.node == "S:2" })
         let plan = try core.planSend()
         #expect(plan.candidates.allSatisfy { $0 == 1 })
     }
@@ -132,7 +132,7 @@ import Testing
         #expect(out.contains(.rollbackChunk(id)))
         #expect(out.contains(.closeConnection(7)))
         #expect(!core.isAvailable(0))
-        #expect(events(out).contains { $0.event == "disabled" && $0.cause == "ack_timeout" })
+        #expect(events(out).contains { $0.event == .disabled && $0.cause == "ack_timeout" })
         // Quirk 29 (docs/quirks.md): no rebuild on this path.
         #expect(!out.contains { if case .rebalanced = $0 { return true } else { return false } })
     }
@@ -162,7 +162,7 @@ import Testing
         #expect(core.isAvailable(0))
         _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 2))
         let ok = core.handle(.ackReceived(connection: 2, reply: .map(ack: "AAECAwQFBgcICQoLDA0ODw==\n")))
-        #expect(events(ok).map(\.event) == ["ack_arrived"])
+        #expect(events(ok).map(\.event.rawValue) == ["ack_arrived"])
         #expect(ok.filter { if case .emitEvent = $0 { false } else { true } } == [.closeConnection(2), .commitChunk(id)])
     }
 
@@ -252,7 +252,7 @@ extension ForwarderCoreTests {
         clock.advance(by: 0.25)
         // The pass that began at 0 s does not watch connection 5: the ack stays in the socket until the next pass.
         let arrival = core.handle(.ackReceived(connection: 5, reply: .map(ack: id.ackValue)))
-        #expect(arrival == [.emitEvent(AgentEvent(time: clock.now, node: "a:24224", event: "ack_arrived", detail: id.hex))])
+        #expect(arrival == [.emitEvent(AgentEvent(time: clock.now, node: "a:24224", event: .ackArrived, detail: id.hex))])
         clock.advance(by: 0.502)
         let out = core.handle(.ackCheckTimerFired)
         #expect(out == [.closeConnection(5), .commitChunk(id), .armAckReader(after: 1 + AckReaderLoop.passOverhead)])
@@ -291,7 +291,7 @@ extension ForwarderCoreTests {
         // the result over when this pass's select returns, so the node stays available until then.
         let out = core.handle(.ackCheckTimerFired)
         #expect(logs(out) == ["no response from node. regard it as unavailable. host=\"a\" port=24224"])
-        #expect(events(out).map(\.event) == ["ack_failed", "disabled"])
+        #expect(events(out).map(\.event.rawValue) == ["ack_failed", "disabled"])
         #expect(!out.contains(.commitChunk(id)) && !out.contains(.rollbackChunk(id)))
         #expect(core.isAvailable(0))
         #expect(core.ackReader.unread.isEmpty)
@@ -315,7 +315,7 @@ extension ForwarderCoreTests {
         func run(_ out: [ForwarderDirective]) {
             for d in out {
                 if case .armAckReader(let after) = d { ackTimerAt = clock.monotonicNow + after }
-                if case .emitEvent(let e) = d, ["disabled", "recovered"].contains(e.event) { transitions.append((clock.monotonicNow, e.event)) }
+                if case .emitEvent(let e) = d, [.disabled, .recovered].contains(e.event) { transitions.append((clock.monotonicNow, e.event.rawValue)) }
             }
         }
         run(core.handle(.ackReaderStarted))

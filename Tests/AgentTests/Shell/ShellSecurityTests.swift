@@ -58,7 +58,7 @@ struct ShellSecurityTests {
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 0.5)
         #expect(await pollUntil(seconds: 5) { logs.contains("same hostname between input and output: invalid configuration") })
-        #expect(events.contains { $0.event == "disabled" && $0.cause == "handshake_failed" })
+        #expect(events.contains { $0.event == .disabled && $0.cause == "handshake_failed" })
         #expect(server.requests.isEmpty)
         await agent.stop(flush: false)
         await server.stop()

@@ -83,10 +83,10 @@ struct ShellWireTests {
         #expect(await pollUntil(seconds: 4) { logs.contains("no response from node. regard it as unavailable.") })
         // The event stream is consumed by another task: wait for it to catch up with the log.
         #expect(await pollUntil(seconds: 2) {
-            events.contains { $0.event == "chunk_rolled_back" && $0.cause == "ack_failed" }
+            events.contains { $0.event == .chunkRolledBack && $0.cause == "ack_failed" }
         })
-        #expect(events.contains { $0.event == "ack_failed" && $0.cause == "ack_timeout" })
-        #expect(events.contains { $0.event == "disabled" && $0.cause == "ack_timeout" })
+        #expect(events.contains { $0.event == .ackFailed && $0.cause == "ack_timeout" })
+        #expect(events.contains { $0.event == .disabled && $0.cause == "ack_timeout" })
         #expect(!logs.contains("failed to flush the buffer."))
         #expect(await !agent.isNodeAvailable(0))
         await agent.stop(flush: false)
@@ -104,7 +104,7 @@ struct ShellWireTests {
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 0.5)
         #expect(await pollUntil(seconds: 3) { logs.contains("destination node closed the connection. regard it as unavailable.") })
-        #expect(events.contains { $0.event == "disabled" && $0.cause == "peer_closed_before_ack" })
+        #expect(events.contains { $0.event == .disabled && $0.cause == "peer_closed_before_ack" })
         await agent.stop(flush: false)
         await server.stop()
     }
@@ -136,7 +136,7 @@ struct ShellWireTests {
         let agent = try await start(s, logs: logs, events: events)
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         await agent.flush(timeout: 0.2)
-        #expect(await pollUntil(seconds: 3) { events.contains { $0.event == "ack_error" } })
+        #expect(await pollUntil(seconds: 3) { events.contains { $0.event == .ackError } })
         #expect(await pollUntil(seconds: 6) { logs.contains("timeout to commit") })
         #expect(await pollUntil(seconds: 4) { server.requests.count >= 2 })
         await agent.stop(flush: false)
@@ -243,5 +243,5 @@ final class EventRecorder: @unchecked Sendable {
     func append(_ r: AgentEventRecord) { lock.withLock { records.append(r) } }
     var all: [AgentEvent] { lock.withLock { records.map(\.event) } }
     func contains(_ p: (AgentEvent) -> Bool) -> Bool { all.contains(where: p) }
-    func count(_ name: String) -> Int { all.filter { $0.event == name }.count }
+    func count(_ name: String) -> Int { all.filter { $0.event.rawValue == name }.count }
 }

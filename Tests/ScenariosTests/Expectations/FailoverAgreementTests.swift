@@ -26,16 +26,16 @@ struct FailoverAgreementTests {
         r.ports = ports
         r.binds = ["r1": "127.0.0.1", "r2": "127.0.0.1", "r3": "127.0.0.1"]
         r.agentEvents = [
-            AgentEventEntry(time: 2.900, node: "r1", event: "chunk_sent", detail: hex(1)),
-            AgentEventEntry(time: 3.100, node: "r2", event: "chunk_sent", detail: hex(2)),
-            AgentEventEntry(time: 3.102, node: "", event: "chunk_acked", detail: hex(2)),
-            AgentEventEntry(time: 4.790, node: "r2", event: "chunk_sent", detail: hex(3)),
-            AgentEventEntry(time: 4.800, node: "r1", event: "detached", cause: "phi", phi: 1.2, threshold: 1),
-            AgentEventEntry(time: 4.800, node: "r3", event: "standby_promoted"),
-            AgentEventEntry(time: 5.001, node: "r3", event: "chunk_sent", detail: hex(4)),
-            AgentEventEntry(time: 5.200, node: "r2", event: "chunk_sent", detail: hex(5)),
+            AgentEventEntry(time: 2.900, node: "r1", event: .chunkSent, detail: hex(1)),
+            AgentEventEntry(time: 3.100, node: "r2", event: .chunkSent, detail: hex(2)),
+            AgentEventEntry(time: 3.102, node: "", event: .chunkAcked, detail: hex(2)),
+            AgentEventEntry(time: 4.790, node: "r2", event: .chunkSent, detail: hex(3)),
+            AgentEventEntry(time: 4.800, node: "r1", event: .detached, cause: "phi", phi: 1.2, threshold: 1),
+            AgentEventEntry(time: 4.800, node: "r3", event: .standbyPromoted),
+            AgentEventEntry(time: 5.001, node: "r3", event: .chunkSent, detail: hex(4)),
+            AgentEventEntry(time: 5.200, node: "r2", event: .chunkSent, detail: hex(5)),
         ]
-        if acked { r.agentEvents.insert(AgentEventEntry(time: 2.903, node: "", event: "chunk_acked", detail: hex(1)), at: 1) }
+        if acked { r.agentEvents.insert(AgentEventEntry(time: 2.903, node: "", event: .chunkAcked, detail: hex(1)), at: 1) }
         func send(_ n: UInt8, _ node: String, _ t: Double, ack: Double?) -> ChunkFigures {
             ChunkFigures(chunk: option(n), tag: "t", entries: 10,
                          sends: [ChunkSend(timeNanos: wallNanos(run: t), node: endpoint(node), connection: Int(n), ackNanos: ack.map { wallNanos(run: $0) })],

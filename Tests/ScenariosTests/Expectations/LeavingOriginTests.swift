@@ -11,7 +11,7 @@ import Testing
         r.deliveries = [Delivery(time: 2.0, receiver: "r1", seq: 1, chunk: "a", request: 0),
                         Delivery(time: 2.2, receiver: "r2", seq: 2, chunk: "b", request: 0)]
         if let firstArrival { r.deliveries.append(Delivery(time: firstArrival, receiver: "r1", seq: 3, chunk: "c", request: 1)) }
-        r.agentEvents = [AgentEventEntry(time: disabledAt, node: "r1", event: "disabled", cause: "ack_timeout")]
+        r.agentEvents = [AgentEventEntry(time: disabledAt, node: "r1", event: .disabled, cause: "ack_timeout")]
         return r
     }
 

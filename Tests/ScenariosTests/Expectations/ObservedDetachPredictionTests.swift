@@ -131,7 +131,7 @@ import Testing
     static func verdict(detachedAt: Double, _ r: RunRecord) throws -> ExpectationResult.Status {
         var r = r
         r.phiThreshold = 16
-        r.agentEvents = [AgentEventEntry(time: detachedAt, node: "r1", event: "detached", cause: "phi")]
+        r.agentEvents = [AgentEventEntry(time: detachedAt, node: "r1", event: .detached, cause: "phi")]
         let s = try ScenarioLoader.parse("""
         name: t-predict
         receivers: [r1, r2]

@@ -8,13 +8,13 @@ struct DecisionAlignmentTests {
     static let tol = DecisionAlignment.Tolerances(heartbeatTick: 0.5, ackCheck: 0.5, flushThread: 1)
 
     static func e(_ t: Double, _ node: String, _ event: String, _ cause: String? = nil) -> AgentEventEntry {
-        AgentEventEntry(time: t, node: node, event: event, cause: cause)
+        AgentEventEntry(time: t, node: node, event: AgentEventKind(rawValue: event)!, cause: cause)
     }
 
     @Test func tolerancesFollowFluentdsPeriods() {
-        #expect(Self.tol.tolerance(event: "detached", cause: "phi") == 0.5)
-        #expect(Self.tol.tolerance(event: "disabled", cause: "ack_timeout") == 0.5)
-        #expect(Self.tol.tolerance(event: "chunk_retry", cause: nil) == 1)
+        #expect(Self.tol.tolerance(event: .detached, cause: "phi") == 0.5)
+        #expect(Self.tol.tolerance(event: .disabled, cause: "ack_timeout") == 0.5)
+        #expect(Self.tol.tolerance(event: .chunkRetry, cause: nil) == 1)
     }
 
     /// The ack-check tolerance is the ack reader's real pass, after Fluentd overwrites delayed_commit_timeout with

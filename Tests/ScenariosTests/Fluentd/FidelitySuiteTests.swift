@@ -40,9 +40,9 @@ import Testing
         var r = RunRecord(scenario: "t", seed: 1)
         r.observableEvents = FluentdDecisionReader.observableEvents
         r.agentLabel = "fluentd 1.16.9"
-        let specs = [ExpectationSpec(kind: .noAgentEvent(event: "chunk_committed", node: nil), line: 1),
-                     ExpectationSpec(kind: .agentEvent(event: "chunk_committed", node: nil, min: 1, after: nil), line: 2),
-                     ExpectationSpec(kind: .noAgentEvent(event: "recovered", node: nil), line: 3)]
+        let specs = [ExpectationSpec(kind: .noAgentEvent(event: .chunkCommitted, node: nil), line: 1),
+                     ExpectationSpec(kind: .agentEvent(event: .chunkCommitted, node: nil, min: 1, after: nil), line: 2),
+                     ExpectationSpec(kind: .noAgentEvent(event: .recovered, node: nil), line: 3)]
         let results = ExpectationEvaluator.evaluate(specs, record: r)
         #expect(results.map(\.status) == [.skip, .skip, .pass])
         #expect(results[0].message.contains("fluentd 1.16.9 does not show chunk_committed"))

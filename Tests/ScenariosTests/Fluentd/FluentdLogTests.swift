@@ -47,19 +47,19 @@ struct FluentdLogTests {
         let text = try Self.recorded("1.16.9").joined(separator: "\n")
         let reader = FluentdDecisionReader(labels: ["127.0.0.1:44459": "r3", "127.0.0.1:38041": "r2", "127.0.0.1:44201": "r1"])
         let events = reader.events(inLog: text, toRunSeconds: { Double($0) / 1e9 })
-        func first(_ name: String) -> AgentEventEntry? { events.first { $0.event == name } }
-        let phi = try #require(events.first { $0.event == "detached" && $0.cause == "phi" })
+        func first(_ name: String) -> AgentEventEntry? { events.first { $0.event.rawValue == name } }
+        let phi = try #require(events.first { $0.event == .detached && $0.cause == "phi" })
         #expect(phi.node == "r1" && phi.phi == 1.131361466451703 && phi.threshold == 1)
         // The fixture gathers lines of several runs; a node already out of the rotation is not detached again, so
         // the hard_timeout line is read on its own.
         let hard = reader.events(inLog: text.split(separator: "\n").filter { $0.contains("hard_timeout=true") }.joined(separator: "\n"),
                                  toRunSeconds: { _ in 0 })
-        #expect(hard.map(\.event) == ["detached"] && hard.first?.cause == "hard_timeout" && hard.first?.node == "r1")
+        #expect(hard.map(\.event.rawValue) == ["detached"] && hard.first?.cause == "hard_timeout" && hard.first?.node == "r1")
         #expect(first("recovered")?.node == "r1")
         #expect(first("standby_promoted")?.node == "r3", "host:port mapped to the server's name")
         let ack = events.filter { $0.cause == "ack_timeout" }
-        #expect(ack.map(\.event).prefix(2) == ["ack_failed", "disabled"] && ack.allSatisfy { $0.node == "r2" })
-        #expect(events.contains { $0.event == "disabled" && $0.cause == "peer_closed_before_ack" })
+        #expect(ack.map(\.event.rawValue).prefix(2) == ["ack_failed", "disabled"] && ack.allSatisfy { $0.node == "r2" })
+        #expect(events.contains { $0.event == .disabled && $0.cause == "peer_closed_before_ack" })
         let retry = try #require(first("chunk_retry"))
         #expect(retry.cause == "Errno::ECONNREFUSED" && retry.detail == "661aaf03c6e7257b4f4caa302937ab27 retry_times=0")
         #expect(first("retry_succeeded")?.detail == "661aaf03c6e7257b4f4caa302937ab27")
@@ -70,7 +70,7 @@ struct FluentdLogTests {
             2026-12-02 18:37:35.860496558 +0000 [trace]: got a correct ack response chunk_id="661aaefbf476d7cf5ad55b62c83feda3"
             """
         let acked = reader.events(inLog: ackPair, toRunSeconds: { _ in 0 })
-        #expect(acked.map(\.event) == ["chunk_acked"] && acked.first?.node == "r1")
+        #expect(acked.map(\.event.rawValue) == ["chunk_acked"] && acked.first?.node == "r1")
         #expect(first("chunk_sent")?.detail == "661aaefbf476d7cf5ad55b62c83feda3")
         #expect(first("ack_unmatched") != nil && first("chunk_rolled_back")?.cause == "flush_failed")
         // Every event the reader produces is one it declares observable.
@@ -84,13 +84,13 @@ struct FluentdLogTests {
         let text = [l("1.0"), l("1.1"), "2026-12-02 18:00:02.0 +0000 [warn]: recovered forwarding server 'r1' host=\"127.0.0.1\" port=1", l("3.0")]
             .joined(separator: "\n")
         let events = FluentdDecisionReader(labels: ["127.0.0.1:1": "r1"]).events(inLog: text, toRunSeconds: { Double($0 % 10_000_000_000) / 1e9 })
-        #expect(events.map(\.event) == ["ack_failed", "disabled", "ack_failed", "recovered", "ack_failed", "disabled"])
+        #expect(events.map(\.event.rawValue) == ["ack_failed", "disabled", "ack_failed", "recovered", "ack_failed", "disabled"])
     }
 
     @Test func noNodesAvailableInAFlushError() {
         let line = "2026-12-02 18:00:00.1 +0000 [warn]: failed to flush the buffer. retry_times=2 next_retry_time=2026-12-02 18:00:01 +0000 chunk=\"ab\" error_class=Fluent::Plugin::ForwardOutput::NoNodesAvailable error=\"no nodes are available\""
         let events = FluentdDecisionReader(labels: [:]).events(inLog: line, toRunSeconds: { _ in 1 })
-        #expect(events.map(\.event) == ["no_nodes_available", "chunk_retry"])
+        #expect(events.map(\.event.rawValue) == ["no_nodes_available", "chunk_retry"])
         #expect(events[0].cause == "flush_failed" && events[1].cause == "Fluent::Plugin::ForwardOutput::NoNodesAvailable")
     }
 }

@@ -21,7 +21,7 @@ import Testing
         let result = await ScenarioRunner(options: o).run(scenario)
         let r = try #require(result.record, "\(ProcessModeTests.explain(result))")
         let crash = try #require(r.steps.first { $0.id == "crash-r1" }).time
-        let detach = try #require(r.agentEvents.first { $0.node == "r1" && $0.event == "detached" && $0.time >= crash },
+        let detach = try #require(r.agentEvents.first { $0.node == "r1" && $0.event == .detached && $0.time >= crash },
                                   "\(ProcessModeTests.explain(result))")
         let beats = (r.observations["r1"] ?? []).filter { $0.isHeartbeat(heartbeatType: r.heartbeatType) }
             .compactMap(\.answeredAt).filter { $0 <= crash }

@@ -21,14 +21,14 @@ import Testing
         var out: [ForwarderDirective] = []
         clock.advance(by: 1)
         core.runHeartbeatRound(into: &out, replies: { _ in true })
-        #expect(!events(out).contains { $0.event == "phi_sample" }, "off by default")
+        #expect(!events(out).contains { $0.event == .phiSample }, "off by default")
 
         core.emitsPhiSamples = true
         for _ in 0 ..< 20 {
             out.removeAll()
             clock.advance(by: 1)
             core.runHeartbeatRound(into: &out, replies: { _ in true })
-            let samples = events(out).filter { $0.event == "phi_sample" }
+            let samples = events(out).filter { $0.event == .phiSample }
             #expect(samples.count == 1)
             #expect(samples.first?.phi == core.phi(0) && samples.first?.threshold == 16)
         }
@@ -43,12 +43,12 @@ import Testing
             let before = core.phi(0)
             core.runHeartbeatRound(into: &out, replies: { _ in false })
             let e = events(out)
-            let sample = e.first { $0.event == "phi_sample" }
+            let sample = e.first { $0.event == .phiSample }
             #expect(sample?.phi == before, "sample taken with the tick's own reading")
             #expect((sample?.phi ?? -1) > last)
             last = sample?.phi ?? last
-            detach = e.first { $0.event == "detached" }
-            if let detach, let i = e.firstIndex(where: { $0.event == "phi_sample" }), let j = e.firstIndex(of: detach) {
+            detach = e.first { $0.event == .detached }
+            if let detach, let i = e.firstIndex(where: { $0.event == .phiSample }), let j = e.firstIndex(of: detach) {
                 #expect(i < j, "the sample precedes the detach it explains")
             }
         }
@@ -58,7 +58,7 @@ import Testing
             out.removeAll()
             clock.advance(by: 1)
             core.runHeartbeatRound(into: &out, replies: { _ in false })
-            #expect(!events(out).contains { $0.event == "phi_sample" }, "no phi while out of the rotation")
+            #expect(!events(out).contains { $0.event == .phiSample }, "no phi while out of the rotation")
         }
     }
 
@@ -69,10 +69,10 @@ import Testing
         r.duration = 4
         r.heartbeatInterval = 0.5
         #expect(PhiSeries.source(r) == .reconstructed)
-        r.phiSamples = [0.5, 1.0, 1.5, 2.0].map { AgentEventEntry(time: $0, node: "r1", event: "phi_sample", phi: $0 / 4, threshold: 1) }
-        r.phiSamples.append(AgentEventEntry(time: 3.0, node: "r1", event: "phi_sample", phi: 0.2, threshold: 1))
-        r.agentEvents = [AgentEventEntry(time: 2.0, node: "r1", event: "detached", cause: "phi", phi: 0.5, threshold: 1),
-                         AgentEventEntry(time: 2.8, node: "r1", event: "recovered", cause: "recovered")]
+        r.phiSamples = [0.5, 1.0, 1.5, 2.0].map { AgentEventEntry(time: $0, node: "r1", event: .phiSample, phi: $0 / 4, threshold: 1) }
+        r.phiSamples.append(AgentEventEntry(time: 3.0, node: "r1", event: .phiSample, phi: 0.2, threshold: 1))
+        r.agentEvents = [AgentEventEntry(time: 2.0, node: "r1", event: .detached, cause: "phi", phi: 0.5, threshold: 1),
+                         AgentEventEntry(time: 2.8, node: "r1", event: .recovered, cause: "recovered")]
         #expect(PhiSeries.source(r) == .agent)
         let points = PhiSeries.points(node: "r1", record: r)
         #expect(points.map(\.time) == [0.5, 1.0, 1.5, 2.0, 2.0, 3.0])

@@ -21,8 +21,8 @@ import Testing
             r.observations[n] = stride(from: 0.5, to: n == "r1" ? 1.6 : 8, by: 0.5).map { ReceiverObservation(kind: "accept", time: $0, answeredAt: $0) }
         }
         r.steps = [TimelineEntry(time: 1.5, planned: 1.5, id: "crash-r1", kind: "crash", receiver: "r1", summary: "crash r1", error: nil)]
-        r.agentEvents = [AgentEventEntry(time: 3.4, node: "r1", event: "detached", cause: "phi", phi: 1.1, threshold: 1),
-                         AgentEventEntry(time: 3.4, node: "r3", event: "standby_promoted")]
+        r.agentEvents = [AgentEventEntry(time: 3.4, node: "r1", event: .detached, cause: "phi", phi: 1.1, threshold: 1),
+                         AgentEventEntry(time: 3.4, node: "r3", event: .standbyPromoted)]
         var result = ScenarioResult(scenario: s.name, path: "x.yaml", seed: 3, verdict: .passed)
         result.record = r
         result.expectations = ExpectationEvaluator.evaluate(s.expectations, record: r)

@@ -47,7 +47,7 @@ import Testing
         let record = try #require(r.record)
         let lines = record.agentLog.split(separator: "\n").filter { $0.lowercased().contains("no nodes are available") }
         #expect(!lines.isEmpty, "the agent logged it at least once")
-        let events = record.agentEvents.filter { $0.event == "no_nodes_available" }
+        let events = record.agentEvents.filter { $0.event == .noNodesAvailable }
         for line in lines {
             let t = try #require(Double(line.prefix(9).trimmingCharacters(in: .whitespaces)), "time prefix of \(line)")
             #expect(events.contains { abs($0.time - t) < 0.1 }, "no no_nodes_available event near \(t): \(line)")
@@ -64,7 +64,7 @@ import Testing
         let r = await ScenarioRunner(options: o).run(try ScenarioLoader.parse(text))
         #expect(r.verdict == .passed, "\(r.expectations.map { "\($0.status) \($0.statement): \($0.measured) \($0.message)" })")
         try Self.checkPairing(r)
-        #expect(r.record?.agentEvents.contains { $0.event == "no_nodes_available" && $0.cause == "flush_failed" } == true)
+        #expect(r.record?.agentEvents.contains { $0.event == .noNodesAvailable && $0.cause == "flush_failed" } == true)
     }
 
     /// Only a standby configured: the rebuild at configure warns "No nodes are available" and flushes fail.
@@ -76,6 +76,6 @@ import Testing
         let r = await ScenarioRunner(options: o).run(try ScenarioLoader.parse(text))
         #expect(r.verdict == .passed, "\(r.expectations.map { "\($0.status) \($0.statement): \($0.measured) \($0.message)" })")
         try Self.checkPairing(r)
-        #expect(r.record?.agentEvents.contains { $0.event == "no_nodes_available" && $0.cause == "rebuild" } == true)
+        #expect(r.record?.agentEvents.contains { $0.event == .noNodesAvailable && $0.cause == "rebuild" } == true)
     }
 }

@@ -40,11 +40,11 @@ import Testing
         for node in ["r1", "r2", "r3"] {
             #expect(record.phiSamples.filter { $0.node == node && $0.time < 1.4 }.count >= 2, "\(node) sampled before the crash")
         }
-        let detachEvent = try #require(record.agentEvents.first { $0.node == "r1" && $0.event == "detached" })
+        let detachEvent = try #require(record.agentEvents.first { $0.node == "r1" && $0.event == .detached })
         let lastSample = try #require(record.phiSamples.last { $0.node == "r1" && $0.time <= detachEvent.time })
         #expect(lastSample.phi == detachEvent.phi && abs(lastSample.time - detachEvent.time) < 0.001)
         #expect(!record.phiSamples.contains { $0.node == "r1" && $0.time > detachEvent.time }, "r1 never recovers here")
-        #expect(!record.agentEvents.contains { $0.event == "phi_sample" }, "samples are kept apart from decisions")
+        #expect(!record.agentEvents.contains { $0.event == .phiSample }, "samples are kept apart from decisions")
         let html = try String(contentsOfFile: dir + "/report.html", encoding: .utf8)
         #expect(html.contains("the agent's detector at each heartbeat tick"))
         #expect(summary.schedule.map(\.id) == ["crash-r1"])

@@ -46,12 +46,12 @@ import Testing
     @Test func diffComparesDecisionsInOrderWithinTheToleranceAndTraffic() {
         var run = RunRecord(scenario: "t", seed: 1)
         run.receivers = ["r1", "r2", "r3"]
-        run.agentEvents = [AgentEventEntry(time: 2.0, node: "r1", event: "detached", cause: "phi"),
-                           AgentEventEntry(time: 2.0, node: "r3", event: "standby_promoted")]
+        run.agentEvents = [AgentEventEntry(time: 2.0, node: "r1", event: .detached, cause: "phi"),
+                           AgentEventEntry(time: 2.0, node: "r3", event: .standbyPromoted)]
         run.deliveries = [Delivery(time: 1, receiver: "r2", seq: 1, chunk: nil, request: 0),
                           Delivery(time: 3, receiver: "r3", seq: 2, chunk: nil, request: 1)]
         var base = RunRecord(scenario: "t", seed: 1)
-        base.agentEvents = [AgentEventEntry(time: 2.4, node: "r1", event: "detached", cause: "phi")]
+        base.agentEvents = [AgentEventEntry(time: 2.4, node: "r1", event: .detached, cause: "phi")]
         base.deliveries = [Delivery(time: 1, receiver: "r2", seq: 1, chunk: nil, request: 0)]
         let b = BaselineRecord(label: "old", record: base)
         #expect(BaselineDiff.differences(run, b, nodes: ["r1", "r2"], tolerance: 0.5).isEmpty)

@@ -59,6 +59,20 @@ import Testing
         }
     }
 
+    @Test func agentEventNamesAreCheckedAtLoadTime() throws {
+        // A misspelt event would make no_agent_event pass whatever the agent did.
+        let good = try ScenarioLoader.parse(ScenarioTestSupport.failover() + "\n  - no_agent_event: {event: chunk_to_secondary}\n")
+        #expect(good.expectations.last?.kind == .noAgentEvent(event: .chunkToSecondary, node: nil))
+        for bad in ["no_agent_event: {event: chunk_to_secondry}", "agent_event: {event: detach}"] {
+            do {
+                _ = try ScenarioLoader.parse(ScenarioTestSupport.failover() + "\n  - \(bad)\n")
+                Issue.record("accepted \(bad)")
+            } catch let e as ScenarioError {
+                #expect(e.description.contains("unknown agent event") && e.description.contains("chunk_to_secondary, "), "\(e)")
+            }
+        }
+    }
+
     @Test func unknownFaultKindIsRejectedWithTheCatalogue() {
         let text = ScenarioTestSupport.failover().replacingOccurrences(of: "{id: crash-r1, at: 1.55s, crash: r1}",
                                                                        with: "{id: crash-r1, at: 1.55s, apply: {receiver: r1, kind: gremlin}}")

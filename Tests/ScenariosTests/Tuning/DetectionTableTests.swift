@@ -83,7 +83,7 @@ import Testing
             out.removeAll(keepingCapacity: true)
             core.runHeartbeatRound(into: &out) { _ in t < deathAt }
             let detached = out.contains {
-                if case .emitEvent(let e) = $0 { return e.event == "detached" }
+                if case .emitEvent(let e) = $0 { return e.event == .detached }
                 return false
             }
             if detached {

@@ -65,7 +65,7 @@ struct RealSocketValidationTests {
         let lastReply = try #require(gate.kill())
         let detachedAt: ContinuousClock.Instant? = await withTaskGroup(of: ContinuousClock.Instant?.self) { group in
             group.addTask {
-                for await record in agent.events where record.event.event == "detached" { return clock.now }
+                for await record in agent.events where record.event.event == .detached { return clock.now }
                 return nil
             }
             group.addTask {

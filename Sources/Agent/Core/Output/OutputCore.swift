@@ -156,7 +156,7 @@ public struct OutputCore: Sendable {
         case let .written(node, elapsed):
             checkSlowFlush(elapsed: elapsed, node: node, into: &out)
             if secondary || !settings.delayedCommit {
-                if secondary { out.append(.emitEvent(AgentEvent(time: clock.now, node: "", event: "chunk_to_secondary", detail: chunk.hex))) }
+                if secondary { out.append(.emitEvent(AgentEvent(time: clock.now, node: "", event: .chunkToSecondary, detail: chunk.hex))) }
                 commitWrite(chunk, node: node, secondary: secondary, into: &out)
             } else {
                 dequeued.append(DequeuedChunk(id: chunk, flushedAt: threads[i].flushStartedAt, timeout: settings.delayedCommitTimeout))
@@ -166,7 +166,7 @@ public struct OutputCore: Sendable {
             dequeued.removeAll { $0.id == chunk }
             if error.isNoNodesAvailable {
                 // Fluentd says "no nodes are available" in this flush's retry warning; the stream says so too.
-                out.append(.emitEvent(AgentEvent(time: clock.now, node: "", event: "no_nodes_available", cause: "flush_failed", detail: chunk.hex)))
+                out.append(.emitEvent(AgentEvent(time: clock.now, node: "", event: .noNodesAvailable, cause: "flush_failed", detail: chunk.hex)))
             }
             out.append(.takeBack(chunk, cause: "flush_failed"))
             // Taken back, so queued, unless the retry limit just cleared the queue.
@@ -181,7 +181,7 @@ public struct OutputCore: Sendable {
         if retry.recordSuccess() {
             out.append(.log(.warn, secondary ? "retry succeeded by secondary. chunk_id=\(RubyInspect.string(id.hex))"
                                              : "retry succeeded. chunk_id=\(RubyInspect.string(id.hex))"))
-            out.append(.emitEvent(AgentEvent(time: clock.now, node: "", event: "retry_succeeded", detail: id.hex)))
+            out.append(.emitEvent(AgentEvent(time: clock.now, node: "", event: .retrySucceeded, detail: id.hex)))
         }
     }
 
@@ -193,7 +193,7 @@ public struct OutputCore: Sendable {
             guard let error else { return false }
             let head = secondary ? "failed to flush the buffer with secondary output." : "failed to flush the buffer."
             out.append(.log(.warn, "\(head) retry_times=\(steps) next_retry_time=\(RubyInspect.time(next)) chunk=\(RubyInspect.string(chunk.hex)) error_class=\(error.errorClass) error=\(RubyInspect.string(error.message))"))
-            out.append(.emitEvent(AgentEvent(time: clock.now, node: "", event: "chunk_retry", cause: error.errorClass,
+            out.append(.emitEvent(AgentEvent(time: clock.now, node: "", event: .chunkRetry, cause: error.errorClass,
                                              detail: "\(chunk.hex) retry_times=\(steps)")))
             return false
         case let .limitReached(steps):
@@ -206,7 +206,7 @@ public struct OutputCore: Sendable {
     private func checkSlowFlush(elapsed: AgentSeconds, node: String?, into out: inout [OutputDirective]) {
         guard elapsed > settings.slowFlushLogThreshold else { return }
         out.append(.log(.warn, "buffer flush took longer time than slow_flush_log_threshold: elapsed_time=\(RubyInspect.float(elapsed)) slow_flush_log_threshold=\(RubyInspect.float(settings.slowFlushLogThreshold)) plugin_id=\"object:forward\""))
-        out.append(.emitEvent(AgentEvent(time: clock.now, node: node ?? "", event: "slow_flush", detail: RubyInspect.float(elapsed))))
+        out.append(.emitEvent(AgentEvent(time: clock.now, node: node ?? "", event: .slowFlush, detail: RubyInspect.float(elapsed))))
     }
 
     /// try_rollback_write, run by every flush-thread pass: delayed writes older than the timeout go back with a
