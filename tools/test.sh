@@ -47,6 +47,9 @@ files=()
 for s in "${subset[@]}"; do files+=("fixtures/scenarios/$s.yaml"); done
 step "fidelity subset" .build/debug/fwdlab fidelity "${files[@]}" --against fluentd:1.16.9 --out "$reports/fidelity"
 
+# Every fenced block of README.md and docs/*.md: run (and its quoted output checked) or marked skip with a reason.
+step "doc test" python3 tools/doc-test.py
+
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "FAILED steps: ${failed[*]}" >&2
   exit 1
