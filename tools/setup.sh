@@ -10,6 +10,7 @@ packages=(
   libc-ares-dev      # agent DNS queries to a chosen nameserver
   python3-msgpack python3-fluent-logger  # interop clients for the system python3
   zlib1g-dev
+  curl               # the README's control-API example, run by the doc test
   chromium           # renders report.html in the report test
   # Real Fluentd (the bundled releases under FWDLAB_FLUENTD_HOME) on Debian's own Ruby and gems: docs/fluentd-host.md
   ruby ruby-msgpack ruby-yajl ruby-cool.io ruby-serverengine ruby-sigdump ruby-http-parser.rb ruby-tzinfo
