@@ -28,7 +28,8 @@ enum RPCClient {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(promise: promise)) }
             }
-            .connect(host: host, port: port).get()
+            // A literal address skips NIO's resolver and its happy-eyeballs timers; a name still resolves.
+            .connect(to: (try? SocketAddress(ipAddress: host, port: port)) ?? SocketAddress.makeAddressResolvingHost(host, port: port)).get()
         let request = "POST \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
         try await channel.writeAndFlush(channel.allocator.buffer(string: request)).get()
         let timer = channel.eventLoop.scheduleTask(in: .milliseconds(Int64(timeout * 1000))) { channel.close(promise: nil) }
