@@ -3,8 +3,9 @@
 runnable ones are run.
 
 Markers (an HTML comment, invisible when rendered):
-  <!-- doc-test: run [timeout=N] [expect="TEXT"]... -->   run the block with bash (set -euo pipefail) from the
-        repository root; it must exit 0 within N seconds (default 60) and print every TEXT.
+  <!-- doc-test: run [timeout=N] [lines=A-B] [expect="TEXT"]... -->   run the block (or only its lines A to B,
+        from 1) with bash (set -euo pipefail) from the repository root; it must exit 0 within N seconds (default 60)
+        and print every TEXT.
   <!-- doc-test: output [timeout=N] -->   the block shows `$ COMMAND` and its output: the command is run and every
         non-empty line shown must be in what it prints (whitespace runs compared as one space).
   <!-- doc-test: skip: REASON -->   not run here, and why (a reason is required).
@@ -119,7 +120,15 @@ def check(path, line, info, body, marker):
     timeout = float(opts.get("timeout", "60"))
     started = time.monotonic()
     if kind == "run":
-        rc, out = run_bash("\n".join(body), timeout)
+        script = body
+        if "lines" in opts:
+            a, _, b = opts["lines"].partition("-")
+            if not a.isdigit() or (b and not b.isdigit()):
+                return "FAIL", f"{where}: lines=A or lines=A-B with line numbers from 1"
+            script = body[int(a) - 1:int(b or a)]
+            if not script:
+                return "FAIL", f"{where}: lines={opts['lines']} selects nothing in a {len(body)}-line block"
+        rc, out = run_bash("\n".join(script), timeout)
         took = time.monotonic() - started
         if rc is None:
             return "FAIL", f"{where}: still running after {timeout:g} s\n{tail(out)}"
