@@ -3,9 +3,10 @@
 runnable ones are run.
 
 Markers (an HTML comment, invisible when rendered):
-  <!-- doc-test: run [timeout=N] [lines=A-B] [expect="TEXT"]... -->   run the block (or only its lines A to B,
-        from 1) with bash (set -euo pipefail) from the repository root; it must exit 0 within N seconds (default 60)
-        and print every TEXT.
+  <!-- doc-test: run [timeout=N] [lines=A-B] [before="COMMANDS"] [expect="TEXT"]... [reject="TEXT"]... -->
+        run the block (or only its lines A to B, from 1) with bash (set -euo pipefail) from the repository root,
+        after COMMANDS (what the text says must already run, e.g. a simulator); it must exit 0 within N seconds
+        (default 60), print every expect TEXT and no reject TEXT.
   <!-- doc-test: output [timeout=N] -->   the block shows `$ COMMAND` and its output: the command is run and every
         non-empty line shown must be in what it prints (whitespace runs compared as one space).
   <!-- doc-test: skip: REASON -->   not run here, and why (a reason is required).
@@ -70,11 +71,13 @@ def blocks(path):
 def options(text):
     """`run timeout=30 expect="a b"` → ("run", {"timeout": "30"}, ["a b"])."""
     words = shlex.split(text)
-    kind, opts, expects = (words[0] if words else ""), {}, []
+    kind, opts, expects = (words[0] if words else ""), {"reject": []}, []
     for w in words[1:]:
         key, _, value = w.partition("=")
         if key == "expect":
             expects.append(value)
+        elif key == "reject":
+            opts["reject"].append(value)
         else:
             opts[key] = value
     return kind, opts, expects
@@ -128,7 +131,7 @@ def check(path, line, info, body, marker):
             script = body[int(a) - 1:int(b or a)]
             if not script:
                 return "FAIL", f"{where}: lines={opts['lines']} selects nothing in a {len(body)}-line block"
-        rc, out = run_bash("\n".join(script), timeout)
+        rc, out = run_bash(opts.get("before", "") + "\n" + "\n".join(script), timeout)
         took = time.monotonic() - started
         if rc is None:
             return "FAIL", f"{where}: still running after {timeout:g} s\n{tail(out)}"
@@ -137,6 +140,9 @@ def check(path, line, info, body, marker):
         missing = [e for e in expects if e not in out]
         if missing:
             return "FAIL", f"{where}: output lacks {missing}\n{tail(out)}"
+        found = [r for r in opts["reject"] if r in out]
+        if found:
+            return "FAIL", f"{where}: output has {found}\n{tail(out)}"
         return "OK", f"{where} ({took:.1f} s)"
     if kind == "output":
         if not body or not body[0].startswith("$ "):
