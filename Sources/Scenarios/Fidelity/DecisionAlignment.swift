@@ -58,9 +58,35 @@ public enum DecisionAlignment {
         return out
     }
 
+    /// The scheduling slack added to one tick when detector decisions are compared from their origins (as the
+    /// `within: predicted` windows add it).
+    static let originSlack = 0.025
+
+    /// Where a detector decision is timed from on its own side's receivers, so that the comparison does not depend
+    /// on the heartbeat timer's phase, which is each process's own (Fluentd's starts with its output): a detach from
+    /// the node's last sample before it (heartbeat answer or data request the receiver saw), a recovery from the
+    /// first sample after the node last left the rotation, a standby promotion from the origin of the detach it
+    /// follows. Nil: compared on the run clock (ack, retry and agent-wide decisions).
+    static func origin(of e: AgentEventEntry, in r: RunRecord) -> Double? {
+        switch e.event {
+        case .detached:
+            return PhiReconstruction.arrivals(node: e.node, record: r).last { $0 < e.time }
+        case .recovered:
+            guard let left = r.agentEvents.last(where: { $0.node == e.node && $0.isDetach && $0.time < e.time })?.time else { return nil }
+            return PhiReconstruction.arrivals(node: e.node, record: r).first { $0 > left && $0 <= e.time }
+        case .standbyPromoted:
+            guard let d = r.agentEvents.last(where: { $0.event == .detached && $0.node != e.node && $0.time <= e.time + 0.001 }) else { return nil }
+            return origin(of: d, in: r)
+        default:
+            return nil
+        }
+    }
+
     /// Pairs the n-th occurrence of each decision on both sides; an occurrence on one side only is a divergence.
+    /// With both runs' records, detector decisions are judged by their latency from their origins (`origin(of:in:)`)
+    /// within one heartbeat tick + `originSlack`; the run-clock times stay in the decision for the report.
     public static func align(agent: [AgentEventEntry], fluentd: [AgentEventEntry], tolerances: Tolerances,
-                             known: FidelitySpec) -> [FidelityDecision] {
+                             known: FidelitySpec, records: (agent: RunRecord, fluentd: RunRecord)? = nil) -> [FidelityDecision] {
         let a = keyed(agent), f = keyed(fluentd)
         var fByKey: [String: AgentEventEntry] = [:]
         for (k, e) in f { fByKey[k] = e }
@@ -73,7 +99,13 @@ public enum DecisionAlignment {
                                      agentTime: x?.time, fluentdTime: y?.time, tolerance: tol)
             if let x, let y {
                 d.difference = x.time - y.time
-                d.status = abs(x.time - y.time) <= tol + 1e-6 ? .agree : .diverge
+                if let records, let ox = origin(of: x, in: records.agent), let oy = origin(of: y, in: records.fluentd) {
+                    d.agentLatency = x.time - ox
+                    d.fluentdLatency = y.time - oy
+                    d.tolerance = tolerances.heartbeatTick + originSlack
+                    d.difference = d.agentLatency! - d.fluentdLatency!
+                }
+                d.status = abs(d.difference!) <= d.tolerance + 1e-6 ? .agree : .diverge
             } else {
                 d.status = .diverge
             }
@@ -112,6 +144,10 @@ public struct FidelityDecision: Sendable, Equatable, Codable {
     public var knownReason: String?
     /// For decisions read from the ledgers rather than timed events: what each side did.
     public var detail: String?
+    /// Seconds from the decision's origin on each side's receivers (`DecisionAlignment.origin(of:in:)`); when set,
+    /// `difference` is agentLatency − fluentdLatency.
+    public var agentLatency: Double?
+    public var fluentdLatency: Double?
 
     /// One line for the terminal: `r1 detached(phi) #1  agent 4.021 s  fluentd 6.012 s  Δ -1.991 s  (±500 ms)  DIVERGE`.
     public var summary: String { summary(sides: ("agent", "fluentd")) }
@@ -123,6 +159,10 @@ public struct FidelityDecision: Sendable, Equatable, Codable {
         let d = difference.map { ($0 >= 0 ? "+" : "") + sec($0) } ?? "-"
         let verdict = switch status { case .agree: "ok"; case .diverge: "DIVERGE"; case .known: "known divergence" }
         if let detail { return "\(key): \(detail) \(verdict)" }
+        if let la = agentLatency, let lf = fluentdLatency {
+            return "\(key): \(sides.0) \(a) (\(sec(la)) from its origin), \(sides.1) \(f) (\(sec(lf))), Δ \(d) from the origins "
+                + "(tolerance ±\(sec(tolerance))) \(verdict)"
+        }
         return "\(key): \(sides.0) \(a), \(sides.1) \(f), Δ \(d) (tolerance ±\(sec(tolerance))) \(verdict)"
     }
 }

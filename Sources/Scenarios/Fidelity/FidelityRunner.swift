@@ -73,7 +73,7 @@ public struct FidelityRunner: Sendable {
         }
         out.tolerances = DecisionAlignment.Tolerances(a)
         out.decisions = DecisionAlignment.align(agent: a.agentEvents, fluentd: f.agentEvents, tolerances: out.tolerances!,
-                                                known: scenario.fidelity)
+                                                known: scenario.fidelity, records: (a, f))
         out.agentFigures = RunFigures(a)
         out.fluentdFigures = RunFigures(f)
         out.timelines = SideBySide(agent: a, fluentd: f)

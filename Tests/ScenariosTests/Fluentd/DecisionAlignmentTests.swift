@@ -71,4 +71,49 @@ struct DecisionAlignmentTests {
                                          tolerances: Self.tol, known: known)
         #expect(ok.map(\.status) == [.agree])
     }
+
+    /// A run whose r1 answered heartbeats every 0.5 s from `phase` until `lastBeat`, with `events`.
+    static func record(phase: Double, lastBeat: Double, _ events: [AgentEventEntry]) -> RunRecord {
+        var r = RunRecord(scenario: "t", seed: 1)
+        r.heartbeatType = "udp"
+        r.heartbeatInterval = 0.5
+        var t = phase
+        while t <= lastBeat + 1e-9 {
+            r.observations["r1", default: []].append(ReceiverObservation(kind: "udp", time: t, answeredAt: t))
+            t += 0.5
+        }
+        r.agentEvents = events
+        return r
+    }
+
+    @Test func detectorDecisionsAreTimedFromEachSidesOrigin() {
+        // Fluentd's heartbeat timer runs 0.45 s later in the second than the agent's: both detach 1.5 s after r1's
+        // last heartbeat, 0.95 s apart on the run clock.
+        let a = [Self.e(3.5, "r1", "detached", "phi"), Self.e(3.5, "r3", "standby_promoted")]
+        let f = [Self.e(4.45, "r1", "detached", "phi"), Self.e(4.45, "r3", "standby_promoted")]
+        let clock = DecisionAlignment.align(agent: a, fluentd: f, tolerances: Self.tol, known: FidelitySpec())
+        #expect(clock.map(\.status) == [.diverge, .diverge], "on the run clock: 0.95 s apart")
+        let records = (Self.record(phase: 0.0, lastBeat: 2.0, a), Self.record(phase: 0.45, lastBeat: 2.95, f))
+        let d = DecisionAlignment.align(agent: a, fluentd: f, tolerances: Self.tol, known: FidelitySpec(), records: records)
+        #expect(d.map(\.status) == [.agree, .agree])
+        #expect(d[0].agentLatency == 1.5 && abs(d[0].fluentdLatency! - 1.5) < 1e-9 && abs(d[0].difference!) < 1e-9)
+        #expect(d[0].tolerance == 0.525 && d[0].summary.contains("from its origin"))
+        #expect(abs(d[1].fluentdLatency! - 1.5) < 1e-9, "the promotion follows r1's detach, timed from r1's origin")
+        // One tick and a half later from the origin is a divergence however the clocks line up.
+        let late = [Self.e(5.2, "r1", "detached", "phi")]
+        let far = DecisionAlignment.align(agent: [a[0]], fluentd: late, tolerances: Self.tol, known: FidelitySpec(),
+                                          records: (records.0, Self.record(phase: 0.45, lastBeat: 2.95, late)))
+        #expect(far.map(\.status) == [.diverge] && abs(far[0].difference! + 0.75) < 1e-9)
+    }
+
+    @Test func aRecoveryIsTimedFromTheFirstSampleAfterTheNodeLeft() {
+        var a = Self.record(phase: 0.0, lastBeat: 2.0, [Self.e(3.5, "r1", "detached", "phi"), Self.e(9.0, "r1", "recovered", "recovered")])
+        var f = Self.record(phase: 0.45, lastBeat: 2.95, [Self.e(4.45, "r1", "detached", "phi"), Self.e(9.45, "r1", "recovered", "recovered")])
+        // r1 answers again from 6.0 s (agent's ticks) and 6.45 s (Fluentd's): both recover 3 s after the first answer.
+        for t in stride(from: 6.0, through: 9.0, by: 0.5) { a.observations["r1"]!.append(ReceiverObservation(kind: "udp", time: t, answeredAt: t)) }
+        for t in stride(from: 6.45, through: 9.45, by: 0.5) { f.observations["r1"]!.append(ReceiverObservation(kind: "udp", time: t, answeredAt: t)) }
+        let d = DecisionAlignment.align(agent: a.agentEvents, fluentd: f.agentEvents, tolerances: Self.tol, known: FidelitySpec(), records: (a, f))
+        let rec = d.first { $0.key == "r1 recovered #1" }
+        #expect(rec?.agentLatency == 3 && abs((rec?.fluentdLatency ?? 0) - 3) < 1e-9 && rec?.status == .agree)
+    }
 }
