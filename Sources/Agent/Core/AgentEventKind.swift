@@ -29,6 +29,8 @@ public enum AgentEventKind: String, Sendable, Codable, CaseIterable, Hashable, C
     case bufferResumed = "buffer_resumed"
     /// The `<security>` handshake outlasted its bound (Fluentd 1.16.11 logs it; the agent disables the node).
     case handshakeTimeout = "handshake_timeout"
+    /// The output's flush threads started: the origin of their wake-ups' phase.
+    case started
     case reloaded
     case stopped
     /// Opt-in: phi evaluated at a heartbeat tick (recorded apart from the decisions).

@@ -15,7 +15,7 @@ public struct FluentdDecisionReader: Sendable {
     public static let observableEvents: Set<AgentEventKind> = [
         .detached, .disabled, .recovered, .standbyPromoted, .noNodesAvailable, .ackFailed, .ackUnmatched,
         .chunkRetry, .retryLimit, .retrySucceeded, .bufferOverflow, .reloaded, .stopped, .chunkSent,
-        .chunkAcked, .chunkRolledBack, .slowFlush, .handshakeTimeout,
+        .chunkAcked, .chunkRolledBack, .slowFlush, .handshakeTimeout, .started,
     ]
 
     /// The events one log text holds, in log order. `toRunSeconds` maps a wall time (ns) onto the run clock.
@@ -107,6 +107,9 @@ public struct FluentdDecisionReader: Sendable {
             return [e("", .reloaded)]
         case "fluentd worker is now stopping":
             return [e("", .stopped)]
+        case "flush_thread actually running":
+            // output.rb flush_thread_run, at debug level: the flush thread's phase origin.
+            return [e("", .started)]
         default:
             // 1.16.11 and later bound the <security> handshake by hard_timeout (out_forward.rb, establish_connection).
             if m.hasPrefix("handshake timeout after ") {

@@ -73,7 +73,7 @@ public enum ReportWriter {
             rows.append((s.time, 0, o))
         }
         for e in r.agentEvents {
-            var o: [String: Any] = ["t": e.time, "type": "agent", "event": e.event, "node": e.node]
+            var o: [String: Any] = ["t": e.time, "type": "agent", "event": e.event.rawValue, "node": e.node]
             if let c = e.cause { o["cause"] = c }
             if let p = e.phi { o["phi"] = p }
             if let th = e.threshold { o["threshold"] = th }

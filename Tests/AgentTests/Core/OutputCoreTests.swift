@@ -35,7 +35,8 @@ import Testing
     @Test func anIdleThreadWakesEveryFlushThreadInterval() {
         let clock = VirtualClock()
         var core = makeCore(clock: clock)
-        #expect(core.handle(.started) == [.armFlushThread(thread: 0, after: 1)])
+        // The start is reported (the phase origin the fidelity suite times flush decisions from), then the first wake-up.
+        #expect(core.handle(.started) == [.emitEvent(AgentEvent(time: clock.now, node: "", event: .started)), .armFlushThread(thread: 0, after: 1)])
         clock.advance(by: 1)
         #expect(core.handle(.flushThreadTimer(thread: 0)) == [.tryFlush(thread: 0, target: .primary)])
         // Nothing queued: the next pass one flush_thread_interval later.

@@ -39,7 +39,9 @@ public struct OutputCore: Sendable {
     public mutating func handle(_ event: OutputEvent, into out: inout [OutputDirective]) {
         switch event {
         case .started:
-            // flush_thread_run: the first wake-up is one flush_thread_interval after start.
+            // flush_thread_run: the first wake-up is one flush_thread_interval after start. The event marks the
+            // phase origin of everything the flush threads decide (Fluentd logs "flush_thread actually running").
+            out.append(.emitEvent(AgentEvent(time: clock.now, node: "", event: .started)))
             let now = clock.monotonicNow
             for i in threads.indices {
                 threads[i] = FlushThread(nextClock: now + settings.flushThreadInterval)
