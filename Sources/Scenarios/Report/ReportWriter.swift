@@ -114,8 +114,12 @@ public enum ReportWriter {
         }
         flush()
         rows.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-        return rows.compactMap { row in
-            guard let data = try? JSONSerialization.data(withJSONObject: row.2, options: [.sortedKeys]) else { return nil }
+        return rows.map { row in
+            // A row that cannot be written says so in its place instead of vanishing (a non-JSON value slipped in).
+            guard JSONSerialization.isValidJSONObject(row.2),
+                  let data = try? JSONSerialization.data(withJSONObject: row.2, options: [.sortedKeys]) else {
+                return #"{"t":\#(row.0),"type":"error","error":"timeline row not encodable: \#(row.2.keys.sorted().joined(separator: ","))"}"#
+            }
             return String(decoding: data, as: UTF8.self)
         }.joined(separator: "\n") + "\n"
     }
