@@ -66,8 +66,10 @@ public enum DecisionAlignment {
     /// on the heartbeat timer's phase, which is each process's own (Fluentd's starts with its output): a detach from
     /// the node's last sample before it (heartbeat answer or data request the receiver saw), a recovery from the
     /// first sample after the node last left the rotation, a standby promotion from the origin of the detach it
-    /// follows; a flush-thread decision (retry, retry limit, `<secondary>`, a flush that found no node) from when
-    /// this side's flush threads started. Nil: compared on the run clock (ack decisions, reloads).
+    /// follows. Nil: compared on the run clock (ack, retry and agent-wide decisions). Flush-thread decisions keep the
+    /// run clock: what anchors their cadence differs by scenario (the output's start, shown as `started`, in
+    /// secondary-output; an ack-timeout disable, timed alike on both sides, in never-acks-with-standby), so no one
+    /// origin is right for all of them.
     static func origin(of e: AgentEventEntry, in r: RunRecord) -> Double? {
         switch e.event {
         case .detached:
@@ -78,29 +80,12 @@ public enum DecisionAlignment {
         case .standbyPromoted:
             guard let d = r.agentEvents.last(where: { $0.event == .detached && $0.node != e.node && $0.time <= e.time + 0.001 }) else { return nil }
             return origin(of: d, in: r)
-        case .chunkRetry, .retryLimit, .chunkToSecondary:
-            return flushOrigin(before: e.time, in: r)
-        case .noNodesAvailable where e.cause != "rebuild":
-            return flushOrigin(before: e.time, in: r)
         default:
             return nil
         }
     }
 
-    /// When this side's flush threads last started (`started`), if a decision at `t` is theirs to time: their
-    /// wake-ups keep the phase of their start, and each process starts its output at its own instant.
-    static func flushOrigin(before t: Double, in r: RunRecord) -> Double? {
-        r.agentEvents.last { $0.event == .started && $0.time <= t }?.time
-    }
 
-    /// The tolerance for a decision compared from its origins: one heartbeat tick + slack for the detector's, the
-    /// run-clock tolerance for the flush threads' (their origin removes the phase, not the wake-up's granularity).
-    static func originTolerance(_ e: AgentEventEntry, _ t: Tolerances) -> Double {
-        switch e.event {
-        case .detached, .recovered, .standbyPromoted: t.heartbeatTick + originSlack
-        default: t.tolerance(event: e.event, cause: e.cause)
-        }
-    }
 
     /// Pairs the n-th occurrence of each decision on both sides; an occurrence on one side only is a divergence.
     /// With both runs' records, detector decisions are judged by their latency from their origins (`origin(of:in:)`)
@@ -122,7 +107,7 @@ public enum DecisionAlignment {
                 if let records, let ox = origin(of: x, in: records.agent), let oy = origin(of: y, in: records.fluentd) {
                     d.agentLatency = x.time - ox
                     d.fluentdLatency = y.time - oy
-                    d.tolerance = originTolerance(ref, tolerances)
+                    d.tolerance = tolerances.heartbeatTick + originSlack
                     d.difference = d.agentLatency! - d.fluentdLatency!
                 }
                 d.status = abs(d.difference!) <= d.tolerance + 1e-6 ? .agree : .diverge
