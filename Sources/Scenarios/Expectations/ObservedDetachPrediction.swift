@@ -40,7 +40,9 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
         let clears = r.agentEvents.filter { $0.node == node && $0.event == .detached && $0.time < step }.map(\.time)
         let runs = heartbeatRuns(excluding: node, heartbeatInterval: h, record: r)
         let limit = s.hardTimeout + 2 * h
-        let (grid, observed) = ticks(after: step, runs: runs, node: node, heartbeatInterval: h, until: step + limit, record: r)
+        // A connection heartbeat in doubt at the step can be a sample just after it: the grid reaches a limit past that.
+        let (grid, observed) = ticks(after: step, runs: runs, node: node, heartbeatInterval: h,
+                                     until: step + interruptedHeartbeatWindow + limit, record: r)
         // What the receivers cannot see is bracketed, and the window covers every case:
         // * the detector's first gap runs from floor(wall clock at configure), up to a second before the agent
         //   started; with a short history that gap still moves the weighted mean by a few percent;
@@ -100,11 +102,13 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
         // The first tick that fires with Δ shifted by `shift` (bounded: at most (hard_timeout + 2h) / h + 1 ticks,
         // and a hard timeout always fires within them).
         func first(shift: Double) -> (tick: Double, last: Double, cause: String, phi: Double?)? {
-            for t in grid where t - lastSample <= limit {
-                // A sample that arrived after the step and before this tick (a receiver that resumed) is the detector's.
+            for t in grid {
+                // A sample that arrived after the step and before this tick (a receiver that resumed, or a connect
+                // the kernel completed as the receiver died) is the detector's, and the bound counts from it.
+                let last = later.last(where: { $0 < t }) ?? lastSample
+                guard t - last <= limit else { continue }
                 var d = detector
                 for a in later where a < t { d.add(now: a) }
-                let last = later.last(where: { $0 < t }) ?? lastSample
                 if let cause = fires(d, at: t, last: last, settings: s, shift: shift) {
                     return (t, last, cause, cause == "phi" ? d.phi(now: t) : nil)
                 }

@@ -81,6 +81,18 @@ import Testing
         #expect(abs(p.lastTick - 56.0005) < 1e-6)
     }
 
+    @Test func aHeartbeatCountedAtTheStepMovesTheBoundToo() throws {
+        // hard_timeout 2 s = 4 ticks of 0.5 s; r1's last answer at 1.5 s, the crash at 2.0001 s as the timer runs
+        // (r2 saw it at 2.0005 s). Not counted: Δ > 2 s first at 3.5005 s. Counted (the kernel completed the connect
+        // before the listener closed): Δ from 2.0005 s is 2 s at 4.0005 s, not more, so 4.5005 s; that tick is more
+        // than hard_timeout + 2h after 1.5 s, and the window must still reach it (a CI run detached there).
+        let s = RunRecord.IntendedDetector(heartbeatInterval: 0.5, phiThreshold: 16, phiFailureDetector: false, hardTimeout: 2)
+        let r = Self.record(h: 0.5, death: 1.5, sendOffset: nil, heartbeatType: "transport")
+        let p = try #require(ObservedDetachPrediction.predict(node: "r1", step: 2.0001, settings: s, record: r))
+        #expect(abs(p.tick - 3.5005) < 1e-6)
+        #expect(abs(p.lastTick - 4.5005) < 1e-6)
+    }
+
     @Test func unansweredConnectionsDoNotMarkTimerRuns() throws {
         // Over TLS a chunk's connect whose handshake fails reaches the receiver as an accept nobody answered, at a
         // flush's time, not the heartbeat timer's: taken as runs they would put false ticks 0.9 s into each second.
