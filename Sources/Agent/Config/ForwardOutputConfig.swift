@@ -51,7 +51,7 @@ public struct ForwardOutputConfig: Sendable, Equatable {
         return s
     }
 
-    static let betterBehaviourNames = ["fwdlab_rebuild_on_every_change", "fwdlab_clear_window_on_disable", "fwdlab_skip_tried_nodes", "fwdlab_read_acks_on_arrival"]
+    static let betterBehaviourNames = ["fwdlab_rebuild_on_every_change", "fwdlab_clear_window_on_disable", "fwdlab_skip_tried_nodes", "fwdlab_read_acks_on_arrival", "fwdlab_wait_for_acks_at_shutdown"]
 
     static func parse(_ element: ConfigElement, path: String, asSecondary: Bool, into ctx: inout ConfigBuildContext) throws -> ForwardOutputConfig {
         var c = ForwardOutputConfig()
@@ -113,6 +113,7 @@ public struct ForwardOutputConfig: Sendable, Equatable {
         s.clearWindowOnDisable = try r.bool("fwdlab_clear_window_on_disable", default: false, note: "ForwardLab better behaviour (quirk 5)")
         s.skipTriedNodes = try r.bool("fwdlab_skip_tried_nodes", default: false, note: "ForwardLab better behaviour (quirk 28)")
         s.readAcksOnArrival = try r.bool("fwdlab_read_acks_on_arrival", default: false, note: "ForwardLab better behaviour (quirk 35)")
+        s.waitForAcksAtShutdown = try r.bool("fwdlab_wait_for_acks_at_shutdown", default: false, note: "ForwardLab better behaviour (quirk 36)")
         if let seed = try r.optional("fwdlab_seed", .integer, note: "ForwardLab extension", show: { String($0) }) {
             guard seed >= 0 else { throw r.error("fwdlab_seed must be a non-negative integer", at: r.written(["fwdlab_seed"])?.location) }
             s.seed = UInt64(seed)

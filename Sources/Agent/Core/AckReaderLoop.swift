@@ -21,6 +21,13 @@ public struct AckReaderLoop: Sendable, Equatable {
     public var passLength: AgentSeconds { interval + Self.passOverhead }
     /// Whether the reader thread runs (acks on, output started).
     public private(set) var running = false
+    /// Shutdown began (the plugin's `stop`): the current pass is the thread's last; when it ends, arrivals stay
+    /// unread in their sockets until `last_ack` (docs/fluentd-model.md, "Shutdown with acks").
+    public private(set) var finishing = false
+    /// The thread exited at shutdown: nothing is read until the final pass (`beginLastPass`).
+    public private(set) var halted = false
+    /// The final pass (`last_ack`) is under way; when it ends the reader is done.
+    public private(set) var lastPass = false
     /// Connections the current pass waits on.
     public private(set) var watched: Set<UInt64> = []
     /// Arrivals on connections the current pass does not watch, oldest first: read at the next pass.
@@ -31,7 +38,8 @@ public struct AckReaderLoop: Sendable, Equatable {
     }
 
     public static func == (a: AckReaderLoop, b: AckReaderLoop) -> Bool {
-        a.interval == b.interval && a.running == b.running && a.watched == b.watched
+        a.interval == b.interval && a.running == b.running && a.finishing == b.finishing && a.halted == b.halted
+            && a.lastPass == b.lastPass && a.watched == b.watched
             && a.unread.map(\.connection) == b.unread.map(\.connection) && a.unread.map(\.arrival) == b.unread.map(\.arrival)
     }
 
@@ -41,13 +49,39 @@ public struct AckReaderLoop: Sendable, Equatable {
     /// Stops it: later arrivals are handled at once.
     public mutating func stop() {
         running = false
+        finishing = false
+        halted = false
+        lastPass = false
         watched = []
+    }
+
+    /// Shutdown began: the pass under way completes, and no other follows (the thread's loop tests its running flag
+    /// between passes).
+    public mutating func finish() {
+        if running { finishing = true }
+    }
+
+    /// The pass that `finish()` left running ended: the thread is gone; arrivals are kept for the final pass.
+    public mutating func halt() {
+        running = false
+        finishing = false
+        halted = true
+        watched = []
+    }
+
+    /// `last_ack`: one more pass, run by the shutdown sequence itself, over `pending`; returns the kept arrivals it
+    /// reads at once.
+    public mutating func beginLastPass(watching pending: [UInt64]) -> [(connection: UInt64, arrival: Arrival)] {
+        halted = false
+        lastPass = true
+        return beginPass(watching: pending)
     }
 
     /// An arrival: true if the current pass watches `connection` (the pass ends now and the arrival is handled), false
     /// if it was kept for the next pass.
     public mutating func arrived(_ arrival: Arrival, on connection: UInt64) -> Bool {
-        if !running || watched.contains(connection) { return true }
+        if halted { unread.append((connection, arrival)); return false }
+        if (!running && !lastPass) || watched.contains(connection) { return true }
         unread.append((connection, arrival))
         return false
     }

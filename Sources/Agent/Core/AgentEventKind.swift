@@ -32,6 +32,7 @@ public enum AgentEventKind: String, Sendable, Codable, CaseIterable, Hashable, C
     /// The output's flush threads started: the origin of their wake-ups' phase.
     case started
     case reloaded
+    /// The graceful stop began (Fluentd: "fluentd worker is now stopping"): the origin of the shutdown's decisions.
     case stopped
     /// Opt-in: phi evaluated at a heartbeat tick (recorded apart from the decisions).
     case phiSample = "phi_sample"

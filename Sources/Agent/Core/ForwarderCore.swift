@@ -23,6 +23,12 @@ public enum ForwarderEvent: Sendable, Equatable {
     case ackCheckTimerFired
     /// The ack reader thread stopped (shutdown): later replies are handled as they arrive.
     case ackReaderStopped
+    /// Shutdown began (the plugin's `stop`): the ack reader's current pass is its last; acks that arrive after it
+    /// stay unread until `lastAckRequested` (docs/fluentd-model.md, "Shutdown with acks").
+    case ackReaderStopping
+    /// `after_shutdown` → `last_ack`: one final pass expires overdue waits (disabling their nodes) and reads what
+    /// is readable; `lastAckDone` reports its end.
+    case lastAckRequested
     /// The `<security>` handshake with `node` failed (docs/forward-protocol.md, "Client-side checks").
     case handshakeFailed(node: Int, reason: String)
     /// Name resolution answered.
@@ -54,6 +60,8 @@ public enum ForwarderDirective: Sendable, Equatable {
     /// Report `ackCheckTimerFired` after `after` seconds of clock time (replaces the pending one): the ack reader's
     /// current pass waits that long unless an ack or EOF on a watched connection ends it first.
     case armAckReader(after: AgentSeconds)
+    /// The final ack pass (`lastAckRequested`) ended: the shutdown goes on (rollback of what is still uncommitted).
+    case lastAckDone
 }
 
 /// out_forward's decisions for a set of nodes, in the style of `SWIM.Instance`: feed events, execute directives.
@@ -185,15 +193,18 @@ public struct ForwarderCore: Sendable {
             ackReader.start()
             beginAckPass(into: &out)
         case .ackCheckTimerFired:
-            if ackReader.running {
-                endAckPass(reading: [], into: &out)
-                beginAckPass(into: &out)
-            } else {
+            if ackReader.running || ackReader.lastPass {
+                passEnded(reading: [], into: &out)
+            } else if !ackReader.halted {
                 for r in acks.expire(now: clock.monotonicNow, nodeLabel: nodeHostPort) { apply(r, into: &out) }
             }
         case .ackReaderStopped:
             endAckPass(reading: [], into: &out)
             ackReader.stop()
+        case .ackReaderStopping:
+            ackReader.finish()
+        case .lastAckRequested:
+            lastAck(into: &out)
         case .handshakeFailed(let node, let reason):
             guard nodes.indices.contains(node) else { return }
             let n = nodes[node]
@@ -265,11 +276,48 @@ public struct ForwarderCore: Sendable {
             return
         }
         guard ackReader.arrived(arrival, on: connection) else { return }
-        if ackReader.running {
-            endAckPass(reading: [(connection, arrival)], into: &out)
-            beginAckPass(into: &out)
+        if ackReader.running || ackReader.lastPass {
+            passEnded(reading: [(connection, arrival)], into: &out)
         } else {
             resolve(arrival, on: connection, into: &out)
+        }
+    }
+
+    /// The current pass's select returned (timeout, or an arrival on a watched connection): the next pass begins,
+    /// unless shutdown made this one the thread's last (the reader halts) or it was the final pass (done).
+    private mutating func passEnded(reading arrivals: [(connection: UInt64, arrival: AckReaderLoop.Arrival)],
+                                    into out: inout [ForwarderDirective]) {
+        endAckPass(reading: arrivals, into: &out)
+        if ackReader.lastPass {
+            ackReader.stop()
+            out.append(.lastAckDone)
+        } else if ackReader.finishing {
+            ackReader.halt()
+        } else {
+            beginAckPass(into: &out)
+        }
+    }
+
+    /// `last_ack`: the thread has exited (a pass still under way is cut short: the shutdown sequence joins the thread
+    /// first); one pass expires overdue waits and reads the kept arrivals it watches, or waits up to the select
+    /// interval for one. Without acks (the reader never ran) it is done at once.
+    private mutating func lastAck(into out: inout [ForwarderDirective]) {
+        if ackReader.running {
+            endAckPass(reading: [], into: &out)
+            ackReader.halt()
+        }
+        guard ackReader.halted else {
+            out.append(.lastAckDone)
+            return
+        }
+        let expired = acks.expire(now: clock.monotonicNow, nodeLabel: nodeHostPort)
+        for r in expired { announce(r, into: &out) }
+        deferredExpiries = expired
+        let ready = ackReader.beginLastPass(watching: acks.pending.map(\.connection))
+        if !ready.isEmpty {
+            passEnded(reading: ready, into: &out)
+        } else {
+            out.append(.armAckReader(after: ackReader.passLength))
         }
     }
 

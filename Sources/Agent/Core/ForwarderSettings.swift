@@ -55,6 +55,9 @@ public struct ForwarderSettings: Sendable, Equatable {
     public var skipTriedNodes = false
     /// Quirk 35 (docs/quirks.md): read every ack when it arrives instead of at the ack reader's next pass.
     public var readAcksOnArrival = false
+    /// Better behaviour: at shutdown the ack reader keeps reading and the stop waits (bounded) for every ack, instead
+    /// of Fluentd's stopped reader and single final pass (docs/fluentd-model.md, "Shutdown with acks").
+    public var waitForAcksAtShutdown = false
 
     /// A deliberate breakage, never a behaviour to choose: only `AgentMutant.noResendAfterAckFailure` sets it (the
     /// mutation check, docs/scenarios.md). A chunk whose ack timed out or never came is committed, not rolled back.

@@ -33,6 +33,8 @@ final class ForwardOutputShell: @unchecked Sendable {
     private var flushAllTimer: Scheduled<Void>?
     /// The ack reader's current pass (`ForwarderDirective.armAckReader`).
     private var ackReaderTimer: Scheduled<Void>?
+    /// Completed by `ForwarderDirective.lastAckDone` (the shutdown's final ack pass).
+    private var lastAckPromise: EventLoopPromise<Void>?
     /// Bumped when a reload or stop replaces the output core: flushes started before answer to the old one.
     private var generation = 0
     /// The heartbeat timer's current run (one at a time; a tick during it is deferred).
@@ -219,23 +221,33 @@ final class ForwardOutputShell: @unchecked Sendable {
         ackReaderTimer = nil
     }
 
-    /// Stops timers; with `flush`, enqueues everything and drains (bounded by `drainTimeout`); then rolls back what is
-    /// still uncommitted and closes every connection (docs/forward-protocol.md, "Shutdown with acks pending").
+    /// Stops timers and shuts the output down as Fluentd does (docs/fluentd-model.md, "Shutdown with acks"): the ack
+    /// reader's current pass is its last; with `flush`, everything is enqueued and the `force_flush` loop runs (bounded
+    /// by `drainTimeout`); flushing is suspended; one final ack pass (`last_ack`); then what is still uncommitted is
+    /// rolled back and every connection closes. With `fwdlab_wait_for_acks_at_shutdown` the reader keeps reading and
+    /// the drain waits for the acks too.
     func stop(flush: Bool, drainTimeout: AgentSeconds) -> EventLoopFuture<Void> {
         loop.flatSubmit { [self] in
             for t in timers { t.cancel() }
             timers.removeAll()
             heartbeatTimer?.cancel()
             heartbeatTimer = nil
+            let deadline = clock.monotonicNow + drainTimeout
+            let waitForAcks = settings.forwarder.waitForAcksAtShutdown
+            if !waitForAcks { feed(.ackReaderStopping) }
             let drained: EventLoopFuture<Void>
             if flush {
                 buffer.enqueueAll()
                 feedOutput(.flushAllRequested(queued: buffer.hasQueued))
-                drained = waitSettled(deadline: clock.monotonicNow + drainTimeout)
+                drained = waitSettled(deadline: deadline, acks: waitForAcks)
             } else {
                 drained = loop.makeSucceededVoidFuture()
             }
-            return drained.map {
+            return drained.flatMap {
+                if waitForAcks { return self.loop.makeSucceededVoidFuture() }
+                self.feedOutput(.flushSuspended)
+                return self.finalAckPass(deadline: max(deadline, self.clock.monotonicNow) + 2)
+            }.map {
                 self.stopped = true
                 self.endOutput()
                 self.udp?.close(promise: nil)
@@ -243,6 +255,19 @@ final class ForwardOutputShell: @unchecked Sendable {
                 self.drainBufferLogs()
             }
         }
+    }
+
+    /// `last_ack`: the core's final pass; completes at its `lastAckDone`, or at `deadline` (the caller's bound).
+    private func finalAckPass(deadline: AgentSeconds) -> EventLoopFuture<Void> {
+        let promise = loop.makePromise(of: Void.self)
+        lastAckPromise = promise
+        feed(.lastAckRequested)
+        let bound = loop.scheduleTask(in: amount(max(0, deadline - clock.monotonicNow))) { [weak self] in
+            self?.lastAckPromise?.succeed(())
+            self?.lastAckPromise = nil
+        }
+        promise.futureResult.whenComplete { _ in bound.cancel() }
+        return promise.futureResult
     }
 
     /// Shutdown of the output: the flush threads and the ack reader stop, delayed commits go back to the queue
@@ -261,11 +286,13 @@ final class ForwardOutputShell: @unchecked Sendable {
         for c in cache.removeAll() { c.close() }
     }
 
-    /// Completes once the output core is settled (see `OutputCore.isSettled`) or at `deadline`: the caller's bound on
-    /// how long a flush or stop may take, not a forwarding decision.
-    private func waitSettled(deadline: AgentSeconds) -> EventLoopFuture<Void> {
-        if output.isSettled || clock.monotonicNow >= deadline { return loop.makeSucceededVoidFuture() }
-        return loop.scheduleTask(in: .milliseconds(20)) {}.futureResult.flatMap { self.waitSettled(deadline: deadline) }
+    /// Completes once the output core is settled (`OutputCore.isSettled`; without `acks`, once the force_flush loop
+    /// is done, `isForceFlushDone`) or at `deadline`: the caller's bound on how long a flush or stop may take, not a
+    /// forwarding decision.
+    private func waitSettled(deadline: AgentSeconds, acks: Bool = true) -> EventLoopFuture<Void> {
+        let settled = acks ? output.isSettled : output.isForceFlushDone
+        if settled || clock.monotonicNow >= deadline { return loop.makeSucceededVoidFuture() }
+        return loop.scheduleTask(in: .milliseconds(20)) {}.futureResult.flatMap { self.waitSettled(deadline: deadline, acks: acks) }
     }
 
     // MARK: - Control
@@ -350,6 +377,9 @@ final class ForwardOutputShell: @unchecked Sendable {
                     ackReaderTimer = nil
                     feed(.ackCheckTimerFired)
                 }
+            case .lastAckDone:
+                lastAckPromise?.succeed(())
+                lastAckPromise = nil
             }
         }
     }

@@ -177,9 +177,10 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
             return
         }
         let doFlush = flush ?? initialSettings.buffer.flushAtShutdown
+        // When the stop begins, as Fluentd logs "fluentd worker is now stopping": what shutdown decides is timed from it.
+        hub.emit(event: .stopped)
         try? await shell.stop(flush: doFlush, drainTimeout: drainTimeout).get()
         buffer.close()
-        hub.emit(event: .stopped)
         hub.finish()
         try? await threadPool.shutdownGracefully()
         stopped.succeed(())

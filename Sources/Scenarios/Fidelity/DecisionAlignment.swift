@@ -41,10 +41,21 @@ public enum DecisionAlignment {
         }
     }
 
-    /// The decisions of one stream, keyed `NODE EVENT(CAUSE) #N` (`agent` for agent-wide ones), in time order.
+    /// When the stream's graceful stop began (its first `stopped` event), if it did.
+    static func stopTime(_ events: [AgentEventEntry]) -> Double? {
+        events.filter { $0.event == .stopped }.map(\.time).min()
+    }
+
+    /// The suffix of a decision taken during the shutdown: those are paired among themselves and timed from each
+    /// side's `stopped`, since when the harness stops each side is the harness's choice, not a decision.
+    static let shutdownSuffix = " at shutdown"
+
+    /// The decisions of one stream, keyed `NODE EVENT(CAUSE) #N` (`agent` for agent-wide ones; `… at shutdown #N`
+    /// after the stream's `stopped`), in time order.
     static func keyed(_ events: [AgentEventEntry]) -> [(key: String, event: AgentEventEntry)] {
         var counts: [String: Int] = [:]
         var out: [(String, AgentEventEntry)] = []
+        let stop = stopTime(events)
         for e in events.sorted(by: { $0.time < $1.time }) {
             let node: String
             if nodeDecisions.contains(e.event), !e.node.isEmpty { node = e.node }
@@ -52,6 +63,7 @@ public enum DecisionAlignment {
             else { continue }
             let cause = e.cause.flatMap { $0 == e.event.rawValue ? nil : $0 }
             let base = "\(node) \(e.event.rawValue)" + (cause.map { "(\($0))" } ?? "")
+                + (stop.map { e.time >= $0 } == true ? shutdownSuffix : "")
             counts[base, default: 0] += 1
             out.append(("\(base) #\(counts[base]!)", e))
         }
@@ -93,6 +105,7 @@ public enum DecisionAlignment {
     public static func align(agent: [AgentEventEntry], fluentd: [AgentEventEntry], tolerances: Tolerances,
                              known: FidelitySpec, records: (agent: RunRecord, fluentd: RunRecord)? = nil) -> [FidelityDecision] {
         let a = keyed(agent), f = keyed(fluentd)
+        let stopA = stopTime(agent), stopF = stopTime(fluentd)
         var fByKey: [String: AgentEventEntry] = [:]
         for (k, e) in f { fByKey[k] = e }
         var aKeys = Set<String>()
@@ -104,7 +117,11 @@ public enum DecisionAlignment {
                                      agentTime: x?.time, fluentdTime: y?.time, tolerance: tol)
             if let x, let y {
                 d.difference = x.time - y.time
-                if let records, let ox = origin(of: x, in: records.agent), let oy = origin(of: y, in: records.fluentd) {
+                if key.contains(shutdownSuffix + " #"), let stopA, let stopF {
+                    d.agentLatency = x.time - stopA
+                    d.fluentdLatency = y.time - stopF
+                    d.difference = d.agentLatency! - d.fluentdLatency!
+                } else if let records, let ox = origin(of: x, in: records.agent), let oy = origin(of: y, in: records.fluentd) {
                     d.agentLatency = x.time - ox
                     d.fluentdLatency = y.time - oy
                     d.tolerance = tolerances.heartbeatTick + originSlack

@@ -356,3 +356,61 @@ extension ForwarderCoreTests {
         #expect(!out.contains { if case .armAckReader = $0 { true } else { false } })
     }
 }
+
+/// Shutdown with acks (docs/fluentd-model.md, "Shutdown with acks"): the reader's pass under way at `stop` is its
+/// last; acks after it stay unread until `last_ack`, whose single pass expires overdue waits (disabling a node that
+/// did ack) and reads what is there.
+extension ForwarderCoreTests {
+    @Test func atShutdownTheReaderStopsAfterItsPassAndLastAckDisablesANodeWhoseAckWasUnread() {
+        let clock = VirtualClock()
+        var core = makeCore([ForwarderNodeConfig(host: "a"), ForwarderNodeConfig(host: "b")], clock: clock) {
+            $0.requireAckResponse = true; $0.ackResponseTimeout = 1.5
+        }
+        let pass = 1 + AckReaderLoop.passOverhead
+        _ = core.handle(.ackReaderStarted)
+        let early = ChunkID(high: 1, low: 1), late = ChunkID(high: 2, low: 2), fresh = ChunkID(high: 3, low: 3)
+        _ = core.handle(.ackRegistered(chunkID: early, node: 0, connection: 1))  // watched by no pass yet
+        clock.advance(by: 0.1)
+        _ = core.handle(.ackReaderStopping)  // the plugin's stop at 0.1 s: the pass that began at 0 s is the last
+        clock.advance(by: pass - 0.1)
+        #expect(core.handle(.ackCheckTimerFired).isEmpty, "no next pass is armed")
+        #expect(core.ackReader.halted)
+        // The force_flush loop sends two more chunks; their acks come back at once and stay in the sockets.
+        _ = core.handle(.ackRegistered(chunkID: late, node: 1, connection: 2))
+        clock.advance(by: 0.01)
+        let kept = core.handle(.ackReceived(connection: 2, reply: .map(ack: late.ackValue)))
+        #expect(!kept.contains(.commitChunk(late)), "the reader thread is gone: nothing is read")
+        _ = core.handle(.ackReceived(connection: 1, reply: .map(ack: early.ackValue)))
+        clock.advance(by: 0.6)
+        _ = core.handle(.ackRegistered(chunkID: fresh, node: 1, connection: 3))
+        _ = core.handle(.ackReceived(connection: 3, reply: .map(ack: fresh.ackValue)))
+        // last_ack at 1.712 s: early's wait (deadline 1.5 s) expired with its ack unread, so node a is disabled and
+        // the chunk rolled back; late's (1.5 s after 1.002 s) has not, and its ack is read, as is fresh's.
+        clock.advance(by: 0.1)
+        let last = core.handle(.lastAckRequested)
+        #expect(logs(last) == ["no response from node. regard it as unavailable. host=\"a\" port=24224"])
+        #expect(events(last).filter { $0.event == .disabled }.map(\.node) == ["a:24224"])
+        #expect(last.contains(.rollbackChunk(early)) && last.contains(.commitChunk(late)) && last.contains(.commitChunk(fresh)))
+        #expect(last.last == .lastAckDone)
+        #expect(!core.isAvailable(0) && core.isAvailable(1))
+    }
+
+    @Test func lastAckWithNothingReadableWaitsOnePassAndWithoutAcksIsDoneAtOnce() {
+        let clock = VirtualClock()
+        var core = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) { $0.requireAckResponse = true }
+        _ = core.handle(.ackReaderStarted)
+        _ = core.handle(.ackReaderStopping)
+        clock.advance(by: 0.5)
+        // The shutdown joins a reader still in its pass: last_ack begins at once and, nothing being readable, its
+        // select waits the whole interval.
+        let pass = 1 + AckReaderLoop.passOverhead
+        #expect(core.handle(.lastAckRequested) == [.armAckReader(after: pass)])
+        clock.advance(by: pass)
+        #expect(core.handle(.ackCheckTimerFired) == [.lastAckDone])
+        #expect(!core.ackReader.running && !core.ackReader.halted && !core.ackReader.lastPass)
+
+        var plain = makeCore([ForwarderNodeConfig(host: "a")], clock: clock)
+        _ = plain.handle(.ackReaderStopping)
+        #expect(plain.handle(.lastAckRequested) == [.lastAckDone])
+    }
+}

@@ -234,6 +234,47 @@ struct ShellWireTests {
     }
 }
 
+/// Shutdown with acks over real sockets (docs/fluentd-model.md, "Shutdown with acks"; quirk 36).
+extension ShellWireTests {
+    /// A chunk that only the shutdown's force_flush sends, to a receiver that acks at once; ack_response_timeout 1 s
+    /// (an integer, as Fluentd requires) and a 1.5 s burst interval, so `last_ack` comes after the wait's deadline.
+    private func shutdownSend(_ tweak: (inout AgentRuntimeSettings) -> Void) async throws -> (EventRecorder, ShellLogCapture, Int) {
+        let server = try await FakeForwardServer.start(group: group)
+        var s = ShellTestSupport.settings(ports: [server.port], ack: true)
+        s.forwarder.ackResponseTimeout = 1
+        s.flushThreadBurstInterval = 1.5
+        tweak(&s)
+        let events = EventRecorder(), logs = ShellLogCapture()
+        let agent = try await start(s, logs: logs, events: events)
+        try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
+        await agent.stop(flush: true, drainTimeout: 5)
+        let requests = server.requests.count
+        await server.stop()
+        return (events, logs, requests)
+    }
+
+    @Test("Shutdown: the ack reader has stopped, so last_ack expires the acked chunk's wait and disables the node")
+    func shutdownLastAckDisablesANodeThatAcked() async throws {
+        let (events, logs, requests) = try await shutdownSend { _ in }
+        #expect(requests == 1, "the receiver got the chunk (and acked it)")
+        #expect(events.count("ack_arrived") == 1)
+        #expect(logs.contains("no response from node. regard it as unavailable."))
+        #expect(events.all.contains { $0.event == .disabled && $0.cause == "ack_timeout" })
+        #expect(events.count("chunk_committed") == 0)
+        let order = events.all.map(\.event)
+        #expect(order.firstIndex(of: .stopped).map { s in order.firstIndex(of: .chunkSent).map { s < $0 } ?? false } == true,
+                "stopped marks when the stop begins, before the shutdown flush")
+    }
+
+    @Test("Shutdown with fwdlab_wait_for_acks_at_shutdown (and acks read on arrival): the chunk is committed")
+    func shutdownWaitingForAcksCommits() async throws {
+        let (events, _, requests) = try await shutdownSend { $0.forwarder.waitForAcksAtShutdown = true; $0.forwarder.readAcksOnArrival = true }
+        #expect(requests == 1)
+        #expect(events.count("chunk_committed") == 1)
+        #expect(!events.all.contains { $0.event == .disabled })
+    }
+}
+
 /// Collects agent events for assertions.
 final class EventRecorder: @unchecked Sendable {
     // @unchecked: `records` is only touched under `lock`.

@@ -127,4 +127,21 @@ struct DecisionAlignmentTests {
         let d = DecisionAlignment.align(agent: a.agentEvents, fluentd: f.agentEvents, tolerances: tol, known: FidelitySpec(), records: (a, f))
         #expect(d.map(\.key) == ["agent chunk_retry #1"] && d[0].status == .agree && d[0].agentLatency == nil)
     }
+
+    /// Decisions after a side's `stopped` are paired only with the other side's shutdown decisions and timed from
+    /// each side's `stopped`: when the harness stops each side is its own choice (Fluentd here 4 s earlier).
+    @Test func shutdownDecisionsArePairedApartAndTimedFromEachSidesStop() {
+        let a = [Self.e(3.0, "r1", "disabled", "ack_timeout"), Self.e(12.0, "", "stopped"), Self.e(14.02, "r2", "disabled", "ack_timeout")]
+        let f = [Self.e(3.1, "r1", "disabled", "ack_timeout"), Self.e(8.13, "", "stopped"), Self.e(10.145, "r2", "disabled", "ack_timeout")]
+        let d = DecisionAlignment.align(agent: a, fluentd: f, tolerances: Self.tol, known: FidelitySpec())
+        #expect(d.map(\.key) == ["r1 disabled(ack_timeout) #1", "r2 disabled(ack_timeout) at shutdown #1"])
+        #expect(d.allSatisfy { $0.status == .agree }, "\(d)")
+        let shutdown = d[1]
+        #expect(abs((shutdown.agentLatency ?? 0) - 2.02) < 1e-9 && abs((shutdown.fluentdLatency ?? 0) - 2.015) < 1e-9)
+        // A disable before the stop on one side and after it on the other is two divergences, not one agreement.
+        let early = [Self.e(5.0, "r2", "disabled", "ack_timeout"), Self.e(8.0, "", "stopped")]
+        let split = DecisionAlignment.align(agent: early, fluentd: f, tolerances: Self.tol, known: FidelitySpec())
+        #expect(split.filter { $0.status == .diverge }.map(\.key).sorted()
+            == ["r1 disabled(ack_timeout) #1", "r2 disabled(ack_timeout) #1", "r2 disabled(ack_timeout) at shutdown #1"])
+    }
 }

@@ -12,6 +12,8 @@ public struct OutputCore: Sendable {
     public private(set) var dequeued: [DequeuedChunk] = []
     /// A `force_flush` loop (`submit_flush_all`) is running.
     public private(set) var flushingAll = false
+    /// out_forward's `@suspend_flush` (set at `before_shutdown` with acks): `try_flush` returns at once.
+    public private(set) var flushSuspended = false
     /// `@output_flush_thread_current_position`: the thread the last wake-up went to.
     private var position = 0
 
@@ -26,6 +28,12 @@ public struct OutputCore: Sendable {
     /// retry wait holds the output (then nothing moves until the retry time). The shell's drain waits use this.
     public var isSettled: Bool {
         !flushingAll && !threads.contains { $0.phase == .flushing } && (dequeued.isEmpty || retry.state != nil)
+    }
+
+    /// The shutdown's `force_flush` loop has ended and no thread is inside `try_flush`: what `before_shutdown` waits
+    /// for. Delayed commits may still wait for their acks (they are settled by `last_ack`, then rolled back).
+    public var isForceFlushDone: Bool {
+        !flushingAll && !threads.contains { $0.phase == .flushing }
     }
 
     /// Handles one event, returning the directives.
@@ -72,6 +80,8 @@ public struct OutputCore: Sendable {
         case .flushAllTimer(let queued):
             guard flushingAll else { return }
             flushAllStep(queued: queued, into: &out)
+        case .flushSuspended:
+            flushSuspended = true
         case .stopping:
             for i in threads.indices { threads[i].phase = .stopped }
             if flushingAll {
@@ -92,6 +102,11 @@ public struct OutputCore: Sendable {
             interval = threads[i].nextClock - clock.monotonicNow
         } else if let next = retry.nextRetryTime, next > clock.now {
             interval = next - clock.now
+        } else if flushSuspended {
+            // try_flush returned at once: the thread goes on as after a flush that found nothing queued (Fluentd
+            // would wait a burst interval if chunks were queued; nothing is, once the force_flush loop ended).
+            flushReturned(thread: i, queued: false, into: &out)
+            return
         } else {
             let now = clock.now
             threads[i].phase = .flushing

@@ -38,6 +38,9 @@ public enum OutputEvent: Sendable, Equatable {
     case flushAllRequested(queued: Bool)
     /// The `submit_flush_all` loop's sleep ended; `queued` as above.
     case flushAllTimer(queued: Bool)
+    /// out_forward's `before_shutdown` set `@suspend_flush`: the flush threads keep their loop (and its
+    /// delayed-commit check) but their `try_flush` does nothing.
+    case flushSuspended
     /// Shutdown: the flush threads stop and every delayed commit is cancelled (`try_rollback_all`).
     case stopping
 }
