@@ -243,10 +243,17 @@ final class ForwardOutputShell: @unchecked Sendable {
             } else {
                 drained = loop.makeSucceededVoidFuture()
             }
+            let inputsExit = clock.monotonicNow + Self.inputEventLoopExit
             return drained.flatMap {
                 if waitForAcks { return self.loop.makeSucceededVoidFuture() }
                 self.feedOutput(.flushSuspended)
-                return self.finalAckPass(deadline: max(deadline, self.clock.monotonicNow) + 2)
+                // Fluentd runs the inputs' after_shutdown before the outputs': in_forward's waits for its event loop,
+                // which exits at its next run timeout, so last_ack comes no sooner than that after the stop began.
+                // Without acks last_ack has nothing to do, so nothing waits for it.
+                let wait = self.settings.forwarder.requireAckResponse ? max(0, inputsExit - self.clock.monotonicNow) : 0
+                return self.loop.scheduleTask(in: self.amount(wait)) {}.futureResult.flatMap {
+                    self.finalAckPass(deadline: max(deadline, self.clock.monotonicNow) + 2)
+                }
             }.map {
                 self.stopped = true
                 self.endOutput()
@@ -256,6 +263,10 @@ final class ForwardOutputShell: @unchecked Sendable {
             }
         }
     }
+
+    /// The event-loop helper's run timeout (plugin_helper/event_loop.rb): how long after the stop an input's loop
+    /// exits, and so the earliest `last_ack` (docs/fluentd-model.md, "Shutdown with acks").
+    static let inputEventLoopExit: AgentSeconds = 0.5
 
     /// `last_ack`: the core's final pass; completes at its `lastAckDone`, or at `deadline` (the caller's bound).
     private func finalAckPass(deadline: AgentSeconds) -> EventLoopFuture<Void> {
@@ -298,7 +309,8 @@ final class ForwardOutputShell: @unchecked Sendable {
     // MARK: - Control
 
     /// SIGUSR1 / flushBuffers: enqueue every staged chunk and flush unless a retry wait is pending; completes when the
-    /// queue drained (or a retry wait began, or `timeout` passed).
+    /// `force_flush` loop ends (the queue drained or a retry wait began) or `timeout` passed. Like Fluentd's, it does
+    /// not wait for acks: chunks may still wait for theirs.
     func flushAll(timeout: AgentSeconds) -> EventLoopFuture<Void> {
         loop.flatSubmit { [self] in
             // Only the mutation check sets this (docs/scenarios.md, "Mutation check").
@@ -306,7 +318,7 @@ final class ForwardOutputShell: @unchecked Sendable {
             hub.log(.info, "force flushing buffered events")
             buffer.enqueueAll()
             feedOutput(.flushAllRequested(queued: buffer.hasQueued))
-            return waitSettled(deadline: clock.monotonicNow + timeout)
+            return waitSettled(deadline: clock.monotonicNow + timeout, acks: false)
         }
     }
 

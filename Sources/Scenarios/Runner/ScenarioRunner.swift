@@ -277,7 +277,11 @@ public struct ScenarioRunner: Sendable {
             // Drain: flush, then wait (bounded) until every accepted event arrived somewhere.
             let accepted = Set(load.result.acceptedSequences)
             let deadline = clock.now + scenario.drain
-            if agentHost.isRunning { await agentHost.flush(timeout: max(0.1, min(2, scenario.drain))) }
+            // Started, not awaited: a process agent gets SIGUSR1, which returns at once, so the in-process agent's
+            // force_flush loop must not hold the drain either (it runs while chunks are queued, and with a node that
+            // never acks they keep coming back): both sides are then stopped once everything arrived somewhere.
+            let drainFlush: Task<Void, Never>? = agentHost.isRunning
+                ? Task { await agentHost.flush(timeout: max(0.1, min(2, scenario.drain))) } : nil
             var polls = 0
             while clock.now < deadline, polls < 10_000 {
                 polls += 1
@@ -285,6 +289,7 @@ public struct ScenarioRunner: Sendable {
                 try? await Task.sleep(nanoseconds: 100_000_000)
             }
             await agentHost.stop(drainTimeout: 1)
+            await drainFlush?.value
             progressTask?.cancel()
             progress?.finish()
             record.steps = steps.withLockedValue { $0 }

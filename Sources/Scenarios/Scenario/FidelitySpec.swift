@@ -16,8 +16,12 @@ public struct FidelitySpec: Sendable, Equatable {
             self.line = line
         }
 
-        /// Whether this entry covers the decision `key`.
-        public func covers(_ key: String) -> Bool { key.hasPrefix(decision) }
+        /// Whether this entry covers the decision `key`. A shutdown decision (`… at shutdown #N`) is covered only by an
+        /// entry that names the shutdown: what is known about the run is not known about its stop.
+        public func covers(_ key: String) -> Bool {
+            guard key.hasPrefix(decision) else { return false }
+            return !key.contains(DecisionAlignment.shutdownSuffix) || decision.contains(DecisionAlignment.shutdownSuffix)
+        }
     }
 
     public var knownDivergences: [KnownDivergence] = []

@@ -144,4 +144,14 @@ struct DecisionAlignmentTests {
         #expect(split.filter { $0.status == .diverge }.map(\.key).sorted()
             == ["r1 disabled(ack_timeout) #1", "r2 disabled(ack_timeout) #1", "r2 disabled(ack_timeout) at shutdown #1"])
     }
+
+    /// A known divergence of the run does not cover the same decision at shutdown; one naming the shutdown does.
+    @Test func shutdownDecisionsNeedTheirOwnKnownEntry() {
+        let run = FidelitySpec.KnownDivergence(decision: "r2 disabled(ack_timeout)", reason: "run")
+        let stop = FidelitySpec.KnownDivergence(decision: "r2 disabled(ack_timeout) at shutdown", reason: "stop")
+        #expect(run.covers("r2 disabled(ack_timeout) #3"))
+        #expect(!run.covers("r2 disabled(ack_timeout) at shutdown #1"))
+        #expect(stop.covers("r2 disabled(ack_timeout) at shutdown #1") && !stop.covers("r2 disabled(ack_timeout) #1"))
+        #expect(FidelitySpec(knownDivergences: [run, stop]).knownReason(for: "r2 disabled(ack_timeout) at shutdown #1") == "stop")
+    }
 }
