@@ -118,14 +118,21 @@ public enum ExpectationEvaluator {
             else { pass(m, why) }
 
         case let .noDetach(node):
-            if let e = r.agentEvents.first(where: { $0.node == node && $0.isDetach }) {
+            // The run, up to the agent's stop: at shutdown Fluentd's last_ack disables a node whose ack it never read
+            // (quirk 36), which says nothing about the node's health during the run. Shown, not judged.
+            let stop = DecisionAlignment.stopTime(r.agentEvents) ?? .infinity
+            let atShutdown = r.agentEvents.filter { $0.node == node && $0.isDetach && $0.time >= stop }
+            let shutdownNote = atShutdown.isEmpty ? "" : "; at shutdown (after the stop at \(sec(stop))): "
+                + atShutdown.map { "\($0.event) at \(sec($0.time)) with cause \($0.cause ?? "-")" }.joined(separator: ", ")
+                + ", not judged (last_ack, quirk 36)"
+            let detaches = r.agentEvents.filter { $0.node == node && $0.isDetach && $0.time < stop }
+            if let e = detaches.first {
                 var why = "\(node) \(e.event) at \(sec(e.time)) with cause \(e.cause ?? "-")"
                 if let phi = e.phi { why += " (phi \(ScenarioFormat.number(phi)) > threshold \(ScenarioFormat.number(e.threshold ?? r.phiThreshold)))" }
                 if let d = e.detail { why += " [\(d)]" }
-                let n = r.agentEvents.filter { $0.node == node && $0.isDetach }.count
-                fail("\(n) detach(es)", why)
+                fail("\(detaches.count) detach(es)", why + shutdownNote)
             } else {
-                pass("0 detaches", "\(node) stayed in the rotation")
+                pass("0 detaches", "\(node) stayed in the rotation" + shutdownNote)
             }
 
         case let .firstDelivery(node, after, within):
