@@ -129,6 +129,18 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Fuzz targets (docs/fuzzing.md). The normal build is a corpus replayer (`fwdlab-fuzz TARGET FILE...`);
+        // tools/fuzz.sh builds it again with -D FUZZING and libFuzzer (-sanitize=fuzzer,address) in .build-fuzz.
+        .executableTarget(
+            name: "fwdlab-fuzz",
+            dependencies: [
+                "ForwardProtocol", "ForwardServer", "FluentdConfig", "Scenarios", "Simulator", "Capture",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/FuzzTargets",
+            swiftSettings: strict
+        ),
         .testTarget(name: "ForwardProtocolTests", dependencies: ["ForwardProtocol", .product(name: "NIOCore", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "FluentdConfigTests", dependencies: ["FluentdConfig"], swiftSettings: strict),
         // Helpers more than one test target needs: polling, a raw loopback client, wire requests and acks, Python's fluent-logger.

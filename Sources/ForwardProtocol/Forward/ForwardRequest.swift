@@ -158,8 +158,14 @@ extension MessagePackValue {
     var foreignExtensionType: Int8? {
         switch self {
         case let .ext(type, _): return type == EventTime.extensionType ? nil : type
-        case let .array(items): return items.lazy.compactMap(\.foreignExtensionType).first
-        case let .map(pairs): return pairs.lazy.compactMap { $0.key.foreignExtensionType ?? $0.value.foreignExtensionType }.first
+        // Plain loops: `lazy.compactMap(...).first` evaluates the element it finds more than once, which nested
+        // made the walk exponential in the depth (a 100-byte tag kept a core busy for minutes).
+        case let .array(items):
+            for item in items { if let type = item.foreignExtensionType { return type } }
+            return nil
+        case let .map(pairs):
+            for pair in pairs { if let type = pair.key.foreignExtensionType ?? pair.value.foreignExtensionType { return type } }
+            return nil
         default: return nil
         }
     }

@@ -126,16 +126,19 @@ extension MessagePackValue {
             let (type, data) = try r.readExtension()
             return .ext(type: type, data: Array(data.readableBytesView))
         case .array:
-            guard depth < r.limits.maxDepth else { throw .depthExceeded(limit: r.limits.maxDepth, offset: r.offset) }
+            let start = r.offset
             let count = try r.readArrayHeader()
+            // As in MessagePackFrameScanner, an empty container nests nothing: every frame the scanner delimits decodes.
+            guard count == 0 || depth < r.limits.maxDepth else { throw .depthExceeded(limit: r.limits.maxDepth, offset: start) }
             // Reserve no more than the bytes left could hold, so a hostile count allocates nothing big.
             var items: [MessagePackValue] = []
             items.reserveCapacity(min(count, r.buffer.readableBytes))
             for _ in 0 ..< count { items.append(try decode(from: &r, depth: depth + 1)) }
             return .array(items)
         case .map:
-            guard depth < r.limits.maxDepth else { throw .depthExceeded(limit: r.limits.maxDepth, offset: r.offset) }
+            let start = r.offset
             let count = try r.readMapHeader()
+            guard count == 0 || depth < r.limits.maxDepth else { throw .depthExceeded(limit: r.limits.maxDepth, offset: start) }
             var pairs: [MessagePackPair] = []
             pairs.reserveCapacity(min(count, r.buffer.readableBytes / 2))
             for _ in 0 ..< count {

@@ -1,0 +1,80 @@
+import ForwardProtocol
+import NIOCore
+
+/// Forward requests (Sources/ForwardProtocol/Forward): frames as a server delimits them, classified by
+/// `ForwardFrame.decode` into Message / Forward / PackedForward / CompressedPackedForward, every entry read.
+enum ForwardTargets {
+    /// The server's scanner limits (ForwardServerCore: the receiver's limits with EventTime as the only ext type).
+    static let serverLimits = MessagePackLimits(eventTimeExtensionOnly: true)
+    /// Inflated-size cap for fuzzing (the receiver's default is 256 MB; a bomb must fail at the cap, not allocate).
+    static let maxDecompressedSize = 1 << 20
+
+    static let request = FuzzTarget(
+        name: "forward-request",
+        summary: "the byte stream of a forward connection: frames, ForwardFrame.decode in all four modes, options, "
+            + "every entry via ForwardEntryIterator, gzip members inflated",
+        run: { data in
+            for limits in [serverLimits, MessagePackLimits.default] {
+                var scanner = MessagePackFrameScanner(limits: limits)
+                var buffer = ByteBuffer(bytes: data)
+                while buffer.readableBytes > 0 {
+                    guard case let .frame(length)? = try? scanner.scan(buffer) else { break }
+                    let frame = buffer.readSlice(length: length)!
+                    scanner.reset()
+                    decodeFrame(frame, limits: limits)
+                }
+            }
+        },
+        seeds: { Seeds.forwardRequests() })
+
+    /// What a receiver does with one frame, short of handing events on.
+    static func decodeFrame(_ frame: ByteBuffer, limits: MessagePackLimits) {
+        guard case let .request(request)? = try? ForwardFrame.decode(frame, limits: limits) else { return }
+        _ = request.tagString
+        _ = request.wantsAck
+        _ = request.mode
+        _ = request.option?.chunkString
+        switch request.payload {
+        case let .compressed(blob):
+            guard let inflated = try? GzipMembers.decompress(blob, maxSize: maxDecompressedSize) else { return }
+            fuzzCheck(inflated.readableBytes <= maxDecompressedSize, "inflated \(inflated.readableBytes) bytes past the cap")
+            readEntries(ForwardEntryIterator(packed: inflated, limits: limits))
+        default:
+            readEntries(request.entries(limits: limits))
+        }
+    }
+
+    static func readEntries(_ iterator: ForwardEntryIterator) {
+        var it = iterator
+        var n = 0
+        while n < 100_000, let entry = try? it.next() {
+            n += 1
+            _ = entry.isValid
+            _ = entry.time.isZero
+            _ = entry.time.unixSeconds
+            if entry.recordKind == .map { _ = RecordFields.integer(forKey: Array("seq".utf8), in: entry.record) }
+        }
+    }
+
+    static let gzip = FuzzTarget(
+        name: "forward-gzip",
+        summary: "the input as the blob of a CompressedPackedForward request: GzipMembers.decompress "
+            + "(multi-member, truncation, bomb cap), then the inflated entries",
+        run: { data in
+            var frame = ByteBuffer()
+            frame.writeMessagePackArrayHeader(count: 3)
+            frame.writeMessagePackString("fuzz.gzip")
+            frame.writeMessagePackBinary(data)
+            ForwardOption.write(size: 1, compressed: "gzip", chunk: "c", into: &frame)
+            guard case let .request(request)? = try? ForwardFrame.decode(frame, limits: serverLimits),
+                  case let .compressed(blob) = request.payload else {
+                fuzzCheck(false, "a [tag, bin, {compressed: gzip}] frame is not a CompressedPackedForward request")
+                return
+            }
+            fuzzCheck(request.wantsAck, "the chunk option was lost")
+            guard let inflated = try? GzipMembers.decompress(blob, maxSize: maxDecompressedSize) else { return }
+            fuzzCheck(inflated.readableBytes <= maxDecompressedSize, "inflated \(inflated.readableBytes) bytes past the cap")
+            readEntries(ForwardEntryIterator(packed: inflated, limits: serverLimits))
+        },
+        seeds: { Seeds.gzipBlobs() })
+}
