@@ -9,6 +9,18 @@ enum ForwardTargets {
     /// Inflated-size cap for fuzzing (the receiver's default is 256 MB; a bomb must fail at the cap, not allocate).
     static let maxDecompressedSize = 1 << 20
 
+    /// Each frame the server's scanner delimits in `data`, in order, until the first byte run that is not a frame.
+    static func forEachServerFrame(_ data: [UInt8], _ body: (ByteBuffer) -> Void) {
+        var scanner = MessagePackFrameScanner(limits: serverLimits)
+        var buffer = ByteBuffer(bytes: data)
+        while buffer.readableBytes > 0 {
+            guard case let .frame(length)? = try? scanner.scan(buffer) else { break }
+            let frame = buffer.readSlice(length: length)!
+            scanner.reset()
+            body(frame)
+        }
+    }
+
     static let request = FuzzTarget(
         name: "forward-request",
         summary: "the byte stream of a forward connection: frames, ForwardFrame.decode in all four modes, options, "

@@ -17,16 +17,7 @@ enum HandshakeTarget {
         name: "handshake",
         summary: "frames decoded as HELO / PING / PONG (both sides), the receiver's PING checks (shared key, users, "
             + "client networks), PING and PONG built from them and read back",
-        run: { data in
-            var scanner = MessagePackFrameScanner(limits: ForwardTargets.serverLimits)
-            var buffer = ByteBuffer(bytes: data)
-            while buffer.readableBytes > 0 {
-                guard case let .frame(length)? = try? scanner.scan(buffer) else { break }
-                let frame = buffer.readSlice(length: length)!
-                scanner.reset()
-                handle(frame)
-            }
-        },
+        run: { data in ForwardTargets.forEachServerFrame(data) { handle($0) } },
         seeds: { Seeds.handshakes() })
 
     static func handle(_ frame: ByteBuffer) {

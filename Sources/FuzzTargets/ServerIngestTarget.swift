@@ -28,14 +28,9 @@ enum ServerIngestTarget {
             + "RequestIngest (EntryScanner, gzip, skip_invalid_event, source_address_key); the entries it buffers, "
             + "forwarded as PackedForward, must be accepted by the next receiver as exactly the events it counted",
         run: { data in
-            var scanner = MessagePackFrameScanner(limits: ForwardTargets.serverLimits)
-            var buffer = ByteBuffer(bytes: data)
-            while buffer.readableBytes > 0 {
-                guard case let .frame(length)? = try? scanner.scan(buffer) else { break }
-                let frame = buffer.readSlice(length: length)!
-                scanner.reset()
+            ForwardTargets.forEachServerFrame(data) { frame in
                 guard case let .request(request)? = try? ForwardFrame.decode(frame, limits: ForwardTargets.serverLimits) else {
-                    continue
+                    return
                 }
                 for ingest in ingests {
                     var batch = IngestBatch()
