@@ -19,15 +19,29 @@ public struct AckReaderLoop: Sendable, Equatable {
     public static let passOverhead: AgentSeconds = 0.002
     /// When the current pass's wait ends unless an arrival ends it first: `interval + passOverhead`.
     public var passLength: AgentSeconds { interval + Self.passOverhead }
-    /// Whether the reader thread runs (acks on, output started).
-    public private(set) var running = false
-    /// Shutdown began (the plugin's `stop`): the current pass is the thread's last; when it ends, arrivals stay
-    /// unread in their sockets until `last_ack` (docs/fluentd-model.md, "Shutdown with acks").
-    public private(set) var finishing = false
+    /// Where the reader thread is in its life (docs/fluentd-model.md, "The ack reader", "Shutdown with acks").
+    public enum Phase: Sendable, Equatable {
+        /// Not started (acks off, output not started) or done: arrivals are handled at once.
+        case idle
+        /// Passes follow one another.
+        case running
+        /// Shutdown began (the plugin's `stop`): the pass under way is the thread's last.
+        case finishing
+        /// The thread exited at shutdown: arrivals stay unread in their sockets until the final pass.
+        case halted
+        /// The final pass (`last_ack`) is under way; when it ends the reader is done.
+        case lastPass
+    }
+
+    public private(set) var phase = Phase.idle
+    /// Whether the reader thread runs its passes (acks on, output started; also during its last pass at shutdown).
+    public var running: Bool { phase == .running || phase == .finishing }
+    /// Shutdown made the current pass the thread's last.
+    public var finishing: Bool { phase == .finishing }
     /// The thread exited at shutdown: nothing is read until the final pass (`beginLastPass`).
-    public private(set) var halted = false
-    /// The final pass (`last_ack`) is under way; when it ends the reader is done.
-    public private(set) var lastPass = false
+    public var halted: Bool { phase == .halted }
+    /// The final pass (`last_ack`) is under way.
+    public var lastPass: Bool { phase == .lastPass }
     /// Connections the current pass waits on.
     public private(set) var watched: Set<UInt64> = []
     /// Arrivals on connections the current pass does not watch, oldest first: read at the next pass.
@@ -38,50 +52,46 @@ public struct AckReaderLoop: Sendable, Equatable {
     }
 
     public static func == (a: AckReaderLoop, b: AckReaderLoop) -> Bool {
-        a.interval == b.interval && a.running == b.running && a.finishing == b.finishing && a.halted == b.halted
-            && a.lastPass == b.lastPass && a.watched == b.watched
+        a.interval == b.interval && a.phase == b.phase && a.watched == b.watched
             && a.unread.map(\.connection) == b.unread.map(\.connection) && a.unread.map(\.arrival) == b.unread.map(\.arrival)
     }
 
     /// Starts the thread.
-    public mutating func start() { running = true }
+    public mutating func start() { phase = .running }
 
     /// Stops it: later arrivals are handled at once.
     public mutating func stop() {
-        running = false
-        finishing = false
-        halted = false
-        lastPass = false
+        phase = .idle
         watched = []
     }
 
     /// Shutdown began: the pass under way completes, and no other follows (the thread's loop tests its running flag
     /// between passes).
     public mutating func finish() {
-        if running { finishing = true }
+        if phase == .running { phase = .finishing }
     }
 
     /// The pass that `finish()` left running ended: the thread is gone; arrivals are kept for the final pass.
     public mutating func halt() {
-        running = false
-        finishing = false
-        halted = true
+        phase = .halted
         watched = []
     }
 
     /// `last_ack`: one more pass, run by the shutdown sequence itself, over `pending`; returns the kept arrivals it
     /// reads at once.
     public mutating func beginLastPass(watching pending: [UInt64]) -> [(connection: UInt64, arrival: Arrival)] {
-        halted = false
-        lastPass = true
+        phase = .lastPass
         return beginPass(watching: pending)
     }
 
     /// An arrival: true if the current pass watches `connection` (the pass ends now and the arrival is handled), false
     /// if it was kept for the next pass.
     public mutating func arrived(_ arrival: Arrival, on connection: UInt64) -> Bool {
-        if halted { unread.append((connection, arrival)); return false }
-        if (!running && !lastPass) || watched.contains(connection) { return true }
+        switch phase {
+        case .idle: return true
+        case .halted: break
+        case .running, .finishing, .lastPass: if watched.contains(connection) { return true }
+        }
         unread.append((connection, arrival))
         return false
     }

@@ -27,7 +27,7 @@ public struct OutputCore: Sendable {
     /// Nothing in flight: no thread inside `try_flush`, no `force_flush` loop, and no delayed commit pending unless a
     /// retry wait holds the output (then nothing moves until the retry time). The shell's drain waits use this.
     public var isSettled: Bool {
-        !flushingAll && !threads.contains { $0.phase == .flushing } && (dequeued.isEmpty || retry.state != nil)
+        isForceFlushDone && (dequeued.isEmpty || retry.state != nil)
     }
 
     /// The shutdown's `force_flush` loop has ended and no thread is inside `try_flush`: what `before_shutdown` waits
