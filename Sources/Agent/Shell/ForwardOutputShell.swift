@@ -821,7 +821,10 @@ final class ForwardOutputShell: @unchecked Sendable {
     // MARK: - Helpers
 
     static func amount(_ s: AgentSeconds) -> TimeAmount {
-        .nanoseconds(Int64(max(0, min(s, 1e9)) * 1e9))
+        // At least 1 ms: NIO runs every task that is due before it polls the sockets again, so a timer that re-arms
+        // itself at once (the force_flush loop with flush_thread_burst_interval 0) would starve the sends it waits
+        // for; a floor shorter than one loop turn is due again at once. 1 ms is far below any period Fluentd uses.
+        .nanoseconds(max(1_000_000, Int64(max(0, min(s, 1e9)) * 1e9)))
     }
 
     /// A timer length for `s` seconds of `clock` time (times the time scale).

@@ -13,6 +13,31 @@ import ForwardLabTestSupport
 struct ShellLifecycleWireTests {
     let group = ShellTestSupport.group
 
+    @Test("flush_thread_burst_interval 0: the shutdown's force_flush loop re-arms at once without starving the sends it waits for")
+    func zeroBurstIntervalShutdownFlushDelivers() async throws {
+        let r1 = try await ForwardReceiver.start(ReceiverSettings(name: "r1"), group: group)
+        var s = ShellTestSupport.settings(ports: [r1.port])
+        s.buffer.chunkLimitSize = 1024
+        s.buffer.flushInterval = 60
+        s.buffer.flushThreadCount = 2
+        s.flushThreadBurstInterval = 0
+        s.forwarder.requireAckResponse = true
+        let agent = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group)
+        // ~60-byte records, about 16 per 1 KB chunk: 400 events queue about 25 chunks, all still queued at the stop
+        // (flush_interval 60 s), so the stop's force_flush loop runs while they are sent.
+        for seq in 0 ..< 400 {
+            let record = MessagePackValue.map([MessagePackPair(.str("seq"), .int(Int64(seq))),
+                                               MessagePackPair(.str("pad"), .str(String(repeating: "p", count: 40)))]).encoded
+            try agent.emit(tag: "burst", time: ShellTestSupport.time, record: record)
+        }
+        // Before the fix the loop's 0-second re-arm kept NIO running due tasks without polling the sockets: nothing was
+        // sent until the drain timeout, and the memory buffer's chunks were lost at the stop.
+        await agent.stop(flush: true, drainTimeout: 10)
+        let seqs = r1.ledger.sequenceNumbers().compactMap { $0 }
+        await r1.stop()
+        #expect(Set(seqs) == Set(0 ..< 400), "received \(Set(seqs).count) of 400 distinct events")
+    }
+
     @Test("drop_oldest_chunk: with the node down, the oldest chunks are purged; the receiver later gets the newest events only")
     func dropOldestChunkOverTheWire() async throws {
         let r1 = try await ForwardReceiver.start(ReceiverSettings(name: "r1"), group: group)
