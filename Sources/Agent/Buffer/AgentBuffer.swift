@@ -44,9 +44,11 @@ public final class AgentBuffer: @unchecked Sendable {
     public let timeAsInteger: Bool
     /// Warnings produced by appends (overflow, drops), drained by the agent's logger.
     private var pendingLogs: [CoreLog] = []
-    /// Cleared buffers of purged chunks, reused for new chunks so their pages stay resident (no page faults or
-    /// zeroing per chunk on the hot path). At most `maxSpare`.
+    /// Buffers of purged chunks, reused for new chunks so their pages stay resident (no page faults or zeroing per
+    /// chunk on the hot path). At most `maxSpare`, and only while they fit under `total_limit_size` beside what the
+    /// buffer holds: the cap bounds the memory of the chunks, spare or not.
     private var spare: [ByteBuffer] = []
+    private var spareBytes = 0
     private let maxSpare: Int
     private var droppedChunks = 0
 
@@ -86,6 +88,7 @@ public final class AgentBuffer: @unchecked Sendable {
             if !logs.isEmpty { pendingLogs.append(contentsOf: logs) }
             purgeDropped(dropped)
             if payloads[into] == nil { startChunk(into, tag: tag, now: now) }
+            trimSpares()
             let start = payloads[into]!.writerIndex
             write(&payloads[into]!)
             records[into, default: 0] += count
@@ -298,12 +301,13 @@ public final class AgentBuffer: @unchecked Sendable {
 
     private func startChunk(_ id: ChunkID, tag: String, now: AgentSeconds) {
         if var b = spare.popLast() {
-            b.clear()
+            spareBytes -= b.capacity
+            b.clear()  // keeps the storage: the spare's last other reference (the send) is gone by now
             payloads[id] = b
         } else {
-            var b = ByteBuffer()
-            b.reserveCapacity(min(settings.chunkLimitSize, 256 * 1024))
-            payloads[id] = b
+            // Reserved whole, in its own mapping: pages become resident as the chunk is written, and it never grows
+            // by reallocation (up to the reservation's cap).
+            payloads[id] = ChunkMemory.buffer(capacity: min(settings.chunkLimitSize, Self.reservationCap))
         }
         records[id] = 0
         do {
@@ -340,10 +344,23 @@ public final class AgentBuffer: @unchecked Sendable {
         }
     }
 
+    /// Largest chunk reservation; a larger `chunk_limit_size` grows by copying past it.
+    private static let reservationCap = 256 * 1024 * 1024
+
+    /// Drops spare buffers until they fit under the total limit beside the buffer's bytes.
+    private func trimSpares() {
+        while let last = spare.last, queue.stageSize + queue.queueSize + spareBytes > settings.effectiveTotalLimitSize {
+            spareBytes -= last.capacity
+            spare.removeLast()
+        }
+    }
+
     private func forget(_ id: ChunkID) {
-        if var b = payloads.removeValue(forKey: id), spare.count < maxSpare, b.capacity <= settings.chunkLimitSize * 2 {
-            b.clear()  // keeps the storage when this is its last reference (the send completed), else reallocates
+        // Not cleared here: the flusher may still hold the payload, and clearing a shared buffer allocates a new one.
+        if let b = payloads.removeValue(forKey: id), spare.count < maxSpare, b.capacity <= settings.chunkLimitSize * 2,
+           queue.stageSize + queue.queueSize + spareBytes + b.capacity <= settings.effectiveTotalLimitSize {
             spare.append(b)
+            spareBytes += b.capacity
         }
         records.removeValue(forKey: id)
         store.purge(id: aliases.removeValue(forKey: id) ?? id)
