@@ -2,6 +2,7 @@ import ArgumentParser
 import ForwardServer
 import Foundation
 import Logging
+import Scenarios
 import Simulator
 
 #if canImport(Glibc)

@@ -7,6 +7,7 @@ import ForwardServer
 import Logging
 import NIOCore
 import NIOPosix
+import Scenarios
 import Simulator
 
 /// `fwdlab bench relay`: an in-process agent relays PackedForward chunks of 1 KB records with acks to an in-process
@@ -23,8 +24,8 @@ struct BenchRelayCommand: AsyncParsableCommand {
     @Option(name: .customLong("record-size"), help: "Encoded bytes per record.")
     var recordSize: Int = 1024
 
-    @Option(name: .customLong("chunk-limit"), help: "chunk_limit_size in bytes.")
-    var chunkLimit: Int = 8 * 1024 * 1024
+    @Option(name: .customLong("chunk-limit"), help: "chunk_limit_size in bytes (default 8 MiB in-process, 4 MiB with --agent process).")
+    var chunkLimitOption: Int?
 
     @Option(name: .customLong("total-limit"), help: "total_limit_size in bytes (the buffer cap).")
     var totalLimit: Int = 64 * 1024 * 1024
@@ -48,18 +49,35 @@ struct BenchRelayCommand: AsyncParsableCommand {
     @Option(help: "Where events enter: direct (the emit API) or forward (a load client → <source> @type forward, acked).")
     var input: String = "direct"
 
-    @Option(help: "With --input forward: client connections.")
+    @Option(help: "With --input forward or --agent process: client connections.")
     var connections: Int = 2
+
+    @Option(help: "in-process (the agent in this process) or process (`fwdlab agent` as its own process, fed through its forward input).")
+    var agent: String = "in-process"
+
+    @Option(help: "With --agent process: also run real Fluentd in the same role, alternating rounds (fluentd or fluentd:VERSION, e.g. fluentd:1.16.9).")
+    var against: String?
+
+    @Option(help: "With --agent process: rounds per agent (the figures compared are the medians).")
+    var rounds: Int = 3
+
+    @Option(name: .customLong("agent-param"), help: "With --agent process: NAME=VALUE added to the fwdlab agent's <match> only (repeatable).")
+    var agentParams: [String] = []
+
+    var chunkLimit: Int { chunkLimitOption ?? (agent == "process" ? 4 * 1024 * 1024 : 8 * 1024 * 1024) }
 
     func run() async throws {
         guard input == "direct" || input == "forward" else { throw ValidationError("--input must be direct or forward") }
+        guard agent == "in-process" || agent == "process" else { throw ValidationError("--agent must be in-process or process") }
+        if agent == "process" { return try await runAsProcess() }
+        guard against == nil else { throw ValidationError("--against needs --agent process (Fluentd runs as a process)") }
         // Large chunk buffers come and go: keep them mmapped so freed memory returns to the OS (glibc otherwise raises
         // its mmap threshold after the first free and keeps the pages in the heap).
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 256 * 1024)
         // One loop for the agent, one for the receiver: sharing a loop would serialise sender and receiver.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let receiverGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let receiver = try await BenchAckServer.start(group: receiverGroup)
+        let receiver = try await CountingAckReceiver.start(group: receiverGroup)
         var s = AgentRuntimeSettings()
         s.nodes = [ForwarderNodeConfig(name: "bench", host: "127.0.0.1", port: receiver.port)]
         s.forwarder.heartbeatType = .none
@@ -122,7 +140,7 @@ struct BenchRelayCommand: AsyncParsableCommand {
     }
 
     /// The load client → forward input → agent → receiver path; the client runs on its own event loop.
-    private func runThroughForwardInput(agent: ForwardingAgent, receiver: BenchAckServer, group: MultiThreadedEventLoopGroup,
+    private func runThroughForwardInput(agent: ForwardingAgent, receiver: CountingAckReceiver, group: MultiThreadedEventLoopGroup,
                                         receiverGroup: MultiThreadedEventLoopGroup, logger: Logger) async throws {
         var rs = ReceiverSettings(name: "bench-input")
         rs.logger = logger
@@ -152,6 +170,77 @@ struct BenchRelayCommand: AsyncParsableCommand {
         print("bench relay: \(seconds) s, record \(recordSize) B, batch \(batch), chunk_limit \(chunkLimit) B, total_limit \(totalLimit) B, input forward (\(connections) client connections, acks, overflow_action block), acks on, keepalive \(keepalive)")
         w.printFigures(cpuNote: "; client, agent and receiver in this process", rssNote: "includes the load client and the receiver")
         print("events acked by the receiver in window: \(w.events); client: \(sent.map { "\($0.eventsAcked) acked by the input" } ?? "failed"); input buffered \(counters.buffered), refused requests \(counters.refusedRequests)")
+    }
+
+    /// `--agent process [--against fluentd[:VERSION]]`: rounds alternate between the agents, each a fresh process with
+    /// the same configuration, sender and receiver; prints every round, the medians and their ratio.
+    private func runAsProcess() async throws {
+        guard input == "forward" || input == "direct" else { throw ValidationError("--input must be direct or forward") }
+        guard (1...20).contains(rounds) else { throw ValidationError("--rounds must be 1–20") }
+        var sides: [ProcessRelayBenchmark.Side] = [.fwdlab(executable: ScenarioRunner.currentExecutable)]
+        if let against {
+            guard case let .fluentd(f)? = try? RunOptions.AgentMode.parse(against) else {
+                throw ValidationError("--against must name real Fluentd: fluentd, fluentd:VERSION or fluentd=PATH")
+            }
+            do { try f.verify() } catch { throw ValidationError("\(error)") }
+            sides.append(.fluentd(f))
+        }
+        let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+        let workdir = "reports/bench-relay/\(stamp)"
+        try FileManager.default.createDirectory(atPath: workdir, withIntermediateDirectories: true)
+        var s = ProcessRelayBenchmark.Settings(workdir: workdir)
+        s.seconds = seconds
+        s.recordSize = recordSize
+        s.batch = batch
+        s.connections = connections
+        s.chunkLimit = chunkLimit
+        s.totalLimit = totalLimit
+        s.burstInterval = burstInterval
+        // As in-process: the agent is measured with acks read on arrival unless --fluentd-ack-reader (quirk 35).
+        if !fluentdAckReader { s.agentParameters.append(("fwdlab_read_acks_on_arrival", "true")) }
+        for p in agentParams {
+            guard let eq = p.firstIndex(of: "="), eq != p.startIndex else { throw ValidationError("--agent-param \(p): expected NAME=VALUE") }
+            s.agentParameters.append((String(p[..<eq]), String(p[p.index(after: eq)...])))
+        }
+        let settings = s
+
+        print("bench relay --agent process: \(seconds) s windows after \(settings.warmup) s warm-up, record \(recordSize) B, "
+              + "\(connections) client connections × \(batch) events per acked request, chunk_limit \(chunkLimit) B, "
+              + "total_limit \(totalLimit) B, overflow_action block, flush_thread_count \(settings.flushThreadCount), "
+              + "flush_thread_burst_interval \(burstInterval) s, acks on; \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print("fwdlab agent's extra parameters: \(settings.agentParameters.isEmpty ? "none" : settings.agentParameters.map { "\($0.name) \($0.value)" }.joined(separator: ", "))")
+        print("configurations and logs: \(workdir)")
+        let limit = try await ProcessRelayBenchmark.loopbackLimit(settings: settings)
+        print(String(format: "loopback limit (the same client straight into the receiver): %.0f events/s, %.0f MB/s", limit.eventsPerSecond, limit.megabytesPerSecond))
+
+        var results: [ProcessRelayBenchmark.Round] = []
+        for round in 1...rounds {
+            // Alternate which agent goes first, so neither always runs on a warmer machine.
+            for side in (round % 2 == 1 ? sides : sides.reversed()) {
+                let r = try await ProcessRelayBenchmark.runRound(side, round: round, settings: settings)
+                results.append(r)
+                print(String(format: "round %d %@: %.0f events/s, %.1f MB/s, CPU %.0f%% of a core (%.2f µs/event), peak RSS %d MB (idle %d MB), acked by input %d, at receiver %d, lost %d",
+                             r.round, r.side, r.eventsPerSecond, r.megabytesPerSecond, r.cpuPercent, r.cpuMicrosecondsPerEvent,
+                             r.peakRSSKiB / 1024, r.idleRSSKiB / 1024, r.eventsAckedByInput, r.eventsAtReceiver, r.lost))
+            }
+        }
+        var medians: [String: Double] = [:]
+        for side in sides {
+            let mine = results.filter { $0.side == side.name }
+            let m = ProcessRelayBenchmark.median(mine.map(\.eventsPerSecond))
+            medians[side.name] = m
+            print(String(format: "median %@: %.0f events/s, %.2f µs CPU/event, peak RSS %d MB (max over rounds; idle %d MB)", side.name, m,
+                         ProcessRelayBenchmark.median(mine.map(\.cpuMicrosecondsPerEvent)),
+                         (mine.map(\.peakRSSKiB).max() ?? 0) / 1024, (mine.map(\.idleRSSKiB).max() ?? 0) / 1024))
+        }
+        if sides.count == 2, let a = medians[sides[0].name], let f = medians[sides[1].name], f > 0 {
+            print(String(format: "ratio of medians (fwdlab agent / %@): %.2f", sides[1].name, a / f))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(results).write(to: URL(fileURLWithPath: workdir + "/rounds.json"))
+        let lost = results.reduce(0) { $0 + $1.lost }
+        if lost > 0 { throw ValidationError("\(lost) events acked by an agent's input never reached the receiver (\(workdir))") }
     }
 
     /// `count` entries `[EventTime, {"message": "xxx…"}]` whose record encodes to `recordSize` bytes.
@@ -190,7 +279,7 @@ struct BenchRelayCommand: AsyncParsableCommand {
     }
 
     /// Waits 1 s of warm-up, then measures `seconds` at the receiver.
-    static func measure(receiver: BenchAckServer, seconds: Double) async throws -> Window {
+    static func measure(receiver: CountingAckReceiver, seconds: Double) async throws -> Window {
         try await Task.sleep(nanoseconds: 1_000_000_000)
         let startEvents = receiver.events.load(ordering: .relaxed)
         let startBytes = receiver.bytes.load(ordering: .relaxed)
@@ -209,122 +298,6 @@ struct BenchRelayCommand: AsyncParsableCommand {
 extension ForwardingAgent {
     fileprivate func emit(tag: String, entries: (ByteBuffer, count: Int), count: Int) throws(AgentEmitError) {
         try emit(tag: tag, entries: entries.0, count: count)
-    }
-}
-
-/// A minimal fast acking forward receiver for the benchmark: finds each request's end with the frame scanner, reads
-/// only the option map (`size`, `chunk`) and acks; events are counted from `size` (entries are not decoded).
-final class BenchAckServer: Sendable {
-    let events: ManagedAtomic<Int>
-    let bytes: ManagedAtomic<Int>
-    let channel: Channel
-    var port: Int { channel.localAddress?.port ?? 0 }
-
-    private init(channel: Channel, events: ManagedAtomic<Int>, bytes: ManagedAtomic<Int>) {
-        self.channel = channel
-        self.events = events
-        self.bytes = bytes
-    }
-
-    static func start(group: EventLoopGroup) async throws -> BenchAckServer {
-        let events = ManagedAtomic<Int>(0)
-        let bytes = ManagedAtomic<Int>(0)
-        let ch = try await ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 65536, maximum: 1 << 20))
-            .childChannelInitializer { ch in
-                ch.eventLoop.makeCompletedFuture {
-                    try ch.pipeline.syncOperations.addHandler(BenchAckHandler(events: events, bytes: bytes))
-                }
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        return BenchAckServer(channel: ch, events: events, bytes: bytes)
-    }
-
-    func stop() async { try? await channel.close() }
-}
-
-/// Streams each PackedForward request: parses the head, skips the entries blob as it arrives (no accumulation, no
-/// copy), then parses the option map and acks. Anything that is not `[tag, str32/bin32 blob, option]` closes the
-/// connection (the agent only sends that shape; docs/forward-protocol.md, "Sending a chunk").
-private final class BenchAckHandler: ChannelInboundHandler {
-    typealias InboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
-    enum Phase { case head, skipping(Int), option }
-    let events: ManagedAtomic<Int>
-    let bytes: ManagedAtomic<Int>
-    var pending = ByteBuffer()
-    var phase = Phase.head
-    var scanner = MessagePackFrameScanner()
-
-    init(events: ManagedAtomic<Int>, bytes: ManagedAtomic<Int>) {
-        self.events = events
-        self.bytes = bytes
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var incoming = unwrapInboundIn(data)
-        var acks: ByteBuffer?
-        while true {
-            switch phase {
-            case .skipping(let remaining):
-                let n = min(remaining, incoming.readableBytes)
-                incoming.moveReaderIndex(forwardBy: n)
-                bytes.wrappingIncrement(by: n, ordering: .relaxed)
-                if n < remaining {
-                    phase = .skipping(remaining - n)
-                    flush(acks, context)
-                    return
-                }
-                phase = .option
-            case .head:
-                pending.writeBuffer(&incoming)
-                var r = MessagePackReader(pending)
-                guard let count = try? r.readArrayHeader(), count >= 2, (try? r.skipValue()) != nil,
-                      let f = r.peekFormat() else {
-                    if pending.readableBytes > 4096 { context.close(promise: nil) }
-                    flush(acks, context)
-                    return
-                }
-                guard f == 0xdb || f == 0xc6 else { context.close(promise: nil); return }
-                r.buffer.moveReaderIndex(forwardBy: 1)
-                guard let len = r.buffer.readInteger(as: UInt32.self) else { flush(acks, context); return }
-                // What follows the head in `pending` is blob (then maybe the option and more requests).
-                incoming = r.buffer
-                pending.clear()
-                phase = .skipping(Int(len))
-            case .option:
-                pending.writeBuffer(&incoming)
-                guard case let .frame(length)? = try? scanner.scan(pending) else {
-                    flush(acks, context)
-                    return
-                }
-                scanner.reset()
-                var r = MessagePackReader(pending.readSlice(length: length)!)
-                incoming = pending
-                pending = ByteBuffer()
-                phase = .head
-                if let option = try? ForwardOption.read(from: &r) {
-                    events.wrappingIncrement(by: Int(option.size ?? 0), ordering: .relaxed)
-                    if option.wantsAck, let chunk = option.chunk {
-                        if acks == nil { acks = context.channel.allocator.buffer(capacity: 64) }
-                        ForwardAck.write(echoing: chunk, into: &acks!)
-                    }
-                }
-                if incoming.readableBytes == 0 {
-                    flush(acks, context)
-                    return
-                }
-            }
-        }
-    }
-
-    private func flush(_ acks: ByteBuffer?, _ context: ChannelHandlerContext) {
-        if let acks { context.writeAndFlush(wrapOutboundOut(acks), promise: nil) }
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
     }
 }
 

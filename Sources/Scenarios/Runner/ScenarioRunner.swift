@@ -11,8 +11,8 @@ public struct ScenarioRunner: Sendable {
 
     public init(options: RunOptions = RunOptions()) { self.options = options }
 
-    /// This program (for `--agent process`, which starts `<self> agent -c FILE`).
-    static var currentExecutable: String {
+    /// This executable (process mode and process receivers start it again).
+    public static var currentExecutable: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
