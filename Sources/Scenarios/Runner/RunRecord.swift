@@ -97,4 +97,6 @@ public struct FaultLogEntryRecord: Sendable, Codable, Equatable {
     public var hook: String
     public var decision: String
     public var note: String?
+    /// What the decision applied to (`conn#3 … req#5 tag=t events=40 chunk=ID`), as the simulator's fault log says.
+    public var target: String? = nil
 }

@@ -88,7 +88,7 @@ final class SimulatedReceivers: ScenarioReceivers {
     func faultLogRecords(clock: RunClock) -> [FaultLogEntryRecord] {
         controller.faultLog.entries().map {
             FaultLogEntryRecord(time: clock.seconds(monotonicNanos: $0.monotonicNanos), receiver: $0.receiver, fault: $0.fault,
-                                kind: $0.kind, hook: $0.hook, decision: $0.decision, note: $0.note)
+                                kind: $0.kind, hook: $0.hook, decision: $0.decision, note: $0.note, target: $0.target)
         }
     }
 
