@@ -126,6 +126,18 @@ public struct ForwarderCore: Sendable {
 
     // MARK: - Queries
 
+    /// The event-loop helper's run timeout (plugin_helper/event_loop.rb): how long after the stop an input's loop
+    /// exits, and so the earliest `last_ack` (docs/fluentd-model.md, "Shutdown with acks").
+    public static let inputEventLoopExit: AgentSeconds = 0.5
+
+    /// How long to wait, at `now`, before the shutdown's `last_ack` pass when the stop began at `stopBegan` (monotonic
+    /// seconds): Fluentd runs the inputs' after_shutdown before the outputs', and in_forward's waits for its event
+    /// loop, which exits at its next run timeout. Without acks last_ack has nothing to do, so nothing waits for it.
+    public func lastAckDelay(stopBegan: AgentSeconds, now: AgentSeconds) -> AgentSeconds {
+        guard settings.requireAckResponse else { return 0 }
+        return max(0, stopBegan + Self.inputEventLoopExit - now)
+    }
+
     public func isAvailable(_ node: Int) -> Bool { health.indices.contains(node) && health[node].isAvailable }
     public func state(_ node: Int) -> NodeState? { health.indices.contains(node) ? health[node].state : nil }
     public func phi(_ node: Int) -> Double { health.indices.contains(node) ? health[node].phi(now: clock.now) : 0 }

@@ -243,14 +243,11 @@ final class ForwardOutputShell: @unchecked Sendable {
             } else {
                 drained = loop.makeSucceededVoidFuture()
             }
-            let inputsExit = clock.monotonicNow + Self.inputEventLoopExit
+            let stopBegan = clock.monotonicNow
             return drained.flatMap {
                 if waitForAcks { return self.loop.makeSucceededVoidFuture() }
                 self.feedOutput(.flushSuspended)
-                // Fluentd runs the inputs' after_shutdown before the outputs': in_forward's waits for its event loop,
-                // which exits at its next run timeout, so last_ack comes no sooner than that after the stop began.
-                // Without acks last_ack has nothing to do, so nothing waits for it.
-                let wait = self.settings.forwarder.requireAckResponse ? max(0, inputsExit - self.clock.monotonicNow) : 0
+                let wait = self.core.lastAckDelay(stopBegan: stopBegan, now: self.clock.monotonicNow)
                 return self.loop.scheduleTask(in: self.amount(wait)) {}.futureResult.flatMap {
                     self.finalAckPass(deadline: max(deadline, self.clock.monotonicNow) + 2)
                 }
@@ -263,10 +260,6 @@ final class ForwardOutputShell: @unchecked Sendable {
             }
         }
     }
-
-    /// The event-loop helper's run timeout (plugin_helper/event_loop.rb): how long after the stop an input's loop
-    /// exits, and so the earliest `last_ack` (docs/fluentd-model.md, "Shutdown with acks").
-    static let inputEventLoopExit: AgentSeconds = 0.5
 
     /// `last_ack`: the core's final pass; completes at its `lastAckDone`, or at `deadline` (the caller's bound).
     private func finalAckPass(deadline: AgentSeconds) -> EventLoopFuture<Void> {

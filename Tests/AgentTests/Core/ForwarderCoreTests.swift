@@ -413,4 +413,16 @@ extension ForwarderCoreTests {
         _ = plain.handle(.ackReaderStopping)
         #expect(plain.handle(.lastAckRequested) == [.lastAckDone])
     }
+
+    @Test("last_ack waits for in_forward's event loop to exit, 0.5 s after the stop began, only with acks")
+    func lastAckWaitsForTheInputsEventLoop() {
+        let clock = VirtualClock()
+        let acking = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) { $0.requireAckResponse = true }
+        #expect(acking.lastAckDelay(stopBegan: 10, now: 10) == 0.5)
+        #expect(acking.lastAckDelay(stopBegan: 10, now: 10.25) == 0.25)
+        // A force_flush that outlasted the input's exit: last_ack follows it at once.
+        #expect(acking.lastAckDelay(stopBegan: 10, now: 12) == 0)
+        let plain = makeCore([ForwarderNodeConfig(host: "a")], clock: clock)
+        #expect(plain.lastAckDelay(stopBegan: 10, now: 10) == 0)
+    }
 }
