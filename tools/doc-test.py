@@ -11,6 +11,15 @@ Markers (an HTML comment, invisible when rendered):
         non-empty line shown must be in what it prints (whitespace runs compared as one space).
   <!-- doc-test: skip: REASON -->   not run here, and why (a reason is required).
 
+Figures quoted in the text (counts, times, rates) that a command produces carry a marker before the paragraph or
+table that quotes them:
+  <!-- doc-figure: cmd="COMMAND" measured="REGEX" quoted="REGEX" [tolerance=N|N%] [timeout=S] -->
+        COMMAND runs as a block does; `measured` (a regex whose groups are numbers) is searched in its output and
+        `quoted` in the paragraph or table that follows the marker (its lines joined by spaces); each quoted number must be within the tolerance (default 0,
+        exact; the text says so where it is not) of the measured one, in group order. A figure that cannot be
+        re-measured here (a release-build benchmark, a CI duration) says in the text which command wrote it and when,
+        and carries no marker.
+
 In a block, `swift run fwdlab …` and `fwdlab …` run the already built .build/debug/fwdlab (tools/test.sh builds
 first) and `swift build …` does nothing; background jobs are killed when the block ends. Only loopback addresses
 are used by the runnable blocks. Exit status 1 when a block fails or has no marker.
@@ -164,7 +173,79 @@ def tail(out, n=15):
     return "\n".join("    | " + l for l in lines[-n:])
 
 
+FIGURE = re.compile(r"^<!--\s*doc-figure:\s*(.*?)\s*-->\s*$")
+
+
+def figures(path):
+    """(line of the marker, marker text, the quoting line) for every doc-figure marker outside fenced blocks."""
+    lines = open(path, encoding="utf-8").read().split("\n")
+    out, fenced = [], False
+    for i, l in enumerate(lines):
+        if l.startswith("```"):
+            fenced = not fenced
+            continue
+        m = None if fenced else FIGURE.match(l)
+        if not m:
+            continue
+        j = i + 1
+        while j < len(lines) and (lines[j].strip() == "" or FIGURE.match(lines[j])):
+            j += 1
+        k = j
+        while k < len(lines) and lines[k].strip() != "" and not FIGURE.match(lines[k]):
+            k += 1
+        out.append((i + 1, m.group(1), " ".join(l.strip() for l in lines[j:k])))
+    return out
+
+
+def numbers(regex, text):
+    m = re.search(regex, text)
+    if not m:
+        return None
+    groups = m.groups() or (m.group(0),)
+    try:
+        return [float(g.replace(",", "")) for g in groups]
+    except (AttributeError, ValueError):
+        return None
+
+
+def check_figure(path, line, marker, quoting):
+    where = f"{os.path.relpath(path, ROOT)}:{line}"
+    try:
+        opts = dict(w.partition("=")[::2] for w in shlex.split(marker))
+    except ValueError as e:
+        return "FAIL", f"{where}: unreadable doc-figure marker ({e})"
+    for key in ("cmd", "measured", "quoted"):
+        if not opts.get(key):
+            return "FAIL", f"{where}: doc-figure needs {key}=\"…\""
+    quoted = numbers(opts["quoted"], quoting)
+    if quoted is None:
+        return "FAIL", f"{where}: the text after the marker no longer quotes /{opts['quoted']}/: {quoting.strip()[:160]}"
+    started = time.monotonic()
+    rc, out = run_bash(opts["cmd"], float(opts.get("timeout", "60")))
+    if rc != 0:
+        return "FAIL", f"{where}: `{opts['cmd']}` exit status {rc}\n{tail(out)}"
+    measured = numbers(opts["measured"], out)
+    if measured is None or len(measured) != len(quoted):
+        return "FAIL", f"{where}: `{opts['cmd']}` printed nothing matching /{opts['measured']}/ with {len(quoted)} number(s)\n{tail(out)}"
+    tol = opts.get("tolerance", "0")
+    off = []
+    for q, m in zip(quoted, measured):
+        limit = abs(m) * float(tol[:-1]) / 100 if tol.endswith("%") else float(tol)
+        if abs(q - m) > limit:
+            off.append(f"quoted {q:g}, measured {m:g}")
+    if off:
+        return "FAIL", f"{where}: figure outside ±{tol}: {'; '.join(off)} (`{opts['cmd']}`)"
+    shown = ", ".join(f"{q:g}" for q in quoted)
+    return "OK", f"{where}: figure {shown} as measured ({time.monotonic() - started:.1f} s)"
+
+
 def main(argv):
+    if argv[:1] == ["--count"]:
+        files = [os.path.join(ROOT, "README.md")] + sorted(glob.glob(os.path.join(ROOT, "docs", "*.md")))
+        kinds = [(m or "").split()[0] if (m or "").split() else "none" for f in files for _, _, _, m in blocks(f)]
+        marks = sum(len(figures(f)) for f in files)
+        print(f"blocks: {sum(k in ('run', 'output') for k in kinds)} run, {sum(k.startswith('skip') for k in kinds)} skipped; figures: {marks}")
+        return 0
     files = argv or [os.path.join(ROOT, "README.md")] + sorted(glob.glob(os.path.join(ROOT, "docs", "*.md")))
     counts = {"OK": 0, "SKIP": 0, "FAIL": 0}
     started = time.monotonic()
@@ -173,9 +254,16 @@ def main(argv):
             status, message = check(path, line, info, body, marker)
             counts[status] += 1
             print(f"{status:4} {message}", flush=True)
-    print(f"doc test: {counts['OK']} run, {counts['SKIP']} skipped with a reason, {counts['FAIL']} failed "
+    figure_counts = {"OK": 0, "FAIL": 0}
+    for path in files:
+        for line, marker, quoting in figures(path):
+            status, message = check_figure(path, line, marker, quoting)
+            figure_counts[status] += 1
+            print(f"{status:4} {message}", flush=True)
+    print(f"doc test: {counts['OK']} run, {counts['SKIP']} skipped with a reason, {counts['FAIL']} failed; "
+          f"{figure_counts['OK']} figures as measured, {figure_counts['FAIL']} off "
           f"({time.monotonic() - started:.0f} s)")
-    return 1 if counts["FAIL"] else 0
+    return 1 if counts["FAIL"] or figure_counts["FAIL"] else 0
 
 
 if __name__ == "__main__":
