@@ -212,7 +212,9 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
         }
         drainFrames(context)
         if cumulation.readableBytes == 0 {
-            cumulation.clear()
+            // Let go of the read buffer instead of clearing it: the caller still holds that buffer, so `clear()` would
+            // allocate a fresh one of the same capacity (1 MB after large reads) on every read.
+            cumulation = ByteBuffer()
         } else if cumulation.readerIndex > 1 << 20 {
             cumulation.discardReadBytes()
         }
