@@ -8,6 +8,8 @@ public struct MatchConfig: Sendable, Equatable {
     /// The `<label @NAME>` this match belongs to, or nil for top-level matches.
     public var label: String?
     public var location: ConfigLocation
+    /// The `<match>` section as written (monitor_agent lists its parameters).
+    public var element: ConfigElement?
 
     public init(patterns: [MatchPattern], output: OutputConfig, label: String? = nil, location: ConfigLocation) {
         self.patterns = patterns
@@ -34,6 +36,8 @@ public struct MatchConfig: Sendable, Equatable {
         }
         let path = (label.map { "<label \($0)> " } ?? "") + "<match \(texts.joined(separator: " "))>"
         let output = try OutputConfig.parse(element, type: element.type, path: path, asSecondary: false, primaryBuffer: nil, into: &ctx)
-        return MatchConfig(patterns: patterns, output: output, label: label, location: element.location)
+        var match = MatchConfig(patterns: patterns, output: output, label: label, location: element.location)
+        match.element = element
+        return match
     }
 }

@@ -16,6 +16,8 @@ public struct SampleSourceConfig: Sendable, Equatable {
     /// `@label` routing.
     public var label: String? = nil
     public var location: ConfigLocation
+    /// The `<source>` section as written (monitor_agent lists its parameters).
+    public var element: ConfigElement?
 
     public init(tag: String, location: ConfigLocation) {
         self.tag = tag
@@ -30,6 +32,7 @@ public struct SampleSourceConfig: Sendable, Equatable {
         }
         var c = SampleSourceConfig(tag: try r.requiredString("tag"), location: element.location)
         c.label = element.label
+        c.element = element
         c.rate = try r.integer("rate", default: 1)
         c.size = try r.integer("size", default: 1)
         if c.rate < 1 { throw r.error("rate must be 1 or more", at: r.written(["rate"])?.location) }

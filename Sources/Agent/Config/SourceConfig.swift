@@ -4,15 +4,17 @@ import FluentdConfig
 public enum SourceConfig: Sendable, Equatable {
     case forward(ForwardSourceConfig)
     case sample(SampleSourceConfig)
+    case monitorAgent(MonitorAgentSourceConfig)
 
     /// Input `@type` names the agent implements (`dummy` is in_sample's old name).
-    public static let supportedTypes = ["forward", "sample", "dummy"]
+    public static let supportedTypes = ["forward", "sample", "dummy", "monitor_agent"]
 
     /// `@label` routing of the source (nil → top-level `<match>` sections).
     public var label: String? {
         switch self {
         case .forward(let f): f.label
         case .sample(let s): s.label
+        case .monitorAgent: nil
         }
     }
 
@@ -21,6 +23,7 @@ public enum SourceConfig: Sendable, Equatable {
         switch self {
         case .forward(let f): f.element.location
         case .sample(let s): s.location
+        case .monitorAgent(let m): m.element.location
         }
     }
 
@@ -33,10 +36,12 @@ public enum SourceConfig: Sendable, Equatable {
             return .forward(try ForwardSourceConfig.parse(element, path: path, into: &ctx))
         case "sample", "dummy":
             return .sample(try SampleSourceConfig.parse(element, path: path, into: &ctx))
+        case "monitor_agent":
+            return .monitorAgent(try MonitorAgentSourceConfig.parse(element, path: path, into: &ctx))
         case let other?:
             let p = element.param("@type") ?? element.param("type")
             throw ConfigError(
-                "unknown input plugin type '\(other)' in <source> (the ForwardLab agent supports: forward, sample)", at: p?.location ?? element.location)
+                "unknown input plugin type '\(other)' in <source> (the ForwardLab agent supports: forward, sample, monitor_agent)", at: p?.location ?? element.location)
         }
     }
 }

@@ -95,43 +95,19 @@ final class RPCHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         respond(context, head, status: status, body: json, contentType: "application/json")
     }
 
-    /// An HTML error page in WEBrick's charset (the wording is ForwardLab's own).
     private func respond(
         _ context: ChannelHandlerContext, _ head: HTTPRequestHead, status: HTTPResponseStatus, html title: String, detail: String,
         headers: HTTPHeaders = HTTPHeaders()
     ) {
-        let page = """
-            <!DOCTYPE html>
-            <html><head><title>\(status.code) \(title)</title></head>
-            <body><h1>\(title)</h1><p>\(detail)</p></body></html>
-
-            """
-        respond(context, head, status: status, headers: headers, body: page, contentType: "text/html; charset=ISO-8859-1")
+        WEBrickResponse.errorPage(context, head, status: status, title: title, detail: detail, headers: headers)
     }
 
     private func respond(
         _ context: ChannelHandlerContext, _ head: HTTPRequestHead, status: HTTPResponseStatus, headers extra: HTTPHeaders = HTTPHeaders(),
         body: String?, contentType: String?
     ) {
-        var headers = extra
-        if let contentType { headers.add(name: "Content-Type", value: contentType) }
-        let bytes = body.map { Array($0.utf8) } ?? []
-        headers.add(name: "Content-Length", value: String(bytes.count))
-        let keepAlive = head.isKeepAlive
-        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-        let response = HTTPResponseHead(version: head.version, status: status, headers: headers)
-        context.write(wrapOutboundOut(.head(response)), promise: nil)
-        if head.method != .HEAD && !bytes.isEmpty {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
-        }
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
-            let channel = context.channel
-            done.whenComplete { _ in channel.close(promise: nil) }
-        }
+        WEBrickResponse.send(context, head, status: status, headers: extra, body: body, contentType: contentType)
     }
 
-    static func escapeHTML(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
+    static func escapeHTML(_ s: String) -> String { WEBrickResponse.escapeHTML(s) }
 }

@@ -16,16 +16,19 @@ public final class AgentProcess: Sendable {
     private let plane: ControlPlane
     private let signals: SignalHandler
     private let rpc: RPCServer?
+    /// The `<source> @type monitor_agent` endpoints.
+    public let monitors: [MonitorAgentServer]
     private let logger: Logger
 
     private init(agent: ForwardingAgent, inputs: [SampleInput], forwardInputs: [ForwardInput], plane: ControlPlane,
-                 signals: SignalHandler, rpc: RPCServer?, logger: Logger) {
+                 signals: SignalHandler, rpc: RPCServer?, monitors: [MonitorAgentServer], logger: Logger) {
         self.agent = agent
         self.inputs = inputs
         self.forwardInputs = forwardInputs
         self.plane = plane
         self.signals = signals
         self.rpc = rpc
+        self.monitors = monitors
         self.logger = logger
     }
 
@@ -125,8 +128,49 @@ public final class AgentProcess: Sendable {
             rpc = try await RPCServer.start(endpoint: endpoint, plane: plane, options: .init(system: configuration.system),
                                             group: group, logger: logger)
         }
+        var monitors: [MonitorAgentServer] = []
+        let report = monitorReport(configuration, output: first, agent: agent)
+        for source in configuration.sources {
+            guard case let .monitorAgent(m) = source else { continue }
+            do {
+                monitors.append(try await MonitorAgentServer.start(m, report: report, group: group, logger: logger))
+            } catch {
+                for monitor in monitors { await monitor.close() }
+                try? await rpc?.close()
+                signals.cancel()
+                await AgentProcessControl.stopInputs(inputs, forwardInputs, logger: nil)
+                await agent.stop(flush: false)
+                throw StartError.unsupported("\(m.element.location): monitor_agent cannot listen on \(m.bind):\(m.port): \(error)")
+            }
+        }
         return AgentProcess(agent: agent, inputs: inputs, forwardInputs: forwardInputs, plane: plane, signals: signals,
-                            rpc: rpc, logger: logger)
+                            rpc: rpc, monitors: monitors, logger: logger)
+    }
+
+    /// The plugins monitor_agent lists, in Fluentd's order (inputs, then the output), with the output's live figures.
+    private static func monitorReport(_ configuration: AgentConfiguration, output: MatchConfig,
+                                      agent: ForwardingAgent) -> @Sendable () async -> MonitorAgentReport {
+        // Plugins without @id get a Ruby-style object name, fixed for the process's lifetime.
+        func name(_ element: ConfigElement?, _ index: Int) -> String { element?.id ?? "object:" + String(0x5c8 + 20 * index, radix: 16) }
+        var inputs: [MonitorAgentReport.Plugin] = []
+        for (i, source) in configuration.sources.enumerated() {
+            let element: ConfigElement?
+            switch source {
+            case .forward(let f): element = f.element
+            case .sample(let s): element = s.element
+            case .monitorAgent(let m): element = m.element
+            }
+            guard let element else { continue }
+            inputs.append(.init(id: name(element, i), category: .input, type: element.type ?? "", element: element))
+        }
+        let outputElement = output.element ?? ConfigElement(name: "match", location: output.location)
+        let outputID = name(output.element, configuration.sources.count)
+        let inputPlugins = inputs
+        return {
+            let figures = await agent.outputMonitor()
+            return MonitorAgentReport(plugins: inputPlugins + [.init(id: outputID, category: .output, type: "forward",
+                                                               element: outputElement, output: figures)])
+        }
     }
 
     /// Runs until the agent stops (a signal, an RPC call, or `stop()`), then tears everything down.
@@ -136,6 +180,7 @@ public final class AgentProcess: Sendable {
         await AgentProcessControl.stopInputs(inputs, forwardInputs, logger: nil)
         signals.cancel()
         try? await rpc?.close()
+        for monitor in monitors { await monitor.close() }
         await plane.waitForStops()
     }
 

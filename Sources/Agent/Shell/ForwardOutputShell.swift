@@ -61,6 +61,11 @@ final class ForwardOutputShell: @unchecked Sendable {
         var heartbeatRounds = 0
         var flushFailures = 0
         var chunksToSecondary = 0
+        /// try_flush calls that took a chunk (write_count), milliseconds spent in the successful ones
+        /// (flush_time_count) and how many were slow (slow_flush_count).
+        var writes = 0
+        var flushMilliseconds = 0
+        var slowFlushes = 0
     }
     private(set) var counters = Counters()
 
@@ -426,6 +431,7 @@ final class ForwardOutputShell: @unchecked Sendable {
             case let .log(level, message):
                 hub.log(level, message)
             case let .emitEvent(e):
+                if e.event == .slowFlush { counters.slowFlushes += 1 }
                 hub.emit(e)
             case let .armFlushAll(after):
                 flushAllTimer?.cancel()
@@ -439,6 +445,22 @@ final class ForwardOutputShell: @unchecked Sendable {
                 flushAllTimer = nil
             }
         }
+    }
+
+    /// The output's share of what monitor_agent reports (the buffer's and the emits' are the agent's).
+    func monitorFigures() -> OutputMonitorFigures {
+        var f = OutputMonitorFigures()
+        f.retryCount = counters.flushFailures
+        f.writeCount = counters.writes
+        f.rollbackCount = counters.chunksRolledBack
+        f.slowFlushCount = counters.slowFlushes
+        f.flushTimeCount = counters.flushMilliseconds
+        f.registeredNodes = settings.nodes.count
+        f.healthyNodes = settings.nodes.indices.filter { core.isAvailable($0) }.count
+        if let state = output.retry.state {
+            f.retry = .init(start: state.start, steps: state.steps, nextTime: state.nextTime)
+        }
+        return f
     }
 
     // MARK: - Heartbeats (docs/forward-protocol.md, "Heartbeats")
@@ -654,7 +676,12 @@ final class ForwardOutputShell: @unchecked Sendable {
                                                            delayedCommit: settings.forwarder.requireAckResponse))
                 return
             }
-            if case .failed = result { counters.flushFailures += 1 }
+            counters.writes += 1
+            if case .failed = result {
+                counters.flushFailures += 1
+            } else {
+                counters.flushMilliseconds += Int((clock.monotonicNow - started) * 1000)
+            }
             feedOutput(.flushed(thread: thread, chunk: chunk.id, result: result, othersQueued: buffer.hasQueued))
         }
     }

@@ -18,6 +18,11 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
     private let threadPool: NIOThreadPool
     private let stopped: EventLoopPromise<Void>
     private let stopping = ManagedAtomic<Bool>(false)
+    /// The output's emit metrics (monitor_agent; output.rb `emit_buffered`): every emit counts once, however long a
+    /// blocked one waits; records count once stored; an overflow counts as an error.
+    private let emitCount = ManagedAtomic<Int>(0)
+    private let emitRecords = ManagedAtomic<Int>(0)
+    private let emitErrors = ManagedAtomic<Int>(0)
     /// How long an input waits before offering events again under overflow_action block. Fluentd sleeps 1 s between
     /// checks; 100 ms keeps the same semantics with less idle time.
     public static let blockRetryInterval = TimeAmount.milliseconds(100)
@@ -114,14 +119,14 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
     /// `.mustWait` (overflow_action block: call `emitWaiting`).
     public func emit(tag: String, time: EventTime, record: ByteBuffer) throws(AgentEmitError) {
         guard !stopping.load(ordering: .relaxed) else { throw .stopped }
-        try handle(buffer.append(tag: tag, time: time, record: record, now: clock.now))
+        try handle(buffer.append(tag: tag, time: time, record: record, now: clock.now), records: 1)
     }
 
     /// Appends pre-encoded entries (concatenated `[time, record]`; e.g. a received PackedForward blob) counting
     /// `count` records, as one buffer append.
     public func emit(tag: String, entries: ByteBuffer, count: Int) throws(AgentEmitError) {
         guard !stopping.load(ordering: .relaxed) else { throw .stopped }
-        try handle(buffer.appendEncoded(tag: tag, entries: entries, count: count, now: clock.now))
+        try handle(buffer.appendEncoded(tag: tag, entries: entries, count: count, now: clock.now), records: count)
     }
 
     /// Like `emit(tag:entries:count:)` but, with overflow_action block, waits until the buffer has room
@@ -137,7 +142,17 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
         }
     }
 
-    private func handle(_ outcome: AgentBuffer.AppendOutcome) throws(AgentEmitError) {
+    private func handle(_ outcome: AgentBuffer.AppendOutcome, records: Int) throws(AgentEmitError) {
+        switch outcome {
+        case .stored:
+            emitCount.wrappingIncrement(ordering: .relaxed)
+            emitRecords.wrappingIncrement(by: records, ordering: .relaxed)
+        case .overflow:
+            emitCount.wrappingIncrement(ordering: .relaxed)
+            emitErrors.wrappingIncrement(ordering: .relaxed)
+        case .mustWait:
+            break
+        }
         switch outcome {
         case .stored(_, let queued):
             // emit_buffered: every emit that leaves a chunk queued offers a flush thread a wake-up.
@@ -198,6 +213,22 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
     public func counters() async -> ForwardingAgentCounters {
         let c = try? await shell.loop.submit { self.shell.counters }.get()
         return ForwardingAgentCounters(c ?? .init())
+    }
+
+    /// What monitor_agent reports for the forward output (docs/agent-parameters.md, "`<source> @type monitor_agent`").
+    public func outputMonitor() async -> OutputMonitorFigures {
+        let shellFigures = try? await shell.loop.submit { self.shell.monitorFigures() }.get()
+        var f = shellFigures ?? OutputMonitorFigures()
+        let b = buffer.stats
+        f.bufferQueueLength = b.queuedChunks
+        f.bufferStageLength = b.stagedChunks
+        f.bufferStageByteSize = b.stageBytes
+        f.bufferQueueByteSize = b.queueBytes
+        f.bufferTotalLimitSize = buffer.settings.effectiveTotalLimitSize
+        f.emitCount = emitCount.load(ordering: .relaxed)
+        f.emitRecords = emitRecords.load(ordering: .relaxed)
+        f.retryCount += emitErrors.load(ordering: .relaxed)
+        return f
     }
 
     /// The agent's own phi for `node` now (its detector, as a heartbeat tick would evaluate it); nil while the node is
