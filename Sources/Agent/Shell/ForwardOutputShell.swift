@@ -323,6 +323,32 @@ final class ForwardOutputShell: @unchecked Sendable {
     /// Graceful reload of the output's settings: in-flight chunks go back to the queue, connections close, a new core
     /// starts with the new nodes and timers. The buffer is kept (buffer settings changes need a restart).
     func reload(_ new: AgentRuntimeSettings) -> EventLoopFuture<Void> {
+        // Fluentd configures the new plugins before it lets go of the old ones (Engine#reload_config): a configuration
+        // that fails there (an invalid server list, a host that does not resolve without
+        // ignore_network_errors_at_startup) leaves the running output as it was.
+        loop.flatSubmit { [self] in
+            let errors = new.forwarder.validationErrors(nodes: new.nodes)
+            if !errors.isEmpty {
+                return loop.makeFailedFuture(AgentStartError.configuration(errors.joined(separator: "; ")))
+            }
+            return checkResolution(new).flatMap { self.replaceOutput(with: new) }
+        }
+    }
+
+    /// The new configuration's hosts resolve, as its start will ask (or the failures are ignored at startup).
+    private func checkResolution(_ new: AgentRuntimeSettings) -> EventLoopFuture<Void> {
+        guard new.forwarder.heartbeatType != .none, !new.forwarder.ignoreNetworkErrorsAtStartup else {
+            return loop.makeSucceededVoidFuture()
+        }
+        let checks = new.nodes.map { n in
+            resolver.resolve(host: n.host, port: n.port, on: loop).map { _ in () }.flatMapError { error in
+                self.loop.makeFailedFuture(AgentStartError.resolution(host: n.host, message: "\(error)"))
+            }
+        }
+        return EventLoopFuture.andAllSucceed(checks, on: loop)
+    }
+
+    private func replaceOutput(with new: AgentRuntimeSettings) -> EventLoopFuture<Void> {
         loop.flatSubmit { [self] in
             do {
                 let connector = try NodeConnector(loop: loop, settings: Self.connectorSettings(new, timeScale: timeScale))

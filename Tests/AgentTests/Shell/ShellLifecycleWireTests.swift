@@ -140,4 +140,26 @@ struct ShellLifecycleWireTests {
         #expect(r1.ledger.count == 10, "nothing reaches the old node after the reload")
         #expect(r2.ledger.count == 10)
     }
+
+    @Test("a reload whose host does not resolve fails and leaves the running output delivering, as Fluentd's reload_config")
+    func reloadWithAnUnresolvableHostKeepsTheOldOutput() async throws {
+        let dns = try await DNSServer.start(
+            authority: DNSZoneFile.parse(yaml: "zones: [test]\nnames:\n  gone.test: {behaviour: nxdomain}\n").makeAuthority(),
+            configuration: DNSServerConfiguration(hosts: ["127.0.0.1"]))
+        let r1 = try await ForwardReceiver.start(ReceiverSettings(name: "r1"), group: group)
+        var s = ShellTestSupport.settings(ports: [r1.port], heartbeat: .transport)
+        s.buffer.flushInterval = 0
+        let resolver = try CAresResolver(nameserverHost: "127.0.0.1", port: dns.port,
+                                         options: CAresResolverOptions(timeout: .milliseconds(300), tries: 1))
+        let agent = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group, resolver: resolver)
+        var broken = s
+        broken.nodes = [ForwarderNodeConfig(name: "gone", host: "gone.test", port: 24224)]
+        await #expect(throws: AgentStartError.self) { try await agent.reload(broken) }
+        // Before the fix the old output was shut down first, so nothing was flushed after the failed reload.
+        for n in 0 ..< 20 { try agent.emit(tag: "rl", time: ShellTestSupport.time, record: ShellTestSupport.record(n)) }
+        #expect(await pollUntil(seconds: 10) { r1.ledger.count >= 20 }, "the old output still flushes: \(r1.ledger.count) of 20")
+        await agent.stop(flush: true, drainTimeout: 5)
+        await r1.stop()
+        await dns.stop()
+    }
 }
