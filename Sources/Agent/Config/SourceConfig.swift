@@ -1,20 +1,23 @@
 import FluentdConfig
+import Foundation
 
 /// One `<source>`, by `@type`.
 public enum SourceConfig: Sendable, Equatable {
     case forward(ForwardSourceConfig)
     case sample(SampleSourceConfig)
     case monitorAgent(MonitorAgentSourceConfig)
+    case prometheus(PrometheusSourceConfig)
+    case prometheusOutputMonitor(PrometheusOutputMonitorConfig)
 
     /// Input `@type` names the agent implements (`dummy` is in_sample's old name).
-    public static let supportedTypes = ["forward", "sample", "dummy", "monitor_agent"]
+    public static let supportedTypes = ["forward", "sample", "dummy", "monitor_agent", "prometheus", "prometheus_output_monitor"]
 
     /// `@label` routing of the source (nil → top-level `<match>` sections).
     public var label: String? {
         switch self {
         case .forward(let f): f.label
         case .sample(let s): s.label
-        case .monitorAgent: nil
+        case .monitorAgent, .prometheus, .prometheusOutputMonitor: nil
         }
     }
 
@@ -24,6 +27,8 @@ public enum SourceConfig: Sendable, Equatable {
         case .forward(let f): f.element.location
         case .sample(let s): s.location
         case .monitorAgent(let m): m.element.location
+        case .prometheus(let p): p.element.location
+        case .prometheusOutputMonitor(let p): p.element.location
         }
     }
 
@@ -38,10 +43,15 @@ public enum SourceConfig: Sendable, Equatable {
             return .sample(try SampleSourceConfig.parse(element, path: path, into: &ctx))
         case "monitor_agent":
             return .monitorAgent(try MonitorAgentSourceConfig.parse(element, path: path, into: &ctx))
+        case "prometheus":
+            return .prometheus(try PrometheusSourceConfig.parse(element, path: path, into: &ctx))
+        case "prometheus_output_monitor":
+            return .prometheusOutputMonitor(try PrometheusOutputMonitorConfig.parse(
+                element, path: path, hostname: ProcessInfo.processInfo.hostName, into: &ctx))
         case let other?:
             let p = element.param("@type") ?? element.param("type")
             throw ConfigError(
-                "unknown input plugin type '\(other)' in <source> (the ForwardLab agent supports: forward, sample, monitor_agent)", at: p?.location ?? element.location)
+                "unknown input plugin type '\(other)' in <source> (the ForwardLab agent supports: forward, sample, monitor_agent, prometheus, prometheus_output_monitor)", at: p?.location ?? element.location)
         }
     }
 }

@@ -17,11 +17,15 @@ public final class AgentProcess: Sendable {
     private let signals: SignalHandler
     private let rpc: RPCServer?
     /// The `<source> @type monitor_agent` endpoints.
-    public let monitors: [MonitorAgentServer]
+    public let monitors: [MonitorHTTPServer]
+    /// The `<source> @type prometheus` endpoints and the `prometheus_output_monitor` timers that feed them.
+    public let metricsServers: [MonitorHTTPServer]
+    private let metricsTimers: [Task<Void, Never>]
     private let logger: Logger
 
     private init(agent: ForwardingAgent, inputs: [SampleInput], forwardInputs: [ForwardInput], plane: ControlPlane,
-                 signals: SignalHandler, rpc: RPCServer?, monitors: [MonitorAgentServer], logger: Logger) {
+                 signals: SignalHandler, rpc: RPCServer?, monitors: [MonitorHTTPServer], metricsServers: [MonitorHTTPServer],
+                 metricsTimers: [Task<Void, Never>], logger: Logger) {
         self.agent = agent
         self.inputs = inputs
         self.forwardInputs = forwardInputs
@@ -29,6 +33,8 @@ public final class AgentProcess: Sendable {
         self.signals = signals
         self.rpc = rpc
         self.monitors = monitors
+        self.metricsServers = metricsServers
+        self.metricsTimers = metricsTimers
         self.logger = logger
     }
 
@@ -128,28 +134,59 @@ public final class AgentProcess: Sendable {
             rpc = try await RPCServer.start(endpoint: endpoint, plane: plane, options: .init(system: configuration.system),
                                             group: group, logger: logger)
         }
-        var monitors: [MonitorAgentServer] = []
+        var monitors: [MonitorHTTPServer] = []
+        var metricsServers: [MonitorHTTPServer] = []
+        var metricsTimers: [Task<Void, Never>] = []
         let report = monitorReport(configuration, output: first, agent: agent)
+        let outputID = report.outputID
+        var exporters: [PrometheusOutputMonitor] = []
         for source in configuration.sources {
-            guard case let .monitorAgent(m) = source else { continue }
+            guard case let .prometheusOutputMonitor(p) = source else { continue }
+            let exporter = PrometheusOutputMonitor(labels: p.labels)
+            exporters.append(exporter)
+            let interval = p.interval
+            // The plugin's timer: the first update one interval after start, then every interval.
+            metricsTimers.append(Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+                    if Task.isCancelled { return }
+                    exporter.update(.init(pluginID: outputID, figures: await agent.outputMonitor(), nodes: await agent.nodeMonitor()))
+                }
+            })
+        }
+        let allExporters = exporters
+        for source in configuration.sources {
+            let (bind, port, location): (String, Int, ConfigLocation)
             do {
-                monitors.append(try await MonitorAgentServer.start(m, report: report, group: group, logger: logger))
+                switch source {
+                case .monitorAgent(let m):
+                    (bind, port, location) = (m.bind, m.port, m.element.location)
+                    monitors.append(try await MonitorHTTPServer.monitorAgent(m, report: report.make, group: group, logger: logger))
+                case .prometheus(let p):
+                    (bind, port, location) = (p.bind, p.port, p.element.location)
+                    metricsServers.append(try await MonitorHTTPServer.start(bind: p.bind, port: p.port, path: p.metricsPath, page: { _ in
+                        ("text/plain; version=0.0.4", allExporters.map { $0.exposition() }.joined())
+                    }, group: group))
+                default:
+                    continue
+                }
             } catch {
-                for monitor in monitors { await monitor.close() }
+                for server in monitors + metricsServers { await server.close() }
+                for t in metricsTimers { t.cancel() }
                 try? await rpc?.close()
                 signals.cancel()
                 await AgentProcessControl.stopInputs(inputs, forwardInputs, logger: nil)
                 await agent.stop(flush: false)
-                throw StartError.unsupported("\(m.element.location): monitor_agent cannot listen on \(m.bind):\(m.port): \(error)")
+                throw StartError.unsupported("\(location): cannot listen on \(bind):\(port): \(error)")
             }
         }
         return AgentProcess(agent: agent, inputs: inputs, forwardInputs: forwardInputs, plane: plane, signals: signals,
-                            rpc: rpc, monitors: monitors, logger: logger)
+                            rpc: rpc, monitors: monitors, metricsServers: metricsServers, metricsTimers: metricsTimers, logger: logger)
     }
 
     /// The plugins monitor_agent lists, in Fluentd's order (inputs, then the output), with the output's live figures.
     private static func monitorReport(_ configuration: AgentConfiguration, output: MatchConfig,
-                                      agent: ForwardingAgent) -> @Sendable () async -> MonitorAgentReport {
+                                      agent: ForwardingAgent) -> (make: @Sendable () async -> MonitorAgentReport, outputID: String) {
         // Plugins without @id get a Ruby-style object name, fixed for the process's lifetime.
         func name(_ element: ConfigElement?, _ index: Int) -> String { element?.id ?? "object:" + String(0x5c8 + 20 * index, radix: 16) }
         var inputs: [MonitorAgentReport.Plugin] = []
@@ -159,6 +196,8 @@ public final class AgentProcess: Sendable {
             case .forward(let f): element = f.element
             case .sample(let s): element = s.element
             case .monitorAgent(let m): element = m.element
+            case .prometheus(let p): element = p.element
+            case .prometheusOutputMonitor(let p): element = p.element
             }
             guard let element else { continue }
             inputs.append(.init(id: name(element, i), category: .input, type: element.type ?? "", element: element))
@@ -166,11 +205,11 @@ public final class AgentProcess: Sendable {
         let outputElement = output.element ?? ConfigElement(name: "match", location: output.location)
         let outputID = name(output.element, configuration.sources.count)
         let inputPlugins = inputs
-        return {
+        return ({
             let figures = await agent.outputMonitor()
             return MonitorAgentReport(plugins: inputPlugins + [.init(id: outputID, category: .output, type: "forward",
                                                                element: outputElement, output: figures)])
-        }
+        }, outputID)
     }
 
     /// Runs until the agent stops (a signal, an RPC call, or `stop()`), then tears everything down.
@@ -180,7 +219,8 @@ public final class AgentProcess: Sendable {
         await AgentProcessControl.stopInputs(inputs, forwardInputs, logger: nil)
         signals.cancel()
         try? await rpc?.close()
-        for monitor in monitors { await monitor.close() }
+        for server in monitors + metricsServers { await server.close() }
+        for t in metricsTimers { t.cancel() }
         await plane.waitForStops()
     }
 

@@ -240,6 +240,16 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
         }.get()) ?? nil
     }
 
+    /// Every node of the running configuration: its label, phi (nil while out of the rotation) and availability.
+    public func nodeMonitor() async -> [(label: String, phi: Double?, available: Bool)] {
+        (try? await shell.loop.submit { () -> [(label: String, phi: Double?, available: Bool)] in
+            let core = self.shell.core
+            return self.shell.settings.nodes.enumerated().map { i, n in
+                (n.label, core.isAvailable(i) ? core.phi(i) : nil, core.isAvailable(i))
+            }
+        }.get()) ?? []
+    }
+
     /// Whether the core currently regards `node` as available.
     public func isNodeAvailable(_ node: Int) async -> Bool {
         (try? await shell.loop.submit { self.shell.core.isAvailable(node) }.get()) ?? false
