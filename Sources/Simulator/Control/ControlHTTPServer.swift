@@ -77,7 +77,7 @@ public final class ControlHTTPServer: Sendable {
                         response = await router.handle(method: h.method.rawValue, uri: h.uri, body: Data(body.readableBytesView))
                     }
                     var headers = HTTPHeaders()
-                    headers.add(name: "Content-Type", value: "application/json")
+                    headers.add(name: "Content-Type", value: response.contentType)
                     headers.add(name: "Content-Length", value: String(response.body.count))
                     if !h.isKeepAlive { headers.add(name: "Connection", value: "close") }
                     try await outbound.write(.head(HTTPResponseHead(version: h.version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)))

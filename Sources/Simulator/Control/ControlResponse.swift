@@ -1,9 +1,16 @@
 import Foundation
 
-/// An HTTP answer of the control API: a status and a JSON body.
+/// An HTTP answer of the control API: a status and a body (JSON unless said otherwise).
 public struct ControlResponse: Sendable {
     public var status: Int
     public var body: Data
+    public var contentType = "application/json"
+
+    init(status: Int, body: Data, contentType: String = "application/json") {
+        self.status = status
+        self.body = body
+        self.contentType = contentType
+    }
 
     /// Encodes `value` as JSON (sorted keys, so answers are stable).
     static func json<T: Encodable>(_ value: T, status: Int = 200) -> ControlResponse {

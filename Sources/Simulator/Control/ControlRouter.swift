@@ -13,6 +13,7 @@ import Foundation
 /// | GET | /receivers/{name}/ledger?since=N&limit=M | accepted events |
 /// | GET | /faults | the catalogue; /faults/log?since=N&limit=M; /faults/counters |
 /// | POST | /reset | remove every fault, restore every receiver |
+/// | GET | /metrics | every receiver's counters and the fault counts in Prometheus' text format |
 public struct ControlRouter: Sendable {
     public let controller: SimulationController
 
@@ -54,6 +55,9 @@ public struct ControlRouter: Sendable {
                 return .json(Log(next: entries.last.map { $0.index + 1 } ?? max(since, 0), entries: entries))
             case ("GET", 2) where parts[0] == "faults" && parts[1] == "counters":
                 return .json(controller.faultCounters())
+            case ("GET", 1) where parts[0] == "metrics":
+                let text = ReceiverMetrics.exposition(statuses: await controller.statuses(), faultCounts: controller.faultCounters())
+                return ControlResponse(status: 200, body: Data(text.utf8), contentType: "text/plain; version=0.0.4")
             case ("POST", 1) where parts[0] == "reset":
                 await controller.reset(clearLog: query["clear_log"] == "true")
                 return .json(await controller.statuses())

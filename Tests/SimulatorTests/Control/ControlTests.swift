@@ -185,6 +185,23 @@ struct ControlTests {
         }
     }
 
+    @Test("GET /metrics: each receiver's counters, state and the fault counts in Prometheus' text format")
+    func metricsEndpoint() async throws {
+        try await withController(Self.topology()) { c in
+            let server = try await ControlHTTPServer.start(host: "127.0.0.1", port: 0, router: ControlRouter(controller: c))
+            defer { Task { await server.stop() } }
+            let client = try RawClient(port: try await c.port(of: "a"))
+            #expect(timedAck(client, seq: 1, chunk: chunkID(1)).0 != nil)
+            try await c.crash(.receiver("b"))
+            let (status, body) = http(server.port, "GET", "/metrics")
+            #expect(status == 200)
+            #expect(body.contains(#"fwdlab_receiver_events{receiver="a"} 1.0"#), "\(body)")
+            #expect(body.contains(#"fwdlab_receiver_acks{receiver="a"} 1.0"#))
+            #expect(body.contains(#"fwdlab_receiver_up{receiver="a"} 1.0"#) && body.contains(#"fwdlab_receiver_up{receiver="b"} 0.0"#))
+            #expect(body.contains(#"fwdlab_fault_actions{receiver="b",fault="crash-1"} 1.0"#), "the crash is in the fault log: \(body)")
+        }
+    }
+
     @Test("HTTP API: list, add to all, get, update, delete, lifecycle, ledger, log, reset, errors")
     func httpAPI() async throws {
         try await withController(Self.topology()) { c in
