@@ -3,6 +3,7 @@ import ArgumentParser
 import FluentdConfig
 import ForwardServer
 import Foundation
+import Logging
 
 /// `fwdlab agent`: Run the forwarding agent (a Swift out_forward), or validate its configuration.
 struct AgentCommand: AsyncParsableCommand {
@@ -21,6 +22,21 @@ struct AgentCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("dry-run"), help: "Validate the configuration and print the effective settings; do not start.")
     var dryRun = false
+
+    @Flag(name: [.customShort("v"), .customLong("verbose")],
+          help: "Increase the log level as Fluentd's -v does (-v: debug, -vv: trace); replaces <system> log_level.")
+    var verbose: Int
+
+    @Flag(name: [.customShort("q"), .customLong("quiet")],
+          help: "Decrease the log level as Fluentd's -q does (-q: warn, -qq: error); replaces <system> log_level.")
+    var quiet: Int
+
+    @Option(name: [.customShort("o"), .customLong("log")], help: "Append the log to this file instead of stderr ('-': stdout), as Fluentd's -o.")
+    var logPath: String?
+
+    @Flag(name: .customLong("no-supervisor"),
+          help: "Log as Fluentd's --no-supervisor process does: without the worker's '#0 ' prefix (and json worker_id).")
+    var noSupervisor = false
 
     @Option(name: .customLong("events"), help: "Also write the agent's event stream (JSON lines: time, node, event, cause, phi) to this file.")
     var eventFile: String?
@@ -57,6 +73,15 @@ struct AgentCommand: AsyncParsableCommand {
             print("configuration OK (\(configuration.warnings.count) warning\(configuration.warnings.count == 1 ? "" : "s"))")
             return
         }
+        let logOptions = AgentLogOptions(system: configuration.system, verbose: verbose, quiet: quiet, logPath: logPath,
+                                         supervised: !noSupervisor)
+        let logger: Logger
+        do {
+            logger = try logOptions.logger()
+        } catch {
+            Self.printError("\(error)")
+            throw ExitCode(1)
+        }
         var overrides = AgentProcess.Overrides(seed: seed, phiSamples: phiSamples, clock: try scaledClock())
         if let dnsResolver {
             guard let endpoint = HostPort.parse(dnsResolver, defaultPort: 53) else {
@@ -64,7 +89,7 @@ struct AgentCommand: AsyncParsableCommand {
             }
             overrides.dnsResolver = endpoint
         }
-        try await Self.runAgent(configuration, path: config, eventFile: eventFile, overrides: overrides)
+        try await Self.runAgent(configuration, path: config, eventFile: eventFile, overrides: overrides, logger: logger)
     }
 
     /// The clock `--time-scale` and `--clock-origin` ask for, or nil for the real clocks.
@@ -86,11 +111,11 @@ struct AgentCommand: AsyncParsableCommand {
 
     /// Starts the agent with its inputs, RPC endpoint and signal handlers, and runs until stopped.
     static func runAgent(_ configuration: AgentConfiguration, path: String, eventFile: String?,
-                         overrides: AgentProcess.Overrides) async throws {
+                         overrides: AgentProcess.Overrides, logger: Logger) async throws {
         let process: AgentProcess
         do {
             process = try await AgentProcess.start(configuration: configuration, configPath: path, eventFile: eventFile,
-                                                   overrides: overrides)
+                                                   overrides: overrides, logger: logger)
         } catch {
             printError("\(error)")
             throw ExitCode(1)

@@ -8,6 +8,16 @@ public struct SystemConfig: Sendable, Equatable {
     }
 
     public var logLevel: LogLevel = .info
+    /// `suppress_repeated_stacktrace`: checked, but the agent prints no stack traces to suppress.
+    public var suppressRepeatedStacktrace: Bool? = nil
+    /// `ignore_repeated_log_interval` (seconds): see `LogRateLimiter`.
+    public var ignoreRepeatedLogInterval: Double? = nil
+    /// `ignore_same_log_interval` (seconds): see `LogRateLimiter`.
+    public var ignoreSameLogInterval: Double? = nil
+    /// `<log> format`.
+    public var logFormat: FluentdLogFormat.Style = .text
+    /// `<log> time_format`.
+    public var logTimeFormat: String = FluentdLogFormat.defaultTimeFormat
     /// `rpc_endpoint HOST:PORT` (docs/forward-protocol.md, "RPC endpoint"); nil disables the HTTP RPC server.
     public var rpcEndpoint: HostPort? = nil
     /// `enable_get_dump`: serve `/api/config.getDump`.
@@ -27,13 +37,12 @@ public struct SystemConfig: Sendable, Equatable {
 
     /// Fluentd `<system>` parameters accepted for compatibility that have no effect in this agent.
     static let ignoredParameters: [String] = [
-        "restart_worker_interval", "root_dir", "suppress_repeated_stacktrace", "ignore_repeated_log_interval",
-        "ignore_same_log_interval", "emit_error_log_interval", "suppress_config_dump", "log_event_verbose",
+        "restart_worker_interval", "root_dir", "emit_error_log_interval", "suppress_config_dump", "log_event_verbose",
         "without_source", "process_name", "strict_config_value", "enable_msgpack_time_support",
         "disable_shared_socket", "enable_input_metrics", "enable_size_metrics", "enable_jit", "file_permission",
         "dir_permission",
     ]
-    static let ignoredSections: [String] = ["log", "counter_server", "counter_client", "source_only_buffer", "metrics"]
+    static let ignoredSections: [String] = ["counter_server", "counter_client", "source_only_buffer", "metrics"]
 
     static func parse(_ element: ConfigElement?, root: ConfigElement, into ctx: inout ConfigBuildContext) throws -> SystemConfig {
         var config = SystemConfig()
@@ -46,6 +55,18 @@ public struct SystemConfig: Sendable, Equatable {
             }
             return l
         }, default: .info, aliases: ["@log_level"]) { $0.rawValue }
+
+        config.suppressRepeatedStacktrace = try r.optionalBool("suppress_repeated_stacktrace")
+        for name in ["ignore_repeated_log_interval", "ignore_same_log_interval"] {
+            let interval = try r.optionalTime(name)
+            if let interval, interval < 0 {
+                throw r.error("\(name) must not be negative (got \(interval))", at: r.written([name])?.location)
+            }
+            if name == "ignore_repeated_log_interval" { config.ignoreRepeatedLogInterval = interval } else { config.ignoreSameLogInterval = interval }
+        }
+        if let log = try r.raw.section("log") {
+            try parseLog(log, into: &config, ctx: &ctx)
+        }
 
         if let raw = try r.optionalString("rpc_endpoint") {
             guard let endpoint = HostPort.parse(raw) else {
@@ -75,5 +96,21 @@ public struct SystemConfig: Sendable, Equatable {
         }
         try ctx.finish(r)
         return config
+    }
+
+    /// `<system><log>`: `format text|json` and `time_format`; rotation is Fluentd's and accepted without effect.
+    private static func parseLog(_ element: ConfigElement, into config: inout SystemConfig, ctx: inout ConfigBuildContext) throws {
+        var r = SectionReader(element, path: "<system> <log>")
+        let style = try r.enumeration("format", allowed: FluentdLogFormat.Style.allCases.map(\.rawValue), default: "text")
+        config.logFormat = FluentdLogFormat.Style(rawValue: style) ?? .text
+        config.logTimeFormat = try r.string("time_format", default: FluentdLogFormat.defaultTimeFormat)
+        if let bad = FluentdTimeFormat.unsupportedDirective(in: config.logTimeFormat) {
+            throw r.error("time_format '\(config.logTimeFormat)': unsupported directive \(bad) (the directives the agent knows are listed in docs/agent-parameters.md, \"<system>\")",
+                          at: r.written(["time_format"])?.location)
+        }
+        for name in ["rotate_age", "rotate_size"] {
+            r.acceptIgnored(name, why: "the agent does not rotate its log file")
+        }
+        try ctx.finish(r)
     }
 }

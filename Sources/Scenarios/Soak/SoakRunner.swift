@@ -101,8 +101,8 @@ public struct SoakRunner: Sendable {
     }
 
     /// Each receiver's disturbed windows and the agent's down windows, on the run clock, from the executed steps: a
-    /// fault from its step to its `-end` step, a DNS change to its restore, a kill to the end of its restart (the
-    /// new incarnation's input listening).
+    /// fault from its step to its `-end` step, a DNS change to its restore, a kill to the end of the next restart
+    /// that succeeded (the new incarnation's input listening).
     static func windows(plan: SoakPlan, steps: [TimelineEntry], end: Double)
         -> (disturbed: [String: [ClosedRange<Double>]], agentDown: [ClosedRange<Double>]) {
         let byID = Dictionary(steps.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -118,8 +118,9 @@ public struct SoakRunner: Sendable {
                 let closed = byID[s.id + "-restore"].map { $0.completed ?? $0.time } ?? end
                 disturbed[s.receiver ?? "", default: []].append(opened ... max(opened, closed))
             case .kill:
-                let restart = "restart" + s.id.dropFirst("kill".count)
-                let closed = byID[restart].map { $0.completed ?? $0.time } ?? end
+                // A restart that failed (the agent refused to start) leaves it down until a later restart succeeds.
+                let closed = steps.first { $0.kind == "restart_agent" && $0.time >= opened && $0.error == nil }
+                    .map { $0.completed ?? $0.time } ?? end
                 down.append(opened ... max(opened, closed))
             default: break
             }

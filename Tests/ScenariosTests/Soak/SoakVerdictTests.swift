@@ -86,3 +86,24 @@ import Testing
         #expect(tail.gapTo == 100 && tail.longestGap == 20.5 && !tail.isStuck)
     }
 }
+
+/// The windows the stuck check reads from the executed timeline.
+@Suite struct SoakWindowTests {
+    @Test("a failed restart keeps the agent down until a later restart succeeds")
+    func failedRestart() {
+        let plan = SoakPlan(seed: 1, duration: 60, steps: [
+            .init(at: 10, id: "kill1", category: .kill, action: "agent: kill"),
+            .init(at: 12, id: "restart1", category: .restart, action: "agent: restart"),
+            .init(at: 30, id: "kill2", category: .kill, action: "agent: kill"),
+            .init(at: 32, id: "restart2", category: .restart, action: "agent: restart"),
+        ])
+        let steps = [
+            TimelineEntry(time: 10, planned: 10, id: "kill1", kind: "kill_agent", receiver: nil, summary: ""),
+            TimelineEntry(time: 12, planned: 12, id: "restart1", kind: "restart_agent", receiver: nil, summary: "", error: "exited", completed: 12.5),
+            TimelineEntry(time: 30, planned: 30, id: "kill2", kind: "kill_agent", receiver: nil, summary: ""),
+            TimelineEntry(time: 32, planned: 32, id: "restart2", kind: "restart_agent", receiver: nil, summary: "", completed: 33),
+        ]
+        let w = SoakRunner.windows(plan: plan, steps: steps, end: 60)
+        #expect(w.agentDown == [10 ... 33, 30 ... 33])
+    }
+}
