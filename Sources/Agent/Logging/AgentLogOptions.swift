@@ -39,7 +39,7 @@ public struct AgentLogOptions: Sendable, Equatable {
                                           limiter: LogRateLimiter(repeatedInterval: ignoreRepeatedLogInterval,
                                                                   sameInterval: ignoreSameLogInterval),
                                           clock: clock)
-        let level = FluentdLogFormat.loggerLevel(self.level)
+        let level = AgentEventHub.level(self.level)
         var logger = Logger(label: label) { _ in FluentdLogHandler(output: output, level: level) }
         logger.logLevel = level
         return logger

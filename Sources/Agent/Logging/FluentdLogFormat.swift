@@ -1,3 +1,4 @@
+import FluentdConfig
 import Logging
 
 /// How Fluentd 1.16.9 renders one log record (log.rb `Log#format=`, `#caller_line`, `#event`): the pure part of the
@@ -44,18 +45,6 @@ public struct FluentdLogFormat: Sendable, Equatable {
         }
     }
 
-    /// The swift-log level that lets exactly Fluentd's `level` and above through.
-    public static func loggerLevel(_ level: CoreLogLevel) -> Logger.Level {
-        switch level {
-        case .trace: .trace
-        case .debug: .debug
-        case .info: .info
-        case .warn: .warning
-        case .error: .error
-        case .fatal: .critical
-        }
-    }
-
     /// The line number of each level's write in 1.16.9's log.rb: what its debug-mode caller names.
     static func callerLine(_ level: Logger.Level) -> Int {
         switch level {
@@ -96,8 +85,9 @@ public struct FluentdLogFormat: Sendable, Equatable {
             let (on, off) = Self.colors(level)
             return on + line + off
         case .json:
-            // Yajl's field order: time, level, message, then worker_id for a worker's record.
-            var json = "{\"time\":\(Self.jsonString(timeText)),\"level\":\"\(name)\",\"message\":\(Self.jsonString(message))"
+            // Yajl's field order: time, level, message, then worker_id for a worker's record. Yajl writes a control
+            // character's escape in upper case (`\u001B`), ConfigJSON in lower case: the same JSON.
+            var json = "{\"time\":\(ConfigJSON.quote(timeText)),\"level\":\"\(name)\",\"message\":\(ConfigJSON.quote(message))"
             if let workerID { json += ",\"worker_id\":\(workerID)" }
             return json + "}"
         }
@@ -111,7 +101,7 @@ public struct FluentdLogFormat: Sendable, Equatable {
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
             // Fluentd renders an exception under `error` as its class and message.
             if key == "error", metadata["error_class"] == nil, case let .stringConvertible(v) = value, let error = v as? any Error {
-                out += " error_class=\(String(reflecting: type(of: error))) error=\(RubyInspect.string("\(v)"))"
+                out += " error_class=\(String(describing: type(of: error))) error=\(RubyInspect.string("\(v)"))"
                 continue
             }
             out += " \(key)=\(inspect(value))"
@@ -139,29 +129,5 @@ public struct FluentdLogFormat: Sendable, Equatable {
             return "{" + d.sorted { $0.key < $1.key }.map { "\(RubyInspect.string($0.key))=>\(inspect($0.value))" }
                 .joined(separator: ", ") + "}"
         }
-    }
-
-    /// A JSON string as Yajl writes it: quotes, backslashes and control characters escaped, `/` and non-ASCII kept.
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16, uppercase: true)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }
