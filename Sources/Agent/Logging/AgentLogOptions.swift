@@ -39,9 +39,26 @@ public struct AgentLogOptions: Sendable, Equatable {
                                           limiter: LogRateLimiter(repeatedInterval: ignoreRepeatedLogInterval,
                                                                   sameInterval: ignoreSameLogInterval),
                                           clock: clock)
-        let level = AgentEventHub.level(self.level)
-        var logger = Logger(label: label) { _ in FluentdLogHandler(output: output, level: level) }
+        return Self.logger(label: label, output: output, level: level)
+    }
+
+    /// The logger of a plugin section, as Fluentd gives one with `@id` or `@log_level` its own copy
+    /// (log.rb `PluginLoggerMixin#configure`): `[@id] ` before each message, its own level, and no debug caller.
+    /// Without either it is `base` itself. `base` must come from `logger(label:clock:)` (it shares its output).
+    public static func pluginLogger(_ base: Logger, id: String?, level: SystemConfig.LogLevel?) -> Logger {
+        guard id != nil || level != nil, let handler = base.handler as? FluentdLogHandler else { return base }
+        let own = level.map { AgentEventHub.level(CoreLogLevel(rawValue: $0.rawValue) ?? .info) } ?? base.logLevel
+        return logger(label: base.label, output: handler.output, level: own, header: id.map { "[\($0)] " } ?? "", showsCaller: false)
+    }
+
+    private static func logger(label: String, output: FluentdLogOutput, level: Logger.Level, header: String = "",
+                               showsCaller: Bool = true) -> Logger {
+        var logger = Logger(label: label) { _ in FluentdLogHandler(output: output, level: level, header: header, showsCaller: showsCaller) }
         logger.logLevel = level
         return logger
+    }
+
+    private static func logger(label: String, output: FluentdLogOutput, level: CoreLogLevel) -> Logger {
+        logger(label: label, output: output, level: AgentEventHub.level(level))
     }
 }

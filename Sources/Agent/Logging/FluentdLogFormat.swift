@@ -19,7 +19,7 @@ public struct FluentdLogFormat: Sendable, Equatable {
     /// process logs as Fluentd's standalone type, without either.
     public var workerID: Int?
     /// At `log_level debug` or `trace` Fluentd's text lines carry a caller, which in 1.16.9 is always log.rb's own
-    /// line for the level (quirk 35 in docs/quirks.md).
+    /// line for the level (quirk 37 in docs/quirks.md).
     public var showsCaller: Bool
     /// ANSI colours per level, as Fluentd uses when its output is a terminal.
     public var colored: Bool
@@ -71,15 +71,16 @@ public struct FluentdLogFormat: Sendable, Equatable {
         return ("\u{1B}[\(code)m", "\u{1B}[0;39m")
     }
 
-    /// One record, without the newline. `message` is already rendered (see `message(_:metadata:)`).
-    public func line(level: Logger.Level, time: FluentdTimeFormat.Instant, message: String) -> String {
+    /// One record, without the newline. `message` is already rendered (see `message(_:metadata:)`); `showsCaller`
+    /// overrides the format's (a plugin logger never shows one).
+    public func line(level: Logger.Level, time: FluentdTimeFormat.Instant, message: String, showsCaller: Bool? = nil) -> String {
         let timeText = FluentdTimeFormat.format(timeFormat, time)
         let name = Self.levelName(level)
         switch style {
         case .text:
             var line = "\(timeText) [\(name)]: "
             if let workerID { line += "#\(workerID) " }
-            if showsCaller { line += "fluent/log.rb:\(Self.callerLine(level)):\(name): " }
+            if showsCaller ?? self.showsCaller { line += "fluent/log.rb:\(Self.callerLine(level)):\(name): " }
             line += message
             guard colored else { return line }
             let (on, off) = Self.colors(level)

@@ -15,10 +15,17 @@ public struct FluentdLogHandler: LogHandler {
     public let output: FluentdLogOutput
     public var metadata: Logger.Metadata = [:]
     public var logLevel: Logger.Level
+    /// A plugin logger's `[@id] ` before every message (log.rb `PluginLoggerMixin#configure`); empty otherwise.
+    public let header: String
+    /// False for a plugin logger: Fluentd's copy of the logger for a plugin with `@id` or `@log_level` loses the
+    /// debug-mode caller (measured on 1.16.9).
+    public let showsCaller: Bool
 
-    public init(output: FluentdLogOutput, level: Logger.Level) {
+    public init(output: FluentdLogOutput, level: Logger.Level, header: String = "", showsCaller: Bool = true) {
         self.output = output
         self.logLevel = level
+        self.header = header
+        self.showsCaller = showsCaller
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -29,7 +36,8 @@ public struct FluentdLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let m = event.metadata { merged.merge(m) { _, new in new } }
-        output.write(level: event.level, message: FluentdLogFormat.message("\(event.message)", metadata: merged))
+        output.write(level: event.level, message: header + FluentdLogFormat.message("\(event.message)", metadata: merged),
+                     showsCaller: showsCaller ? nil : false)
     }
 }
 
@@ -91,9 +99,9 @@ public final class FluentdLogOutput: Sendable {
 
     /// Writes one record of an already rendered `message` (see `FluentdLogFormat.message(_:metadata:)`), unless the
     /// rate limiter drops it.
-    public func write(level: Logger.Level, message: String) {
+    public func write(level: Logger.Level, message: String, showsCaller: Bool? = nil) {
         let time = clock()
-        let line = format.line(level: level, time: time, message: message) + "\n"
+        let line = format.line(level: level, time: time, message: message, showsCaller: showsCaller) + "\n"
         // One lock for the limiter and the write keeps concurrent lines whole and in admission order.
         limiter.withLockedValue { limiter in
             if limiting, !limiter.admit(message, at: Double(time.wallNanos) / 1e9) { return }

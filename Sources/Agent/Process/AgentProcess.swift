@@ -98,8 +98,10 @@ public final class AgentProcess: Sendable {
             pool.start()
             resolver = try CAresResolver.addressResolver(dnsResolver: dnsResolver, threadPool: pool)
         }
+        // The output logs through its own copy when it has @id or @log_level, as a Fluentd plugin does.
+        let outputLogger = AgentLogOptions.pluginLogger(logger, id: first.element?.id, level: first.output.forward?.logLevel)
         let agent = try await ForwardingAgent.start(configuration: settings, eventLoopGroup: group,
-                                                    clock: overrides.clock ?? SystemClock(), logger: logger,
+                                                    clock: overrides.clock ?? SystemClock(), logger: outputLogger,
                                                     eventFile: eventFile, resolver: resolver, phiSamples: overrides.phiSamples,
                                                     timeScale: overrides.clock?.scale ?? 1)
         agent.setConfigurationText(configuration.configText)

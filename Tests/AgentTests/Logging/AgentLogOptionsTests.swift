@@ -89,4 +89,26 @@ import Testing
             try AgentLogOptions(system: SystemConfig(), logPath: "/proc/no-such-dir/x.log").logger()
         }
     }
+
+    @Test("a plugin with @id logs '[id] ' and no caller at -v; @log_level gives it its own level (measured on 1.16.9)")
+    func pluginLogger() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fwdlab-log-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("agent.log").path
+        let clock: @Sendable () -> FluentdTimeFormat.Instant = { .init(wallNanos: 1_765_108_092_000_000_000) }
+        let base = try AgentLogOptions(system: SystemConfig(), verbose: 1, logPath: path, supervised: false).logger(clock: clock)
+        let plugin = AgentLogOptions.pluginLogger(base, id: "out1", level: nil)
+        let quiet = AgentLogOptions.pluginLogger(base, id: nil, level: .error)
+        #expect(AgentLogOptions.pluginLogger(base, id: nil, level: nil).handler is FluentdLogHandler)
+        base.debug("No fluent logger for internal event")
+        plugin.debug("rebuilding weight array lost_weight=0")
+        quiet.warning("dropped by the plugin's own level")
+        quiet.error("kept")
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines == [
+            "2025-12-07 11:48:12 +0000 [debug]: fluent/log.rb:341:debug: No fluent logger for internal event",
+            "2025-12-07 11:48:12 +0000 [debug]: [out1] rebuilding weight array lost_weight=0",
+            "2025-12-07 11:48:12 +0000 [error]: kept",
+        ])
+    }
 }
