@@ -64,9 +64,8 @@ public struct SystemConfig: Sendable, Equatable {
             }
             if name == "ignore_repeated_log_interval" { config.ignoreRepeatedLogInterval = interval } else { config.ignoreSameLogInterval = interval }
         }
-        if let log = try r.raw.section("log") {
-            try parseLog(log, into: &config, ctx: &ctx)
-        }
+        // Without a <log> section its defaults are still listed for --dry-run.
+        try parseLog(try r.raw.section("log") ?? ConfigElement(name: "log", location: element.location), into: &config, ctx: &ctx)
 
         if let raw = try r.optionalString("rpc_endpoint") {
             guard let endpoint = HostPort.parse(raw) else {
