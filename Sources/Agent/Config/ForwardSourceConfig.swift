@@ -32,12 +32,7 @@ public struct ForwardSourceConfig: Sendable, Equatable {
         var r = SectionReader(element, path: path)
         r.raw.ignore("type", "log_level")
         c.label = element.label
-        c.port = try r.integer("port", default: 24224)
-        if !(0...65535).contains(c.port) { throw r.error("port \(c.port) is out of range (0-65535)", at: r.written(["port"])?.location) }
-        c.bind = try r.string("bind", default: "0.0.0.0")
-        if c.bind.isEmpty || c.bind.contains(where: { $0 == " " || $0 == "/" }) {
-            throw r.error("invalid bind address '\(c.bind)'", at: r.written(["bind"])?.location)
-        }
+        (c.bind, c.port) = try r.listenAddress(defaultPort: 24224)
         _ = try r.optionalInteger("backlog")
         if let p = r.written(["linger_timeout"]) {
             r.warn("'linger_timeout' is deprecated: use <transport> linger_timeout (\(r.context))", at: p.location)

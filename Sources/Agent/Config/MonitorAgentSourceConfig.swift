@@ -16,12 +16,7 @@ public struct MonitorAgentSourceConfig: Sendable, Equatable {
         var c = MonitorAgentSourceConfig(element: element)
         var r = SectionReader(element, path: path)
         r.raw.ignore("type", "log_level")
-        c.port = try r.integer("port", default: 24220)
-        if !(0...65535).contains(c.port) { throw r.error("port \(c.port) is out of range (0-65535)", at: r.written(["port"])?.location) }
-        c.bind = try r.string("bind", default: "0.0.0.0")
-        if c.bind.isEmpty || c.bind.contains(where: { $0 == " " || $0 == "/" }) {
-            throw r.error("invalid bind address '\(c.bind)'", at: r.written(["bind"])?.location)
-        }
+        (c.bind, c.port) = try r.listenAddress(defaultPort: 24220)
         // With a tag Fluentd also emits every plugin's record as an event each emit_interval; the agent serves the
         // HTTP endpoint only, and says so instead of silently dropping the events.
         if let tag = try r.optionalString("tag") {

@@ -13,9 +13,7 @@ public struct PrometheusSourceConfig: Sendable, Equatable {
         var c = PrometheusSourceConfig(element: element)
         var r = SectionReader(element, path: path)
         r.raw.ignore("type", "log_level")
-        c.port = try r.integer("port", default: 24231)
-        if !(0...65535).contains(c.port) { throw r.error("port \(c.port) is out of range (0-65535)", at: r.written(["port"])?.location) }
-        c.bind = try r.string("bind", default: "0.0.0.0")
+        (c.bind, c.port) = try r.listenAddress(defaultPort: 24231)
         c.metricsPath = try r.string("metrics_path", default: "/metrics")
         if !c.metricsPath.hasPrefix("/") { throw r.error("metrics_path must start with '/'", at: r.written(["metrics_path"])?.location) }
         // One worker, so the aggregated endpoint (every worker's metrics) would be the same page.

@@ -170,3 +170,16 @@ extension ConfigElement {
         name == "ROOT" && ancestors.isEmpty ? [] : ancestors + [argument.isEmpty ? name : "\(name) \(argument)"]
     }
 }
+
+extension SectionReader {
+    /// `port` (0-65535, 0 = any free port) and `bind` of a listening `<source>`, validated with their file:line.
+    mutating func listenAddress(defaultPort: Int) throws -> (bind: String, port: Int) {
+        let port = try integer("port", default: defaultPort)
+        if !(0...65535).contains(port) { throw error("port \(port) is out of range (0-65535)", at: written(["port"])?.location) }
+        let bind = try string("bind", default: "0.0.0.0")
+        if bind.isEmpty || bind.contains(where: { $0 == " " || $0 == "/" }) {
+            throw error("invalid bind address '\(bind)'", at: written(["bind"])?.location)
+        }
+        return (bind, port)
+    }
+}

@@ -138,10 +138,7 @@ final class ForwardOutputShell: @unchecked Sendable {
         guard settings.forwarder.heartbeatType != .none else { return loop.makeSucceededVoidFuture() }
         var futures: [EventLoopFuture<Void>] = []
         for (i, n) in settings.nodes.enumerated() {
-            let f = resolver.resolve(host: n.host, port: n.port, on: loop).flatMapError { error -> EventLoopFuture<[String]> in
-                self.loop.makeFailedFuture(AgentStartError.resolution(host: n.host, message: "\(error)"))
-            }
-            futures.append(f.map { self.feed(.dnsResolved(node: i, addresses: $0)) }.flatMapError { error in
+            futures.append(resolveForStartup(n).map { self.feed(.dnsResolved(node: i, addresses: $0)) }.flatMapError { error in
                 if self.settings.forwarder.ignoreNetworkErrorsAtStartup {
                     self.feed(.startupResolutionFailed(node: i, error: "\(error)"))
                     return self.loop.makeSucceededVoidFuture()
@@ -340,12 +337,14 @@ final class ForwardOutputShell: @unchecked Sendable {
         guard new.forwarder.heartbeatType != .none, !new.forwarder.ignoreNetworkErrorsAtStartup else {
             return loop.makeSucceededVoidFuture()
         }
-        let checks = new.nodes.map { n in
-            resolver.resolve(host: n.host, port: n.port, on: loop).map { _ in () }.flatMapError { error in
-                self.loop.makeFailedFuture(AgentStartError.resolution(host: n.host, message: "\(error)"))
-            }
+        return EventLoopFuture.andAllSucceed(new.nodes.map { resolveForStartup($0).map { _ in () } }, on: loop)
+    }
+
+    /// `node`'s addresses, a failure being the start-up's `AgentStartError.resolution`.
+    private func resolveForStartup(_ node: ForwarderNodeConfig) -> EventLoopFuture<[String]> {
+        resolver.resolve(host: node.host, port: node.port, on: loop).flatMapError { error in
+            self.loop.makeFailedFuture(AgentStartError.resolution(host: node.host, message: "\(error)"))
         }
-        return EventLoopFuture.andAllSucceed(checks, on: loop)
     }
 
     private func replaceOutput(with new: AgentRuntimeSettings) -> EventLoopFuture<Void> {

@@ -43,6 +43,14 @@ public enum ProcessRelayBenchmark {
         public var workdir: String
 
         public init(workdir: String) { self.workdir = workdir }
+
+        /// The acked load both the agents and the loopback limit get, sending for `seconds` (plus 0.2 s, so the
+        /// window closes before the client stops).
+        func load(port: Int, seconds: Double) -> ForwardLoadSettings {
+            ForwardLoadSettings(port: port, connections: connections, recordSize: recordSize, batch: batch,
+                                pipelineDepth: pipelineDepth, requireAck: true, tag: "bench.relay",
+                                duration: .milliseconds(Int((seconds + 0.2) * 1000)))
+        }
     }
 
     /// One measured round.
@@ -136,9 +144,7 @@ public enum ProcessRelayBenchmark {
             try await Task.sleep(nanoseconds: 1_000_000_000)
             let idle = ProcessFigures.status(["VmRSS:"], pid: child.pid)[0]
 
-            var load = ForwardLoadSettings(port: inputPort, connections: s.connections, recordSize: s.recordSize, batch: s.batch,
-                                           pipelineDepth: s.pipelineDepth, requireAck: true, tag: "bench.relay",
-                                           duration: .milliseconds(Int((s.warmup + s.seconds + 0.2) * 1000)))
+            var load = s.load(port: inputPort, seconds: s.warmup + s.seconds)
             load.drainTimeout = .seconds(10)
             let settings = load
             let client = Task { try await ForwardLoadClient.run(settings, group: clientGroup) }
@@ -183,9 +189,7 @@ public enum ProcessRelayBenchmark {
     private static func loopbackLimit(settings s: Settings, clientGroup: MultiThreadedEventLoopGroup,
                                       receiverGroup: MultiThreadedEventLoopGroup) async throws -> (eventsPerSecond: Double, megabytesPerSecond: Double) {
         let receiver = try await CountingAckReceiver.start(group: receiverGroup)
-        let load = ForwardLoadSettings(port: receiver.port, connections: s.connections, recordSize: s.recordSize, batch: s.batch,
-                                       pipelineDepth: s.pipelineDepth, requireAck: true, tag: "bench.relay",
-                                       duration: .milliseconds(Int((1 + s.seconds + 0.2) * 1000)))
+        let load = s.load(port: receiver.port, seconds: 1 + s.seconds)
         let client = Task { try await ForwardLoadClient.run(load, group: clientGroup) }
         try await Task.sleep(nanoseconds: 1_000_000_000)
         let e0 = receiver.events.load(ordering: .relaxed), b0 = receiver.bytes.load(ordering: .relaxed), t0 = Date()
