@@ -63,7 +63,7 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
         }
         var cases: [ObservedDetachPrediction] = []
         for history in histories {
-            for start in initialLastRange {
+            for start in initialLastRange(record: r) {
                 if let p = predict(samples: history, clears: clears, step: step, grid: grid, gridObserved: observed,
                                    settings: s, initialLast: start) {
                     cases.append(p)
@@ -75,9 +75,14 @@ public struct ObservedDetachPrediction: Sendable, Equatable {
         return both
     }
 
-    /// Where the detector's initial `last` can lie on the run clock: floor(configure time) for an agent configured
-    /// shortly before the run's start.
-    public static let initialLastRange: [Double] = [-1.5, 0]
+    /// Where the detector's initial `last` can lie on the run clock: floor(configure time), for an agent configured
+    /// up to 1.5 s before the run's start or at any time before its `started` event (an agent configured after the
+    /// start, as a loaded machine at time_scale 0.25 does by 0.17 scenario seconds, has a shorter first gap and so
+    /// a smaller mean: it detects sooner). Phi falls as the first gap grows, so the two ends bound every case.
+    public static func initialLastRange(record r: RunRecord) -> [Double] {
+        let started = r.agentEvents.first(where: { $0.event == .started })?.time ?? 0
+        return [-1.5, max(0, started)]
+    }
 
     /// How close to a step a connection heartbeat leaves in doubt whether the agent counted it (a loopback connect
     /// or TLS handshake takes a few milliseconds; more under load).

@@ -62,6 +62,22 @@ import Testing
         #expect(wrong.tick < p.tick)
     }
 
+    @Test func anAgentConfiguredAfterTheStartDetectsSooner() throws {
+        // A CI run at time_scale 0.25: the agent was configured 0.171 scenario seconds after the start and its
+        // heartbeats reached r1 at 1.18 s … 9.18 s. A detector whose first gap ran from 0 gives the weighted mean
+        // (1 + 2·1.18 + 52) / 55 = 1.0065 s, so phi passes 16 only 38 s after the last heartbeat; one configured at
+        // 0.171 (floor on the agent's own clock, anywhere up to its start) has a first gap near 1.0 s and fired at
+        // 37 s, phi 16.036. The window must reach that earlier tick, and only because the agent started late.
+        var r = Self.record(h: 1, death: 9, sendOffset: nil, heartbeatType: "transport")
+        for k in r.observations.keys { r.observations[k] = r.observations[k]!.map { var o = $0; o.time += 0.18; o.answeredAt = o.answeredAt.map { $0 + 0.18 }; return o } }
+        let onTime = try #require(ObservedDetachPrediction.predict(node: "r1", step: 10, settings: Self.fluentdDefaults, record: r))
+        #expect(abs(onTime.tick - 47.1805) < 1e-6)
+        r.agentEvents = [AgentEventEntry(time: 0.171, node: "", event: .started)]
+        let late = try #require(ObservedDetachPrediction.predict(node: "r1", step: 10, settings: Self.fluentdDefaults, record: r))
+        #expect(abs(late.tick - 46.1805) < 1e-6)
+        #expect(late.lastTick >= onTime.tick)
+    }
+
     @Test func hardTimeoutWhenPhiIsOff() throws {
         let s = RunRecord.IntendedDetector(heartbeatInterval: 1, phiThreshold: 16, phiFailureDetector: false, hardTimeout: 5)
         let r = Self.record(h: 1, death: 50, sendOffset: nil)
