@@ -36,11 +36,14 @@ let package = Package(
         .systemLibrary(name: "CPcap", path: "Sources/CPcap", providers: [.apt(["libpcap-dev"])]),
         // c-ares, for DNS queries to a chosen nameserver (Debian: libc-ares-dev).
         .systemLibrary(name: "CCares", path: "Sources/CCares", providers: [.apt(["libc-ares-dev"])]),
+        // libzstd, for zstd CompressedPackedForward (Fluentd 1.19's `compress zstd`; Debian: libzstd-dev).
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
 
         // The wire: MessagePack on ByteBuffer, the four forward modes, acks, handshake, heartbeats.
         .target(
             name: "ForwardProtocol",
             dependencies: [
+                "CZstd",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),

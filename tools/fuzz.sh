@@ -14,7 +14,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 scratch=${FWDLAB_FUZZ_SCRATCH:-.build-fuzz}
-targets=(msgpack-scanner msgpack-reader forward-request forward-gzip server-ingest handshake config scenario dns pcap tcp)
+targets=(msgpack-scanner msgpack-reader forward-request forward-gzip forward-zstd server-ingest handshake config scenario dns pcap tcp)
 
 usage() { echo "usage: tools/fuzz.sh TARGET|all SECONDS [libFuzzer flags] | tools/fuzz.sh list; targets: ${targets[*]}" >&2; exit 2; }
 

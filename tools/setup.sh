@@ -8,6 +8,7 @@ packages=(
   tcpdump tshark     # golden-capture cross-checks, Lua dissector test
   iproute2 nftables  # network namespaces and partitions
   libc-ares-dev      # agent DNS queries to a chosen nameserver
+  libzstd-dev        # CZstd: zstd CompressedPackedForward (Fluentd 1.19 profile)
   python3-msgpack python3-fluent-logger  # interop clients for the system python3
   zlib1g-dev
   curl               # the README's control-API example, run by the doc test

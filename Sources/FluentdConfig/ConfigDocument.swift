@@ -46,9 +46,26 @@ public struct ConfigDocument: Sendable, CustomStringConvertible {
             bytes: bytes, file: file, options: options, baseDirectory: baseDirectory, includeChain: chain)
         let result = try parser.parse()
         let root = ConfigElement(
-            name: "ROOT", argument: "", params: result.params, children: result.children,
+            name: "ROOT", argument: "", params: result.params,
+            children: applying(options.systemParameters, to: result.children, file: file),
             location: ConfigLocation(file: file, line: 1))
         return ConfigDocument(root: root, warnings: result.warnings, files: files + result.files)
+    }
+
+    /// The top-level sections with `parameters` written into the first `<system>` (one is added at the end if none).
+    static func applying(_ parameters: [String: String], to children: [ConfigElement], file: String) -> [ConfigElement] {
+        guard !parameters.isEmpty else { return children }
+        let location = ConfigLocation(file: "<command line>", line: 0)
+        let added = parameters.sorted { $0.key < $1.key }.map { ConfigParam(name: $0.key, value: $0.value, location: location) }
+        guard let i = children.firstIndex(where: { $0.name == "system" }) else {
+            return children + [ConfigElement(name: "system", params: added, location: location)]
+        }
+        var out = children
+        let system = children[i]
+        out[i] = ConfigElement(name: system.name, argument: system.argument,
+                               params: system.params.filter { parameters[$0.name] == nil } + added,
+                               children: system.children, location: system.location, ancestry: system.ancestry)
+        return out
     }
 
     // MARK: Conveniences for the common top-level sections

@@ -28,6 +28,9 @@ public struct ConfigParseOptions: Sendable {
     public var includeBaseDirectory: String?
     /// Nesting limit for includes, on top of cycle detection.
     public var maxIncludeDepth: Int
+    /// `<system>` parameters set on the command line (`fwdlab agent --fluentd-version`): they replace the file's
+    /// values, in a `<system>` section added when the file has none, so a reload keeps them.
+    public var systemParameters: [String: String] = [:]
 
     public init(
         environment: [String: String] = ProcessInfo.processInfo.environment,

@@ -97,7 +97,7 @@ public enum ConfigValueTypes {
     /// One of `allowed`, compared exactly.
     public static func enumeration(_ text: String, allowed: [String]) throws -> String {
         guard allowed.contains(text) else {
-            throw ConfigError("valid options are \(allowed.joined(separator: ",")) but got '\(text)'", at: nil)
+            throw ConfigError("valid options are \(allowed.joined(separator: ",")) but got \(text)", at: nil)
         }
         return text
     }

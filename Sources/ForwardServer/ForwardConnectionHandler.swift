@@ -357,7 +357,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
     private func handleMessage(_ context: ChannelHandlerContext, _ frame: ByteBuffer, chunkSize: Int, frameLength: Int) {
         let decoded: ForwardFrame
         do {
-            decoded = try ForwardFrame.decode(frame, limits: core.scannerLimits)
+            decoded = try ForwardFrame.decode(frame, limits: core.scannerLimits, profile: core.settings.profile)
         } catch let error as ForwardProtocolError {
             fail(context, .badShape, error.description)
             return

@@ -46,7 +46,7 @@ public enum ReceiverConfigLoader {
         s.sendKeepalivePacket = try r.bool("send_keepalive_packet", default: false)
         s.chunkSizeWarnLimit = try r.optionalSize("chunk_size_warn_limit")
         s.chunkSizeLimit = try r.optionalSize("chunk_size_limit")
-        s.skipInvalidEvent = try r.bool("skip_invalid_event", default: false)
+        s.skipInvalidEvent = try r.bool("skip_invalid_event", default: s.profile.skipInvalidEventDefault)
         s.sourceAddressKey = try r.optionalString("source_address_key")
         s.tag = try r.optionalString("tag")
         s.addTagPrefix = try r.optionalString("add_tag_prefix")

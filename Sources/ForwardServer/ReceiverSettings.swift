@@ -33,7 +33,8 @@ public struct ReceiverSettings: Sendable {
     /// Warn about messages whose counted size exceeds this.
     public var chunkSizeWarnLimit: Int?
     public var chunkSizeAccounting: ChunkSizeAccounting
-    /// v1.16.9 semantics (default false): drop invalid events with a warning, still ack (docs/forward-protocol.md, "Invalid events").
+    /// Drop invalid events with a warning, still ack (docs/forward-protocol.md, "Invalid events"); default false, true
+    /// under the 1.19 profile (`adopt`).
     public var skipInvalidEvent: Bool
     /// Write the peer IP into every record under this key (visible when the ledger keeps records).
     public var sourceAddressKey: String?
@@ -53,6 +54,8 @@ public struct ReceiverSettings: Sendable {
     public var limits: MessagePackLimits
     /// Maximum inflated size of one CompressedPackedForward request (HEAD's decompression_size_limit).
     public var maxDecompressedSize: Int
+    /// The in_forward release this receiver behaves as where releases differ (docs/fluentd-model.md, "Release profiles").
+    public var profile: FluentdReleaseProfile
     /// Ledger options (sequence field, JSON-lines file, ...).
     public var ledger: LedgerSettings
     /// Fault-injection hook points (nil: behave like in_forward).
@@ -82,11 +85,19 @@ public struct ReceiverSettings: Sendable {
         limits = MessagePackLimits(maxDepth: 64, maxFrameLength: 256 << 20, maxContainerCount: 16 << 20,
                                    eventTimeExtensionOnly: true)
         maxDecompressedSize = 256 << 20
+        profile = .default
         ledger = LedgerSettings()
         hooks = nil
         var l = Logger(label: "fwdlab.receiver.\(name)")
         l[metadataKey: "receiver"] = .string(name)
         logger = l
+    }
+
+    /// Behaves as `profile`'s in_forward, with that release's parameter defaults (`skip_invalid_event`); set explicit
+    /// parameters after this.
+    public mutating func adopt(_ profile: FluentdReleaseProfile) {
+        self.profile = profile
+        skipInvalidEvent = profile.skipInvalidEventDefault
     }
 
     /// Checks combinations in_forward rejects at configure time.

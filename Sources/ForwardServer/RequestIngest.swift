@@ -112,7 +112,7 @@ struct RequestIngest {
         case let .compressed(blob):
             let inflated: ByteBuffer
             do {
-                inflated = try GzipMembers.decompress(blob, maxSize: maxDecompressedSize)
+                inflated = try (request.compression ?? .gzip).decompress(blob, maxSize: maxDecompressedSize)
             } catch {
                 return .close(.decompression, "\(error)")
             }

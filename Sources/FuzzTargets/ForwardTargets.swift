@@ -41,14 +41,15 @@ enum ForwardTargets {
 
     /// What a receiver does with one frame, short of handing events on.
     static func decodeFrame(_ frame: ByteBuffer, limits: MessagePackLimits) {
-        guard case let .request(request)? = try? ForwardFrame.decode(frame, limits: limits) else { return }
+        // The 1.19 profile: every `compressed` value but text is a codec (gzip, zstd or an unknown name).
+        guard case let .request(request)? = try? ForwardFrame.decode(frame, limits: limits, profile: .v1_19) else { return }
         _ = request.tagString
         _ = request.wantsAck
         _ = request.mode
         _ = request.option?.chunkString
         switch request.payload {
         case let .compressed(blob):
-            guard let inflated = try? GzipMembers.decompress(blob, maxSize: maxDecompressedSize) else { return }
+            guard let inflated = try? (request.compression ?? .gzip).decompress(blob, maxSize: maxDecompressedSize) else { return }
             fuzzCheck(inflated.readableBytes <= maxDecompressedSize, "inflated \(inflated.readableBytes) bytes past the cap")
             readEntries(ForwardEntryIterator(packed: inflated, limits: limits))
         default:
@@ -89,4 +90,32 @@ enum ForwardTargets {
             readEntries(ForwardEntryIterator(packed: inflated, limits: serverLimits))
         },
         seeds: { Seeds.gzipBlobs() })
+
+    static let zstd = FuzzTarget(
+        name: "forward-zstd",
+        summary: "the input as the blob of a zstd CompressedPackedForward request (1.19 profile): ZstdFrames.decompress "
+            + "(concatenated frames, truncation, corruption, bomb cap), then the decoded entries",
+        run: { data in
+            var frame = ByteBuffer()
+            frame.writeMessagePackArrayHeader(count: 3)
+            frame.writeMessagePackString("fuzz.zstd")
+            frame.writeMessagePackBinary(data)
+            ForwardOption.write(size: 1, compressed: "zstd", chunk: "c", into: &frame)
+            guard case let .request(request)? = try? ForwardFrame.decode(frame, limits: serverLimits, profile: .v1_19),
+                  case let .compressed(blob) = request.payload, request.compression == .zstd else {
+                fuzzCheck(false, "a [tag, bin, {compressed: zstd}] frame is not a zstd CompressedPackedForward request under 1.19")
+                return
+            }
+            fuzzCheck(request.wantsAck, "the chunk option was lost")
+            guard let decoded = try? ZstdFrames.decompress(blob, maxSize: maxDecompressedSize) else { return }
+            fuzzCheck(decoded.readableBytes <= maxDecompressedSize, "decoded \(decoded.readableBytes) bytes past the cap")
+            // What decodes must decode again, identically, after a round trip through the encoder.
+            if let again = try? ZstdFrames.decompress(try ZstdFrames.compress(decoded), maxSize: maxDecompressedSize) {
+                fuzzCheck(again == decoded, "compress/decompress changed \(decoded.readableBytes) bytes")
+            } else {
+                fuzzCheck(false, "a re-compressed blob of \(decoded.readableBytes) bytes does not decode")
+            }
+            readEntries(ForwardEntryIterator(packed: decoded, limits: serverLimits))
+        },
+        seeds: { Seeds.zstdBlobs() })
 }

@@ -16,6 +16,7 @@ enum FuzzTargets {
         MessagePackTargets.reader,
         ForwardTargets.request,
         ForwardTargets.gzip,
+        ForwardTargets.zstd,
         ServerIngestTarget.target,
         HandshakeTarget.target,
         ConfigTarget.target,

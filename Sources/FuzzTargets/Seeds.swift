@@ -79,6 +79,21 @@ enum Seeds {
         return out
     }
 
+    static func zstdBlobs() -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        guard let one = try? ZstdFrames.compress(packedEntries(2)), let two = try? ZstdFrames.compress(packedEntries(5)),
+              let empty = try? ZstdFrames.compress(ByteBuffer()) else { return out }
+        out.append(bytes(one))
+        out.append(bytes(one) + bytes(two))
+        out.append(bytes(empty))
+        out.append(Array(bytes(two).dropLast(3)))
+        // A small bomb: 2 MB of zeros, past the 1 MB cap.
+        var zeros = ByteBuffer()
+        zeros.writeRepeatingByte(0, count: 2 << 20)
+        if let bomb = try? ZstdFrames.compress(zeros) { out.append(bytes(bomb)) }
+        return out
+    }
+
     static func handshakes() -> [[UInt8]] {
         var out: [[UInt8]] = []
         let n = HandshakeTarget.nonce

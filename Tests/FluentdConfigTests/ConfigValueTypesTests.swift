@@ -73,7 +73,7 @@ import Testing
         do {
             _ = try ConfigValueTypes.enumeration("x", allowed: ["a", "b"])
         } catch let e as ConfigError {
-            #expect(e.message == "valid options are a,b but got 'x'")
+            #expect(e.message == "valid options are a,b but got x")
         }
     }
 

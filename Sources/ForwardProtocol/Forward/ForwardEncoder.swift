@@ -14,12 +14,17 @@ public enum ForwardEncoder {
 
     /// A whole PackedForward request in one buffer (tests, small senders).
     public static func packedForward(tag: String, entries: ByteBuffer, size: Int, compressed: Bool = false, chunk: String? = nil) -> ByteBuffer {
+        packedForward(tag: tag, entries: entries, size: size, compression: compressed ? .gzip : nil, chunk: chunk)
+    }
+
+    /// A whole PackedForward request whose entries are already compressed with `compression` (nil: `text`).
+    public static func packedForward(tag: String, entries: ByteBuffer, size: Int, compression: ForwardCompression?, chunk: String? = nil) -> ByteBuffer {
         var out = ByteBuffer()
         out.reserveCapacity(entries.readableBytes + tag.utf8.count + 64)
         writePackedForwardHead(tag: tag, entriesLength: entries.readableBytes, into: &out)
         var e = entries
         out.writeBuffer(&e)
-        ForwardOption.write(size: size, compressed: compressed ? "gzip" : "text", chunk: chunk, into: &out)
+        ForwardOption.write(size: size, compressed: compression?.optionValue ?? "text", chunk: chunk, into: &out)
         return out
     }
 

@@ -13,7 +13,7 @@ public struct ForwardRequest: Sendable {
         case forward(entries: ByteBuffer, count: Int)
         /// `[tag, blob(, option)]`: concatenated entries.
         case packed(ByteBuffer)
-        /// `[tag, gzip blob, {"compressed": "gzip"}]`: one or more gzip members.
+        /// `[tag, blob, {"compressed": codec}]`: gzip members or zstd frames (the codec is `compression`).
         case compressed(ByteBuffer)
     }
 
@@ -24,6 +24,8 @@ public struct ForwardRequest: Sendable {
     public var tagIsString: Bool = true
     public var payload: Payload
     public var option: ForwardOption?
+    /// The codec of a `.compressed` payload, as the decoding profile read the option (nil otherwise).
+    public var compression: ForwardCompression?
 
     public var mode: ForwardMode {
         switch payload {
@@ -84,8 +86,10 @@ extension ForwardFrame {
     /// in_forward takes `msg[0]` as the tag and `msg[1]` as the entries without checking either's type
     /// (lib/fluent/plugin/in_forward.rb, `on_message`): an array of fewer than two elements is a Message whose
     /// time and record are nil, which is ignored, and a tag of any type is used as it is (see `RubyText`).
-    /// Errors thrown here are MessagePack errors, which a server answers by closing the connection.
-    public static func decode(_ frame: ByteBuffer, limits: MessagePackLimits = .default) throws -> ForwardFrame {
+    /// Errors thrown here are MessagePack errors, which a server answers by closing the connection. `profile` decides
+    /// which `compressed` values mark CompressedPackedForward (`FluentdReleaseProfile.compression(forOption:)`).
+    public static func decode(_ frame: ByteBuffer, limits: MessagePackLimits = .default,
+                              profile: FluentdReleaseProfile = .default) throws -> ForwardFrame {
         var r = MessagePackReader(frame, limits: limits)
         guard let kind = r.peekKind() else { throw MessagePackError.truncated(offset: 0) }
         if kind == .nil { return .heartbeatNil }
@@ -120,11 +124,13 @@ extension ForwardFrame {
         }
         let payload: ForwardRequest.Payload
         var option: ForwardOption?
+        var compression: ForwardCompression?
         switch r.peekKind() {
         case .string?, .binary?:
             let blob = try r.readRawBytes()
             if count >= 3 { option = try ForwardOption.read(from: &r) }
-            payload = option?.compressed == "gzip" ? .compressed(blob) : .packed(blob)
+            compression = profile.compression(forOption: option?.compressed)
+            payload = compression != nil ? .compressed(blob) : .packed(blob)
         case .array?:
             let n = try r.readArrayHeader()
             let start = r.buffer.readerIndex
@@ -149,6 +155,7 @@ extension ForwardFrame {
         for _ in consumedOption ..< max(consumedOption, count) { try r.skipValue() }
         var request = ForwardRequest(tag: tag, payload: payload, option: option)
         request.tagIsString = tagIsString
+        request.compression = compression
         return .request(request)
     }
 }
@@ -182,12 +189,18 @@ extension ForwardRequest.Payload {
 public enum ForwardProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
     case badShape(String)
     case decompression(String)
+    /// A zstd blob that does not decode (`ZstdFrames`).
+    case zstd(String)
+    /// A `compressed` value that names no codec (1.19's in_forward raises "Unknown compression type").
+    case unknownCompression(String)
     case handshake(String)
 
     public var description: String {
         switch self {
         case let .badShape(s): return "bad request shape: \(s)"
         case let .decompression(s): return "gzip: \(s)"
+        case let .zstd(s): return "zstd: \(s)"
+        case let .unknownCompression(s): return "Unknown compression type: \(s)"
         case let .handshake(s): return "handshake: \(s)"
         }
     }

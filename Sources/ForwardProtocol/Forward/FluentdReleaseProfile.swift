@@ -1,0 +1,49 @@
+/// The Fluentd release line whose behaviour ForwardLab reproduces where releases differ (docs/fluentd-model.md,
+/// "Release profiles"). Code asks the profile a behaviour question (`acceptsZstd`) instead of comparing versions.
+public enum FluentdReleaseProfile: String, Sendable, CaseIterable, Hashable, CustomStringConvertible {
+    /// Fluentd 1.16 (measured on 1.16.9): the default, today's behaviour.
+    case v1_16 = "1.16"
+    /// Fluentd 1.18 (measured on 1.18.0).
+    case v1_18 = "1.18"
+    /// Fluentd 1.19 (read from the v1.19.x source; no 1.19 runs on Debian 12's Ruby).
+    case v1_19 = "1.19"
+
+    /// The profile used when none is named.
+    public static let `default` = FluentdReleaseProfile.v1_16
+
+    /// The names accepted by `fwdlab_fluentd_version`, `--fluentd-version` and `fluentd_version:`.
+    public static let names = allCases.map(\.rawValue)
+
+    /// Reads `1.16`, `1.18` or `1.19`; nil for anything else.
+    public init?(name: String) {
+        self.init(rawValue: name.hasPrefix("v") ? String(name.dropFirst()) : name)
+    }
+
+    public var description: String { rawValue }
+
+    /// The error text for a name that is not a profile.
+    public static func invalidNameMessage(_ name: String) -> String {
+        "unknown Fluentd version '\(name)': valid options are \(names.joined(separator: ","))"
+    }
+
+    // MARK: out_forward
+
+    /// Whether out_forward's and `<buffer>`'s `compress` accept `zstd` (added in 1.19.0).
+    public var acceptsZstd: Bool { self == .v1_19 }
+
+    /// The values out_forward's `compress` accepts, in Fluentd's order.
+    public var forwardCompressValues: [String] { acceptsZstd ? ["text", "gzip", "zstd"] : ["text", "gzip"] }
+
+    // MARK: in_forward
+
+    /// The codec in_forward applies to a PackedForward blob whose option says `compressed: value` (nil: the blob is
+    /// read as plain entries). 1.16 and 1.18 decompress only `gzip`; 1.19 takes every value but `text` as a codec name.
+    public func compression(forOption value: String?) -> ForwardCompression? {
+        guard let value else { return nil }
+        if acceptsZstd { return value == "text" ? nil : ForwardCompression(optionValue: value) }
+        return value == "gzip" ? .gzip : nil
+    }
+
+    /// in_forward's `skip_invalid_event` default (true since 1.19.0).
+    public var skipInvalidEventDefault: Bool { self == .v1_19 }
+}
