@@ -9,7 +9,7 @@ struct FwdLab: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, ReplayCommand.self, AgentCommand.self, ReceiverCommand.self, SimulateCommand.self,
             PcapCommand.self, TuneCommand.self, BenchCommand.self, DNSCommand.self, NetnsCommand.self,
-            FidelityCommand.self, FidelityReceiverCommand.self, FidelityMatrixCommand.self, FaultCheckCommand.self, SoakCommand.self,
+            FidelityCommand.self, FidelityReceiverCommand.self, FidelityMatrixCommand.self, FaultCheckCommand.self, SoakCommand.self, ReportCommand.self,
         ]
     )
 }

@@ -14,6 +14,8 @@ struct RunCommand: AsyncParsableCommand {
             a closing "N passed, N failed" line, writes reports to --out/<scenario>-<time>/ (summary.json,
             timeline.jsonl, junit.xml, agent.log, report.html, capture.pcap when root) and exits 1 when any
             scenario fails. Schema: docs/scenarios.md. Ctrl-C stops every receiver, agent and capture it started.
+            --shard K/N runs every N-th file of the sorted list (from the K-th) and writes shard-K-of-N.json to --out;
+            `fwdlab report merge` turns the N shards into the suite's listing, suite.json and JUnit file (docs/sharding.md).
             """)
 
     @Argument(help: "A scenario file (YAML) or a directory of them.")
@@ -30,6 +32,12 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "Also write one combined JUnit XML file here.")
     var junit: String?
+
+    @Option(help: "Also write the suite's verdict counts and every scenario's result here (suite.json's format, docs/sharding.md).")
+    var summary: String?
+
+    @Option(help: "Run only shard K of N (1-based, e.g. 2/4) of the sorted scenario files and write shard-K-of-N.json to --out; merge the N shards with `fwdlab report merge` (docs/sharding.md).")
+    var shard: String?
 
     @Option(help: "Directory for the run reports.")
     var out: String = "reports"
@@ -79,7 +87,13 @@ struct RunCommand: AsyncParsableCommand {
         options.overrides = try Self.parseOverrides(overrides)
         let files = SuiteRunner.scenarioFiles(path)
         guard !files.isEmpty else { throw ValidationError("no scenario file at \(path)") }
-        options.progress = files.count == 1 && isatty(STDERR_FILENO) == 1
+        var shardSpec: ShardSpec?
+        if let shard {
+            do { shardSpec = try ShardSpec.parse(shard) } catch { throw ValidationError(error.message) }
+            guard !mutants else { throw ValidationError("--shard cannot be combined with --mutants") }
+        }
+        let mine = shardSpec.map { RunSharding.select(files, shard: $0) } ?? files
+        options.progress = mine.count == 1 && isatty(STDERR_FILENO) == 1
         let signals = Self.installInterruptHandler()
         defer { signals.cancel() }
         if mutants {
@@ -87,11 +101,28 @@ struct RunCommand: AsyncParsableCommand {
             return
         }
         guard mutantNames.isEmpty else { throw ValidationError("--mutant needs --mutants") }
-        let results = await SuiteRunner(options: options).run(path: path)
+        let started = Date()
+        let results: [ScenarioResult]
+        if let shardSpec {
+            print("shard \(shardSpec): \(mine.count) of \(files.count) scenarios")
+            let suite = SuiteRunner(options: options)
+            results = mine.isEmpty ? [] : await suite.run(files: mine)
+            if mine.isEmpty { SuiteRunner.closingLines([]).forEach { print($0) } }
+            let manifest = ShardManifest(command: "run", shard: shardSpec,
+                                         inputs: RunSharding.inputs(path: path, files: files, options: options, root: getuid() == 0),
+                                         unitCount: files.count, startedAt: started, wallSeconds: Date().timeIntervalSince(started))
+            let written = try ShardFile(manifest: manifest, scenarios: results.map(SuiteSummary.Entry.init)).write(to: out)
+            print("wrote \(written)")
+        } else {
+            results = await SuiteRunner(options: options).run(path: path)
+        }
         if let junit {
             try JUnitWriter.render(results).write(toFile: junit, atomically: true, encoding: .utf8)
         }
-        if files.count == 1, let dir = results.first?.reportDirectory {
+        if let summary {
+            try SuiteSummary(results).json().write(to: URL(fileURLWithPath: summary))
+        }
+        if mine.count == 1, let dir = results.first?.reportDirectory {
             FileHandle.standardError.write(Data("report: \(dir)/report.html\n".utf8))
         }
         if results.contains(where: { $0.verdict == .failed }) { throw ExitCode(1) }

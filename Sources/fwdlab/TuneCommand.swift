@@ -15,6 +15,8 @@ struct TuneCommand: AsyncParsableCommand {
         for the objective with its detection latency (p50/p95/p99), false detaches per day, flaps and bytes at risk. \
         Writes tune.json, tune.csv and report.html, which also have each setting's recovery time after a false detach.
         Network model format: fixtures/networks/default.yaml. Trace format: one arrival time (s) per line, or a JSON array.
+        --shard K/N runs only that shard's runs and writes shard-K-of-N.json instead; `fwdlab report merge` turns the N \
+        shards into the same tune.json, tune.csv and report.html (docs/sharding.md).
         """
     )
 
@@ -54,6 +56,9 @@ struct TuneCommand: AsyncParsableCommand {
     @Option(help: "Worker tasks (default: one per core).")
     var jobs: Int?
 
+    @Option(help: "Run only shard K of N (1-based, e.g. 2/4) of the sweep's (interval, seed) runs and write shard-K-of-N.json to --out; merge the N shards with `fwdlab report merge` (docs/sharding.md).")
+    var shard: String?
+
     func run() async throws {
         let stderr = FileHandle.standardError
         func fail(_ message: String) -> ExitCode {
@@ -69,36 +74,60 @@ struct TuneCommand: AsyncParsableCommand {
         } catch {
             throw fail(error.description)
         }
+        var shardSpec: ShardSpec?
+        if let shard {
+            do { shardSpec = try ShardSpec.parse(shard) } catch { throw fail(error.description) }
+        }
 
         let showProgress = isatty(2) != 0
         let engine = TuningEngine(model: model, trace: replay, grid: grid)
         let total = grid.runCount
         let step = max(1, total / 200)
-        let sweep = await engine.run(workers: jobs ?? ProcessInfo.processInfo.activeProcessorCount) { done, total in
+        let progress: @Sendable (Int, Int) -> Void = { done, total in
             guard showProgress, done % step == 0 || done == total else { return }
             let width = 40
             let filled = done * width / max(total, 1)
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             FileHandle.standardError.write(Data("\r[\(bar)] \(done)/\(total) runs".utf8))
         }
+        let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        let directory = out ?? "reports/tune-" + Self.timestamp()
+        if let shardSpec {
+            let data = TuneShardData(grid: grid, objective: objective, networkPath: network, networkText: network.flatMap(Self.text),
+                                     tracePath: trace, traceText: trace.flatMap(Self.text), runs: [])
+            let file = await TuneSharding.runShard(engine: engine, shard: shardSpec, data: data, workers: workers, progress: progress)
+            if showProgress { stderr.write(Data("\r\u{1B}[K".utf8)) }
+            let path: String
+            do { path = try file.write(to: directory) } catch { throw fail("\(error)") }
+            print("shard \(shardSpec): \(file.tune?.runs.count ?? 0) of \(total) runs in \(TuningFormat.trimmed(file.manifest.wallSeconds, digits: 2)) s")
+            print("wrote \(path)")
+            print("merge all \(shardSpec.count) shards with: fwdlab report merge DIR... --out DIR")
+            return
+        }
+        let sweep = await engine.run(workers: workers, progress: progress)
         if showProgress { stderr.write(Data("\r\u{1B}[K".utf8)) }
 
-        let recommendations = TuningRecommendation.recommend(sweep, objective: objective)
-        let examples = PhiTraceExample.select(engine: engine, sweep: sweep, recommendations: recommendations)
-        let doc = TuningReportDocument(sweep: sweep, objective: objective, recommendations: recommendations, phiTraces: examples)
-        let directory = out ?? "reports/tune-" + Self.timestamp()
-        let paths: [String]
+        let doc = TuningReportDocument.build(engine: engine, sweep: sweep, objective: objective)
         do {
-            paths = try doc.write(to: directory)
+            try Self.report(doc: doc, sweep: sweep, model: model, trace: replay, directory: directory)
         } catch {
             throw fail(error.description)
         }
+    }
+
+    /// Writes the report and prints the summary (`fwdlab tune`, and `fwdlab report merge` of tune shards).
+    static func report(doc: TuningReportDocument, sweep: TuningSweep, model: NetworkModel, trace replay: HeartbeatTrace?,
+                       directory: String) throws(TuningError) {
+        let paths = try doc.write(to: directory)
         print("Network: \(model.name)" + (replay.map { " (trace \($0.source), h₀ \(TuningFormat.seconds($0.interval)), \(TuningFormat.trimmed($0.lossRate * 100, digits: 2))% slots lost)" } ?? ""))
         for line in model.summaryLines { print("  " + line) }
         print(doc.terminalTable())
         print("\(sweep.runs) runs, \(TuningFormat.trimmed(sweep.simulatedSeconds / 3600, digits: 1)) simulated hours in \(TuningFormat.trimmed(sweep.wallSeconds, digits: 2)) s")
         for p in paths { print("wrote \(p)") }
     }
+
+    /// A file's text (the shard records the network model's and the trace's, so a merge can rebuild them).
+    static func text(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
 
     /// Parses the options into a grid, model, trace and objective.
     private func prepare() throws(TuningError) -> (TuningGrid, NetworkModel, HeartbeatTrace?, TuningObjective) {

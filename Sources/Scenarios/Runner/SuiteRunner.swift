@@ -30,6 +30,11 @@ public struct SuiteRunner: Sendable {
             output("0 passed, 0 failed")
             return []
         }
+        return await run(files: files)
+    }
+
+    /// Runs these files (a shard's part of a suite may be none); results come back in the given order.
+    public func run(files: [String]) async -> [ScenarioResult] {
         let runner = ScenarioRunner(options: options)
         let width = max(1, options.concurrency)
         var results: [(Int, ScenarioResult)] = []
@@ -49,12 +54,16 @@ public struct SuiteRunner: Sendable {
             }
         }
         let ordered = results.sorted { $0.0 < $1.0 }.map(\.1)
-        let passed = ordered.filter { $0.verdict == .passed }.count
-        let failed = ordered.filter { $0.verdict == .failed }.count
-        let skipped = ordered.count - passed - failed
-        if skipped > 0 { output("(\(skipped) skipped)") }
-        output("\(passed) passed, \(failed) failed")
+        for line in Self.closingLines(ordered) { output(line) }
         return ordered
+    }
+
+    /// The lines after the per-scenario ones: `(N skipped)` when any, then `N passed, N failed`.
+    public static func closingLines(_ results: [ScenarioResult]) -> [String] {
+        let passed = results.filter { $0.verdict == .passed }.count
+        let failed = results.filter { $0.verdict == .failed }.count
+        let skipped = results.count - passed - failed
+        return (skipped > 0 ? ["(\(skipped) skipped)"] : []) + ["\(passed) passed, \(failed) failed"]
     }
 
     static func runOne(_ file: String, _ runner: ScenarioRunner) async -> ScenarioResult {

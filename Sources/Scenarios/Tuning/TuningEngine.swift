@@ -33,27 +33,38 @@ public struct TuningEngine: Sendable {
     public func run(workers: Int = ProcessInfo.processInfo.activeProcessorCount,
                     progress: (@Sendable (Int, Int) -> Void)? = nil) async -> TuningSweep {
         let started = Date()
-        let intervals = grid.intervals.count
-        let seeds = grid.seeds
-        let total = intervals * seeds
+        let all = grid.intervals.indices.flatMap { i in (0..<grid.seeds).map { (interval: i, seed: $0) } }
+        let results = await run(units: all, workers: workers, progress: progress)
+        var outcomes = [[RunOutcome]](repeating: [], count: grid.intervals.count)
+        for (u, o) in zip(all, results) { outcomes[u.interval].append(o) }
+        return TuningSweep.aggregate(model: model, traceSource: trace?.source, grid: grid, outcomes: outcomes,
+                                     wallSeconds: Date().timeIntervalSince(started))
+    }
+
+    /// Runs these (interval index, seed index) units on `workers` concurrent tasks and returns their outcomes in the
+    /// given order. Each outcome depends only on its unit, so any split of the units (a shard, docs/sharding.md)
+    /// gives the same outcomes as the whole grid.
+    public func run(units: [(interval: Int, seed: Int)], workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+                    progress: (@Sendable (Int, Int) -> Void)? = nil) async -> [RunOutcome] {
+        let total = units.count
+        guard total > 0 else { return [] }
         // Short intervals cost most: hand them out first so the workers finish together.
-        let order = grid.intervals.indices.sorted { grid.intervals[$0] < grid.intervals[$1] }
-        let jobs = order.flatMap { i in (0..<seeds).map { (i, $0) } }
+        let jobs = units.indices.sorted { (grid.intervals[units[$0].interval], $0) < (grid.intervals[units[$1].interval], $1) }
         let dispenser = JobDispenser()
         let lanes = self.lanes
         let engine = self
         let workerCount = max(1, min(workers, total))
-        var outcomes = [[RunOutcome?]](repeating: [RunOutcome?](repeating: nil, count: seeds), count: intervals)
-        await withTaskGroup(of: [(Int, Int, RunOutcome)].self) { group in
+        var outcomes = [RunOutcome?](repeating: nil, count: total)
+        await withTaskGroup(of: [(Int, RunOutcome)].self) { group in
             for _ in 0..<workerCount {
                 group.addTask {
                     var sim = VirtualNetworkSimulation()
-                    var done: [(Int, Int, RunOutcome)] = []
+                    var done: [(Int, RunOutcome)] = []
                     while true {
                         let j = dispenser.next.wrappingAdd(1, ordering: .relaxed).oldValue
                         guard j < jobs.count else { break }
-                        let (i, s) = jobs[j]
-                        done.append((i, s, sim.run(engine.runSpec(intervalIndex: i, seedIndex: s, lanes: lanes))))
+                        let u = units[jobs[j]]
+                        done.append((jobs[j], sim.run(engine.runSpec(intervalIndex: u.interval, seedIndex: u.seed, lanes: lanes))))
                         let finished = dispenser.finished.wrappingAdd(1, ordering: .relaxed).newValue
                         progress?(finished, total)
                     }
@@ -61,12 +72,10 @@ public struct TuningEngine: Sendable {
                 }
             }
             for await part in group {
-                for (i, s, o) in part { outcomes[i][s] = o }
+                for (k, o) in part { outcomes[k] = o }
             }
         }
-        let complete = outcomes.map { $0.compactMap { $0 } }
-        return TuningSweep.aggregate(model: model, traceSource: trace?.source, grid: grid, outcomes: complete,
-                                     wallSeconds: Date().timeIntervalSince(started))
+        return outcomes.map { $0! }
     }
 
     /// phi(t) of one lane of one run within `window` (seconds since start), re-simulated deterministically.

@@ -66,6 +66,14 @@ public struct TuningReportDocument: Sendable, Codable {
         self.notes = notes
     }
 
+    /// The report of a finished sweep: recommendations, the phi examples (re-simulated) and the figures. `fwdlab tune`
+    /// and `fwdlab report merge` both build it here, so a merged sweep's report is the unsharded one's.
+    public static func build(engine: TuningEngine, sweep: TuningSweep, objective: TuningObjective) -> TuningReportDocument {
+        let recommendations = TuningRecommendation.recommend(sweep, objective: objective)
+        let examples = PhiTraceExample.select(engine: engine, sweep: sweep, recommendations: recommendations)
+        return TuningReportDocument(sweep: sweep, objective: objective, recommendations: recommendations, phiTraces: examples)
+    }
+
     /// Writes tune.json, tune.csv and report.html into `directory` (created if needed); returns the paths.
     public func write(to directory: String) throws(TuningError) -> [String] {
         let fm = FileManager.default
