@@ -307,4 +307,48 @@ import Testing
         let fromShards = Dictionary(uniqueKeysWithValues: shards.flatMap { $0.file.scenarios ?? [] }.map { ($0.path, $0) })
         #expect(SuiteSummary(merged).scenarios == files.compactMap { fromShards[$0] })
     }
+
+    // MARK: - the command line
+
+    /// `fwdlab run --shard` twice and `fwdlab report merge` through the built binary: the merged suite.json and JUnit
+    /// file are the unsharded run's (`--summary`, `--junit`) but for the wall-clock fields; bad values are refused.
+    @Test func runShardsAndMergeThroughTheCommandLine() throws {
+        let dir = ScenarioRunnerTests.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let suite = dir + "/suite"
+        try FileManager.default.createDirectory(atPath: suite, withIntermediateDirectories: true)
+        try Self.tiny("a-pass").write(toFile: suite + "/a.yaml", atomically: true, encoding: .utf8)
+        try Self.tiny("b-pass").write(toFile: suite + "/b.yaml", atomically: true, encoding: .utf8)
+        try "name: c-broken\n".write(toFile: suite + "/c.yaml", atomically: true, encoding: .utf8)
+        let run = CommandLineTests.run
+
+        let whole = try run(["run", suite, "--out", dir + "/whole", "--summary", dir + "/whole.json", "--junit", dir + "/whole.xml"], 60)
+        #expect(whole.status == 1 && whole.out.contains("2 passed, 1 failed"), "\(whole.out)\(whole.err)")
+        let one = try run(["run", suite, "--shard", "1/2", "--out", dir + "/shards"], 60)
+        #expect(one.status == 1 && one.out.contains("shard 1/2: 2 of 3 scenarios"), "\(one.out)\(one.err)")
+        let partial = try run(["report", "merge", dir + "/shards", "--out", dir + "/partial"], 30)
+        #expect(partial.status == 2 && partial.err.contains("missing shards: 2/2 (have 1/2)"), "\(partial.err)")
+        let two = try run(["run", suite, "--shard", "2/2", "--out", dir + "/shards"], 60)
+        #expect(two.status == 0 && two.out.contains("shard 2/2: 1 of 3 scenarios"), "\(two.out)\(two.err)")
+        let merged = try run(["report", "merge", dir + "/shards", "--out", dir + "/merged"], 30)
+        #expect(merged.status == 1, "a failed scenario fails the merge too: \(merged.out)\(merged.err)")
+        #expect(merged.out.contains("PASS a-pass") && merged.out.contains("FAIL c ") && merged.out.contains("2 passed, 1 failed"), "\(merged.out)")
+
+        func text(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "(missing \(path))" }
+        func withoutWallClock(_ json: String) -> String {
+            json.split(separator: "\n").filter { !$0.contains("\"wallSeconds\"") && !$0.contains("\"reportDirectory\"") }.joined(separator: "\n")
+        }
+        #expect(withoutWallClock(text(dir + "/merged/suite.json")) == withoutWallClock(text(dir + "/whole.json")))
+        #expect(Self.junitWithoutTimes(text(dir + "/merged/junit.xml")) == Self.junitWithoutTimes(text(dir + "/whole.xml")))
+        let copied = try FileManager.default.contentsOfDirectory(atPath: dir + "/merged").filter { $0.hasPrefix("a-pass-") || $0.hasPrefix("b-pass-") }
+        #expect(copied.count == 2, "each scenario's report directory is in the merged report: \(copied)")
+
+        for (args, message) in [(["run", suite, "--shard", "3/2"], "K must not exceed N (got 3/2)"),
+                                (["run", suite, "--shard", "1/2", "--mutants"], "--shard cannot be combined with --mutants"),
+                                (["tune", "--shard", "0/4"], "K is 1-based"),
+                                (["tune", "--shard", "1/0"], "N must be at least 1")] {
+            let r = try run(args, 30)
+            #expect(r.status != 0 && r.err.contains(message), "\(args): \(r.err)")
+        }
+    }
 }
