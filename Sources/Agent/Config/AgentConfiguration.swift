@@ -1,4 +1,5 @@
 import FluentdConfig
+import Foundation
 
 /// The agent's whole configuration: `<system>`, `<source>`s and `<match>`es, validated, with warnings and the
 /// resolved value of every parameter.
@@ -14,6 +15,12 @@ public struct AgentConfiguration: Sendable {
     public var sources: [SourceConfig]
     /// Top-level matches first, then those inside `<label>` sections, each in written order.
     public var matches: [MatchConfig]
+    /// Every `<filter>` (top-level and in labels), in written order; `routing` says where each applies.
+    public var filters: [FilterConfig] = []
+    /// Filters and matches per label in Fluentd's order: what `route(tag:label:)` resolves.
+    public var routing = RoutingTable()
+    /// For each source, the workers it runs on (nil: every worker), from `<worker N>` / `<worker N-M>` sections.
+    public var sourceWorkers: [ClosedRange<Int>?] = []
     /// Parser and validation warnings (deprecated and v0.12 names, ignored parameters, ...), in order.
     public var warnings: [ConfigWarning]
     /// Every parameter with its resolved value and whether it is a default (for `--dry-run`).
@@ -57,51 +64,81 @@ public struct AgentConfiguration: Sendable {
         system = try SystemConfig.parse(systems.first, root: root, into: &ctx)
 
         var sources: [SourceConfig] = []
-        for (i, el) in try rootReader.raw.sections("source").enumerated() {
-            sources.append(try SourceConfig.parse(el, index: i, into: &ctx))
-        }
+        var sourceWorkers: [ClosedRange<Int>?] = []
         var matches: [MatchConfig] = []
-        for el in try rootReader.raw.sections("match") {
-            matches.append(try MatchConfig.parse(el, label: nil, into: &ctx))
-        }
+        var filters: [FilterConfig] = []
+        var routing = RoutingTable()
         var labelNames: [String] = []
-        for el in try rootReader.raw.sections("label") {
-            let name = el.argument
-            guard name.hasPrefix("@"), name.count > 1 else {
-                throw ConfigError("label name must start with '@': <label \(name)>", at: el.location)
+        // root_agent.rb appends each <worker> section's elements after the top-level ones, so its rules come last.
+        var scopes: [(element: ConfigElement, workers: ClosedRange<Int>?)] = [(root, nil)]
+        scopes += try Self.workerSections(&rootReader, workers: system.workers)
+        for (scopeIndex, scope) in scopes.enumerated() {
+            var scopeReader = scopeIndex == 0 ? rootReader : SectionReader(scope.element, path: scope.element.tag)
+            func addRules(_ reader: inout SectionReader, label: String?) throws {
+                let key = label ?? RoutingTable.root
+                for el in try reader.raw.sections("filter", aliases: ["match"]) {
+                    if el.name == "filter" {
+                        routing.rules[key, default: []].append(.init(rule: .filter(filters.count), workers: scope.workers))
+                        filters.append(try FilterConfig.parse(el, label: label, into: &ctx))
+                    } else {
+                        routing.rules[key, default: []].append(.init(rule: .match(matches.count), workers: scope.workers))
+                        matches.append(try MatchConfig.parse(el, label: label, into: &ctx))
+                    }
+                }
             }
-            if labelNames.contains(name) { throw ConfigError("Section <label \(name)> appears twice", at: el.location) }
-            labelNames.append(name)
-            var lr = SectionReader(el, path: "<label \(name)>")
-            for f in try lr.raw.sections("filter") {
-                throw ConfigError("<filter> is not supported by the ForwardLab agent (in \(el.context))", at: f.location)
+            for el in try scopeReader.raw.sections("source") {
+                sources.append(try SourceConfig.parse(el, index: sources.count, into: &ctx))
+                sourceWorkers.append(scope.workers)
             }
-            for m in try lr.raw.sections("match") {
-                matches.append(try MatchConfig.parse(m, label: name, into: &ctx))
+            try addRules(&scopeReader, label: nil)
+            for el in try scopeReader.raw.sections("label") {
+                let name = el.argument
+                guard !name.isEmpty else { throw ConfigError("Missing symbol argument on <label> directive", at: el.location) }
+                guard name.hasPrefix("@"), name.count > 1 else {
+                    throw ConfigError("label name must start with '@': <label \(name)>", at: el.location)
+                }
+                if name == RoutingTable.root {
+                    throw ConfigError("@ROOT for <label> is not permitted, reserved for getting root router", at: el.location)
+                }
+                if labelNames.contains(name) { throw ConfigError("Section <label \(name)> appears twice", at: el.location) }
+                labelNames.append(name)
+                var lr = SectionReader(el, path: "<label \(name)>")
+                try addRules(&lr, label: name)
+                try ctx.finish(lr)
             }
-            try ctx.finish(lr)
-        }
-        for f in try rootReader.raw.sections("filter") {
-            throw ConfigError("<filter> is not supported by the ForwardLab agent (supported: <system>, <source>, <match>, <label>)", at: f.location)
-        }
-        for w in try rootReader.raw.sections("worker") {
-            throw ConfigError("<worker> is not supported: the ForwardLab agent runs a single worker", at: w.location)
+            if scopeIndex > 0 { try ctx.finish(scopeReader) } else { rootReader = scopeReader }
         }
         try ctx.finish(rootReader)
 
-        // Routing checks: labels used by sources must exist; warn about sample tags nothing matches.
-        for s in sources {
-            if let l = s.label, l != "@ROOT", !labelNames.contains(l) {
+        // Routing checks: labels used by sources and relabel outputs must exist; warn about sample tags nothing matches.
+        for (i, s) in sources.enumerated() {
+            if let l = s.label, l != RoutingTable.root, !labelNames.contains(l) {
                 throw ConfigError("unknown label \(l) (no <label \(l)> section)", at: s.location)
             }
             if case .sample(let sample) = s {
-                let candidates = matches.filter { $0.label == (sample.label == "@ROOT" ? nil : sample.label) }
-                if !candidates.contains(where: { $0.matches(sample.tag) }) {
+                let route = routing.resolve(tag: sample.tag, label: sample.label, worker: sourceWorkers[i]?.lowerBound ?? 0,
+                                            filters: filters, matches: matches)
+                if case .unmatched = route.target {
                     ctx.warn("no <match> pattern matches tag '\(sample.tag)' of this sample source; its events are dropped", at: sample.location)
                 }
             }
         }
+        func checkRelabels(_ output: OutputConfig, at location: ConfigLocation) throws {
+            switch output {
+            case .relabel(let r):
+                if let l = r.label, !labelNames.contains(l) {
+                    throw ConfigError("unknown label \(l) in @type relabel (no <label \(l)> section)", at: location)
+                }
+            case .copy(let c):
+                for s in c.stores { try checkRelabels(s.output, at: s.element.location) }
+            default: break
+            }
+        }
+        for m in matches { try checkRelabels(m.output, at: m.location) }
 
+        self.filters = filters
+        self.routing = routing
+        self.sourceWorkers = sourceWorkers
         self.sources = sources
         self.matches = matches
         self.warnings = ctx.warnings
@@ -117,8 +154,53 @@ public struct AgentConfiguration: Sendable {
         return matches.first { $0.label == l && $0.matches(tag) }
     }
 
-    /// Every forward output (top-level and in labels), in order.
-    public var forwardOutputs: [ForwardOutputConfig] { matches.compactMap(\.output.forward) }
+    /// The full route of `tag` entering `label` on `worker`: filters, relabels and copies resolved.
+    public func resolvedRoute(tag: String, label: String? = nil, worker: Int = 0) -> RoutingTable.Route {
+        routing.resolve(tag: tag, label: label, worker: worker, filters: filters, matches: matches)
+    }
+
+    /// `<worker N>` / `<worker N-M>` sections, validated as root_agent.rb does.
+    static func workerSections(_ reader: inout SectionReader, workers: Int) throws -> [(element: ConfigElement, workers: ClosedRange<Int>?)] {
+        var out: [(element: ConfigElement, workers: ClosedRange<Int>?)] = []
+        var used = Set<Int>()
+        for w in try reader.raw.sections("worker") {
+            let arg = w.argument.trimmingCharacters(in: .whitespaces)
+            guard !arg.isEmpty else { throw ConfigError("Missing worker id on <worker> directive", at: w.location) }
+            let parts = arg.split(separator: "-", omittingEmptySubsequences: false)
+            let range: ClosedRange<Int>
+            // Ruby's to_i: a non-number is 0.
+            func toI(_ s: Substring) -> Int { Int(s.prefix { $0.isNumber }) ?? 0 }
+            if parts.count == 2 {
+                let (a, b) = (toI(parts[0]), toI(parts[1]))
+                if a > b {
+                    throw ConfigError("greater first_worker_id<\(a)> than last_worker_id<\(b)> specified by <worker> directive is not allowed. Available multi worker assign syntax is <smaller_worker_id>-<greater_worker_id>", at: w.location)
+                }
+                range = a...b
+            } else {
+                let n = arg.hasPrefix("-") ? -1 : toI(Substring(arg))
+                range = n...n
+            }
+            for id in range {
+                if id < 0 || id > workers - 1 {
+                    throw ConfigError("worker id \(id) specified by <worker> directive is not allowed. Available worker id is between 0 and \(workers - 1)", at: w.location)
+                }
+                if parts.count == 2 {
+                    if used.contains(id) {
+                        throw ConfigError("specified worker_id<\(id)> collisions is detected on <worker> directive. Available worker id(s): \((0..<workers).filter { !used.contains($0) })", at: w.location)
+                    }
+                    used.insert(id)
+                }
+            }
+            for child in w.children where !["source", "match", "filter", "label"].contains(child.name) {
+                throw ConfigError("<worker> section cannot have <\(child.name)> directive", at: child.location)
+            }
+            out.append((w, range))
+        }
+        return out
+    }
+
+    /// Every forward output (top-level, in labels and in copy stores), in order.
+    public var forwardOutputs: [ForwardOutputConfig] { forwardOutputSites.compactMap(\.output.forward) }
 
     /// The effective settings as aligned text lines (`section name = value (default|file:line)`).
     public func effectiveSettingsReport() -> String {

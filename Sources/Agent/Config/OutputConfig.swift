@@ -6,9 +6,11 @@ public indirect enum OutputConfig: Sendable, Equatable {
     case file(FileOutputConfig)
     case stdout(StdoutOutputConfig)
     case null(NullOutputConfig)
+    case copy(CopyOutputConfig)
+    case relabel(RelabelOutputConfig)
 
     /// Output `@type` names the agent implements.
-    public static let supportedTypes = ["forward", "file", "secondary_file", "stdout", "null"]
+    public static let supportedTypes = ["forward", "file", "secondary_file", "stdout", "null", "copy", "relabel"]
 
     /// The `@type` name.
     public var typeName: String {
@@ -17,6 +19,8 @@ public indirect enum OutputConfig: Sendable, Equatable {
         case .file(let f): f.kind.rawValue
         case .stdout: "stdout"
         case .null: "null"
+        case .copy: "copy"
+        case .relabel: "relabel"
         }
     }
 
@@ -47,10 +51,14 @@ public indirect enum OutputConfig: Sendable, Equatable {
             return .stdout(try StdoutOutputConfig.parse(element, path: path, asSecondary: asSecondary, into: &ctx))
         case "null":
             return .null(try NullOutputConfig.parse(element, path: path, asSecondary: asSecondary, into: &ctx))
+        case "copy" where !asSecondary:
+            return .copy(try CopyOutputConfig.parse(element, path: path, into: &ctx))
+        case "relabel" where !asSecondary:
+            return .relabel(try RelabelOutputConfig.parse(element, path: path, into: &ctx))
         default:
             let p = element.param("@type") ?? element.param("type")
             throw ConfigError(
-                "unknown output plugin type '\(type)' in \(element.context) (the ForwardLab agent supports: \(supportedTypes.joined(separator: ", ")))",
+                "unknown output plugin type '\(type)' in \(element.context) (the ForwardLab agent supports: \(supportedTypes.joined(separator: ", "))); run this configuration on real Fluentd (fwdlab run --agent fluentd)",
                 at: p?.location ?? element.location)
         }
     }

@@ -51,7 +51,7 @@ public enum SourceConfig: Sendable, Equatable {
         case let other?:
             let p = element.param("@type") ?? element.param("type")
             throw ConfigError(
-                "unknown input plugin type '\(other)' in <source> (the ForwardLab agent supports: forward, sample, monitor_agent, prometheus, prometheus_output_monitor)", at: p?.location ?? element.location)
+                "unknown input plugin type '\(other)' in <source> (the ForwardLab agent supports: forward, sample, monitor_agent, prometheus, prometheus_output_monitor); run this configuration on real Fluentd (fwdlab run --agent fluentd)", at: p?.location ?? element.location)
         }
     }
 }

@@ -1,4 +1,5 @@
 import FluentdConfig
+import ForwardProtocol
 
 /// The `<system>` section: Fluentd's process-wide settings the agent honours, plus ForwardLab extensions.
 public struct SystemConfig: Sendable, Equatable {
@@ -22,7 +23,7 @@ public struct SystemConfig: Sendable, Equatable {
     public var rpcEndpoint: HostPort? = nil
     /// `enable_get_dump`: serve `/api/config.getDump`.
     public var enableGetDump = false
-    /// `workers`: only 1 is supported (the agent is a single process).
+    /// `workers`: the agent runs every worker's pipeline in its one process (docs/pipeline.md, "Workers").
     public var workers = 1
     /// ForwardLab extension `dns_resolver HOST[:PORT]`: the nameserver for DNS queries (nil → system resolver).
     public var dnsResolver: HostPort? = nil
@@ -32,6 +33,9 @@ public struct SystemConfig: Sendable, Equatable {
     /// ForwardLab extension `fwdlab_rpc_strict_routes` (quirk 32 better behaviour): exact paths only, and
     /// state-changing actions only via POST.
     public var rpcStrictRoutes = false
+    /// ForwardLab extension `fwdlab_fluentd_version 1.16|1.18|1.19`: the release whose behaviour the agent reproduces
+    /// where releases differ (docs/fluentd-model.md, "Release profiles").
+    public var fluentdVersion: FluentdReleaseProfile = .default
 
     public init() {}
 
@@ -75,9 +79,8 @@ public struct SystemConfig: Sendable, Equatable {
         }
         config.enableGetDump = try r.bool("enable_get_dump", default: false)
         config.workers = try r.integer("workers", default: 1)
-        if config.workers != 1 {
-            throw r.error("workers \(config.workers) is not supported: the ForwardLab agent runs a single worker (use 'workers 1' or remove the line)",
-                          at: r.written(["workers"])?.location)
+        if config.workers < 1 {
+            throw r.error("workers must be 1 or more (got \(config.workers))", at: r.written(["workers"])?.location)
         }
         if let raw = try r.optionalString("dns_resolver", note: "ForwardLab extension") {
             guard let endpoint = HostPort.parse(raw, defaultPort: 53) else {
@@ -87,6 +90,11 @@ public struct SystemConfig: Sendable, Equatable {
         }
         config.rpcDetailedErrors = try r.bool("fwdlab_rpc_detailed_errors", default: false, note: "ForwardLab extension")
         config.rpcStrictRoutes = try r.bool("fwdlab_rpc_strict_routes", default: false, note: "ForwardLab extension")
+        config.fluentdVersion = try r.value("fwdlab_fluentd_version", ConfigValueType(name: "enum") { text in
+            guard let p = FluentdReleaseProfile(name: text) else { throw ConfigError(FluentdReleaseProfile.invalidNameMessage(text), at: nil) }
+            return p
+        }, default: .default, note: "ForwardLab extension (release profile)") { $0.rawValue }
+        ctx.profile = config.fluentdVersion
         for name in ignoredParameters { r.acceptIgnored(name, why: "not applicable to the single-process agent") }
         for s in ignoredSections {
             for child in try r.raw.sections(s) {

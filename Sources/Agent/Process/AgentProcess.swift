@@ -60,6 +60,8 @@ public final class AgentProcess: Sendable {
         /// Run on scaled time (the scenario runner's `time_scale`): every timer of the forward output lasts `scale`
         /// times as long in real time, and every reading is in the scaled seconds around the clock's origin.
         public var clock: ScaledClock?
+        /// How a reload re-reads the file: the options of the first load (`--fluentd-version` is one of them).
+        public var parseOptions = ConfigParseOptions()
 
         public init(seed: UInt64? = nil, dnsResolver: HostPort? = nil, phiSamples: Bool = false, clock: ScaledClock? = nil) {
             self.seed = seed
@@ -74,13 +76,10 @@ public final class AgentProcess: Sendable {
                              group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                              eventFile: String? = nil, overrides: Overrides = Overrides(),
                              logger: Logger = Logger(label: "fwdlab.agent")) async throws -> AgentProcess {
-        let forwards = configuration.matches.filter { $0.output.forward != nil }
-        guard let first = forwards.first, var settings = AgentRuntimeSettings(configuration: configuration) else {
+        // What the runtime cannot run (a second forward output, a primary file output, ...) fails here, by name.
+        if let reason = configuration.unrunnableReason() { throw StartError.unsupported("\(reason)") }
+        guard let first = configuration.forwardOutputSites.first, var settings = AgentRuntimeSettings(configuration: configuration) else {
             throw StartError.unsupported("\(configuration.path ?? "config"): no <match> with @type forward: nothing to run")
-        }
-        if forwards.count > 1 {
-            throw StartError.unsupported(
-                "\(configuration.path ?? "config"): one forward output per process is supported; \(forwards[1].tagDescription) is a second one")
         }
         // Read every forward input's server settings before anything starts, so a bad one fails with its file:line.
         var forwardSettings: [ReceiverSettings] = []
@@ -105,22 +104,34 @@ public final class AgentProcess: Sendable {
                                                     eventFile: eventFile, resolver: resolver, phiSamples: overrides.phiSamples,
                                                     timeScale: overrides.clock?.scale ?? 1)
         agent.setConfigurationText(configuration.configText)
+        // Inputs emit through the router (labels, filters, copy, relabel); a plain relay's route is the buffer itself.
+        let pipeline = EventPipeline(configuration: configuration, forward: agent, logger: logger)
         var inputs: [SampleInput] = []
-        for source in configuration.sources {
+        for (i, source) in configuration.sources.enumerated() {
             guard case let .sample(s) = source else { continue }
-            if !first.matches(s.tag) {
-                logger.warning("no patterns matched", metadata: ["tag": "\(s.tag)"])
-                continue
+            // Each worker runs its own copy of a source, as Fluentd's worker processes do (docs/pipeline.md, "Workers").
+            for worker in configuration.workers(ofSource: i) {
+                if !pipeline.routes(tag: s.tag, label: s.label, worker: worker) {
+                    logger.warning("no patterns matched", metadata: ["tag": "\(s.tag)"])
+                    continue
+                }
+                let input = SampleInput(settings: SampleInput.Settings(s), sink: pipeline.source(label: s.label, worker: worker),
+                                        loop: group.next(), logger: logger)
+                input.start()
+                inputs.append(input)
             }
-            let input = SampleInput(settings: SampleInput.Settings(s), sink: agent, loop: group.next(), logger: logger)
-            input.start()
-            inputs.append(input)
         }
         var forwardInputs: [ForwardInput] = []
         do {
-            for settings in forwardSettings {
-                forwardInputs.append(try await ForwardInput.start(settings: settings, agent: agent,
-                                                                  routes: { first.matches($0) }, group: group))
+            // One listener per <source> whatever the worker count: Fluentd's workers share the port through the
+            // supervisor's socket manager; here the first of its workers takes every connection.
+            let forwardSources = configuration.sources.indices.filter { if case .forward = configuration.sources[$0] { true } else { false } }
+            for (settings, i) in zip(forwardSettings, forwardSources) {
+                let label = configuration.sources[i].label
+                let worker = configuration.workers(ofSource: i).lowerBound
+                forwardInputs.append(try await ForwardInput.start(settings: settings, agent: pipeline.source(label: label, worker: worker),
+                                                                  routes: { pipeline.routes(tag: $0, label: label, worker: worker) },
+                                                                  group: group))
             }
         } catch {
             for input in forwardInputs { await input.stop() }
@@ -129,7 +140,7 @@ public final class AgentProcess: Sendable {
             throw error
         }
         let control = AgentProcessControl(agent: agent, inputs: inputs, forwardInputs: forwardInputs, logger: logger)
-        let plane = ControlPlane(control: control, configPath: configPath, logger: logger)
+        let plane = ControlPlane(control: control, configPath: configPath, options: overrides.parseOptions, logger: logger)
         let signals = SignalHandler(plane: plane, logger: logger)
         var rpc: RPCServer?
         if let endpoint = configuration.system.rpcEndpoint {

@@ -22,8 +22,8 @@ struct ConfigErrorTests {
     @Test func unknownSections() {
         expectConfigError(forwardMatch("  <serverr>\n    host a\n  </serverr>"), line: 3, "unknown section <serverr>")
         expectConfigError("<sytem>\n</sytem>", line: 1, "unknown section <sytem>")
-        expectConfigError("<filter **>\n  @type stdout\n</filter>", line: 1, "<filter> is not supported")
-        expectConfigError(forwardMatch("  <service_discovery>\n    @type static\n  </service_discovery>"), line: 3, "<service_discovery> is not supported")
+        expectConfigError("<filter **>\n  @type stdout\n</filter>", line: 2, "filter plugin 'stdout' is not supported by the ForwardLab agent")
+        expectConfigError(forwardMatch("  <service_discovery>\n    @type consul\n  </service_discovery>"), line: 4, "Unknown sd plugin 'consul'")
     }
 
     @Test func unknownPluginTypes() {
@@ -94,11 +94,11 @@ struct ConfigErrorTests {
     @Test func systemRules() {
         expectConfigError("<system>\n  rpc_endpoint localhost\n</system>", line: 2, "Invalid rpc_endpoint: localhost")
         expectConfigError("<system>\n  rpc_endpoint http://x:1\n</system>", line: 2, "Invalid rpc_endpoint")
-        expectConfigError("<system>\n  workers 3\n</system>", line: 2, "workers 3 is not supported")
+        expectConfigError("<system>\n  workers 0\n</system>", line: 2, "workers must be 1 or more")
         expectConfigError("<system>\n  log_level loud\n</system>", line: 2, "log_level")
         expectConfigError("<system>\n  dns_resolver not/valid\n</system>", line: 2, "invalid dns_resolver")
         expectConfigError("<system>\n</system>\n<system>\n</system>", line: 3, "<system> section cannot be written twice")
-        expectConfigError("<worker 0>\n</worker>", line: 1, "<worker> is not supported")
+        expectConfigError("<worker 1>\n</worker>", line: 1, "worker id 1 specified by <worker> directive is not allowed")
     }
 
     @Test func legacyRules() {
