@@ -60,8 +60,6 @@ public final class AgentProcess: Sendable {
         /// Run on scaled time (the scenario runner's `time_scale`): every timer of the forward output lasts `scale`
         /// times as long in real time, and every reading is in the scaled seconds around the clock's origin.
         public var clock: ScaledClock?
-        /// How a reload re-reads the file: the options of the first load (`--fluentd-version` is one of them).
-        public var parseOptions = ConfigParseOptions()
 
         public init(seed: UInt64? = nil, dnsResolver: HostPort? = nil, phiSamples: Bool = false, clock: ScaledClock? = nil) {
             self.seed = seed
@@ -104,10 +102,10 @@ public final class AgentProcess: Sendable {
                                                     eventFile: eventFile, resolver: resolver, phiSamples: overrides.phiSamples,
                                                     timeScale: overrides.clock?.scale ?? 1)
         agent.setConfigurationText(configuration.configText)
-        // Inputs emit through the router (labels, filters, copy, relabel); a plain relay's route is the buffer itself.
-        let pipeline = EventPipeline(configuration: configuration, forward: agent, logger: logger)
         var inputs: [SampleInput] = []
         for (i, source) in configuration.sources.enumerated() {
+        // Inputs emit through the router (labels, filters, copy, relabel); a plain relay's route is the buffer itself.
+        let pipeline = EventPipeline(configuration: configuration, forward: agent, logger: logger)
             guard case let .sample(s) = source else { continue }
             // Each worker runs its own copy of a source, as Fluentd's worker processes do (docs/pipeline.md, "Workers").
             for worker in configuration.workers(ofSource: i) {
@@ -140,7 +138,7 @@ public final class AgentProcess: Sendable {
             throw error
         }
         let control = AgentProcessControl(agent: agent, inputs: inputs, forwardInputs: forwardInputs, logger: logger)
-        let plane = ControlPlane(control: control, configPath: configPath, options: overrides.parseOptions, logger: logger)
+        let plane = ControlPlane(control: control, configPath: configPath, logger: logger)
         let signals = SignalHandler(plane: plane, logger: logger)
         var rpc: RPCServer?
         if let endpoint = configuration.system.rpcEndpoint {
