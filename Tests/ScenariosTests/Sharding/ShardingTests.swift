@@ -95,14 +95,15 @@ import Testing
         return out
     }
 
-    static func tuneShards(grid: TuningGrid, networkPath: String?, n: Int, in dir: String) async throws -> [String] {
+    static func tuneShards(grid: TuningGrid, networkPath: String?, tracePath: String? = nil, objective: TuningObjective = TuningObjective(),
+                           n: Int, in dir: String) async throws -> [String] {
         let model = try networkPath.map { try NetworkModelLoader.load(path: $0) } ?? .standard
-        let engine = TuningEngine(model: model, grid: grid)
+        let engine = TuningEngine(model: model, trace: try tracePath.map { try HeartbeatTrace.load(path: $0) }, grid: grid)
         var dirs: [String] = []
         for k in 1...n {
-            let data = TuneShardData(grid: grid, objective: TuningObjective(), networkPath: networkPath,
+            let data = TuneShardData(grid: grid, objective: objective, networkPath: networkPath,
                                      networkText: try networkPath.map { try String(contentsOfFile: $0, encoding: .utf8) },
-                                     tracePath: nil, traceText: nil, runs: [])
+                                     tracePath: tracePath, traceText: try tracePath.map { try String(contentsOfFile: $0, encoding: .utf8) }, runs: [])
             // A different worker count per shard: outcomes must not depend on it.
             let file = await TuneSharding.runShard(engine: engine, shard: try ShardSpec(index: k, count: n), data: data, workers: k)
             let d = dir + "/shard\(k)"
@@ -137,6 +138,39 @@ import Testing
             #expect(a[f] == b[f], "\(f) of the merge is byte for byte the unsharded one's")
         }
         #expect(a["tune.csv"]?.contains(",1\n") == true, "a recommended row is marked")
+    }
+
+    /// With a replayed trace, the built-in model and a latency target: the merge rebuilds the trace from the shards'
+    /// text (its source names the file, as in the unsharded report) and gives the same report.
+    @Test func traceReplayShardsMergeToTheUnshardedReport() async throws {
+        let dir = ScenarioRunnerTests.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var grid = Self.smallGrid()
+        grid.detectors = [.fluentd, .exponential]
+        let trace = ScenarioTestSupport.root + "/fixtures/networks/example-trace.txt"
+        let objective = TuningObjective(detectWithin: 10)
+        let engine = TuningEngine(model: .standard, trace: try HeartbeatTrace.load(path: trace), grid: grid)
+        let whole = TuningReportDocument.build(engine: engine, sweep: await engine.run(workers: 3), objective: objective)
+        let dirs = try await Self.tuneShards(grid: grid, networkPath: nil, tracePath: trace, objective: objective, n: 4, in: dir)
+        let merged = try ShardMerge.mergeTune(try ShardFile.find(dirs))
+        #expect(merged.engine.trace?.source == trace && merged.objective == objective)
+        let doc = TuningReportDocument.build(engine: merged.engine, sweep: merged.sweep, objective: merged.objective)
+        #expect(doc.traceSource == trace)
+        let a = try Self.reportFiles(whole, into: dir + "/whole")
+        let b = try Self.reportFiles(doc, into: dir + "/merged")
+        for f in ["tune.json", "tune.csv", "report.html"] { #expect(a[f] == b[f], "\(f)") }
+        // Another trace file of the same name would be another input.
+        var file = try ShardFile.load(path: dirs[0] + "/shard-1-of-4.json")
+        file.tune?.traceText = "0\n1\n2\n"
+        file.manifest = ShardManifest(command: "tune", shard: file.manifest.shard, inputs: TuneSharding.inputs(try #require(file.tune)),
+                                      unitCount: file.manifest.unitCount)
+        _ = try file.write(to: dir + "/othertrace")
+        do {
+            _ = try ShardMerge.mergeTune(try ShardFile.find([dir + "/othertrace"] + dirs.dropFirst()))
+            Issue.record("a shard of another trace merged")
+        } catch {
+            #expect(error.message.contains("differ in trace:"), "\(error.message)")
+        }
     }
 
     /// A recorded outcome survives the shard file exactly: every Double, the infinities and the nils.
