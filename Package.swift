@@ -78,6 +78,8 @@ let package = Package(
             dependencies: [
                 "ForwardProtocol", "FluentdConfig", "ForwardServer", "CCares",
                 .product(name: "X509", package: "swift-certificates"),
+                // <service_discovery> @type file reads YAML server lists.
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -13,6 +13,8 @@ public struct ForwardOutputConfig: Sendable, Equatable {
     public var settings = ForwarderSettings()
     public var servers: [ServerConfig] = []
     public var security: SecurityConfig? = nil
+    /// `<service_discovery>` sections (their configure-time servers are in `servers` too).
+    public var serviceDiscovery: [ServiceDiscoveryConfig] = []
     public var transport: Transport = .tcp
     public var tls = TLSClientConfig()
     public var sendTimeout: Double = 60
@@ -123,14 +125,17 @@ public struct ForwardOutputConfig: Sendable, Equatable {
         if let sec = try r.raw.section("security") {
             c.security = try SecurityConfig.parse(sec, parentPath: path, into: &ctx)
         }
-        for sd in try r.raw.sections("service_discovery") {
-            throw ConfigError("<service_discovery> is not supported by the ForwardLab agent; list the nodes as <server> sections (\(r.context))", at: sd.location)
-        }
         let serverElements = try r.raw.sections("server")
         for (i, el) in serverElements.enumerated() {
             c.servers.append(try ServerConfig.parse(el, index: i, parentPath: path, into: &ctx))
         }
 
+        // <server>s first, then each <service_discovery>'s services (out_forward prepends a static discovery).
+        for (i, el) in try r.raw.sections("service_discovery").enumerated() {
+            let sd = try ServiceDiscoveryConfig.parse(el, index: i, parentPath: path, into: &ctx)
+            c.serviceDiscovery.append(sd)
+            c.servers += sd.initialServers
+        }
         let bufferElement = try r.raw.section("buffer")
         let legacy = try LegacyBufferParameters.convert(&r, defaultChunkKey: "tag", hasBufferSection: bufferElement != nil)
         if asSecondary {
@@ -164,7 +169,7 @@ public struct ForwardOutputConfig: Sendable, Equatable {
         // Typos first: an unknown name usually explains the semantic errors below (e.g. `<serverr>`).
         try r.raw.rejectUnknown()
         // Fluentd's configure-time checks (core) with the line of the most relevant parameter.
-        for message in s.validationErrors(nodes: c.servers.map(\.node)) {
+        for message in s.validationErrors(nodes: c.servers.map(\.node), nodesLater: c.serviceDiscovery.contains { $0.dynamicKind == .srv }) {
             let at: ConfigLocation?
             if message.contains("dns_round_robin") { at = r.written(["dns_round_robin"])?.location }
             else if message.contains("ack_response_timeout") { at = r.written(["ack_response_timeout"])?.location }

@@ -11,6 +11,9 @@ public struct ServerConfig: Sendable, Equatable {
     /// Where the `<server>` section starts.
     public var location: ConfigLocation?
 
+    /// The discovery identity when a `<service_discovery>` reported this server (nil for `<server>` sections).
+    public var discovered: DiscoveredService?
+
     public init(node: ForwarderNodeConfig, sharedKey: String? = nil, username: String = "", password: String = "", location: ConfigLocation? = nil) {
         self.node = node
         self.sharedKey = sharedKey
@@ -19,8 +22,10 @@ public struct ServerConfig: Sendable, Equatable {
         self.location = location
     }
 
-    static func parse(_ element: ConfigElement, index: Int, parentPath: String, into ctx: inout ConfigBuildContext) throws -> ServerConfig {
-        var r = SectionReader(element, path: "\(parentPath) <server>[\(index)]")
+    /// `sectionName`: `server`, or `service` inside `<service_discovery> @type static` (same parameters).
+    static func parse(_ element: ConfigElement, index: Int, parentPath: String, sectionName: String = "server",
+                      into ctx: inout ConfigBuildContext) throws -> ServerConfig {
+        var r = SectionReader(element, path: "\(parentPath) <\(sectionName)>[\(index)]")
         let host = try r.requiredString("host")
         if host.isEmpty { throw r.error("'host' must not be empty", at: r.written(["host"])?.location) }
         let name = try r.optionalString("name")
@@ -38,5 +43,13 @@ public struct ServerConfig: Sendable, Equatable {
         return ServerConfig(
             node: ForwarderNodeConfig(name: name, host: host, port: port, weight: weight, standby: standby),
             sharedKey: sharedKey, username: username, password: password, location: element.location)
+    }
+}
+
+extension ServerConfig {
+    /// A server a discovery reported (its identity kept, so a later list can take it out again).
+    public init(discovered s: DiscoveredService) {
+        self.init(node: s.node, sharedKey: s.sharedKey, username: s.username ?? "", password: s.password ?? "")
+        discovered = s
     }
 }

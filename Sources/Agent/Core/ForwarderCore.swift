@@ -51,6 +51,11 @@ public enum ForwarderDirective: Sendable, Equatable {
     case emitEvent(AgentEvent)
     /// The weight array was rebuilt (node indices per slot).
     case rebalanced(weightArray: [Int])
+    /// Service discovery brought in node `node` (a new index; `nodes[node]` holds it): the shell extends its per-node
+    /// state. Its first heartbeat is the next timer run's.
+    case nodeAdded(node: Int)
+    /// Service discovery took node `node` out: no more heartbeats or sends; waits for its acks still resolve.
+    case nodeRemoved(node: Int)
     /// Commit (purge) the chunk.
     case commitChunk(ChunkID)
     /// An ack failure: the chunk goes back to the head of the queue without a retry update (quirk 18 (docs/quirks.md)).
@@ -68,7 +73,13 @@ public enum ForwarderDirective: Sendable, Equatable {
 /// Fluentd v1.16 behaviour by default; no I/O, no threads, time from the injected clock.
 public struct ForwarderCore: Sendable {
     public let settings: ForwarderSettings
-    public let nodes: [ForwarderNodeConfig]
+    /// Every node ever configured or discovered, by index (indices stay valid after a node leaves).
+    public private(set) var nodes: [ForwarderNodeConfig]
+    /// The registered nodes in Fluentd's services order (configure order, discovered ones appended): what the
+    /// heartbeat timer, the ticks and the rebuild walk. Without service discovery it is every index.
+    public private(set) var members: [Int]
+    /// The discovery identity of each node (nil for nodes no discovery can take out: `<server>` and `static`).
+    public private(set) var identities: [DiscoveredService?]
     public let clock: any AgentClock
     public private(set) var health: [NodeHealth]
     public private(set) var dns: [DNSCache]
@@ -81,7 +92,7 @@ public struct ForwarderCore: Sendable {
     /// Nodes whose disable the current batch of results already announced.
     private var announcedDisables: Set<Int> = []
     private var rng: SeededRandom
-    private let balancerNodes: [BalancerNode]
+    private var balancerNodes: [BalancerNode]
     private var heartbeatPending: [Bool]
     private var roundActive = false
     private var roundNeedsRebuild = false
@@ -91,9 +102,13 @@ public struct ForwarderCore: Sendable {
 
     /// Configure: one detector per node created now (window `[h·10^6]`, last = floor(now)), then the first rebuild.
     /// `configureDirectives` holds the "adding forwarding server" lines and the first rebuild's output.
-    public init(settings: ForwarderSettings, nodes: [ForwarderNodeConfig], clock: any AgentClock) {
+    /// `identities` (same order as `nodes`, nil entries or a shorter array for static nodes) lets service discovery
+    /// take nodes out later (`applyDiscovery`).
+    public init(settings: ForwarderSettings, nodes: [ForwarderNodeConfig], clock: any AgentClock, identities: [DiscoveredService?] = []) {
         self.settings = settings
         self.nodes = nodes
+        self.members = Array(nodes.indices)
+        self.identities = nodes.indices.map { identities.indices.contains($0) ? identities[$0] : nil }
         self.clock = clock
         var system = SeededRandom.fromSystem()
         let seed = settings.seed ?? system.next()
@@ -139,6 +154,8 @@ public struct ForwarderCore: Sendable {
     }
 
     public func isAvailable(_ node: Int) -> Bool { health.indices.contains(node) && health[node].isAvailable }
+    /// Whether `node` is still registered (service discovery has not taken it out).
+    public func isMember(_ node: Int) -> Bool { members.contains(node) }
     public func state(_ node: Int) -> NodeState? { health.indices.contains(node) ? health[node].state : nil }
     public func phi(_ node: Int) -> Double { health.indices.contains(node) ? health[node].phi(now: clock.now) : 0 }
     public var weightArray: [Int] { balancer.weightArray }
@@ -155,7 +172,7 @@ public struct ForwarderCore: Sendable {
     /// slot, so a node disabled during this send (a failed handshake) is skipped. nil: none left.
     public func nextCandidate(in plan: WeightedBalancer.Plan, from index: Int) -> Int? {
         guard index >= 0 else { return nil }
-        return plan.candidates.indices.first { $0 >= index && isAvailable(plan.candidates[$0]) }
+        return plan.candidates.indices.first { $0 >= index && isAvailable(plan.candidates[$0]) && isMember(plan.candidates[$0]) }
     }
 
     /// Reports which candidate succeeded (nil: all failed) so the round-robin pointer advances like Fluentd's.
@@ -251,7 +268,7 @@ public struct ForwarderCore: Sendable {
         heartbeatTimerFired(into: &out)
         var i = start
         var guardCount = 0
-        while i < out.count && guardCount < 4 * nodes.count + 4 {
+        while i < out.count && guardCount < 4 * members.count + 4 {
             guardCount += 1
             switch out[i] {
             case .resolveDNS(let node, let host, _):
@@ -265,6 +282,53 @@ public struct ForwarderCore: Sendable {
             i += 1
         }
         heartbeatRoundCompleted(into: &out)
+    }
+
+    // MARK: - Service discovery
+
+    /// The manager's `run_once` for one batch (docs/agent-parameters.md, "<service_discovery>"): each service coming
+    /// in gets a new node (a fresh detector, as `build_node` makes one) appended to the members, or put in place of
+    /// a registered node with the same identity; each going out leaves the members (its detector state goes with it,
+    /// while nodes that stay keep theirs). Then one rebuild, unless the batch was empty.
+    public mutating func applyDiscovery(_ messages: [ServiceDiscoveryMessage]) -> [ForwarderDirective] {
+        var out: [ForwarderDirective] = []
+        guard !messages.isEmpty else { return out }
+        let now = clock.now
+        for m in messages {
+            switch m {
+            case .serviceIn(let service):
+                let n = service.node
+                let i = nodes.count
+                nodes.append(n)
+                identities.append(service)
+                health.append(NodeHealth(node: i, settings: settings.nodeHealthSettings,
+                                         detector: settings.detector.makeDetector(heartbeatInterval: settings.heartbeatInterval, configureTime: now)))
+                dns.append(DNSCache(expire: settings.expireDNSCache, roundRobin: settings.dnsRoundRobin))
+                balancerNodes.append(BalancerNode(host: n.host, port: n.port, weight: n.weight, standby: n.standby))
+                heartbeatPending.append(false)
+                out.append(.log(.info, "adding forwarding server '\(n.label)' host=\(RubyInspect.string(n.host)) port=\(n.port) weight=\(n.weight)"))
+                out.append(.log(.info, "Service in: \(service.logText)"))
+                if let p = members.firstIndex(where: { identities[$0] == service }) {
+                    // Same identity twice (a duplicated file entry): the hash keeps its place, the node is the new one.
+                    let old = members[p]
+                    members[p] = i
+                    out.append(.nodeRemoved(node: old))
+                } else {
+                    members.append(i)
+                }
+                out.append(.nodeAdded(node: i))
+            case .serviceOut(let service):
+                if let p = members.firstIndex(where: { identities[$0] == service }) {
+                    let old = members.remove(at: p)
+                    out.append(.log(.info, "Service out: \(service.logText)"))
+                    out.append(.nodeRemoved(node: old))
+                } else {
+                    out.append(.log(.warn, "Not found service: \(service.logText)"))
+                }
+            }
+        }
+        rebuild(into: &out)
+        return out
     }
 
     // MARK: - Internals
@@ -374,7 +438,7 @@ public struct ForwarderCore: Sendable {
         roundActive = true
         roundNeedsRebuild = false
         let now = clock.now
-        for i in nodes.indices {
+        for i in members {
             switch dns[i].lookup(now: now) {
             case .cached(let address):
                 out.append(.sendHeartbeat(node: i, address: address, port: nodes[i].port, type: settings.heartbeatType))
@@ -386,7 +450,7 @@ public struct ForwarderCore: Sendable {
     }
 
     private mutating func heartbeatReplied(node: Int, into out: inout [ForwarderDirective]) {
-        guard health.indices.contains(node) else { return }
+        guard health.indices.contains(node), isMember(node) else { return }
         guard let t = health[node].heartbeat(detect: true, now: clock.now) else { return }
         let n = nodes[node]
         out.append(.log(.warn, "recovered forwarding server '\(n.name ?? "")' host=\(RubyInspect.string(n.host)) port=\(n.port)"))
@@ -403,8 +467,8 @@ public struct ForwarderCore: Sendable {
         guard settings.heartbeatType != .none else { return }
         let now = clock.now
         var needRebuild = roundNeedsRebuild
-        for i in nodes.indices {
-            heartbeatPending[i] = false
+        for i in heartbeatPending.indices { heartbeatPending[i] = false }
+        for i in members {
             if emitsPhiSamples && health[i].isAvailable {
                 // The same O(1) reading tick makes below (same `now`), taken before a detach clears the window.
                 out.append(.emitEvent(AgentEvent(time: now, node: nodes[i].label, event: .phiSample,
@@ -495,7 +559,7 @@ public struct ForwarderCore: Sendable {
 
     private mutating func rebuild(into out: inout [ForwarderDirective]) {
         let h = health
-        let result = balancer.rebuild(nodes: balancerNodes) { h.indices.contains($0) && h[$0].isAvailable }
+        let result = balancer.rebuild(nodes: members.map { balancerNodes[$0] }, ids: members) { h.indices.contains($0) && h[$0].isAvailable }
         let now = clock.now
         for log in result.logs { out.append(.log(log.level, log.message)) }
         for i in result.promoted {

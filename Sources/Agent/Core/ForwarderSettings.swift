@@ -79,10 +79,11 @@ public struct ForwarderSettings: Sendable, Equatable {
         AckTracker.checkInterval(delayedCommitTimeout: effectiveDelayedCommitTimeout)
     }
 
-    /// Fluentd's configure-time errors for these values (empty when valid).
-    public func validationErrors(nodes: [ForwarderNodeConfig]) -> [String] {
+    /// Fluentd's configure-time errors for these values (empty when valid). `nodesLater`: an SRV discovery adds its
+    /// nodes when the output starts (its query is I/O), so an empty list is only an error then.
+    public func validationErrors(nodes: [ForwarderNodeConfig], nodesLater: Bool = false) -> [String] {
         var errors: [String] = []
-        if nodes.isEmpty {
+        if nodes.isEmpty && !nodesLater {
             errors.append("forward output plugin requires at least one node is required. Add <server> or <service_discovery>")
         }
         if dnsRoundRobin && heartbeatType == .udp {

@@ -44,8 +44,17 @@ public struct WeightedBalancer: Sendable, Equatable {
 
     /// `rebuild_weight_array` (docs/forward-protocol.md, "Weight array"). Returns the warnings Fluentd logs ("using standby node …", "No nodes are available")
     /// and the promoted standby indices.
+    /// `ids[i]` is the index the array, `isAvailable` and `promoted` use for `nodes[i]` (the registered nodes of a
+    /// core whose service discovery took some out); nil: the positions themselves.
     @discardableResult
-    public mutating func rebuild(nodes: [BalancerNode], isAvailable: (Int) -> Bool) -> (logs: [CoreLog], promoted: [Int]) {
+    public mutating func rebuild(nodes: [BalancerNode], ids: [Int]? = nil, isAvailable: (Int) -> Bool) -> (logs: [CoreLog], promoted: [Int]) {
+        guard let ids else { return rebuildPositions(nodes: nodes, isAvailable: isAvailable) }
+        let r = rebuildPositions(nodes: nodes) { ids.indices.contains($0) && isAvailable(ids[$0]) }
+        weightArray = weightArray.map { ids[$0] }
+        return (r.logs, r.promoted.map { ids[$0] })
+    }
+
+    private mutating func rebuildPositions(nodes: [BalancerNode], isAvailable: (Int) -> Bool) -> (logs: [CoreLog], promoted: [Int]) {
         var logs: [CoreLog] = []
         var promoted: [Int] = []
         var regular: [Int] = []

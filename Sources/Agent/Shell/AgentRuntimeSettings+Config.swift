@@ -8,6 +8,8 @@ extension AgentRuntimeSettings {
         forwarder.delayedCommitTimeout = c.buffer.delayedCommitTimeout
         nodes = c.nodes
         credentials = c.servers.map { NodeCredentials(sharedKey: $0.sharedKey, username: $0.username, password: $0.password) }
+        identities = c.servers.map(\.discovered)
+        discovery = c.serviceDiscovery.filter { $0.dynamicKind != nil }
         security = c.security.map { ClientSecuritySettings(selfHostname: $0.selfHostname, sharedKey: $0.sharedKey) }
         if c.transport == .tls {
             tls = c.tls

@@ -10,6 +10,10 @@ public struct AgentRuntimeSettings: Sendable {
     public var credentials: [NodeCredentials] = []
     /// `<security>`; nil → no handshake (docs/forward-protocol.md, "When the handshake runs").
     public var security: ClientSecuritySettings? = nil
+    /// Discovery identity per node (same order as `nodes`; nil or missing: a node no discovery takes out).
+    public var identities: [DiscoveredService?] = []
+    /// `<service_discovery> @type file|srv` sources, watched once the output runs (docs/agent-parameters.md).
+    public var discovery: [ServiceDiscoveryConfig] = []
     /// `transport tls` when set (docs/forward-protocol.md, "Client TLS"); nil → plain TCP.
     public var tls: TLSClientConfig? = nil
     /// `compress gzip` (one gzip member per buffer append; docs/forward-protocol.md, "Sending a chunk").
@@ -50,6 +54,15 @@ public struct AgentRuntimeSettings: Sendable {
 }
 
 /// `<server> shared_key / username / password`.
+
+    /// Appends a node service discovery brought in (index `nodes.count`, as in the core).
+    public mutating func appendDiscovered(_ service: DiscoveredService) {
+        while credentials.count < nodes.count { credentials.append(NodeCredentials()) }
+        while identities.count < nodes.count { identities.append(nil) }
+        nodes.append(service.node)
+        credentials.append(NodeCredentials(sharedKey: service.sharedKey, username: service.username ?? "", password: service.password ?? ""))
+        identities.append(service)
+    }
 public struct NodeCredentials: Sendable, Equatable {
     public var sharedKey: String?
     public var username: String

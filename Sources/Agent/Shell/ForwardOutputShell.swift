@@ -43,6 +43,8 @@ final class ForwardOutputShell: @unchecked Sendable {
     private var policy: ConnectionPolicy { settings.connectionPolicy }
     private var udp: Channel?
     private var udpHandler: UDPHeartbeatHandler?
+    /// The dynamic `<service_discovery>` sources (file, srv), running while the output does.
+    private var discovery: ServiceDiscoveryShell?
     private var stopped = false
     /// Ask the core for `phi_sample` events (kept across reloads, which build a new core).
     private let phiSamples: Bool
@@ -82,7 +84,7 @@ final class ForwardOutputShell: @unchecked Sendable {
         self.threadPool = threadPool
         var fw = settings.forwarder
         fw.requireAckResponse = settings.forwarder.requireAckResponse
-        self.core = ForwarderCore(settings: fw, nodes: settings.nodes, clock: clock)
+        self.core = ForwarderCore(settings: fw, nodes: settings.nodes, clock: clock, identities: settings.identities)
         core.emitsPhiSamples = phiSamples
         // Jitter from the run's seed, so `fwdlab replay` with the same seed draws the same retry times.
         self.output = OutputCore(settings: Self.outputSettings(settings), clock: clock,
@@ -197,6 +199,7 @@ final class ForwardOutputShell: @unchecked Sendable {
             self.drainBufferLogs()
         })
         flushThreadTimers = Array(repeating: nil, count: output.threads.count)
+        startDiscovery()
         feedOutput(.started)
         if fw.requireAckResponse { feed(.ackReaderStarted) }
     }
@@ -234,6 +237,8 @@ final class ForwardOutputShell: @unchecked Sendable {
             timers.removeAll()
             heartbeatTimer?.cancel()
             heartbeatTimer = nil
+            discovery?.stop()
+            discovery = nil
             let deadline = clock.monotonicNow + drainTimeout
             let waitForAcks = settings.forwarder.waitForAcksAtShutdown
             if !waitForAcks { feed(.ackReaderStopping) }
@@ -355,6 +360,8 @@ final class ForwardOutputShell: @unchecked Sendable {
                 timers.removeAll()
                 heartbeatTimer?.cancel()
                 heartbeatTimer = nil
+                discovery?.stop()
+                discovery = nil
                 endOutput()
                 udp?.close(promise: nil)
                 udp = nil
@@ -364,7 +371,7 @@ final class ForwardOutputShell: @unchecked Sendable {
                 settings = new
                 self.connector = connector
                 cache = SocketCache(keepaliveTimeout: new.keepaliveTimeout)
-                core = ForwarderCore(settings: new.forwarder, nodes: new.nodes, clock: clock)
+                core = ForwarderCore(settings: new.forwarder, nodes: new.nodes, clock: clock, identities: new.identities)
                 core.emitsPhiSamples = phiSamples
                 output = OutputCore(settings: Self.outputSettings(new), clock: clock, rng: output.retry.rng)
                 secondary = new.secondary.map(SecondaryFileOutput.init(settings:))
@@ -393,6 +400,15 @@ final class ForwardOutputShell: @unchecked Sendable {
             case let .emitEvent(e):
                 hub.emit(e)
             case .rebalanced:
+                break
+            case let .nodeAdded(node):
+                // Same index in the core, the settings and the connector (they only ever grow).
+                if let service = core.identities[node], settings.nodes.count == node {
+                    settings.appendDiscovered(service)
+                    connector.appendDiscovered(service)
+                }
+            case .nodeRemoved:
+                // Fluentd drops the node object: no heartbeats or sends any more; cached sockets and ack waits stay.
                 break
             case let .resolveDNS(node, host, port):
                 resolveForHeartbeat(node: node, host: host, port: port)
@@ -480,8 +496,8 @@ final class ForwardOutputShell: @unchecked Sendable {
         f.rollbackCount = counters.chunksRolledBack
         f.slowFlushCount = counters.slowFlushes
         f.flushTimeCount = counters.flushMilliseconds
-        f.registeredNodes = settings.nodes.count
-        f.healthyNodes = settings.nodes.indices.filter { core.isAvailable($0) }.count
+        f.registeredNodes = core.members.count
+        f.healthyNodes = core.members.filter { core.isAvailable($0) }.count
         if let state = output.retry.state {
             f.retry = .init(start: state.start, steps: state.steps, nextTime: state.nextTime)
         }
@@ -489,6 +505,20 @@ final class ForwardOutputShell: @unchecked Sendable {
     }
 
     // MARK: - Heartbeats (docs/forward-protocol.md, "Heartbeats")
+
+    /// Starts the `<service_discovery>` watchers; each manager tick's batch goes to the core (docs/agent-parameters.md).
+    private func startDiscovery() {
+        guard !settings.discovery.isEmpty else { return }
+        let shell = ServiceDiscoveryShell(
+            loop: loop, threadPool: threadPool, sources: settings.discovery, resolver: resolver, timeScale: timeScale,
+            log: { [weak self] level, message in self?.hub.log(level, message) },
+            onBatch: { [weak self] batch in
+                guard let self, !self.stopped else { return }
+                self.execute(self.core.applyDiscovery(batch))
+            })
+        discovery = shell
+        shell.start()
+    }
 
     private func heartbeatTimerFired() {
         guard !stopped, round.timerFired() else { return }
@@ -624,7 +654,7 @@ final class ForwardOutputShell: @unchecked Sendable {
     private func udpReply(from: SocketAddress) {
         guard let ip = from.ipAddress, let port = from.port else { return }
         var matched = false
-        for (i, n) in settings.nodes.enumerated() where n.port == port {
+        for i in core.members where settings.nodes[i].port == port {
             guard let a = core.dns[i].address, Self.sameIP(a, ip) else { continue }
             matched = true
             feed(.heartbeatReplied(node: i))

@@ -9,16 +9,17 @@ import Glibc
 /// Opens connections to nodes: TCP or TLS (docs/forward-protocol.md, "Client TLS"), then the `<security>` handshake
 /// ("Client-side checks"), each bounded.
 ///
-/// `@unchecked Sendable` is safe: `nextID` and `salts` are only touched on `loop` (asserted); the rest is immutable.
+/// `@unchecked Sendable` is safe: `nextID`, `salts` and `settings` (which grows when service discovery adds a node)
+/// are only touched on `loop` (asserted); the rest is immutable.
 final class NodeConnector: @unchecked Sendable {
     let loop: EventLoop
-    let settings: AgentRuntimeSettings
+    private(set) var settings: AgentRuntimeSettings
     private let sslContext: NIOSSLContext?
     /// Set with `tls_allow_self_signed_cert` (and not insecure mode): verification runs through it.
     private let selfSignedVerifier: SelfSignedTolerantVerifier?
     private var nextID: UInt64 = 1
     /// Per-node shared_key salt, generated once per node (docs/forward-protocol.md, "Handshake messages").
-    private let salts: [String]
+    private var salts: [String]
 
     init(loop: EventLoop, settings: AgentRuntimeSettings) throws {
         self.loop = loop
@@ -31,10 +32,19 @@ final class NodeConnector: @unchecked Sendable {
             sslContext = nil
             selfSignedVerifier = nil
         }
+        salts = settings.nodes.map { _ in Self.newSalt() }
+    }
+
+    private static func newSalt() -> String {
         var rng = SystemRandomNumberGenerator()
-        salts = settings.nodes.map { _ in
-            (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
-        }
+        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &rng)) }.joined()
+    }
+
+    /// A node service discovery brought in: same index as in the core, its own credentials and salt.
+    func appendDiscovered(_ service: DiscoveredService) {
+        loop.assertInEventLoop()
+        settings.appendDiscovered(service)
+        while salts.count < settings.nodes.count { salts.append(Self.newSalt()) }
     }
 
     /// The name sent as SNI and verified (docs/forward-protocol.md, "TLS name"), nil for plain TCP.

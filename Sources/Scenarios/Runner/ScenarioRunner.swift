@@ -212,6 +212,7 @@ public struct ScenarioRunner: Sendable {
         var agentHost: (any AgentUnderTest)?
         if record.runErrors.isEmpty {
             do {
+                for f in scenario.files { try f.write(into: workdir, context: context) }
                 let text = try ConfigTemplate.render(scenario.agent, context: context, extraOverrides: overrides)
                 try? text.write(toFile: (workdir as NSString).appendingPathComponent("agent.conf"), atomically: true, encoding: .utf8)
                 let host: any AgentUnderTest
@@ -270,7 +271,8 @@ public struct ScenarioRunner: Sendable {
             let steps = NIOLockedValueBox<[TimelineEntry]>([])
             async let loadDone: Void = load.run(agent: agentHost)
             async let timelineDone: Void = Self.runTimeline(schedule, scenario: scenario, clock: clock, receivers: receivers,
-                                                            agent: agentHost, dns: dns, partitions: partitions, steps: steps)
+                                                            agent: agentHost, dns: dns, partitions: partitions, steps: steps,
+                                                            files: (workdir, context))
             _ = await (loadDone, timelineDone)
             await clock.sleep(until: scenario.activeDuration)
 
@@ -342,7 +344,7 @@ public struct ScenarioRunner: Sendable {
 
     static func runTimeline(_ schedule: [(step: TimelineStep, at: Double)], scenario: Scenario, clock: RunClock,
                             receivers: any ScenarioReceivers, agent: any AgentUnderTest, dns: ScenarioDNS?, partitions: PartitionTable,
-                            steps: NIOLockedValueBox<[TimelineEntry]>) async {
+                            steps: NIOLockedValueBox<[TimelineEntry]>, files: (directory: String, context: PlaceholderContext)? = nil) async {
         for (step, at) in schedule {
             await clock.sleep(until: at)
             if Task.isCancelled { return }
@@ -350,7 +352,7 @@ public struct ScenarioRunner: Sendable {
             var error: String?
             var result: String?
             do {
-                result = try await apply(step, receivers: receivers, agent: agent, dns: dns, partitions: partitions)
+                result = try await apply(step, receivers: receivers, agent: agent, dns: dns, partitions: partitions, files: files)
             } catch let e {
                 error = "\(e)"
             }
@@ -367,7 +369,7 @@ public struct ScenarioRunner: Sendable {
     /// step, `restart`/`resume` remove every such fault, `apply`/`remove` add and remove any catalogue fault.
     @discardableResult
     static func apply(_ step: TimelineStep, receivers: any ScenarioReceivers, agent: any AgentUnderTest, dns: ScenarioDNS?,
-                      partitions: PartitionTable) async throws -> String? {
+                      partitions: PartitionTable, files: (directory: String, context: PlaceholderContext)? = nil) async throws -> String? {
         switch step.action {
         case let .applyFault(r, spec): try await receivers.addFault(spec, to: r)
         case let .removeFault(r, name): try await receivers.removeFault(name, from: r)
@@ -398,6 +400,9 @@ public struct ScenarioRunner: Sendable {
         case .mark:
             break
         }
+        case let .writeFile(f):
+            guard let files else { throw ScenarioRunError.environment("file \(f.name): no working directory") }
+            try f.write(into: files.directory, context: files.context)
         return nil
     }
 }

@@ -42,6 +42,8 @@ public struct Scenario: Sendable {
     public var maySkip: [ExpectationResult.SkipCause: String] = [:]
     public var receivers: [ReceiverSpec] = []
     public var dns: [ScenarioDNSRecord] = []
+    /// `files:` written into the run's working directory before the agent starts (docs/scenarios.md, "Files").
+    public var files: [ScenarioFile] = []
     public var agent: AgentSpec
     public var load = LoadSpec()
     public var timeline: [TimelineStep] = []

@@ -27,6 +27,8 @@ public enum ScenarioAction: Sendable {
     case restartAgent
     /// Call the agent's RPC: `flush` or `reload`.
     case rpc(String)
+    /// Replace a file in the run's working directory (atomically; `files:` and `file:` steps, docs/scenarios.md).
+    case writeFile(ScenarioFile)
     /// Does nothing: a named point in time the run lasts until (and expectations can count from), e.g. to watch
     /// what the agent does after the last fault.
     case mark(String)
@@ -48,6 +50,7 @@ public enum ScenarioAction: Sendable {
         case .restartAgent: "restart agent"
         case let .rpc(m): "rpc \(m)"
         case let .mark(text): "mark: \(text)"
+        case let .writeFile(f): "write file \(f.name)"
         }
     }
 
@@ -77,6 +80,7 @@ public enum ScenarioAction: Sendable {
         case .restartAgent: "restart_agent"
         case .rpc: "rpc"
         case .mark: "mark"
+        case .writeFile: "file"
         }
     }
 

@@ -8,7 +8,8 @@ import Yams
 /// field; unknown keys, unknown receivers, step ids and fault kinds are errors.
 public enum ScenarioLoader {
     static let topKeys = ["name", "description", "represents", "seed", "time_scale", "status", "pending_reason", "requires", "may_skip",
-                          "receivers", "dns", "agent", "load", "timeline", "expectations", "drain", "capture", "baseline", "fidelity"]
+                          "receivers", "dns", "agent", "load", "timeline", "expectations", "drain", "capture", "baseline", "fidelity",
+                          "files"]
 
     /// Loads `path`; relative `agent.config_file` paths resolve against its directory.
     public static func load(path: String) throws -> Scenario {
@@ -95,6 +96,13 @@ public enum ScenarioLoader {
             for (i, item) in try y.list(n, "dns").enumerated() { scenario.dns.append(try dnsRecord(item, "dns[\(i)]", y, scenario)) }
         }
         if let n = top.take("load") { scenario.load = try load(n, y) }
+        if let n = top.take("files") {
+            for (i, item) in try y.list(n, "files").enumerated() {
+                let f = try scenarioFile(item, "files[\(i)]", y)
+                guard !scenario.files.contains(where: { $0.name == f.name }) else { throw y.error(item, "files[\(i)].name", "duplicate file '\(f.name)'") }
+                scenario.files.append(f)
+            }
+        }
         if let n = top.take("timeline") {
             var ids = Set<String>()
             for (i, item) in try y.list(n, "timeline").enumerated() {
@@ -238,7 +246,7 @@ public enum ScenarioLoader {
             at = try y.duration(atNode, "\(field).at")
         }
         let id = try m.take("id").map { try y.string($0, "\(field).id") } ?? "step\(index)"
-        let actionKeys = ["apply", "remove", "crash", "restart", "pause", "resume", "dns", "partition", "heal", "agent", "rpc", "mark"]
+        let actionKeys = ["apply", "remove", "crash", "restart", "pause", "resume", "dns", "partition", "heal", "agent", "rpc", "mark", "file"]
         let present = m.keys.filter { actionKeys.contains($0) }
         guard present.count == 1, let key = present.first, let v = m.take(key) else {
             throw y.error(node, field, "needs exactly one action (one of: \(actionKeys.joined(separator: ", ")))")
@@ -304,6 +312,8 @@ public enum ScenarioLoader {
 
     static func expectation(_ node: Node, _ field: String, _ y: YAMLFields, _ s: Scenario, _ ids: Set<String>) throws -> ExpectationSpec {
         let line = node.mark?.line ?? 0
+        case "file":
+            action = .writeFile(try scenarioFile(v, af, y))
         if case let .scalar(sc) = node {
             switch sc.string {
             case "no_loss": return ExpectationSpec(kind: .noLoss, line: line)
@@ -555,8 +565,11 @@ public enum ScenarioLoader {
             }
         }
         try m.rejectUnknown(y, allowed: ["config", "config_file", "set"])
-        // Validate now with stand-in addresses so a typo fails at load time, not mid-run.
-        let context = PlaceholderContext.standIn(for: scenario)
+        // Validate now with stand-in addresses so a typo fails at load time, not mid-run. The `files:` are written
+        // to a stand-in directory first: the configuration may read them (a service-discovery list).
+        var context = PlaceholderContext.standIn(for: scenario)
+        var standInDirectory: String?
+        defer { if let d = standInDirectory { try? FileManager.default.removeItem(atPath: d) } }
         do {
             let text = try ConfigTemplate.render(spec, context: context)
             _ = try AgentConfiguration.parse(text: text, file: spec.configSource)
@@ -574,6 +587,13 @@ public enum ScenarioLoader {
         if let r = text.range(of: #"line (\d+)"#, options: .regularExpression) {
             return Int(text[r].dropFirst(5)) ?? 0
         }
+            if !scenario.files.isEmpty {
+                let d = NSTemporaryDirectory() + "fwdlab-standin-\(getpid())-\(UInt64.random(in: 0 ... .max))"
+                try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+                standInDirectory = d
+                context.workdir = d
+                for f in scenario.files { try f.write(into: d, context: context) }
+            }
         if let r = text.range(of: #":(\d+):"#, options: .regularExpression) {
             return Int(text[r].dropFirst().dropLast()) ?? 0
         }
@@ -585,6 +605,18 @@ public enum ScenarioLoader {
 enum IPv4Check {
     static func isIPv4(_ s: String) -> Bool {
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+    /// `{name: NAME, content: TEXT}` (a `files:` entry or a `file:` step).
+    static func scenarioFile(_ node: Node, _ field: String, _ y: YAMLFields) throws -> ScenarioFile {
+        var m = try y.map(node, field)
+        guard let nn = m.take("name") else { throw y.error(node, "\(field).name", "required: a file name in the run's working directory") }
+        let name = try y.string(nn, "\(field).name")
+        if let problem = ScenarioFile.nameProblem(name) { throw y.error(nn, "\(field).name", problem) }
+        guard let cn = m.take("content") else { throw y.error(node, "\(field).content", "required: the file's text") }
+        let content = try y.string(cn, "\(field).content")
+        try m.rejectUnknown(y, allowed: ["name", "content"])
+        return ScenarioFile(name: name, content: content)
+    }
+
         return parts.count == 4 && parts.allSatisfy { p in p.count <= 3 && Int(p).map { (0 ... 255).contains($0) } ?? false }
     }
 }

@@ -23,7 +23,7 @@ struct ConfigErrorTests {
         expectConfigError(forwardMatch("  <serverr>\n    host a\n  </serverr>"), line: 3, "unknown section <serverr>")
         expectConfigError("<sytem>\n</sytem>", line: 1, "unknown section <sytem>")
         expectConfigError("<filter **>\n  @type stdout\n</filter>", line: 2, "filter plugin 'stdout' is not supported by the ForwardLab agent")
-        expectConfigError(forwardMatch("  <service_discovery>\n    @type static\n  </service_discovery>"), line: 3, "<service_discovery> is not supported")
+        expectConfigError(forwardMatch("  <service_discovery>\n    @type consul\n  </service_discovery>"), line: 4, "Unknown sd plugin 'consul'")
     }
 
     @Test func unknownPluginTypes() {
