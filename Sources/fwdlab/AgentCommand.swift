@@ -1,6 +1,7 @@
 import Agent
 import ArgumentParser
 import FluentdConfig
+import ForwardProtocol
 import ForwardServer
 import Foundation
 import Logging
@@ -34,6 +35,10 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(name: [.customShort("o"), .customLong("log")], help: "Append the log to this file instead of stderr ('-': stdout), as Fluentd's -o.")
     var logPath: String?
 
+    @Option(name: .customLong("fluentd-version"),
+            help: "Behave as this Fluentd release where releases differ: 1.16, 1.18 or 1.19; replaces <system> fwdlab_fluentd_version (default 1.16).")
+    var fluentdVersion: String?
+
     @Flag(name: .customLong("no-supervisor"),
           help: "Log as Fluentd's --no-supervisor process does: without the worker's '#0 ' prefix (and json worker_id).")
     var noSupervisor = false
@@ -59,9 +64,16 @@ struct AgentCommand: AsyncParsableCommand {
     var clockOrigin: String?
 
     func run() async throws {
+        var parseOptions = ConfigParseOptions()
+        if let fluentdVersion {
+            guard FluentdReleaseProfile(name: fluentdVersion) != nil else {
+                throw ValidationError("--fluentd-version: " + FluentdReleaseProfile.invalidNameMessage(fluentdVersion))
+            }
+            parseOptions.systemParameters["fwdlab_fluentd_version"] = fluentdVersion
+        }
         let configuration: AgentConfiguration
         do {
-            configuration = try AgentConfiguration.load(path: config)
+            configuration = try AgentConfiguration.load(path: config, options: parseOptions)
         } catch let error as ConfigError {
             Self.printError("\(error)")
             throw ExitCode(1)
@@ -83,6 +95,7 @@ struct AgentCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         var overrides = AgentProcess.Overrides(seed: seed, phiSamples: phiSamples, clock: try scaledClock())
+        overrides.parseOptions = parseOptions
         if let dnsResolver {
             guard let endpoint = HostPort.parse(dnsResolver, defaultPort: 53) else {
                 throw ValidationError("--dns-resolver '\(dnsResolver)': expected HOST or HOST:PORT (IPv6 as [addr]:port)")

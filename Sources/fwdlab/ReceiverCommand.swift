@@ -1,5 +1,6 @@
 import ArgumentParser
 import Dispatch
+import ForwardProtocol
 import ForwardServer
 import Foundation
 import Logging
@@ -35,6 +36,9 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(name: .customLong("fluentd-version"), help: "Behave as this in_forward release where releases differ: 1.16 (default), 1.18 or 1.19 (docs/fluentd-model.md).")
+    var fluentdVersion: String = FluentdReleaseProfile.default.rawValue
+
     @Flag(name: .customLong("graceful-handshake-close"), help: "Close failed handshakes with FIN instead of RST (quirk 12 in docs/quirks.md).")
     var gracefulHandshakeClose = false
 
@@ -46,7 +50,11 @@ struct ReceiverCommand: AsyncParsableCommand {
         logger.logLevel = level
         logger[metadataKey: "receiver"] = .string(name)
 
+        guard let profile = FluentdReleaseProfile(name: fluentdVersion) else {
+            throw ValidationError(FluentdReleaseProfile.invalidNameMessage(fluentdVersion))
+        }
         var base = ReceiverSettings(name: name, bind: "0.0.0.0", port: 24224)
+        base.adopt(profile)
         base.logger = logger
         base.ledger.sequenceField = seqField
         base.ledger.jsonLinesPath = ledger

@@ -40,7 +40,8 @@ public final class AgentBuffer: @unchecked Sendable {
     private let store: any ChunkStore
     private let persistent: Bool
     public let settings: BufferSettings
-    public let compressGzip: Bool
+    /// The codec of every append (one gzip member or zstd frame each); nil stores plain entries.
+    public let compression: ForwardCompression?
     public let timeAsInteger: Bool
     /// Warnings produced by appends (overflow, drops), drained by the agent's logger.
     private var pendingLogs: [CoreLog] = []
@@ -52,11 +53,11 @@ public final class AgentBuffer: @unchecked Sendable {
     private let maxSpare: Int
     private var droppedChunks = 0
 
-    public init(settings: BufferSettings, store: any ChunkStore, compressGzip: Bool, timeAsInteger: Bool, rng: SeededRandom) {
+    public init(settings: BufferSettings, store: any ChunkStore, compression: ForwardCompression?, timeAsInteger: Bool, rng: SeededRandom) {
         self.settings = settings
         self.store = store
         self.persistent = !(store is MemoryChunkStore)
-        self.compressGzip = compressGzip
+        self.compression = compression
         self.timeAsInteger = timeAsInteger
         self.queue = BufferQueue(settings: settings, rng: rng)
         self.maxSpare = 2 + max(1, settings.flushThreadCount)
@@ -66,7 +67,7 @@ public final class AgentBuffer: @unchecked Sendable {
 
     /// Appends one event (the record already MessagePack-encoded) to the staged chunk of `tag`.
     public func append(tag: String, time: EventTime, record: ByteBuffer, now: AgentSeconds) -> AppendOutcome {
-        if compressGzip {
+        if compression != nil {
             var entry = ByteBuffer()
             writeEntry(time: time, record: record, into: &entry)
             return appendEncoded(tag: tag, entries: entry, count: 1, now: now)
@@ -113,8 +114,8 @@ public final class AgentBuffer: @unchecked Sendable {
     /// boundaries (write_step_by_step).
     public func appendEncoded(tag: String, entries: ByteBuffer, count: Int, now: AgentSeconds) -> AppendOutcome {
         let stored: ByteBuffer
-        if compressGzip {
-            guard let z = try? GzipMembers.compress(entries) else {
+        if let compression {
+            guard let z = try? compression.compress(entries) else {
                 lock.withLock { pendingLogs.append(CoreLog(.error, "failed to compress buffer append")) }
                 return .overflow
             }
@@ -129,8 +130,8 @@ public final class AgentBuffer: @unchecked Sendable {
             }
         }
         if let outcome { return outcome }
-        // Split: only text entries can be split (gzip members are opaque), at entry boundaries.
-        guard !compressGzip, count > 1 else {
+        // Split: only text entries can be split (gzip members and zstd frames are opaque), at entry boundaries.
+        guard compression == nil, count > 1 else {
             lock.withLock { pendingLogs.append(CoreLog(.warn, "a record size is larger than chunk limit size chunk_limit_size=\(settings.chunkLimitSize)")) }
             return .overflow
         }

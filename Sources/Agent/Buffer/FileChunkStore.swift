@@ -34,15 +34,16 @@ public final class FileChunkStore: ChunkStore, @unchecked Sendable {
     }
 
     public let directory: String
-    public let gzip: Bool
+    /// The codec chunk files are written with (one gzip member or zstd frame per append); nil: plain entries.
+    public let compression: ForwardCompression?
     private var fds: [ChunkID: Int32] = [:]
     /// Warnings from recovery, for the agent's log.
     public private(set) var recoveryLogs: [CoreLog] = []
 
     /// Creates the directory if needed.
-    public init(directory: String, gzip: Bool) throws {
+    public init(directory: String, compression: ForwardCompression?) throws {
         self.directory = directory
-        self.gzip = gzip
+        self.compression = compression
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
 
@@ -135,9 +136,9 @@ public final class FileChunkStore: ChunkStore, @unchecked Sendable {
         }
         var payload = ByteBuffer(bytes: data)
         var records = 0
-        if gzip {
-            guard let plain = try? GzipMembers.decompress(payload) else {
-                warn("buffer chunk has an invalid gzip tail, chunk moved aside", p)
+        if let compression {
+            guard let plain = try? compression.decompress(payload) else {
+                warn("buffer chunk has an invalid \(compression.optionValue) tail, chunk moved aside", p)
                 quarantine(p)
                 return nil
             }

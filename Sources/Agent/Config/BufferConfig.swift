@@ -7,7 +7,7 @@ public struct BufferConfig: Sendable, Equatable {
     /// `flush_mode` as written; `default` resolves to `lazy` with a time key, else `interval`.
     public enum FlushMode: String, Sendable, Equatable, CaseIterable { case `default`, lazy, interval, immediate }
     /// `compress` (chunk storage compression).
-    public enum Compression: String, Sendable, Equatable, CaseIterable { case text, gzip }
+    public enum Compression: String, Sendable, Equatable, CaseIterable { case text, gzip, zstd }
 
     public var type: BufferType = .memory
     /// `path` (file buffers: directory or path pattern; required for `@type file`).
@@ -148,7 +148,7 @@ public struct BufferConfig: Sendable, Equatable {
         }
         c.chunkFullThreshold = try r.float("chunk_full_threshold", default: 0.95)
         c.queuedChunksLimitSize = try r.optionalInteger("queued_chunks_limit_size", note: "nil = flush_thread_count")
-        c.compress = try r.value("compress", .enumeration(Compression.allCases.map(\.rawValue)), default: .text) { $0.rawValue } map: {
+        c.compress = try r.value("compress", .enumeration(ctx.profile.forwardCompressValues), default: .text) { $0.rawValue } map: {
             Compression(rawValue: $0)!
         }
         c.disableChunkBackup = try r.bool("disable_chunk_backup", default: false)

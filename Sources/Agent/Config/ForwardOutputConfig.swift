@@ -1,4 +1,5 @@
 import FluentdConfig
+import ForwardProtocol
 
 /// `@type forward` output (out_forward v1.16.9; docs/agent-parameters.md, "<match> @type forward"): every parameter
 /// with Fluentd's default, mapped onto the core's `ForwarderSettings`, plus ForwardLab's opt-in detector and better
@@ -6,8 +7,8 @@ import FluentdConfig
 public struct ForwardOutputConfig: Sendable, Equatable {
     /// `transport`.
     public enum Transport: String, Sendable, Equatable, CaseIterable { case tcp, tls }
-    /// `compress` (wire compression; `gzip` also switches a `text` buffer to gzip).
-    public enum Compression: String, Sendable, Equatable, CaseIterable { case text, gzip }
+    /// `compress` (wire compression; `gzip` or `zstd` also switches a `text` buffer to it; `zstd` only under the 1.19 profile).
+    public enum Compression: String, Sendable, Equatable, CaseIterable { case text, gzip, zstd }
 
     /// Heartbeat, detector, ack, DNS and startup options, plus the better behaviours (core type).
     public var settings = ForwarderSettings()
@@ -96,7 +97,7 @@ public struct ForwardOutputConfig: Sendable, Equatable {
         s.dnsRoundRobin = try r.bool("dns_round_robin", default: false)
         s.ignoreNetworkErrorsAtStartup = try r.bool("ignore_network_errors_at_startup", default: false)
         s.verifyConnectionAtStartup = try r.bool("verify_connection_at_startup", default: false)
-        c.compress = try r.value("compress", .enumeration(Compression.allCases.map(\.rawValue)), default: .text) { $0.rawValue } map: {
+        c.compress = try r.value("compress", .enumeration(ctx.profile.forwardCompressValues), default: .text) { $0.rawValue } map: {
             Compression(rawValue: $0)!
         }
         c.tls = try TLSClientConfig.parse(&r, isTLS: c.transport == .tls)
@@ -148,12 +149,7 @@ public struct ForwardOutputConfig: Sendable, Equatable {
             throw ConfigError("buffer chunk key must include 'tag' for forward output (\(r.context))", at: (bufferElement ?? legacy.buffer)?.location ?? element.location)
         }
         if !asSecondary {
-            if c.compress == .gzip && c.buffer.compress == .text {
-                c.buffer.compress = .gzip
-                r.record("<buffer> compress (effective)", "gzip", isDefault: true, note: "set by 'compress gzip'")
-            } else if c.compress == .text && c.buffer.compress == .gzip {
-                r.warn("buffer is compressed. If you also want to save the bandwidth of a network, add `compress gzip` to the output (\(r.context))")
-            }
+            try c.reconcileBufferCompression(&r)
         }
         s.delayedCommitTimeout = c.buffer.delayedCommitTimeout
         if s.requireAckResponse {
@@ -213,5 +209,32 @@ public struct ForwardOutputConfig: Sendable, Equatable {
             throw ConfigError("invalid @log_level '\(raw)' in \(element.context): valid options are \(SystemConfig.LogLevel.allCases.map(\.rawValue).joined(separator: ","))", at: p?.location ?? element.location)
         }
         return level
+    }
+}
+
+extension ForwardOutputConfig {
+    /// out_forward's `configure` rule for `compress` beside `<buffer> compress` (docs/agent-parameters.md, "compress"):
+    /// a text buffer takes the output's codec; a compressed buffer with a text output is only logged; 1.19 refuses two
+    /// different codecs, which 1.16/1.18 cannot meet (their only codec is gzip).
+    mutating func reconcileBufferCompression(_ r: inout SectionReader) throws {
+        guard let codec = BufferConfig.Compression(rawValue: compress.rawValue) else { return }
+        if compress != .text && buffer.compress == .text {
+            buffer.compress = codec
+            r.record("<buffer> compress (effective)", codec.rawValue, isDefault: true, note: "set by 'compress \(codec.rawValue)'")
+        } else if compress == .text && buffer.compress != .text {
+            r.warn("buffer is compressed. If you also want to save the bandwidth of a network, add `compress \(buffer.compress.rawValue)` to the output (\(r.context))")
+        } else if codec != buffer.compress {
+            throw r.error("You cannot specify different compression formats for Buffer (Buffer: \(buffer.compress.rawValue), Self: \(compress.rawValue))",
+                          at: r.written(["compress"])?.location)
+        }
+    }
+
+    /// The wire codec (nil for `text`).
+    public var compression: ForwardCompression? {
+        switch compress {
+        case .text: return nil
+        case .gzip: return .gzip
+        case .zstd: return .zstd
+        }
     }
 }

@@ -1,4 +1,5 @@
 import FluentdConfig
+import ForwardProtocol
 
 /// `<source> @type forward` (in_forward; parameters in docs/agent-parameters.md). The whole section is kept for the forward-server code; the
 /// parameters are type-checked here so typos and bad values fail at load time with file:line.
@@ -16,6 +17,8 @@ public struct ForwardSourceConfig: Sendable, Equatable {
     public var hasSecurity = false
     /// `<transport tls>` present.
     public var isTLS = false
+    /// The release this input behaves as (`<system> fwdlab_fluentd_version`).
+    public var profile: FluentdReleaseProfile = .default
 
     public init(element: ConfigElement) { self.element = element }
 
@@ -44,7 +47,8 @@ public struct ForwardSourceConfig: Sendable, Equatable {
         _ = try r.bool("send_keepalive_packet", default: false)
         _ = try r.optionalSize("chunk_size_warn_limit")
         _ = try r.optionalSize("chunk_size_limit")
-        _ = try r.bool("skip_invalid_event", default: false)
+        c.profile = ctx.profile
+        _ = try r.bool("skip_invalid_event", default: ctx.profile.skipInvalidEventDefault)
         _ = try r.optionalString("source_address_key")
         let hostnameKey = try r.optionalString("source_hostname_key")
         if hostnameKey != nil && resolve == false {

@@ -1,4 +1,5 @@
 import FluentdConfig
+import ForwardProtocol
 
 /// A `ParameterReader` that also records every resolved value (for `--dry-run`) and shares warnings.
 ///
@@ -144,6 +145,8 @@ struct SectionReader {
 struct ConfigBuildContext {
     var warnings: [ConfigWarning] = []
     var settings: [EffectiveSetting] = []
+    /// `<system> fwdlab_fluentd_version`, read first: later sections ask it where releases differ.
+    var profile: FluentdReleaseProfile = .default
 
     /// Rejects unknown parameters and sections, then keeps the reader's warnings and settings.
     mutating func finish(_ reader: SectionReader, sections: Bool = true) throws {

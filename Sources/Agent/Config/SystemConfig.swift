@@ -1,4 +1,5 @@
 import FluentdConfig
+import ForwardProtocol
 
 /// The `<system>` section: Fluentd's process-wide settings the agent honours, plus ForwardLab extensions.
 public struct SystemConfig: Sendable, Equatable {
@@ -32,6 +33,9 @@ public struct SystemConfig: Sendable, Equatable {
     /// ForwardLab extension `fwdlab_rpc_strict_routes` (quirk 32 better behaviour): exact paths only, and
     /// state-changing actions only via POST.
     public var rpcStrictRoutes = false
+    /// ForwardLab extension `fwdlab_fluentd_version 1.16|1.18|1.19`: the release whose behaviour the agent reproduces
+    /// where releases differ (docs/fluentd-model.md, "Release profiles").
+    public var fluentdVersion: FluentdReleaseProfile = .default
 
     public init() {}
 
@@ -86,6 +90,11 @@ public struct SystemConfig: Sendable, Equatable {
         }
         config.rpcDetailedErrors = try r.bool("fwdlab_rpc_detailed_errors", default: false, note: "ForwardLab extension")
         config.rpcStrictRoutes = try r.bool("fwdlab_rpc_strict_routes", default: false, note: "ForwardLab extension")
+        config.fluentdVersion = try r.value("fwdlab_fluentd_version", ConfigValueType(name: "enum") { text in
+            guard let p = FluentdReleaseProfile(name: text) else { throw ConfigError(FluentdReleaseProfile.invalidNameMessage(text), at: nil) }
+            return p
+        }, default: .default, note: "ForwardLab extension (release profile)") { $0.rawValue }
+        ctx.profile = config.fluentdVersion
         for name in ignoredParameters { r.acceptIgnored(name, why: "not applicable to the single-process agent") }
         for s in ignoredSections {
             for child in try r.raw.sections(s) {

@@ -41,6 +41,7 @@ public final class ForwardInput: Sendable {
     /// Reads `<source> @type forward` into server settings; config errors carry the file:line of the section.
     public static func settings(for source: ForwardSourceConfig, logger: Logger) throws -> ReceiverSettings {
         var base = ReceiverSettings(name: source.element.id ?? "forward", bind: source.bind, port: source.port)
+        base.adopt(source.profile)
         base.logger = logger
         base.ledger = LedgerSettings(storeEvents: false)
         let loaded = try ReceiverConfigLoader.read(source: source.element, base: base)

@@ -60,6 +60,8 @@ public final class AgentProcess: Sendable {
         /// Run on scaled time (the scenario runner's `time_scale`): every timer of the forward output lasts `scale`
         /// times as long in real time, and every reading is in the scaled seconds around the clock's origin.
         public var clock: ScaledClock?
+        /// How a reload re-reads the file: the options of the first load (`--fluentd-version` is one of them).
+        public var parseOptions = ConfigParseOptions()
 
         public init(seed: UInt64? = nil, dnsResolver: HostPort? = nil, phiSamples: Bool = false, clock: ScaledClock? = nil) {
             self.seed = seed
@@ -138,7 +140,7 @@ public final class AgentProcess: Sendable {
             throw error
         }
         let control = AgentProcessControl(agent: agent, inputs: inputs, forwardInputs: forwardInputs, logger: logger)
-        let plane = ControlPlane(control: control, configPath: configPath, logger: logger)
+        let plane = ControlPlane(control: control, configPath: configPath, options: overrides.parseOptions, logger: logger)
         let signals = SignalHandler(plane: plane, logger: logger)
         var rpc: RPCServer?
         if let endpoint = configuration.system.rpcEndpoint {

@@ -14,7 +14,7 @@ extension AgentRuntimeSettings {
         if c.transport == .tls {
             tls = c.tls
         }
-        compressGzip = c.compress == .gzip
+        compression = c.compression
         timeAsInteger = c.timeAsInteger
         keepalive = c.keepalive
         keepaliveTimeout = c.keepalive ? c.keepaliveTimeout : nil

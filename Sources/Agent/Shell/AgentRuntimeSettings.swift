@@ -1,3 +1,5 @@
+import ForwardProtocol
+
 /// Everything the NIO shell executes for one out_forward output: the core's settings plus the I/O parameters
 /// (docs/agent-parameters.md) and named opt-in improvements. Fluentd v1.16 defaults throughout; built in code by tests and the bench,
 /// and from `AgentConfiguration` by the config layer.
@@ -16,8 +18,9 @@ public struct AgentRuntimeSettings: Sendable {
     public var discovery: [ServiceDiscoveryConfig] = []
     /// `transport tls` when set (docs/forward-protocol.md, "Client TLS"); nil → plain TCP.
     public var tls: TLSClientConfig? = nil
-    /// `compress gzip` (one gzip member per buffer append; docs/forward-protocol.md, "Sending a chunk").
-    public var compressGzip = false
+    /// `compress gzip|zstd` (one gzip member or zstd frame per buffer append; docs/forward-protocol.md, "Sending a
+    /// chunk"); nil for `text`.
+    public var compression: ForwardCompression? = nil
     /// `time_as_integer`.
     public var timeAsInteger = false
     public var keepalive = false

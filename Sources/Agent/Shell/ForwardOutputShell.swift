@@ -782,7 +782,7 @@ final class ForwardOutputShell: @unchecked Sendable {
     private func send(_ chunk: AgentBuffer.Flushable, to node: Int) -> EventLoopFuture<NodeConnection> {
         connectionFor(node: node, useCache: settings.keepalive).flatMap { [self] conn in
             let ackValue = settings.forwarder.requireAckResponse ? chunk.wireID.ackValue : nil
-            return conn.send(tag: chunk.tag, payload: chunk.payload, records: chunk.records, gzip: settings.compressGzip,
+            return conn.send(tag: chunk.tag, payload: chunk.payload, records: chunk.records, compression: settings.compression,
                              ackValue: ackValue, timeout: amount(settings.sendTimeout))
                 .map { conn }
                 .flatMapError { [self] error in

@@ -65,10 +65,10 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
             let store: any ChunkStore
             switch configuration.bufferStorage {
             case .memory: store = MemoryChunkStore()
-            case .file(let path): store = try FileChunkStore(directory: path, gzip: configuration.compressGzip)
+            case .file(let path): store = try FileChunkStore(directory: path, compression: configuration.compression)
             }
             var seeder = configuration.forwarder.seed.map(SeededRandom.init(seed:)) ?? SeededRandom.fromSystem()
-            let buffer = AgentBuffer(settings: configuration.buffer, store: store, compressGzip: configuration.compressGzip,
+            let buffer = AgentBuffer(settings: configuration.buffer, store: store, compression: configuration.compression,
                                      timeAsInteger: configuration.timeAsInteger, rng: SeededRandom(seed: seeder.next()))
             let recovered = store.recover()
             if let fileStore = store as? FileChunkStore {

@@ -31,12 +31,12 @@ final class NodeConnection: @unchecked Sendable {
 
     /// Writes one PackedForward request (docs/forward-protocol.md, "Sending a chunk"): head, the chunk's own buffer (no copy), option; completes when the
     /// last byte was handed to the kernel, or fails after `timeout` (send_timeout) closing the connection.
-    func send(tag: String, payload: ByteBuffer, records: Int, gzip: Bool, ackValue: String?, timeout: TimeAmount) -> EventLoopFuture<Void> {
+    func send(tag: String, payload: ByteBuffer, records: Int, compression: ForwardCompression?, ackValue: String?, timeout: TimeAmount) -> EventLoopFuture<Void> {
         channel.eventLoop.assertInEventLoop()
         var head = channel.allocator.buffer(capacity: tag.utf8.count + 16)
         ForwardEncoder.writePackedForwardHead(tag: tag, entriesLength: payload.readableBytes, into: &head)
         var option = channel.allocator.buffer(capacity: 64)
-        ForwardOption.write(size: records, compressed: gzip ? "gzip" : "text", chunk: ackValue, into: &option)
+        ForwardOption.write(size: records, compressed: compression?.optionValue ?? "text", chunk: ackValue, into: &option)
         let result = channel.eventLoop.makePromise(of: Void.self)
         let written = channel.eventLoop.makePromise(of: Void.self)
         let done = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)

@@ -187,7 +187,8 @@ final class ProcessReceivers: ScenarioReceivers {
         let n = r.ledgers.count
         let ledger = (workdir as NSString).appendingPathComponent("receiver-\(name)-\(n).jsonl")
         var argv = [executable, "receiver", "--name", name, "--bind", r.spec.bind, "--port", String(r.port),
-                    "--ledger", ledger, "--ledger-sync", "--seq-field", sequenceField, "--log-level", "warning"]
+                    "--ledger", ledger, "--ledger-sync", "--seq-field", sequenceField, "--log-level", "warning",
+                    "--fluentd-version", r.spec.fluentdVersion.rawValue]
         if let key = r.spec.sharedKey {
             let conf = (workdir as NSString).appendingPathComponent("receiver-\(name).conf")
             let text = "<source>\n  @type forward\n  <security>\n    self_hostname \(name)\n    shared_key \(key)\n  </security>\n</source>\n"

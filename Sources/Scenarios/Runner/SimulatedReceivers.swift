@@ -25,6 +25,7 @@ final class SimulatedReceivers: ScenarioReceivers {
         topology.sharedPort = !scenario.dns.isEmpty
         for spec in scenario.receivers {
             var s = ReceiverSettings(name: spec.name, bind: spec.bind, port: 0)
+            s.adopt(spec.fluentdVersion)
             s.udpHeartbeat = spec.udpHeartbeat
             if let key = spec.sharedKey { s.security = ReceiverSecurity(selfHostname: spec.name, sharedKey: key) }
             s.ledger = LedgerSettings(sequenceField: scenario.load.sequenceField)

@@ -1,3 +1,4 @@
+import ForwardProtocol
 import Simulator
 
 /// One fake receiver in a scenario: a `<server>` for the agent and a `ForwardReceiver` for the run.
@@ -18,6 +19,8 @@ public struct ReceiverSpec: Sendable {
     public var faults: [FaultSpec] = []
     /// Start the receiver at all (false: a name the agent cannot reach until `restart`).
     public var startsUp: Bool = true
+    /// `fluentd_version`: the in_forward release the receiver behaves as (docs/fluentd-model.md, "Release profiles").
+    public var fluentdVersion: FluentdReleaseProfile = .default
 
     public init(name: String) { self.name = name }
 }

@@ -1,5 +1,6 @@
 import Agent
 import FluentdConfig
+import ForwardProtocol
 import Foundation
 import Simulator
 import Yams
@@ -157,12 +158,17 @@ public enum ScenarioLoader {
         if let v = m.take("shared_key") { r.sharedKey = try y.string(v, "\(field).shared_key") }
         if let v = m.take("udp_heartbeat") { r.udpHeartbeat = try y.bool(v, "\(field).udp_heartbeat") }
         if let v = m.take("starts") { r.startsUp = try y.bool(v, "\(field).starts") }
+        if let v = m.take("fluentd_version") {
+            let text = try y.string(v, "\(field).fluentd_version")
+            guard let profile = FluentdReleaseProfile(name: text) else { throw y.error(v, "\(field).fluentd_version", FluentdReleaseProfile.invalidNameMessage(text)) }
+            r.fluentdVersion = profile
+        }
         if let v = m.take("faults") {
             for (i, f) in try y.list(v, "\(field).faults").enumerated() {
                 r.faults.append(try faultSpec(f, "\(field).faults[\(i)]", y))
             }
         }
-        try m.rejectUnknown(y, allowed: ["name", "bind", "weight", "standby", "tls", "shared_key", "udp_heartbeat", "starts", "faults"])
+        try m.rejectUnknown(y, allowed: ["name", "bind", "weight", "standby", "tls", "shared_key", "udp_heartbeat", "starts", "faults", "fluentd_version"])
         return r
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ForwardProtocol
 import ForwardServer
 import Yams
 
@@ -74,6 +75,14 @@ public enum TopologyLoader {
             throw ctx.error(nameNode.node, "\(field).name", "must be non-empty, not 'all', without '/'")
         }
         var s = ReceiverSettings(name: name)
+        // First: the release decides the defaults of the config file and of the keys below.
+        if let v = m.take("fluentd_version") {
+            let text = try ctx.string(v.node, "\(field).fluentd_version")
+            guard let profile = FluentdReleaseProfile(name: text) else {
+                throw ctx.error(v.node, "\(field).fluentd_version", FluentdReleaseProfile.invalidNameMessage(text))
+            }
+            s.adopt(profile)
+        }
         if let config = m.take("config") {
             // An in_forward <source> file as the base; the keys below override it.
             let path = ctx.path(try ctx.string(config.node, "\(field).config"))

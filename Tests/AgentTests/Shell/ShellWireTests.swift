@@ -161,7 +161,7 @@ struct ShellWireTests {
     func gzip() async throws {
         let server = try await FakeForwardServer.start(group: group)
         var s = ShellTestSupport.settings(ports: [server.port])
-        s.compressGzip = true
+        s.compression = .gzip
         let agent = try await start(s)
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(1))
         try agent.emit(tag: "test", time: ShellTestSupport.time, record: ShellTestSupport.record(2))
