@@ -58,7 +58,7 @@ struct ReportMergeCommand: AsyncParsableCommand {
             } catch {
                 throw fail("\(directory): cannot create the output directory: \(error.localizedDescription)")
             }
-            let shardOf = Dictionary(uniqueKeysWithValues: shards.flatMap { s in (s.file.scenarios ?? []).map { ($0.path, s.path) } })
+            let shardOf = Dictionary(shards.flatMap { s in (s.file.scenarios ?? []).map { ($0.path, s.path) } }, uniquingKeysWith: { first, _ in first })
             for i in results.indices {
                 guard let recorded = results[i].reportDirectory else { continue }
                 results[i].reportDirectory = Self.copyReport(recorded, shardFile: shardOf[results[i].path] ?? "", into: directory)
