@@ -39,6 +39,9 @@ struct ScannedEntry {
     /// A record that is not in the scanned bytes: what Ruby's indexing makes of an Integer or String entry
     /// (`EntryScanner.indexedScalar`). The time is then not in the bytes either and must be re-encoded.
     var syntheticRecord: [UInt8]? = nil
+    /// Byte range of the metadata map of a `[time, metadata]` time (empty otherwise).
+    var metadataStart = 0
+    var metadataEnd = 0
 }
 
 /// An allocation-free walker over concatenated `[time, record]` entries (PackedForward blobs,
@@ -120,6 +123,7 @@ struct EntryScanner {
         var entry = ScannedEntry(time: t, timeIsValid: valid, timeIsZero: zero, recordKind: .nil,
                                  timeStart: timeStart, timeEnd: position,
                                  recordStart: position, recordEnd: position, seq: nil)
+        if case .withMetadata = t { (entry.metadataStart, entry.metadataEnd) = lastMetadata }
         if count >= 2 {
             let start = position
             entry.recordKind = MessagePackKind(format: try byte(start))
@@ -150,7 +154,7 @@ struct EntryScanner {
             switch try readTime() {
             case let (.integer(v), _, _): bits = UInt64(bitPattern: v)
             case let (.eventTime(sec, _), _, _): bits = UInt64(sec)
-            case (.other, _, _): throw .unknownExtension(type: -1, offset: start)
+            case (.withMetadata, _, _), (.other, _, _): throw .unknownExtension(type: -1, offset: start)
             }
         }
         let bit0 = bits & 1, bit1 = (bits >> 1) & 1
@@ -212,10 +216,14 @@ struct EntryScanner {
         return n
     }
 
-    /// Reads the time slot: int, EventTime, or anything else (skipped, invalid).
+    /// The metadata range of the last `[time, metadata]` time read.
+    private var lastMetadata = (0, 0)
+
+    /// Reads the time slot: int, EventTime, Fluent Bit 5's `[time, metadata]`, or anything else (skipped, invalid).
     private mutating func readTime() throws(EntryScanError) -> (StoredTime, Bool, Bool) {
         let at = position
         let f = try byte(at)
+        if f == 0x92, let inner = try readMetadataTime(at: at) { return (inner, false, false) }
         switch f {
         case 0xd7, 0xd8:
             // EventTime is read from the first 8 payload bytes whatever the length (docs/fidelity-receiver.md).
@@ -259,6 +267,28 @@ struct EntryScanner {
         default:
             try skip(values: 1)
             return (.other, false, true)
+        }
+    }
+
+    /// `[EventTime or integer, map]` at `at` (position moves past it), or nil with the position unchanged. Its
+    /// validity and zero-ness are the array's, which Fluentd's rules never see through.
+    private mutating func readMetadataTime(at: Int) throws(EntryScanError) -> StoredTime? {
+        guard at + 1 < bytes.count else { return nil }
+        let first = bytes[at + 1]
+        let timeLike = first <= 0x7f || (0xcc ... 0xd3).contains(first) || first == 0xd7 || first == 0xd8 || (0xc7 ... 0xc9).contains(first)
+        guard timeLike else { return nil }
+        position = at + 1
+        let (inner, valid, _) = try readTime()
+        guard valid, position < bytes.count else { position = at; return nil }
+        let m = bytes[position]
+        guard (0x80 ... 0x8f).contains(m) || m == 0xde || m == 0xdf else { position = at; return nil }
+        let metaStart = position
+        try skip(values: 1)
+        lastMetadata = (metaStart, position)
+        switch inner {
+        case let .eventTime(s, n): return .withMetadata(s, n, integer: false)
+        case let .integer(v): return .withMetadata(UInt32(clamping: v), 0, integer: true)
+        case .withMetadata, .other: position = at; return nil
         }
     }
 

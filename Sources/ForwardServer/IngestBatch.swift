@@ -18,6 +18,9 @@ public struct IngestBatch: Sendable {
     public var slots: [IngestSlot] = []
     /// Encoded records, parallel to `slots`, only when `LedgerSettings.keepRecords` is on.
     public var records: [[UInt8]] = []
+    /// The encoded metadata map of each event whose time was Fluent Bit 5's `[time, metadata]` (empty for the
+    /// others), parallel to `records` and kept with them.
+    public var metadata: [[UInt8]] = []
     /// The accepted events as concatenated `[time, record]` entries, ready to buffer, only when the sink
     /// `wantsEntries`. PackedForward blobs pass through without a copy; the other modes are re-encoded once
     /// per request, with Fluentd's normalisation applied (docs/forward-protocol.md, "Request processing").
@@ -31,6 +34,7 @@ public struct IngestBatch: Sendable {
     mutating func reset() {
         slots.removeAll(keepingCapacity: true)
         records.removeAll(keepingCapacity: true)
+        metadata.removeAll(keepingCapacity: true)
         chunk = nil
         entries = ByteBuffer()
     }

@@ -13,6 +13,9 @@ public struct IngestSlot: Sendable {
     public static let otherTime: UInt8 = 4
     /// Integer time outside 0...UInt32.max: stored clamped (Fluentd's times are unsigned 32-bit; docs/forward-protocol.md, "EventTime").
     public static let clampedTime: UInt8 = 8
+    /// The time came as Fluent Bit 5's `[time, metadata]`: `timeSeconds`/`timeNanos` hold the inner time
+    /// (docs/forward-protocol.md, "Fluent Bit 5 senders").
+    public static let metadataTime: UInt8 = 16
 
     @inlinable
     public init(seq: Int64?, time: StoredTime) {
@@ -27,6 +30,10 @@ public struct IngestSlot: Sendable {
             if v < 0 || v > Int64(UInt32.max) { f |= Self.clampedTime }
             timeSeconds = UInt32(clamping: v)
             timeNanos = 0
+        case let .withMetadata(s, n, integer):
+            f |= Self.metadataTime | (integer ? Self.integerTime : 0)
+            timeSeconds = s
+            timeNanos = n
         case .other:
             f |= Self.otherTime
             timeSeconds = 0
@@ -42,5 +49,8 @@ public struct IngestSlot: Sendable {
 public enum StoredTime: Sendable {
     case eventTime(UInt32, UInt32)
     case integer(Int64)
+    /// Fluent Bit 5's `[time, metadata]` (the inner time; `integer` when it was integer seconds). Fluentd's
+    /// validity rule calls it invalid: it is neither an Integer nor an EventTime.
+    case withMetadata(UInt32, UInt32, integer: Bool)
     case other
 }

@@ -258,11 +258,15 @@ public enum ExpectationEvaluator {
             if let line = r.agentLog.split(separator: "\n").first(where: { $0.contains(text) }) { pass("found", String(line.prefix(200))) }
             else { fail("absent", "no agent log line contains \"\(text)\"") }
 
-        case let .accepted(minFraction):
-            let f = r.load.offered == 0 ? 1 : Double(r.load.accepted) / Double(r.load.offered)
-            let m = "\(r.load.accepted)/\(r.load.offered) (\(ScenarioFormat.number(f * 100)) %)"
-            let detail = "overflow \(r.load.overflow), agent down \(r.load.agentDown)"
-            if f + 1e-9 >= minFraction { pass(m, detail) } else { fail(m, detail) }
+        case let .accepted(minFraction, maxFraction):
+            let m = "\(r.load.accepted)/\(r.load.offered)"
+            // Nothing offered proves nothing either way.
+            guard r.load.offered > 0 else { fail(m, "the load offered no events"); break }
+            let f = Double(r.load.accepted) / Double(r.load.offered)
+            let detail = "\(ScenarioFormat.number(f * 100)) % accepted; refused by the input (closed without an ack) \(r.load.overflow), agent down \(r.load.agentDown)"
+            if f + 1e-9 < minFraction { fail(m, detail + "; expected at least \(ScenarioFormat.number(minFraction * 100)) %") }
+            else if f - 1e-9 > maxFraction { fail(m, detail + "; expected at most \(ScenarioFormat.number(maxFraction * 100)) %") }
+            else { pass(m, detail) }
 
         case let .secondary(min):
             if r.secondaryChunks >= min { pass("\(r.secondaryChunks) chunks", "written to <secondary>") }

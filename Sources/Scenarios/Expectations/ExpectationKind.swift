@@ -41,8 +41,9 @@ public enum ExpectationKind: Sendable, Equatable {
     case noAgentEvent(event: AgentEventKind, node: String?)
     /// The agent log contains `text`.
     case logContains(text: String)
-    /// At least `fraction` of the offered events were accepted by the input (back-pressure visible when < 1).
-    case accepted(minFraction: Double)
+    /// Between `minFraction` and `maxFraction` of the offered events were accepted by the input (back-pressure
+    /// visible when < 1; 0 when the input refuses every request).
+    case accepted(minFraction: Double, maxFraction: Double)
     /// Chunks written to `<secondary>`, at least `min`.
     case secondary(min: Int)
     /// Capture: no data packets to `node` later than `grace` s after its detach.

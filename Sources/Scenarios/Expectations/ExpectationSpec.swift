@@ -41,7 +41,11 @@ public struct ExpectationSpec: Sendable, Equatable {
         case let .stepCompletes(id, w, res): return "step \(id) completes within \(s(w))\(res.map { " answering \($0)" } ?? "")"
         case let .noAgentEvent(e, n): return "no agent event \(e)\(n.map { " on \($0)" } ?? "")"
         case let .logContains(t): return "agent log contains \"\(t)\""
-        case let .accepted(f): return "input accepted ≥ \(ScenarioFormat.number(f * 100)) % of offered events"
+        case let .accepted(lo, hi):
+            let pct = { (f: Double) in ScenarioFormat.number(f * 100) }
+            if hi >= 1 { return "input accepted ≥ \(pct(lo)) % of offered events" }
+            if lo <= 0 { return "input accepted ≤ \(pct(hi)) % of offered events" }
+            return "input accepted \(pct(lo))–\(pct(hi)) % of offered events"
         case let .secondary(m): return "≥ \(m) chunks written to <secondary>"
         case let .wireNoDataAfterDetach(n, g): return "wire: no data to \(n) after detach + \(s(g))"
         case let .wireFailoverGap(m): return "wire: failover gap ≤ \(s(m))"

@@ -263,6 +263,23 @@ public enum ReceiverFrameCorpus {
         add("message: tag is a float") { _ in encode(.array([.double(1.5), et(), record(1), chunk("m-tfloat")])) }
         add("json: integer tag") { _ in json("[7,\(seconds),{\"seq\":1},{\"chunk\":\"j-tint\"}]") }
         add("json: option is a string containing 'chunk'") { json("[\"\($0)\",\(seconds),{\"seq\":1},\"j-chunk-s\"]") }
+        // Fluent Bit 5 senders (retain_metadata_in_forward_mode, on by default since 5.0.5): the time of every entry
+        // becomes [time, metadata], in its default PackedForward requests too, gzip-compressed with `compress gzip`.
+        let metadata: MessagePackValue = .map([MessagePackPair("otlp", .map([MessagePackPair("severity_number", 9)]))])
+        add("packed: Fluent Bit metadata entries [[time, {}], record]") {
+            packed(tag: $0, blob: entries([(.array([et(), .map([])]), record(1)), (.array([et(1), .map([])]), record(2))]),
+                   option: .map([MessagePackPair("size", 2), MessagePackPair("chunk", "p-fb")]))
+        }
+        add("packed: Fluent Bit metadata with keys") {
+            packed(tag: $0, blob: entries([(.array([et(), metadata]), record(1))]), option: .map([MessagePackPair("size", 1), MessagePackPair("chunk", "p-fbk")]))
+        }
+        add("packed: valid entry then a Fluent Bit metadata entry") {
+            packed(tag: $0, blob: entries([(et(), record(1)), (.array([et(1), .map([])]), record(2))]), option: .map([MessagePackPair("size", 2), MessagePackPair("chunk", "p-fb2")]))
+        }
+        add("compressed: Fluent Bit metadata entries (gzip)") {
+            packed(tag: $0, blob: gzip([entries([(.array([et(), metadata]), record(1)), (.array([et(1), .map([])]), record(2))])]), option: gzipOption("c-fb", size: 2))
+        }
+        add("forward: Fluent Bit metadata with keys") { forward($0, [.array([.array([et(), metadata]), record(1)])], chunk("f-fbk")) }
         return frames
     }
 }

@@ -1,5 +1,6 @@
 import Agent
 import Foundation
+import ForwardServer
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -16,6 +17,8 @@ final class AgentHost: AgentUnderTest {
         var agent: ForwardingAgent?
         /// The incarnation's RPC endpoint (`<system> rpc_endpoint`), served in-process as `fwdlab agent` serves it.
         var rpc: RPCServer?
+        /// The incarnation's `<source> @type forward`, when the load must come over the wire (`wireInputPort`).
+        var input: ForwardInput?
         var events: [AgentEventEntry] = []
         /// `phi_sample` events, kept apart so expectations, counts and the timeline table see decisions only.
         var phiSamples: [AgentEventEntry] = []
@@ -27,7 +30,9 @@ final class AgentHost: AgentUnderTest {
     /// Parses the rendered configuration; the scenario seed fixes the balancer's shuffle. With `mutant` the agent
     /// runs broken that way (the mutation check).
     init(configText: String, source: String, seed: UInt64, clock: RunClock, log: AgentLogSink,
-         resolver: (any AddressResolver)?, mutant: AgentMutant? = nil) throws {
+         resolver: (any AddressResolver)?, mutant: AgentMutant? = nil, wireInputPort: Int? = nil) throws {
+        self.wireInputPort = wireInputPort
+        self.wireClient = wireInputPort.map { ForwardInputClient(port: $0) }
         let parsed = try AgentConfiguration.parse(text: configText, file: source)
         let configuration = mutant?.applied(to: parsed) ?? parsed
         guard var settings = AgentRuntimeSettings(configuration: configuration) else {
@@ -48,9 +53,18 @@ final class AgentHost: AgentUnderTest {
     var current: ForwardingAgent? { state.withLockedValue { $0.agent } }
     var rpcEndpoint: HostPort? { configuration.system.rpcEndpoint }
     var isRunning: Bool { current != nil }
-    var offersBatches: Bool { false }
+    var offersBatches: Bool { wireClient != nil }
+
+    /// Where the in-process agent serves a default `<source> @type forward` (in_forward's defaults, loopback) for a
+    /// load that must pass in_forward's checks, e.g. a Fluent Bit sender; nil: the load is emitted directly.
+    let wireInputPort: Int?
+    private let wireClient: ForwardInputClient?
 
     func offer(tag: String, entries: ByteBuffer, count: Int) async -> OfferOutcome {
+        if let wireClient {
+            guard current != nil else { return .agentDown }
+            return await wireClient.offer(tag: tag, entries: entries, count: count, agentRunning: { self.current != nil })
+        }
         guard let agent = current else { return .agentDown }
         do {
             try agent.emit(tag: tag, entries: entries, count: count)
@@ -94,9 +108,24 @@ final class AgentHost: AgentUnderTest {
                 throw error
             }
         }
+        var input: ForwardInput?
+        if let port = wireInputPort {
+            var s = ReceiverSettings(name: "forward", bind: "127.0.0.1", port: port)
+            s.logger = logger
+            s.ledger = LedgerSettings(storeEvents: false)
+            do {
+                // Every tag reaches the output, as with `emit`: scenario configs route the load's tag there.
+                input = try await ForwardInput.start(settings: s, agent: agent)
+            } catch {
+                try? await rpc?.close()
+                await agent.stop(flush: false, drainTimeout: 0)
+                throw error
+            }
+        }
         state.withLockedValue {
             $0.agent = agent
             $0.rpc = rpc
+            $0.input = input
             $0.incarnations += 1
         }
     }
@@ -131,12 +160,15 @@ final class AgentHost: AgentUnderTest {
 
     /// The running incarnation, taken out of the state; its RPC endpoint closes first (no request reaches a stopping agent).
     private func take() async -> ForwardingAgent? {
-        let (agent, rpc) = state.withLockedValue { s in
-            let taken = (s.agent, s.rpc)
+        let (agent, rpc, input) = state.withLockedValue { s in
+            let taken = (s.agent, s.rpc, s.input)
             s.agent = nil
             s.rpc = nil
+            s.input = nil
             return taken
         }
+        // The input first, as Fluentd stops its inputs before its outputs.
+        await input?.stop()
         try? await rpc?.close()
         return agent
     }

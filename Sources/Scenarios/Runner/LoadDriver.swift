@@ -64,7 +64,14 @@ final class LoadDriver: Sendable {
         let now = EventTime(Date().timeIntervalSince1970)
         for seq in from ..< to {
             entries.writeInteger(UInt8(0x92))
-            now.encode(into: &entries)
+            if spec.sender == .fluentBit {
+                // [[time, metadata], record]: Fluent Bit 5's entry with an empty metadata map.
+                entries.writeInteger(UInt8(0x92))
+                now.encode(into: &entries)
+                entries.writeMessagePackMapHeader(count: 0)
+            } else {
+                now.encode(into: &entries)
+            }
             entries.writeMessagePackMapHeader(count: 2)
             entries.writeMessagePackString(spec.sequenceField)
             entries.writeMessagePackInt(seq)

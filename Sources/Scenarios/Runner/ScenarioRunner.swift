@@ -221,7 +221,8 @@ public struct ScenarioRunner: Sendable {
                 case .inProcess:
                     let resolver: (any AddressResolver)? = try dns.map { try CAresResolver(nameserverHost: "127.0.0.1", port: $0.port) }
                     let inProcess = try AgentHost(configText: text, source: "agent.conf", seed: seed, clock: clock, log: logSink,
-                                                  resolver: resolver, mutant: options.mutant)
+                                                  resolver: resolver, mutant: options.mutant,
+                                                  wireInputPort: scenario.load.needsWireInput ? try PortAllocator.freeTCPPort() : nil)
                     intended = inProcess.intendedForwarder
                     host = inProcess
                 case .process:
@@ -399,10 +400,10 @@ public struct ScenarioRunner: Sendable {
             if method == "flush" { await agent.flush(timeout: 5) } else { try await agent.reload() }
         case .mark:
             break
-        }
         case let .writeFile(f):
             guard let files else { throw ScenarioRunError.environment("file \(f.name): no working directory") }
             try f.write(into: files.directory, context: files.context)
+        }
         return nil
     }
 }

@@ -11,8 +11,14 @@ public struct LoadSpec: Sendable, Equatable {
     /// Record field carrying the sequence number (the ledgers read it).
     public var sequenceField: String = "seq"
     public var tag: String = "fwdlab.load"
+    /// How the requests are encoded and where they enter the agent.
+    public var sender: LoadSender = .fwdlab
 
     public init() {}
+
+    /// Whether the load must go through the agent's `<source> @type forward` over the wire (an in-process agent
+    /// otherwise takes it through `emit`, which skips in_forward's checks).
+    public var needsWireInput: Bool { sender != .fwdlab }
 
     /// Events the driver will offer.
     public var plannedEvents: Int { Int((rate * duration).rounded(.down)) }

@@ -96,7 +96,6 @@ public enum ScenarioLoader {
         if let n = top.take("dns") {
             for (i, item) in try y.list(n, "dns").enumerated() { scenario.dns.append(try dnsRecord(item, "dns[\(i)]", y, scenario)) }
         }
-        if let n = top.take("load") { scenario.load = try load(n, y) }
         if let n = top.take("files") {
             for (i, item) in try y.list(n, "files").enumerated() {
                 let f = try scenarioFile(item, "files[\(i)]", y)
@@ -104,6 +103,7 @@ public enum ScenarioLoader {
                 scenario.files.append(f)
             }
         }
+        if let n = top.take("load") { scenario.load = try load(n, y) }
         if let n = top.take("timeline") {
             var ids = Set<String>()
             for (i, item) in try y.list(n, "timeline").enumerated() {
@@ -231,7 +231,12 @@ public enum ScenarioLoader {
         if let v = m.take("duration") { l.duration = try y.duration(v, "load.duration") }
         if let v = m.take("sequence_field") { l.sequenceField = try y.string(v, "load.sequence_field") }
         if let v = m.take("tag") { l.tag = try y.string(v, "load.tag") }
-        try m.rejectUnknown(y, allowed: ["rate", "record_size", "start", "duration", "sequence_field", "tag"])
+        if let v = m.take("sender") {
+            let name = try y.string(v, "load.sender")
+            guard let sender = LoadSender(rawValue: name) else { throw y.error(v, "load.sender", "unknown sender '\(name)' (senders: \(LoadSender.names))") }
+            l.sender = sender
+        }
+        try m.rejectUnknown(y, allowed: ["rate", "record_size", "start", "duration", "sequence_field", "tag", "sender"])
         return l
     }
 
@@ -307,6 +312,8 @@ public enum ScenarioLoader {
             }
         case "mark":
             action = .mark(try y.string(v, af))
+        case "file":
+            action = .writeFile(try scenarioFile(v, af, y))
         default:
             let method = try y.string(v, af)
             guard ["flush", "reload"].contains(method) else { throw y.error(v, af, "expected flush or reload (got '\(method)')") }
@@ -318,8 +325,6 @@ public enum ScenarioLoader {
 
     static func expectation(_ node: Node, _ field: String, _ y: YAMLFields, _ s: Scenario, _ ids: Set<String>) throws -> ExpectationSpec {
         let line = node.mark?.line ?? 0
-        case "file":
-            action = .writeFile(try scenarioFile(v, af, y))
         if case let .scalar(sc) = node {
             switch sc.string {
             case "no_loss": return ExpectationSpec(kind: .noLoss, line: line)
@@ -465,7 +470,12 @@ public enum ScenarioLoader {
         case "log_contains":
             kind = .logContains(text: try str("text")); allowed = ["text"]
         case "accepted":
-            kind = .accepted(minFraction: try num("min_percent", 0, 100) / 100); allowed = ["min_percent"]
+            // At least one bound: max_percent 0 says every offer was refused (a sender the input cannot read).
+            guard m.keys.contains("min_percent") || m.keys.contains("max_percent") else { throw y.error(v, f, "needs min_percent, max_percent or both") }
+            let lo = m.keys.contains("min_percent") ? try num("min_percent", 0, 100) / 100 : 0
+            let hi = m.keys.contains("max_percent") ? try num("max_percent", 0, 100) / 100 : 1
+            guard lo <= hi else { throw y.error(v, f, "min_percent is above max_percent") }
+            kind = .accepted(minFraction: lo, maxFraction: hi); allowed = ["min_percent", "max_percent"]
         case "secondary":
             kind = .secondary(min: try int("min", default: 1)); allowed = ["min"]
         case "wire_no_data_after_detach":
@@ -577,6 +587,13 @@ public enum ScenarioLoader {
         var standInDirectory: String?
         defer { if let d = standInDirectory { try? FileManager.default.removeItem(atPath: d) } }
         do {
+            if !scenario.files.isEmpty {
+                let d = NSTemporaryDirectory() + "fwdlab-standin-\(getpid())-\(UInt64.random(in: 0 ... .max))"
+                try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+                standInDirectory = d
+                context.workdir = d
+                for f in scenario.files { try f.write(into: d, context: context) }
+            }
             let text = try ConfigTemplate.render(spec, context: context)
             _ = try AgentConfiguration.parse(text: text, file: spec.configSource)
         } catch let e as ConfigTemplateError {
@@ -588,29 +605,6 @@ public enum ScenarioLoader {
         return spec
     }
 
-    static func syntaxLine(_ e: YamlError) -> Int {
-        let text = "\(e)"
-        if let r = text.range(of: #"line (\d+)"#, options: .regularExpression) {
-            return Int(text[r].dropFirst(5)) ?? 0
-        }
-            if !scenario.files.isEmpty {
-                let d = NSTemporaryDirectory() + "fwdlab-standin-\(getpid())-\(UInt64.random(in: 0 ... .max))"
-                try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-                standInDirectory = d
-                context.workdir = d
-                for f in scenario.files { try f.write(into: d, context: context) }
-            }
-        if let r = text.range(of: #":(\d+):"#, options: .regularExpression) {
-            return Int(text[r].dropFirst().dropLast()) ?? 0
-        }
-        return 0
-    }
-}
-
-/// Dotted-quad check without Foundation's resolver.
-enum IPv4Check {
-    static func isIPv4(_ s: String) -> Bool {
-        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
     /// `{name: NAME, content: TEXT}` (a `files:` entry or a `file:` step).
     static func scenarioFile(_ node: Node, _ field: String, _ y: YAMLFields) throws -> ScenarioFile {
         var m = try y.map(node, field)
@@ -623,6 +617,22 @@ enum IPv4Check {
         return ScenarioFile(name: name, content: content)
     }
 
+    static func syntaxLine(_ e: YamlError) -> Int {
+        let text = "\(e)"
+        if let r = text.range(of: #"line (\d+)"#, options: .regularExpression) {
+            return Int(text[r].dropFirst(5)) ?? 0
+        }
+        if let r = text.range(of: #":(\d+):"#, options: .regularExpression) {
+            return Int(text[r].dropFirst().dropLast()) ?? 0
+        }
+        return 0
+    }
+}
+
+/// Dotted-quad check without Foundation's resolver.
+enum IPv4Check {
+    static func isIPv4(_ s: String) -> Bool {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts.allSatisfy { p in p.count <= 3 && Int(p).map { (0 ... 255).contains($0) } ?? false }
     }
 }

@@ -14,6 +14,8 @@ public struct LedgerEventJSON: Sendable, Codable {
     public var mode: String
     public var seq: Int64?
     public var request: Int
+    /// True when the time came as Fluent Bit 5's `[time, metadata]` (`time` is the inner one); absent otherwise.
+    public var metadata: Bool?
 
     init(index: Int, generation: Int, _ e: LedgerEvent) {
         self.index = index
@@ -27,10 +29,11 @@ public struct LedgerEventJSON: Sendable, Codable {
         mode = "\(e.mode)"
         seq = e.seq
         request = e.requestIndex
+        if case .withMetadata = e.time { metadata = true }
     }
 
     enum CodingKeys: String, CodingKey {
-        case index, generation, peer, tag, time, chunk, mode, seq, request
+        case index, generation, peer, tag, time, chunk, mode, seq, request, metadata
         case arrivalMonotonicNanos = "arrival_monotonic_ns", arrivalWallNanos = "arrival_wall_ns"
     }
 }

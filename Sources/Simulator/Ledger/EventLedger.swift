@@ -25,6 +25,8 @@ public final class EventLedger: @unchecked Sendable {
     private var requests: [LedgerRequestRecord] = []
     private var requestCount = 0
     private var records: [[UInt8]] = []
+    /// Parallel to `records`: each event's Fluent Bit metadata map (empty when its time had none).
+    private var metadata: [[UInt8]] = []
     private var tags = LedgerInterner()
     private var chunkIDs = LedgerInterner()
     private var chunkAccepts: [Int] = []
@@ -81,7 +83,10 @@ public final class EventLedger: @unchecked Sendable {
                     peer: batch.peer, tag: tag, chunk: chunkIndex, mode: Self.modeCode(batch.mode),
                     firstEvent: first, eventCount: batch.slots.count))
                 appendSlots(batch.slots)
-                if settings.keepRecords { records.append(contentsOf: batch.records) }
+                if settings.keepRecords {
+                    records.append(contentsOf: batch.records)
+                    metadata.append(contentsOf: batch.metadata)
+                }
             }
             eventCount += batch.slots.count
             requestCount += 1
@@ -294,7 +299,8 @@ public final class EventLedger: @unchecked Sendable {
             receiver: receiverName, arrivalMonotonicNanos: r.arrivalMonotonicNanos, arrivalWallNanos: r.arrivalWallNanos,
             peer: peers[Int(r.peer)], tag: tags.values[Int(r.tag)], time: Self.time(of: slot),
             chunkID: r.chunk == .max ? nil : chunkIDs.values[Int(r.chunk)], mode: Self.mode(r.mode),
-            seq: slot.seqValue, requestIndex: ri, record: settings.keepRecords && index < records.count ? records[index] : nil)
+            seq: slot.seqValue, requestIndex: ri, record: settings.keepRecords && index < records.count ? records[index] : nil,
+            metadata: settings.keepRecords && index < metadata.count && !metadata[index].isEmpty ? metadata[index] : nil)
     }
 
     private func updateSeqIndexLocked() {
@@ -307,6 +313,9 @@ public final class EventLedger: @unchecked Sendable {
 
     static func time(of slot: IngestSlot) -> LedgerTime {
         if slot.flags & IngestSlot.otherTime != 0 { return .other }
+        if slot.flags & IngestSlot.metadataTime != 0 {
+            return .withMetadata(EventTime(seconds: slot.timeSeconds, nanoseconds: slot.timeNanos), integer: slot.flags & IngestSlot.integerTime != 0)
+        }
         if slot.flags & IngestSlot.integerTime != 0 { return .integer(Int64(slot.timeSeconds)) }
         return .eventTime(EventTime(seconds: slot.timeSeconds, nanoseconds: slot.timeNanos))
     }

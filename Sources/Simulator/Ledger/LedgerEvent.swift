@@ -24,19 +24,24 @@ public struct LedgerEvent: Sendable, Hashable {
     public var requestIndex: Int
     /// The encoded record (MessagePack), only when the ledger keeps records.
     public var record: [UInt8]?
+    /// The encoded metadata map of a Fluent Bit 5 `[time, metadata]` time, only when the ledger keeps records.
+    public var metadata: [UInt8]? = nil
 }
 
 /// An event time as received: EventTime, integer seconds, or something Fluentd passes through unchecked.
 public enum LedgerTime: Sendable, Hashable, CustomStringConvertible {
     case eventTime(EventTime)
     case integer(Int64)
+    /// Fluent Bit 5's `[time, metadata]`, accepted unchecked in a PackedForward blob: the inner time (integer
+    /// seconds when `integer`), the metadata in `LedgerEvent.metadata` (docs/forward-protocol.md, "Fluent Bit 5 senders").
+    case withMetadata(EventTime, integer: Bool)
     /// A time of another type that was accepted anyway (PackedForward never normalises, quirk 24 in docs/quirks.md).
     case other
 
     /// Seconds since the epoch (0 for `.other`).
     public var unixSeconds: Double {
         switch self {
-        case let .eventTime(t): return t.unixSeconds
+        case let .eventTime(t), let .withMetadata(t, _): return t.unixSeconds
         case let .integer(v): return Double(v)
         case .other: return 0
         }
@@ -45,6 +50,7 @@ public enum LedgerTime: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .eventTime(t): return t.description
+        case let .withMetadata(t, integer): return "[\(integer ? String(t.seconds) : t.description), metadata]"
         case let .integer(v): return String(v)
         case .other: return "other"
         }

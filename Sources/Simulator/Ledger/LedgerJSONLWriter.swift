@@ -141,6 +141,8 @@ final class LedgerJSONLWriter: @unchecked Sendable {
                 for d in stride(from: 8, through: 0, by: -1) { digits[d] = UInt8(ascii: "0") + UInt8(n % 10); n /= 10 }
                 out.append(contentsOf: digits)
             }
+            // Fluent Bit 5's [time, metadata]: the time above is the inner one.
+            if slot.flags & IngestSlot.metadataTime != 0 { out.append(contentsOf: #","metadata":true"#.utf8) }
             out.append(contentsOf: #","seq":"#.utf8)
             if let s = slot.seqValue { Self.appendInt(s, to: &out) } else { out.append(contentsOf: "null".utf8) }
             out.append(contentsOf: "}\n".utf8)
