@@ -82,6 +82,12 @@ struct AgentCommand: AsyncParsableCommand {
         guard !dryRun else {
             print(Self.summary(configuration))
             print(configuration.effectiveSettingsReport(), terminator: "")
+            // A valid file the runtime cannot run (no or several forward outputs, a primary file output) fails here
+            // as it would at start, so --dry-run answers "would it run" (docs/pipeline.md, "What runs").
+            if let reason = configuration.unrunnableReason() {
+                Self.printError("\(reason)")
+                throw ExitCode(1)
+            }
             print("configuration OK (\(configuration.warnings.count) warning\(configuration.warnings.count == 1 ? "" : "s"))")
             return
         }
@@ -141,6 +147,10 @@ struct AgentCommand: AsyncParsableCommand {
         var lines = ["configuration: \(c.files.joined(separator: ", "))"]
         lines.append("sources: \(c.sources.count), matches: \(c.matches.count), forward outputs: \(c.forwardOutputs.count)")
         if let rpc = c.system.rpcEndpoint { lines.append("rpc endpoint: \(rpc)") }
+        if c.system.workers > 1 { lines.append("workers: \(c.system.workers) (one process; docs/pipeline.md, \"Workers\")") }
+        for f in c.filters {
+            lines.append("\(f.label.map { "<label \($0)> " } ?? "")<filter \(f.patterns.map(\.text).joined(separator: " "))> → @type \(f.typeName)")
+        }
         for m in c.matches {
             var line = "\(m.label.map { "<label \($0)> " } ?? "")\(m.tagDescription) → @type \(m.output.typeName)"
             if let f = m.output.forward {
