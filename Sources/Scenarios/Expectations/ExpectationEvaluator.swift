@@ -49,6 +49,18 @@ public enum ExpectationEvaluator {
             if lost.isEmpty { pass(m, "every event the input accepted reached a receiver") }
             else { fail(m, "missing seq \(ranges(lost))") }
 
+        case let .lost(minFraction, maxFraction):
+            let delivered = Set(r.deliveries.compactMap(\.seq))
+            let lost = r.load.acceptedSequences.filter { !delivered.contains($0) }
+            let m = "\(lost.count) of \(r.load.accepted) lost"
+            // Nothing accepted proves nothing either way.
+            guard r.load.accepted > 0 else { fail(m, "the input accepted no events"); break }
+            let f = Double(lost.count) / Double(r.load.accepted)
+            let detail = "\(ScenarioFormat.number(f * 100)) % of the accepted events reached no receiver" + (lost.isEmpty ? "" : " (seq \(ranges(lost)))")
+            if f + 1e-9 < minFraction { fail(m, detail + "; expected at least \(ScenarioFormat.number(minFraction * 100)) %") }
+            else if f - 1e-9 > maxFraction { fail(m, detail + "; expected at most \(ScenarioFormat.number(maxFraction * 100)) %") }
+            else { pass(m, detail) }
+
         case let .duplicates(max):
             var counts: [Int64: Int] = [:]
             for d in r.deliveries { if let s = d.seq { counts[s, default: 0] += 1 } }

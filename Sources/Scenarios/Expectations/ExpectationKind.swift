@@ -44,6 +44,9 @@ public enum ExpectationKind: Sendable, Equatable {
     /// Between `minFraction` and `maxFraction` of the offered events were accepted by the input (back-pressure
     /// visible when < 1; 0 when the input refuses every request).
     case accepted(minFraction: Double, maxFraction: Double)
+    /// Between `minFraction` and `maxFraction` of the events the input accepted reached no receiver: a known
+    /// silent-loss failure pinned as such (`no_loss` is the usual form).
+    case lost(minFraction: Double, maxFraction: Double)
     /// Chunks written to `<secondary>`, at least `min`.
     case secondary(min: Int)
     /// Capture: no data packets to `node` later than `grace` s after its detach.
@@ -91,6 +94,7 @@ public enum ExpectationKind: Sendable, Equatable {
         case .noAgentEvent: "no_agent_event"
         case .logContains: "log_contains"
         case .accepted: "accepted"
+        case .lost: "lost"
         case .secondary: "secondary"
         case .wireNoDataAfterDetach: "wire_no_data_after_detach"
         case .wireFailoverGap: "wire_failover_gap"

@@ -46,6 +46,11 @@ public struct ExpectationSpec: Sendable, Equatable {
             if hi >= 1 { return "input accepted ≥ \(pct(lo)) % of offered events" }
             if lo <= 0 { return "input accepted ≤ \(pct(hi)) % of offered events" }
             return "input accepted \(pct(lo))–\(pct(hi)) % of offered events"
+        case let .lost(lo, hi):
+            let pct = { (f: Double) in ScenarioFormat.number(f * 100) }
+            if hi >= 1 { return "≥ \(pct(lo)) % of accepted events lost" }
+            if lo <= 0 { return "≤ \(pct(hi)) % of accepted events lost" }
+            return "\(pct(lo))–\(pct(hi)) % of accepted events lost"
         case let .secondary(m): return "≥ \(m) chunks written to <secondary>"
         case let .wireNoDataAfterDetach(n, g): return "wire: no data to \(n) after detach + \(s(g))"
         case let .wireFailoverGap(m): return "wire: failover gap ≤ \(s(m))"

@@ -111,6 +111,8 @@ final class AgentHost: AgentUnderTest {
         var input: ForwardInput?
         if let port = wireInputPort {
             var s = ReceiverSettings(name: "forward", bind: "127.0.0.1", port: port)
+            // in_forward of the agent's release profile (1.19: skip_invalid_event on by default, zstd).
+            s.adopt(configuration.system.fluentdVersion)
             s.logger = logger
             s.ledger = LedgerSettings(storeEvents: false)
             do {

@@ -469,13 +469,15 @@ public enum ScenarioLoader {
             kind = .noAgentEvent(event: try eventKind("event"), node: try optNode("node")); allowed = ["event", "node"]
         case "log_contains":
             kind = .logContains(text: try str("text")); allowed = ["text"]
-        case "accepted":
-            // At least one bound: max_percent 0 says every offer was refused (a sender the input cannot read).
+        case "accepted", "lost":
+            // At least one bound: accepted max_percent 0 says every offer was refused (a sender the input cannot
+            // read); lost min_percent 100 pins a known silent loss.
             guard m.keys.contains("min_percent") || m.keys.contains("max_percent") else { throw y.error(v, f, "needs min_percent, max_percent or both") }
             let lo = m.keys.contains("min_percent") ? try num("min_percent", 0, 100) / 100 : 0
             let hi = m.keys.contains("max_percent") ? try num("max_percent", 0, 100) / 100 : 1
             guard lo <= hi else { throw y.error(v, f, "min_percent is above max_percent") }
-            kind = .accepted(minFraction: lo, maxFraction: hi); allowed = ["min_percent", "max_percent"]
+            kind = key == "accepted" ? .accepted(minFraction: lo, maxFraction: hi) : .lost(minFraction: lo, maxFraction: hi)
+            allowed = ["min_percent", "max_percent"]
         case "secondary":
             kind = .secondary(min: try int("min", default: 1)); allowed = ["min"]
         case "wire_no_data_after_detach":
