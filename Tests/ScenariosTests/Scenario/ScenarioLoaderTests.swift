@@ -39,7 +39,19 @@ import Testing
         ("within: [0.2s, 3s], cause: phi", "within: [0.2s, 3s], since: whenever, cause: phi", "expectations[1].detach.since", 34, "expected step, last_arrival or first_arrival"),
         ("  - no_detach: {node: r2}", "  - no_detach: {node: r2}\n  - vibes: {node: r2}", "expectations[4].vibes", 37, "unknown expectation"),
         ("      phi_threshold 1\n", "      phi_threshhold 1\n", "agent.config", 8, "phi_threshhold"),
+        ("load: {rate: 100, duration: 4.5s}", "load: {rate: 100, duration: 4.5s, sender: pigeon}", "load.sender", 27, "unknown sender 'pigeon' (senders: fwdlab, fluent-bit)"),
+        ("  - no_detach: {node: r2}", "  - no_detach: {node: r2}\n  - lost: {}", "expectations[4].lost", 37, "needs min_percent, max_percent or both"),
+        ("  - no_detach: {node: r2}", "  - no_detach: {node: r2}\n  - accepted: {min_percent: 50, max_percent: 10}", "expectations[4].accepted", 37, "min_percent is above max_percent"),
     ]
+
+    @Test func senderAndBoundsParse() throws {
+        let text = ScenarioTestSupport.failover()
+            .replacingOccurrences(of: "load: {rate: 100, duration: 4.5s}", with: "load: {rate: 100, duration: 4.5s, sender: fluent-bit}")
+            .replacingOccurrences(of: "  - no_detach: {node: r2}", with: "  - no_detach: {node: r2}\n  - lost: {min_percent: 100}\n  - accepted: {max_percent: 0}")
+        let s = try ScenarioLoader.parse(text)
+        #expect(s.load.sender == .fluentBit && s.load.needsWireInput)
+        #expect(s.expectations.suffix(2).map(\.kind) == [.lost(minFraction: 1, maxFraction: 1), .accepted(minFraction: 0, maxFraction: 0)])
+    }
 
     @Test(arguments: mistakes)
     func errorsNameFileLineAndField(_ m: (String, String, String, Int, String)) {
