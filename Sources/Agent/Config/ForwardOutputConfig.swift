@@ -24,6 +24,8 @@ public struct ForwardOutputConfig: Sendable, Equatable {
     public var readIntervalMsec = 50
     public var readLength = 512
     public var compress: Compression = .text
+    /// The release this output behaves as (`<system> fwdlab_fluentd_version`).
+    public var profile: FluentdReleaseProfile = .default
     public var keepalive = false
     /// nil → cached connections never expire.
     public var keepaliveTimeout: Double? = nil
@@ -97,6 +99,7 @@ public struct ForwardOutputConfig: Sendable, Equatable {
         s.dnsRoundRobin = try r.bool("dns_round_robin", default: false)
         s.ignoreNetworkErrorsAtStartup = try r.bool("ignore_network_errors_at_startup", default: false)
         s.verifyConnectionAtStartup = try r.bool("verify_connection_at_startup", default: false)
+        c.profile = ctx.profile
         c.compress = try r.value("compress", .enumeration(ctx.profile.forwardCompressValues), default: .text) { $0.rawValue } map: {
             Compression(rawValue: $0)!
         }

@@ -15,6 +15,7 @@ extension AgentRuntimeSettings {
             tls = c.tls
         }
         compression = c.compression
+        if !c.profile.boundsHandshakeByHardTimeout { behaviour.handshakeTimeout = .unbounded }
         timeAsInteger = c.timeAsInteger
         keepalive = c.keepalive
         keepaliveTimeout = c.keepalive ? c.keepaliveTimeout : nil

@@ -31,6 +31,11 @@ public enum FluentdReleaseProfile: String, Sendable, CaseIterable, Hashable, Cus
     /// Whether out_forward's and `<buffer>`'s `compress` accept `zstd` (added in 1.19.0).
     public var acceptsZstd: Bool { self == .v1_19 }
 
+    /// Whether out_forward gives up waiting for the `<security>` HELO/PONG after `hard_timeout` (fluent/fluentd#5104:
+    /// 1.16.11 and 1.19.2). 1.18.0 waits without a bound, as 1.16.9 did; the 1.16 profile keeps the agent's bounded
+    /// default (1.16.11's).
+    public var boundsHandshakeByHardTimeout: Bool { self != .v1_18 }
+
     /// The values out_forward's `compress` accepts, in Fluentd's order.
     public var forwardCompressValues: [String] { acceptsZstd ? ["text", "gzip", "zstd"] : ["text", "gzip"] }
 

@@ -64,6 +64,17 @@ struct ReleaseProfileConfigTests {
         }
     }
 
+    /// The `<security>` handshake wait: bounded by hard_timeout under 1.16 (the agent's default, 1.16.11's) and 1.19
+    /// (1.19.2), unbounded under 1.18 (1.18.0 predates fluent/fluentd#5104; measured in fixtures/upgrades/security-handshake-hangs.yaml).
+    @Test func handshakeWaitPerProfile() throws {
+        for (version, expected) in [("1.16", RuntimeBehaviour.HandshakeTimeout.hardTimeout), ("1.18", .unbounded), ("1.19", .hardTimeout)] {
+            let f = try forwardOutput(Self.system(version) + forwardMatch())
+            #expect(f.profile.rawValue == version)
+            #expect(AgentRuntimeSettings(forward: f).behaviour.handshakeTimeout == expected, "\(version)")
+        }
+        #expect(AgentRuntimeSettings(forward: try forwardOutput(forwardMatch())).behaviour.handshakeTimeout == .hardTimeout)
+    }
+
     /// in_forward's `skip_invalid_event` defaults to true from 1.19.0 (fluent/fluentd#5003).
     @Test func forwardInputTakesTheProfile() throws {
         let source = "<source>\n  @type forward\n  port 0\n</source>\n"
