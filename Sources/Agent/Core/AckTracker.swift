@@ -52,6 +52,8 @@ public struct PendingAck: Sendable, Equatable {
     public var ackValue: String
     public var node: Int
     public var connection: UInt64
+    /// Monotonic registration time: when the chunk was written (the ack latency's start).
+    public var registeredAt: AgentSeconds
     /// Monotonic deadline = registration time + ack_response_timeout.
     public var deadline: AgentSeconds
 }
@@ -82,7 +84,7 @@ public struct AckTracker: Sendable, Equatable {
     @discardableResult
     public mutating func register(chunkID: ChunkID, node: Int, connection: UInt64, now: AgentSeconds) -> PendingAck {
         let entry = PendingAck(chunkID: chunkID, ackValue: chunkID.ackValue, node: node, connection: connection,
-                               deadline: now + ackResponseTimeout)
+                               registeredAt: now, deadline: now + ackResponseTimeout)
         pending.append(entry)
         return entry
     }

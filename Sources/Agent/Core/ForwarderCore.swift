@@ -2,6 +2,9 @@
 public enum ForwarderEvent: Sendable, Equatable {
     /// The heartbeat timer fired (every heartbeat_interval; never for heartbeat_type none).
     case heartbeatTimerFired
+    /// A heartbeat probe's I/O began: the transport connect started, or the UDP request went to the socket (the
+    /// round trip's start; a probe answered from the keepalive cache reports none).
+    case heartbeatSent(node: Int)
     /// A heartbeat arrived: transport connect (+handshake) succeeded, or a UDP reply matched this node.
     case heartbeatReplied(node: Int)
     /// A heartbeat attempt failed. `expected` = EAGAIN/EWOULDBLOCK/EINTR/ECONNREFUSED/ETIMEDOUT (of.rb:470-474).
@@ -87,6 +90,8 @@ public struct ForwarderCore: Sendable {
     public private(set) var acks: AckTracker
     /// The ack reader thread's passes (docs/fluentd-model.md, "The ack reader").
     public private(set) var ackReader: AckReaderLoop
+    /// Per node (same indices as `nodes`): heartbeat round trips and ack latencies (NodeLatency.swift).
+    public private(set) var latency: [NodeLatency]
     /// Waits the current pass expired when it began: logged then, enacted when the pass ends.
     private var deferredExpiries: [AckResolution] = []
     /// Nodes whose disable the current batch of results already announced.
@@ -128,6 +133,7 @@ public struct ForwarderCore: Sendable {
         self.dns = nodes.map { _ in DNSCache(expire: settings.expireDNSCache, roundRobin: settings.dnsRoundRobin) }
         self.balancerNodes = nodes.map { BalancerNode(host: $0.host, port: $0.port, weight: $0.weight, standby: $0.standby) }
         self.heartbeatPending = nodes.map { _ in false }
+        self.latency = nodes.map { _ in NodeLatency() }
         var out: [ForwarderDirective] = []
         for n in nodes {
             out.append(.log(.info, "adding forwarding server '\(n.label)' host=\(RubyInspect.string(n.host)) port=\(n.port) weight=\(n.weight)"))
@@ -200,10 +206,13 @@ public struct ForwarderCore: Sendable {
         switch event {
         case .heartbeatTimerFired:
             heartbeatTimerFired(into: &out)
+        case .heartbeatSent(let node):
+            if latency.indices.contains(node) { latency[node].probeBegan(at: clock.monotonicNow) }
         case .heartbeatReplied(let node):
             heartbeatReplied(node: node, into: &out)
         case .heartbeatFailed(let node, let error, let expected):
             guard nodes.indices.contains(node) else { return }
+            latency[node].probeFailed()
             let n = nodes[node]
             let msg = expected ? "failed to send heartbeat packet" : "unexpected error happen during heartbeat"
             out.append(.log(.debug, "\(msg) host=\(RubyInspect.string(n.host)) port=\(n.port) heartbeat_type=:\(settings.heartbeatType.rawValue) error=\(RubyInspect.string(error))"))
@@ -306,6 +315,7 @@ public struct ForwarderCore: Sendable {
                 dns.append(DNSCache(expire: settings.expireDNSCache, roundRobin: settings.dnsRoundRobin))
                 balancerNodes.append(BalancerNode(host: n.host, port: n.port, weight: n.weight, standby: n.standby))
                 heartbeatPending.append(false)
+                latency.append(NodeLatency())
                 out.append(.log(.info, "adding forwarding server '\(n.label)' host=\(RubyInspect.string(n.host)) port=\(n.port) weight=\(n.weight)"))
                 out.append(.log(.info, "Service in: \(service.logText)"))
                 if let p = members.firstIndex(where: { identities[$0] == service }) {
@@ -400,7 +410,12 @@ public struct ForwarderCore: Sendable {
     private mutating func resolve(_ arrival: AckReaderLoop.Arrival, on connection: UInt64, into out: inout [ForwarderDirective]) {
         let r: AckResolution?
         switch arrival {
-        case .reply(let reply): r = acks.received(reply, connection: connection)
+        case .reply(let reply):
+            let registered = acks.pending.first { $0.connection == connection }?.registeredAt
+            r = acks.received(reply, connection: connection)
+            if let r, r.outcome == .success, let registered, latency.indices.contains(r.node) {
+                latency[r.node].acked(after: clock.monotonicNow - registered)
+            }
         case .closed: r = acks.peerClosed(connection: connection, nodeLabel: nodeHostPort)
         }
         if let r { apply(r, into: &out) }
@@ -451,6 +466,7 @@ public struct ForwarderCore: Sendable {
 
     private mutating func heartbeatReplied(node: Int, into out: inout [ForwarderDirective]) {
         guard health.indices.contains(node), isMember(node) else { return }
+        latency[node].probeAnswered(at: clock.monotonicNow)
         guard let t = health[node].heartbeat(detect: true, now: clock.now) else { return }
         let n = nodes[node]
         out.append(.log(.warn, "recovered forwarding server '\(n.name ?? "")' host=\(RubyInspect.string(n.host)) port=\(n.port)"))

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Prometheus
 
 /// `prometheus_output_monitor`: the outputs' monitor_agent figures as fluent-plugin-prometheus' gauges
@@ -10,10 +11,10 @@ public final class PrometheusOutputMonitor: Sendable {
     public struct Sample: Sendable {
         public var pluginID: String
         public var figures: OutputMonitorFigures
-        /// Per node: its label (`name`, else host:port), phi (nil while out of the rotation) and availability.
-        public var nodes: [(label: String, phi: Double?, available: Bool)]
+        /// Per node: its label, phi, availability, state and latencies.
+        public var nodes: [NodeMonitorFigures]
 
-        public init(pluginID: String, figures: OutputMonitorFigures, nodes: [(label: String, phi: Double?, available: Bool)]) {
+        public init(pluginID: String, figures: OutputMonitorFigures, nodes: [NodeMonitorFigures]) {
             self.pluginID = pluginID
             self.figures = figures
             self.nodes = nodes
@@ -37,6 +38,17 @@ public final class PrometheusOutputMonitor: Sendable {
 
     public let registry = PrometheusCollectorRegistry()
     private let labels: [(String, String)]
+    /// The histograms of the last update, by family then series, in first-seen order (the registry's histograms
+    /// only record observations; these are the core's cumulative figures, set as a whole at each update).
+    private let histograms = NIOLockedValueBox(HistogramFamilies())
+
+    /// The ForwardLab histogram families, in exposition order.
+    static let heartbeatRTTName = "fwdlab_forward_node_heartbeat_rtt_seconds"
+    static let ackLatencyName = "fwdlab_forward_node_ack_latency_seconds"
+    static let histogramHelp = [
+        heartbeatRTTName: "Heartbeat round trips: transport connect to established (TLS and handshake done), UDP request to reply (ForwardLab extension).",
+        ackLatencyName: "Chunk written to its ack read, for acked chunks (ForwardLab extension).",
+    ]
 
     public init(labels: [(String, String)] = []) {
         self.labels = labels
@@ -52,6 +64,7 @@ public final class PrometheusOutputMonitor: Sendable {
         if let retry = sample.figures.retry {
             gauge("fluentd_output_status_retry_wait", "Current retry wait", base).set(to: retry.nextTime - retry.start)
         }
+        var families = histograms.withLockedValue { $0 }
         for n in sample.nodes {
             let nodeLabels = base + [("node", n.label)]
             gauge("fwdlab_forward_node_available", "1 while the node is in the rotation (ForwardLab extension).", nodeLabels)
@@ -59,14 +72,85 @@ public final class PrometheusOutputMonitor: Sendable {
             if let phi = n.phi {
                 gauge("fwdlab_forward_node_phi", "The node's phi at the update (ForwardLab extension).", nodeLabels).set(to: phi)
             }
+            if let state = n.state {
+                // One series per state, 1 for the current one (the Prometheus idiom for an enumeration).
+                for s in Self.states {
+                    gauge("fwdlab_forward_node_state", "1 for the node's current state, 0 for the others (ForwardLab extension).",
+                          nodeLabels + [("state", s.rawValue)]).set(to: s == state ? 1 : 0)
+                }
+            }
+            if n.measuresHeartbeats {
+                if let rtt = n.latency.lastHeartbeatRTT {
+                    gauge("fwdlab_forward_node_heartbeat_last_rtt_seconds",
+                          "The latest heartbeat round trip (ForwardLab extension).", nodeLabels).set(to: rtt)
+                }
+                families.set(Self.heartbeatRTTName, labels: nodeLabels, n.latency.heartbeatRTT)
+            }
+            if n.measuresAcks {
+                families.set(Self.ackLatencyName, labels: nodeLabels, n.latency.ackLatency)
+            }
         }
+        histograms.withLockedValue { $0 = families }
     }
+
+    /// NodeState's values, in the exposition's order.
+    static let states: [NodeState] = [.available, .detached, .recovering]
 
     /// The registry's gauge for `name` and `labels` (the same one at every update).
     private func gauge(_ name: String, _ help: String, _ labels: [(String, String)]) -> Gauge {
         registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
     }
 
-    /// The text exposition format.
-    public func exposition() -> String { registry.emitToString() }
+    /// The text exposition format: the registry's gauges, then the histograms of the last update.
+    public func exposition() -> String {
+        let families = histograms.withLockedValue { $0 }
+        var text = registry.emitToString()
+        for name in families.order {
+            guard let series = families.series[name], !series.isEmpty else { continue }
+            text += "# HELP \(name) \(Self.histogramHelp[name] ?? "")\n# TYPE \(name) histogram\n"
+            for (labels, h) in series {
+                for b in h.cumulative {
+                    text += "\(name)_bucket{\(Self.render(labels + [("le", Self.number(b.le))]))} \(b.count)\n"
+                }
+                text += "\(name)_sum{\(Self.render(labels))} \(Self.number(h.sum))\n"
+                text += "\(name)_count{\(Self.render(labels))} \(h.count)\n"
+            }
+        }
+        return text
+    }
+
+    /// A label set in the text format (values escaped as the format requires).
+    static func render(_ labels: [(String, String)]) -> String {
+        labels.map { k, v in
+            let escaped = v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                .replacingOccurrences(of: "\n", with: "\\n")
+            return "\(k)=\"\(escaped)\""
+        }.joined(separator: ",")
+    }
+
+    /// A number as the text format writes it: `+Inf`, integers without a fraction.
+    static func number(_ v: Double) -> String {
+        if v == .infinity { return "+Inf" }
+        if v == -.infinity { return "-Inf" }
+        if v.isNaN { return "NaN" }
+        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
+        return "\(v)"
+    }
+
+    /// Histogram series by family, each family's series in first-seen order.
+    struct HistogramFamilies: Sendable {
+        var order: [String] = []
+        var series: [String: [(labels: [(String, String)], histogram: LatencyHistogram)]] = [:]
+
+        mutating func set(_ name: String, labels: [(String, String)], _ h: LatencyHistogram) {
+            if series[name] == nil { order.append(name) }
+            var list = series[name] ?? []
+            if let i = list.firstIndex(where: { $0.labels.elementsEqual(labels, by: { $0 == $1 }) }) {
+                list[i].histogram = h
+            } else {
+                list.append((labels, h))
+            }
+            series[name] = list
+        }
+    }
 }

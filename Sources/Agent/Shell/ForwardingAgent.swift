@@ -240,12 +240,16 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
         }.get()) ?? nil
     }
 
-    /// Every node of the running configuration: its label, phi (nil while out of the rotation) and availability.
-    public func nodeMonitor() async -> [(label: String, phi: Double?, available: Bool)] {
-        (try? await shell.loop.submit { () -> [(label: String, phi: Double?, available: Bool)] in
+    /// Every node of the running configuration: its label, phi (nil while out of the rotation), availability, state
+    /// and the core's latency figures (docs/agent-parameters.md, "Monitoring with Prometheus").
+    public func nodeMonitor() async -> [NodeMonitorFigures] {
+        (try? await shell.loop.submit { () -> [NodeMonitorFigures] in
             let core = self.shell.core
+            let f = core.settings
             return self.shell.settings.nodes.enumerated().map { i, n in
-                (n.label, core.isAvailable(i) ? core.phi(i) : nil, core.isAvailable(i))
+                NodeMonitorFigures(label: n.label, phi: core.isAvailable(i) ? core.phi(i) : nil, available: core.isAvailable(i),
+                                   state: core.state(i), latency: core.latency.indices.contains(i) ? core.latency[i] : NodeLatency(),
+                                   measuresHeartbeats: f.heartbeatType != .none, measuresAcks: f.requireAckResponse)
             }
         }.get()) ?? []
     }

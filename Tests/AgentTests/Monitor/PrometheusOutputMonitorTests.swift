@@ -23,7 +23,7 @@ import ForwardLabTestSupport
         var f = OutputMonitorFigures()
         f.bufferQueueLength = 3; f.bufferStageByteSize = 100; f.bufferQueueByteSize = 50; f.retryCount = 4
         f.emitCount = 7; f.emitRecords = 70; f.writeCount = 5; f.rollbackCount = 2; f.flushTimeCount = 12; f.slowFlushCount = 1
-        m.update(.init(pluginID: "out", figures: f, nodes: [("r1", 0.5, true), ("r2", nil, false)]))
+        m.update(.init(pluginID: "out", figures: f, nodes: [.init(label: "r1", phi: 0.5, available: true), .init(label: "r2", phi: nil, available: false)]))
         let text = m.exposition()
         let expected: [(String, Double)] = [
             ("fluentd_output_status_buffer_queue_length", 3), ("fluentd_output_status_buffer_total_bytes", 150),
