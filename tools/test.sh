@@ -37,12 +37,13 @@ step "receiver differential" .build/debug/fwdlab fidelity-receiver --against flu
 # The subset covers every heartbeat type (udp, tcp, transport, none), crash idle and under traffic with and without
 # acks, pause (shorter than the ack timeout: decisions that do not depend on thread phases or the balancer's
 # shuffle, see primary-paused-shorter-than-ack-timeout), standby promotion and demotion, never-acking nodes, hard_timeout, recover_wait, secondary, TLS, the
-# shared-key handshake, RPC, DNS answers changing (as root) and a middlebox closing an idle keepalive socket; the full library runs with `fwdlab fidelity fixtures/scenarios` (docs/fidelity.md).
+# shared-key handshake, RPC, DNS answers changing (as root), a middlebox closing an idle keepalive socket, a Fluent Bit 5
+# sender's metadata entries and file service discovery; the full library runs with `fwdlab fidelity fixtures/scenarios` (docs/fidelity.md).
 subset=(standby-promotion standby-demoted-after-recovery phi-detach-udp-heartbeat phi-detach-tcp-heartbeat
   connection-churn-without-keepalive primary-killed-idle primary-killed-under-traffic-no-ack
   primary-paused-shorter-than-ack-timeout hard-timeout-detach recover-wait never-acks-with-standby never-acks-beside-active-node
   secondary-output tls-transport shared-key-handshake rpc-flush-reload dns-round-robin-change
-  keepalive-idle-close-by-middlebox)
+  keepalive-idle-close-by-middlebox fluent-bit-5-sender-relayed file-discovery-moves-traffic)
 files=()
 for s in "${subset[@]}"; do files+=("fixtures/scenarios/$s.yaml"); done
 step "fidelity subset" .build/debug/fwdlab fidelity "${files[@]}" --against fluentd:1.16.9 --out "$reports/fidelity"
