@@ -45,8 +45,6 @@ final class ForwardOutputShell: @unchecked Sendable {
     private var udpHandler: UDPHeartbeatHandler?
     /// The dynamic `<service_discovery>` sources (file, srv), running while the output does.
     private var discovery: ServiceDiscoveryShell?
-    /// What each SRV source answered at start (by its index in `settings.discovery`): its first nodes.
-    private var srvInitial: [Int: [DiscoveredService]] = [:]
     private var stopped = false
     /// Ask the core for `phi_sample` events (kept across reloads, which build a new core).
     private let phiSamples: Bool
@@ -126,8 +124,6 @@ final class ForwardOutputShell: @unchecked Sendable {
     /// socket, start the timers.
     func start() -> EventLoopFuture<Void> {
         loop.flatSubmit { [self] in
-            fetchInitialSRV()
-        }.flatMap { [self] () -> EventLoopFuture<Void> in
             let errors = settings.forwarder.validationErrors(nodes: settings.nodes)
             if !errors.isEmpty {
                 return loop.makeFailedFuture(AgentStartError.configuration(errors.joined(separator: "; ")))
@@ -137,37 +133,6 @@ final class ForwardOutputShell: @unchecked Sendable {
                 .flatMap { self.verifyAtStartup() }
                 .flatMap { self.openUDPIfNeeded() }
                 .map { self.startTimers() }
-        }
-    }
-
-    /// sd_srv's configure-time query (docs/agent-parameters.md, "<service_discovery>"): each SRV source's services
-    /// become nodes before the first "adding forwarding server" line, as Fluentd builds them in `configure`.
-    private func fetchInitialSRV() -> EventLoopFuture<Void> {
-        srvInitial = [:]
-        var chain = loop.makeSucceededVoidFuture()
-        for (i, source) in settings.discovery.enumerated() {
-            guard case .srv(let config) = source else { continue }
-            chain = chain.flatMap { [self] in
-                SRVLookup.fetch(config, resolver: resolver, threadPool: threadPool, on: loop).map { [self] services in
-                    srvInitial[i] = services
-                }
-            }
-        }
-        return chain.flatMapErrorThrowing { error in
-            throw AgentStartError.configuration("sd_srv: \((error as? SRVLookupError)?.message ?? "\(error)")")
-        }.map { [self] in
-            var known = Set(settings.identities.compactMap { $0 })
-            var added = false
-            for i in srvInitial.keys.sorted() {
-                for service in srvInitial[i] ?? [] where known.insert(service).inserted {
-                    settings.appendDiscovered(service)
-                    connector.appendDiscovered(service)
-                    added = true
-                }
-            }
-            guard added else { return }
-            core = ForwarderCore(settings: core.settings, nodes: settings.nodes, clock: clock, identities: settings.identities)
-            core.emitsPhiSamples = phiSamples
         }
     }
 
@@ -546,7 +511,6 @@ final class ForwardOutputShell: @unchecked Sendable {
         guard !settings.discovery.isEmpty else { return }
         let shell = ServiceDiscoveryShell(
             loop: loop, threadPool: threadPool, sources: settings.discovery, resolver: resolver, timeScale: timeScale,
-            srvInitial: srvInitial,
             log: { [weak self] level, message in self?.hub.log(level, message) },
             onBatch: { [weak self] batch in
                 guard let self, !self.stopped else { return }
