@@ -103,6 +103,11 @@ public struct ForwardOutputConfig: Sendable, Equatable {
         c.compress = try r.value("compress", .enumeration(ctx.profile.forwardCompressValues), default: .text) { $0.rawValue } map: {
             Compression(rawValue: $0)!
         }
+        if c.compress == .zstd {
+            // out_forward 1.19's configure-time warning, word for word (it is log output a user may grep for).
+            r.warn("zstd compression feature is an experimental new feature supported since v1.19.0. Please make sure that the destination server also supports this feature before using it. in_forward plugin for Fluentd supports it since v1.19.0.",
+                   at: r.written(["compress"])?.location)
+        }
         c.tls = try TLSClientConfig.parse(&r, isTLS: c.transport == .tls)
         c.keepalive = try r.bool("keepalive", default: false)
         c.keepaliveTimeout = try r.optionalTime("keepalive_timeout", note: "nil = never expire")

@@ -27,6 +27,8 @@ struct ReleaseProfileConfigTests {
             expectConfigError(version + forwardMatch("  <buffer>\n    compress zstd\n  </buffer>"), line: lines + 4,
                               "valid options are text,gzip but got zstd")
         }
+        let c = try parseConfig(Self.system("1.19") + forwardMatch("  compress zstd"))
+        #expect(c.warnings.contains { $0.message.hasPrefix("zstd compression feature is an experimental new feature supported since v1.19.0.") })
         let f = try forwardOutput(Self.system("1.19") + forwardMatch("  compress zstd"))
         #expect(f.compress == .zstd)
         #expect(f.compression == .zstd)
