@@ -72,22 +72,8 @@ public final class CAresResolver: Sendable {
                 kind: kind(of: status), host: host, nameserver: nameserver, detail: String(cString: ares_strerror(status)), code: status)
         }
 
-        var channel: ares_channel?
-        var opts = ares_options()
-        // NOCHECKRESP: with one nameserver there is no other to fall back to, and without it c-ares turns
-        // SERVFAIL / REFUSED into "Could not contact DNS servers", hiding what the server said.
-        opts.flags = (options.useTCP ? ARES_FLAG_USEVC : 0) | (options.useSearchDomains ? 0 : ARES_FLAG_NOSEARCH) | ARES_FLAG_NOCHECKRESP
-        opts.timeout = Int32(clamping: max(1, durationMilliseconds(options.timeout)))
-        opts.tries = Int32(clamping: max(1, options.tries))
-        // "b": DNS only. /etc/hosts would answer some names without ever asking the nameserver under test.
-        let status = "b".withCString { lookups -> Int32 in
-            opts.lookups = UnsafeMutablePointer(mutating: lookups)
-            return ares_init_options(&channel, &opts, ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_LOOKUPS)
-        }
-        guard status == ARES_SUCCESS, let channel else { throw failure(status) }
+        let channel = try openChannel(nameserver: nameserver, options: options, failure: failure)
         defer { ares_destroy(channel) }
-        let serverStatus = ares_set_servers_ports_csv(channel, nameserver)
-        guard serverStatus == ARES_SUCCESS else { throw failure(serverStatus) }
 
         let outcome = LookupOutcome()
         var hints = ares_addrinfo_hints()
@@ -122,8 +108,34 @@ public final class CAresResolver: Sendable {
         return DNSResolution(host: host, addresses: outcome.addresses)
     }
 
+    /// A channel asking `nameserver` only (nil: the system's resolv.conf servers); the caller destroys it.
+    static func openChannel(nameserver: String?, options: CAresResolverOptions,
+                            failure: (Int32) -> DNSResolutionError) throws -> ares_channel {
+        var channel: ares_channel?
+        var opts = ares_options()
+        // NOCHECKRESP: with one nameserver there is no other to fall back to, and without it c-ares turns
+        // SERVFAIL / REFUSED into "Could not contact DNS servers", hiding what the server said.
+        opts.flags = (options.useTCP ? ARES_FLAG_USEVC : 0) | (options.useSearchDomains ? 0 : ARES_FLAG_NOSEARCH) | ARES_FLAG_NOCHECKRESP
+        opts.timeout = Int32(clamping: max(1, durationMilliseconds(options.timeout)))
+        opts.tries = Int32(clamping: max(1, options.tries))
+        // "b": DNS only. /etc/hosts would answer some names without ever asking the nameserver under test.
+        let status = "b".withCString { lookups -> Int32 in
+            opts.lookups = UnsafeMutablePointer(mutating: lookups)
+            return ares_init_options(&channel, &opts, ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_LOOKUPS)
+        }
+        guard status == ARES_SUCCESS, let channel else { throw failure(status) }
+        if let nameserver {
+            let serverStatus = ares_set_servers_ports_csv(channel, nameserver)
+            guard serverStatus == ARES_SUCCESS else {
+                ares_destroy(channel)
+                throw failure(serverStatus)
+            }
+        }
+        return channel
+    }
+
     /// One round of poll + ares_process_fd, waiting at most 100 ms.
-    private static func drive(_ channel: ares_channel) {
+    static func drive(_ channel: ares_channel) {
         var sockets = [ares_socket_t](repeating: -1, count: Int(ARES_GETSOCK_MAXNUM))
         let bits = ares_getsock(channel, &sockets, ARES_GETSOCK_MAXNUM)
         var fds: [pollfd] = []
@@ -204,7 +216,7 @@ public final class CAresResolver: Sendable {
 
     /// ares_library_init once per process (it is not thread-safe; a global `let` runs exactly once).
     /// nil on success, else the error text.
-    private static let libraryReady: String? = {
+    static let libraryReady: String? = {
         let status = ares_library_init(ARES_LIB_INIT_ALL)
         return status == ARES_SUCCESS ? nil : String(cString: ares_strerror(status))
     }()

@@ -45,6 +45,8 @@ final class ForwardOutputShell: @unchecked Sendable {
     private var udpHandler: UDPHeartbeatHandler?
     /// The dynamic `<service_discovery>` sources (file, srv), running while the output does.
     private var discovery: ServiceDiscoveryShell?
+    /// What each SRV source answered at start (by its index in `settings.discovery`): its first nodes.
+    private var srvInitial: [Int: [DiscoveredService]] = [:]
     private var stopped = false
     /// Ask the core for `phi_sample` events (kept across reloads, which build a new core).
     private let phiSamples: Bool
@@ -125,6 +127,8 @@ final class ForwardOutputShell: @unchecked Sendable {
     func start() -> EventLoopFuture<Void> {
         loop.flatSubmit { [self] in
             let errors = settings.forwarder.validationErrors(nodes: settings.nodes)
+            fetchInitialSRV()
+        }.flatMap { [self] () -> EventLoopFuture<Void> in
             if !errors.isEmpty {
                 return loop.makeFailedFuture(AgentStartError.configuration(errors.joined(separator: "; ")))
             }
@@ -137,6 +141,37 @@ final class ForwardOutputShell: @unchecked Sendable {
     }
 
     private func resolveAtStartup() -> EventLoopFuture<Void> {
+    /// sd_srv's configure-time query (docs/agent-parameters.md, "<service_discovery>"): each SRV source's services
+    /// become nodes before the first "adding forwarding server" line, as Fluentd builds them in `configure`.
+    private func fetchInitialSRV() -> EventLoopFuture<Void> {
+        srvInitial = [:]
+        var chain = loop.makeSucceededVoidFuture()
+        for (i, source) in settings.discovery.enumerated() {
+            guard case .srv(let config) = source else { continue }
+            chain = chain.flatMap { [self] in
+                SRVLookup.fetch(config, resolver: resolver, threadPool: threadPool, on: loop).map { [self] services in
+                    srvInitial[i] = services
+                }
+            }
+        }
+        return chain.flatMapErrorThrowing { error in
+            throw AgentStartError.configuration("sd_srv: \((error as? SRVLookupError)?.message ?? "\(error)")")
+        }.map { [self] in
+            var known = Set(settings.identities.compactMap { $0 })
+            var added = false
+            for i in srvInitial.keys.sorted() {
+                for service in srvInitial[i] ?? [] where known.insert(service).inserted {
+                    settings.appendDiscovered(service)
+                    connector.appendDiscovered(service)
+                    added = true
+                }
+            }
+            guard added else { return }
+            core = ForwarderCore(settings: core.settings, nodes: settings.nodes, clock: clock, identities: settings.identities)
+            core.emitsPhiSamples = phiSamples
+        }
+    }
+
         guard settings.forwarder.heartbeatType != .none else { return loop.makeSucceededVoidFuture() }
         var futures: [EventLoopFuture<Void>] = []
         for (i, n) in settings.nodes.enumerated() {
@@ -513,6 +548,7 @@ final class ForwardOutputShell: @unchecked Sendable {
             loop: loop, threadPool: threadPool, sources: settings.discovery, resolver: resolver, timeScale: timeScale,
             log: { [weak self] level, message in self?.hub.log(level, message) },
             onBatch: { [weak self] batch in
+            srvInitial: srvInitial,
                 guard let self, !self.stopped else { return }
                 self.execute(self.core.applyDiscovery(batch))
             })

@@ -30,8 +30,10 @@ final class ServiceDiscoveryShell: @unchecked Sendable {
     /// 100 ms poll stands in for that, and the stat comparison is libev's (`FileChangeDetector`).
     static let filePollInterval: TimeAmount = .milliseconds(100)
 
+    /// `srvInitial`: each SRV source's list as fetched at start (by its index among `sources`), the first diff's base.
     init(loop: EventLoop, threadPool: NIOThreadPool, sources: [ServiceDiscoveryConfig], resolver: any AddressResolver,
-         timeScale: Double, log: @escaping (CoreLogLevel, String) -> Void, onBatch: @escaping ([ServiceDiscoveryMessage]) -> Void) {
+         timeScale: Double, srvInitial: [Int: [DiscoveredService]] = [:],
+         log: @escaping (CoreLogLevel, String) -> Void, onBatch: @escaping ([ServiceDiscoveryMessage]) -> Void) {
         self.loop = loop
         self.threadPool = threadPool
         self.sources = sources
@@ -41,10 +43,10 @@ final class ServiceDiscoveryShell: @unchecked Sendable {
         self.onBatch = onBatch
         var kinds: [ServiceDiscoveryKind] = []
         var initial: [[DiscoveredService]] = []
-        for s in sources {
+        for (i, s) in sources.enumerated() {
             guard let k = s.dynamicKind else { continue }
             kinds.append(k)
-            if case .file(let f) = s { initial.append(f.initial) } else { initial.append([]) }
+            if case .file(let f) = s { initial.append(f.initial) } else { initial.append(srvInitial[i] ?? []) }
         }
         self.core = ServiceDiscoveryCore(kinds: kinds, initial: initial)
     }
@@ -134,12 +136,12 @@ final class ServiceDiscoveryShell: @unchecked Sendable {
     private func querySRV(_ i: Int, _ s: SRVServiceDiscoveryConfig) {
         guard !stopped, !busy.contains(i) else { return }
         busy.insert(i)
-        SRVLookup.fetch(s, resolver: resolver, on: loop).whenComplete { [self] result in
+        SRVLookup.fetch(s, resolver: resolver, threadPool: threadPool, on: loop).whenComplete { [self] result in
             busy.remove(i)
             guard !stopped else { return }
             switch result {
             case .success(let list): report(core.refreshed(source: i, list: list))
-            case .failure(let e): report(core.failed(source: i, message: "\(e)"))
+            case .failure(let e): report(core.failed(source: i, message: (e as? SRVLookupError)?.message ?? "\(e)"))
             }
         }
     }

@@ -4,10 +4,13 @@ import Simulator
 final class ScenarioDNS: Sendable {
     let server: DNSServer
     let binds: [String: String]
+    /// Receiver name → port, for SRV records that name a receiver.
+    let ports: [String: Int]
 
-    private init(server: DNSServer, binds: [String: String], host: String) {
+    private init(server: DNSServer, binds: [String: String], ports: [String: Int], host: String) {
         self.server = server
         self.binds = binds
+        self.ports = ports
         self.host = host
     }
 
@@ -16,7 +19,7 @@ final class ScenarioDNS: Sendable {
     let host: String
 
     /// Starts on `host`:`port` (port 0: an ephemeral port).
-    static func start(_ records: [ScenarioDNSRecord], binds: [String: String], host: String = "127.0.0.1",
+    static func start(_ records: [ScenarioDNSRecord], binds: [String: String], ports: [String: Int] = [:], host: String = "127.0.0.1",
                       port: Int = 0) async throws -> ScenarioDNS {
         var names: [DNSName: DNSRecordSet] = [:]
         for r in records {
@@ -26,13 +29,25 @@ final class ScenarioDNS: Sendable {
                 throw ScenarioRunError.environment("dns \(r.name): bad address in \(ips)")
             }
             set.behaviour = DNSNameBehaviour(rawValue: r.behaviour) ?? .answer
+            set.srv = try srvData(r.srv, ports: ports)
             names[name] = set
         }
         let authority = DNSAuthority(names: names)
         var config = DNSServerConfiguration(hosts: [host], port: port)
         config.logger.logLevel = .critical
         let server = try await DNSServer.start(authority: authority, configuration: config)
-        return ScenarioDNS(server: server, binds: binds, host: host)
+        return ScenarioDNS(server: server, binds: binds, ports: ports, host: host)
+    }
+
+    /// The wire form of the scenario's SRV records (a receiver's name as port → its port).
+    static func srvData(_ records: [ScenarioSRVRecord], ports: [String: Int]) throws -> [DNSSRV] {
+        try records.map { r in
+            guard let port = ports[r.port] ?? Int(r.port), (0...65535).contains(port) else {
+                throw ScenarioRunError.environment("dns srv: no port for '\(r.port)'")
+            }
+            return DNSSRV(priority: UInt16(clamping: r.priority), weight: UInt16(clamping: r.weight), port: UInt16(port),
+                          target: try DNSName(parsing: r.target))
+        }
     }
 
     func apply(_ change: ScenarioDNSChange) throws {
@@ -46,6 +61,7 @@ final class ScenarioDNS: Sendable {
             server.authority.replaceAddresses(parsed, for: name)
         }
         if let ttl = change.ttl { server.authority.setTTL(ttl, for: name) }
+        if let srv = change.srv { server.authority.replaceSRV(try Self.srvData(srv, ports: ports), for: name) }
         if let b = change.behaviour, let behaviour = DNSNameBehaviour(rawValue: b) { server.authority.setBehaviour(behaviour, for: name) }
     }
 

@@ -169,10 +169,10 @@ public struct ScenarioRunner: Sendable {
                 if case .fluentd = options.agentMode {
                     // Fluentd asks the system resolver, which only speaks to port 53: the server gets a loopback
                     // address of its own on port 53, named in the resolv.conf of Fluentd's mount namespace.
-                    dns = try await ScenarioDNS.start(scenario.dns, binds: record.binds,
+                    dns = try await ScenarioDNS.start(scenario.dns, binds: record.binds, ports: ports,
                                                       host: "127.53.\(UInt8.random(in: 1 ... 254)).\(UInt8.random(in: 1 ... 254))", port: 53)
                 } else {
-                    dns = try await ScenarioDNS.start(scenario.dns, binds: record.binds)
+                    dns = try await ScenarioDNS.start(scenario.dns, binds: record.binds, ports: ports)
                 }
                 resources.setDNS(dns)
             } catch {

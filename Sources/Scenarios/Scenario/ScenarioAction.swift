@@ -100,6 +100,8 @@ public struct ScenarioDNSChange: Sendable, Equatable {
     public var addresses: [String]?
     public var ttl: UInt32?
     public var behaviour: String?
+    /// New SRV records; nil keeps them.
+    public var srv: [ScenarioSRVRecord]?
 
     public init(name: String, addresses: [String]? = nil, ttl: UInt32? = nil, behaviour: String? = nil) {
         self.name = name
@@ -113,6 +115,7 @@ public struct ScenarioDNSChange: Sendable, Equatable {
         if let addresses { parts.append("answers \(addresses.joined(separator: ","))") }
         if let ttl { parts.append("ttl \(ttl)") }
         if let behaviour { parts.append(behaviour) }
+        if let srv { parts.append("srv " + srv.map(\.summary).joined(separator: ", ")) }
         return parts.joined(separator: ", ")
     }
 }

@@ -200,8 +200,30 @@ public enum ScenarioLoader {
         if let v = m.take("addresses") { r.addresses = try addresses(v, "\(field).addresses", y, s) }
         if let v = m.take("ttl") { r.ttl = UInt32(try y.int(v, "\(field).ttl", 0 ... 86400)) }
         if let v = m.take("behaviour") { r.behaviour = try behaviour(v, "\(field).behaviour", y) }
-        try m.rejectUnknown(y, allowed: ["name", "addresses", "ttl", "behaviour"])
+        if let v = m.take("srv") { r.srv = try srvRecords(v, "\(field).srv", y, s) }
+        try m.rejectUnknown(y, allowed: ["name", "addresses", "ttl", "behaviour", "srv"])
         return r
+    }
+
+    /// `[{priority, weight, port: RECEIVER|NUMBER, target: NAME}]`.
+    static func srvRecords(_ node: Node, _ field: String, _ y: YAMLFields, _ s: Scenario) throws -> [ScenarioSRVRecord] {
+        try y.list(node, field).enumerated().map { i, item in
+            let f = "\(field)[\(i)]"
+            var m = try y.map(item, f)
+            guard let pn = m.take("port") else { throw y.error(item, "\(f).port", "required: a receiver name or a port number") }
+            let port = try y.string(pn, "\(f).port")
+            guard s.receiver(named: port) != nil || (Int(port).map { (0...65535).contains($0) } ?? false) else {
+                throw y.error(pn, "\(f).port", "'\(port)' is neither a receiver name nor a port number")
+            }
+            guard let tn = m.take("target") else { throw y.error(item, "\(f).target", "required: the host name the record points at") }
+            let target = try y.string(tn, "\(f).target")
+            guard (try? DNSName(parsing: target)) != nil else { throw y.error(tn, "\(f).target", "not a valid DNS name") }
+            var r = ScenarioSRVRecord(port: port, target: target)
+            if let v = m.take("priority") { r.priority = try y.int(v, "\(f).priority", 0 ... 65535) }
+            if let v = m.take("weight") { r.weight = try y.int(v, "\(f).weight", 0 ... 65535) }
+            try m.rejectUnknown(y, allowed: ["priority", "weight", "port", "target"])
+            return r
+        }
     }
 
     static func addresses(_ node: Node, _ field: String, _ y: YAMLFields, _ s: Scenario) throws -> [String] {
@@ -301,7 +323,8 @@ public enum ScenarioLoader {
             if let a = dm.take("addresses") { c.addresses = try addresses(a, "\(af).addresses", y, s) }
             if let t = dm.take("ttl") { c.ttl = UInt32(try y.int(t, "\(af).ttl", 0 ... 86400)) }
             if let b = dm.take("behaviour") { c.behaviour = try behaviour(b, "\(af).behaviour", y) }
-            try dm.rejectUnknown(y, allowed: ["name", "addresses", "ttl", "behaviour"])
+            if let v = dm.take("srv") { c.srv = try srvRecords(v, "\(af).srv", y, s) }
+            try dm.rejectUnknown(y, allowed: ["name", "addresses", "ttl", "behaviour", "srv"])
             action = .dns(c)
         case "agent":
             switch try y.string(v, af) {

@@ -81,6 +81,8 @@ public final class DNSAuthority: Sendable {
     public func rotate(_ name: DNSName) { update(name) { $0.rotate() } }
     /// Sets the TTL of a name's answers.
     public func setTTL(_ ttl: UInt32, for name: DNSName) { update(name) { $0.ttl = ttl } }
+    /// Replaces a name's SRV records (the name is created if new).
+    public func replaceSRV(_ records: [DNSSRV], for name: DNSName) { update(name) { $0.srv = records } }
     /// Sets what the server does for a name.
     public func setBehaviour(_ behaviour: DNSNameBehaviour, for name: DNSName) { update(name) { $0.behaviour = behaviour } }
     /// Holds a name's answers back by `delay`.
@@ -191,7 +193,11 @@ public final class DNSAuthority: Sendable {
                 case .any: addresses = set.ipv4 + set.ipv6
                 default: break
                 }
-                if question.type == .soa && question.name == zone {
+                if question.type == .srv && !set.srv.isEmpty {
+                    response.answers = set.srv.map { DNSResourceRecord(name: question.name, type: .srv, ttl: set.ttl, data: .srv($0)) }
+                    entry.answers = set.srv.map { "\($0.priority) \($0.weight) \($0.port) \($0.target)" }
+                    entry.ttl = set.ttl
+                } else if question.type == .soa && question.name == zone {
                     response.answers = [soa]
                 } else if addresses.isEmpty {
                     response.authorities = [soa]

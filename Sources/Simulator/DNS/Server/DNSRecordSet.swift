@@ -12,6 +12,8 @@ public struct DNSRecordSet: Sendable, Hashable {
     public var rotation: DNSRotation
     /// Answer UDP queries with an empty, TC-flagged response so the client must retry over TCP.
     public var truncateUDP: Bool
+    /// SRV records, in answer order (docs/dns-and-partitions.md, "SRV records").
+    public var srv: [DNSSRV] = []
 
     public init(
         addresses: [DNSAddress] = [], ttl: UInt32 = 30, behaviour: DNSNameBehaviour = .answer, delay: Duration = .zero,

@@ -80,7 +80,7 @@ public struct DNSZoneFile: Sendable {
 
     private static func recordSet(_ s: [String: Any], at path: String, defaultTTL: UInt32) throws -> DNSRecordSet {
         try checkKeys(
-            s, allowed: ["addresses", "a", "aaaa", "ttl", "behaviour", "behavior", "delay_ms", "rotate", "truncate_udp"], at: path)
+            s, allowed: ["addresses", "a", "aaaa", "ttl", "behaviour", "behavior", "delay_ms", "rotate", "truncate_udp", "srv"], at: path)
         var set = DNSRecordSet(ttl: try uint32(s["ttl"], "\(path).ttl") ?? defaultTTL)
         for key in ["addresses", "a", "aaaa"] {
             guard let raw = s[key] else { continue }
@@ -107,6 +107,25 @@ public struct DNSZoneFile: Sendable {
             case "true", "every_answer", "yes": set.rotation = .everyAnswer
             case "false", "on_cue", "no": set.rotation = .onCue
             default: throw DNSZoneFileError("\(path).rotate: expected every_answer or on_cue, got '\(raw)'")
+            }
+        }
+        if let raw = s["srv"] {
+            guard let list = raw as? [Any] else { throw DNSZoneFileError("\(path).srv: expected a list of {priority, weight, port, target}") }
+            for (i, item) in list.enumerated() {
+                let at = "\(path).srv[\(i)]"
+                guard let m = item as? [String: Any] else { throw DNSZoneFileError("\(at): expected {priority, weight, port, target}") }
+                try checkKeys(m, allowed: ["priority", "weight", "port", "target"], at: at)
+                func field(_ k: String, required: Bool) throws -> UInt16 {
+                    guard let v = m[k] else {
+                        if required { throw DNSZoneFileError("\(at).\(k): required") }
+                        return 0
+                    }
+                    guard let n = v as? Int, (0...65535).contains(n) else { throw DNSZoneFileError("\(at).\(k): expected 0-65535, got '\(v)'") }
+                    return UInt16(n)
+                }
+                guard let target = m["target"] else { throw DNSZoneFileError("\(at).target: required") }
+                set.srv.append(DNSSRV(priority: try field("priority", required: false), weight: try field("weight", required: false),
+                                      port: try field("port", required: true), target: try name(target, "\(at).target")))
             }
         }
         if let raw = s["truncate_udp"] {

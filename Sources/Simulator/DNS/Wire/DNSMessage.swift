@@ -81,6 +81,11 @@ public struct DNSMessage: Sendable, Hashable {
                         primary: primary, mailbox: mailbox, serial: try reader.readUInt32("SOA serial"),
                         refresh: try reader.readUInt32("SOA refresh"), retry: try reader.readUInt32("SOA retry"),
                         expire: try reader.readUInt32("SOA expire"), minimum: try reader.readUInt32("SOA minimum")))
+            case .srv:
+                let priority = try reader.readUInt16("SRV priority")
+                let weight = try reader.readUInt16("SRV weight")
+                let port = try reader.readUInt16("SRV port")
+                data = .srv(DNSSRV(priority: priority, weight: weight, port: port, target: try reader.readName("SRV target")))
             default:
                 data = .raw(try reader.readBytes(length, "\(section) rdata"))
             }
@@ -164,6 +169,9 @@ public struct DNSMessage: Sendable, Hashable {
             writer.writeName(soa.primary)
             writer.writeName(soa.mailbox)
             for value in [soa.serial, soa.refresh, soa.retry, soa.expire, soa.minimum] { writer.writeUInt32(value) }
+        case .srv(let srv):
+            for value in [srv.priority, srv.weight, srv.port] { writer.writeUInt16(value) }
+            writer.writeName(srv.target)
         case .raw(let bytes):
             writer.writeBytes(bytes)
         }

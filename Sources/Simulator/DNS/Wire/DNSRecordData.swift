@@ -6,8 +6,25 @@ public enum DNSRecordData: Sendable, Hashable {
     case name(DNSName)
     /// SOA (RFC 1035 section 3.3.13).
     case soa(DNSSOA)
+    /// SRV (RFC 2782).
+    case srv(DNSSRV)
     /// Any other type (and OPT): the bytes as received.
     case raw([UInt8])
+}
+
+/// One SRV record's data: where `_service._proto.name` is served (RFC 2782).
+public struct DNSSRV: Sendable, Hashable {
+    public var priority: UInt16
+    public var weight: UInt16
+    public var port: UInt16
+    public var target: DNSName
+
+    public init(priority: UInt16 = 0, weight: UInt16 = 0, port: UInt16, target: DNSName) {
+        self.priority = priority
+        self.weight = weight
+        self.port = port
+        self.target = target
+    }
 }
 
 /// Start-of-authority fields; `minimum` is the negative-caching TTL (RFC 2308).
