@@ -1,3 +1,4 @@
+import Agent
 import ArgumentParser
 import Dispatch
 import ForwardProtocol
@@ -42,6 +43,9 @@ struct ReceiverCommand: AsyncParsableCommand {
     @Flag(name: .customLong("graceful-handshake-close"), help: "Close failed handshakes with FIN instead of RST (quirk 12 in docs/quirks.md).")
     var gracefulHandshakeClose = false
 
+    @Option(help: "Serve GET /metrics (fwdlab simulate's fwdlab_receiver_* series) on HOST:PORT, e.g. 127.0.0.1:9464 (port 0: any).")
+    var metrics: String?
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("unknown log level '\(logLevel)'")
@@ -75,11 +79,33 @@ struct ReceiverCommand: AsyncParsableCommand {
         if let bind { settings.bind = bind }
         if gracefulHandshakeClose { settings.gracefulHandshakeClose = true }
 
+        let metricsAddress = try metrics.map { text in
+            guard let a = HostPort.parse(text), (0 ... 65535).contains(a.port) else {
+                throw ValidationError("--metrics must be HOST:PORT, got '\(text)'")
+            }
+            return a
+        }
+
         // Caught before the port opens, so a signal sent once it accepts is never lost (see DNSCommand).
         let signals = SignalStream.signals([SIGINT, SIGTERM])
         let receiver = try await ForwardReceiver.start(settings)
         FileHandle.standardError.write(Data("fwdlab receiver '\(name)' listening on \(settings.bind):\(receiver.port) (TCP\(settings.tls != nil ? "+TLS" : "") and UDP)\n".utf8))
+        var metricsServer: MonitorHTTPServer?
+        if let a = metricsAddress {
+            let served = settings
+            do {
+                metricsServer = try await MonitorHTTPServer.start(bind: a.host, port: a.port, path: "/metrics", page: { _ in
+                    ("text/plain; version=0.0.4", ReceiverMetrics.exposition(receiver: receiver, settings: served))
+                })
+            } catch {
+                await receiver.stop()
+                throw ValidationError("cannot serve --metrics on \(a): \(error)")
+            }
+            let shown = HostPort(host: a.host, port: metricsServer?.port ?? a.port)
+            FileHandle.standardError.write(Data("fwdlab receiver '\(name)' metrics on http://\(shown)/metrics\n".utf8))
+        }
         for await _ in signals { break }
+        await metricsServer?.close()
         await receiver.stop()
         let s = receiver.stats.snapshot()
         let reasons = receiver.ledger.rejectionCountsByReason().sorted { $0.key.rawValue < $1.key.rawValue }

@@ -1,9 +1,21 @@
+import ForwardServer
 import Prometheus
 
-/// The simulator's counters as Prometheus series (`GET /metrics` on the control API): per receiver its server
-/// counters, ledger counts and state, and how often each fault acted (docs/faults.md, "Control API").
-enum ReceiverMetrics {
-    static func exposition(statuses: [ReceiverStatus], faultCounts: [String: Int]) -> String {
+/// The receivers' counters as Prometheus series: per receiver its server counters, ledger counts and state, and how
+/// often each fault acted. `fwdlab simulate` serves them at `GET /metrics` on the control API (docs/faults.md,
+/// "Control API"), `fwdlab receiver --metrics` for its one receiver, through the same function.
+public enum ReceiverMetrics {
+    /// The series of one standalone receiver (`fwdlab receiver`): running, no faults.
+    public static func exposition(receiver: ForwardReceiver, settings: ReceiverSettings) -> String {
+        let status = ReceiverStatus(name: settings.name, state: .running, bind: settings.bind, port: receiver.port,
+                                    tls: settings.tls != nil, tlsProfile: nil, security: settings.security != nil,
+                                    udpHeartbeat: settings.udpHeartbeat, stats: .init(receiver.stats.snapshot()),
+                                    ledger: .init(receiver.ledger.snapshot()), faults: [])
+        return exposition(statuses: [status], faultCounts: [:])
+    }
+
+    /// The series of `statuses` and the fault counters (keys `receiver/fault`).
+    public static func exposition(statuses: [ReceiverStatus], faultCounts: [String: Int]) -> String {
         let registry = PrometheusCollectorRegistry()
         func gauge(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Int) {
             registry.makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
