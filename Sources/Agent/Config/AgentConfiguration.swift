@@ -112,6 +112,10 @@ public struct AgentConfiguration: Sendable {
 
         // Routing checks: labels used by sources and relabel outputs must exist; warn about sample tags nothing matches.
         for (i, s) in sources.enumerated() {
+            // in_tail is not multi-worker ready: with workers > 1 it must sit in a one-worker <worker N> section.
+            if case .tail = s, (sourceWorkers[i]?.count ?? system.workers) > 1 {
+                throw ConfigError("Plugin 'tail' does not support multi workers configuration (Fluent::Plugin::TailInput)", at: s.location)
+            }
             if let l = s.label, l != RoutingTable.root, !labelNames.contains(l) {
                 throw ConfigError("unknown label \(l) (no <label \(l)> section)", at: s.location)
             }

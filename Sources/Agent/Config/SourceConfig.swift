@@ -8,15 +8,17 @@ public enum SourceConfig: Sendable, Equatable {
     case monitorAgent(MonitorAgentSourceConfig)
     case prometheus(PrometheusSourceConfig)
     case prometheusOutputMonitor(PrometheusOutputMonitorConfig)
+    case tail(TailSourceConfig)
 
     /// Input `@type` names the agent implements (`dummy` is in_sample's old name).
-    public static let supportedTypes = ["forward", "sample", "dummy", "monitor_agent", "prometheus", "prometheus_output_monitor"]
+    public static let supportedTypes = ["forward", "sample", "dummy", "monitor_agent", "prometheus", "prometheus_output_monitor", "tail"]
 
     /// `@label` routing of the source (nil → top-level `<match>` sections).
     public var label: String? {
         switch self {
         case .forward(let f): f.label
         case .sample(let s): s.label
+        case .tail(let t): t.label
         case .monitorAgent, .prometheus, .prometheusOutputMonitor: nil
         }
     }
@@ -29,6 +31,7 @@ public enum SourceConfig: Sendable, Equatable {
         case .monitorAgent(let m): m.element.location
         case .prometheus(let p): p.element.location
         case .prometheusOutputMonitor(let p): p.element.location
+        case .tail(let t): t.element.location
         }
     }
 
@@ -48,10 +51,12 @@ public enum SourceConfig: Sendable, Equatable {
         case "prometheus_output_monitor":
             return .prometheusOutputMonitor(try PrometheusOutputMonitorConfig.parse(
                 element, path: path, hostname: ProcessInfo.processInfo.hostName, into: &ctx))
+        case "tail":
+            return .tail(try TailSourceConfig.parse(element, path: path, into: &ctx))
         case let other?:
             let p = element.param("@type") ?? element.param("type")
             throw ConfigError(
-                "unknown input plugin type '\(other)' in <source> (the ForwardLab agent supports: forward, sample, monitor_agent, prometheus, prometheus_output_monitor); run this configuration on real Fluentd (fwdlab run --agent fluentd)", at: p?.location ?? element.location)
+                "unknown input plugin type '\(other)' in <source> (the ForwardLab agent supports: forward, sample, monitor_agent, prometheus, prometheus_output_monitor, tail); run this configuration on real Fluentd (fwdlab run --agent fluentd)", at: p?.location ?? element.location)
         }
     }
 }

@@ -21,11 +21,14 @@ public final class AgentProcess: Sendable {
     /// The `<source> @type prometheus` endpoints and the `prometheus_output_monitor` timers that feed them.
     public let metricsServers: [MonitorHTTPServer]
     private let metricsTimers: [Task<Void, Never>]
+    /// The `<source> @type tail` inputs (stopped after the agent, so their pos_files keep what was emitted).
+    public let tails: [TailInput]
     private let logger: Logger
 
     private init(agent: ForwardingAgent, inputs: [SampleInput], forwardInputs: [ForwardInput], plane: ControlPlane,
                  signals: SignalHandler, rpc: RPCServer?, monitors: [MonitorHTTPServer], metricsServers: [MonitorHTTPServer],
-                 metricsTimers: [Task<Void, Never>], logger: Logger) {
+                 metricsTimers: [Task<Void, Never>], tails: [TailInput], logger: Logger) {
+        self.tails = tails
         self.agent = agent
         self.inputs = inputs
         self.forwardInputs = forwardInputs
@@ -104,10 +107,10 @@ public final class AgentProcess: Sendable {
                                                     eventFile: eventFile, resolver: resolver, phiSamples: overrides.phiSamples,
                                                     timeScale: overrides.clock?.scale ?? 1)
         agent.setConfigurationText(configuration.configText)
-        var inputs: [SampleInput] = []
-        for (i, source) in configuration.sources.enumerated() {
         // Inputs emit through the router (labels, filters, copy, relabel); a plain relay's route is the buffer itself.
         let pipeline = EventPipeline(configuration: configuration, forward: agent, logger: logger)
+        var inputs: [SampleInput] = []
+        for (i, source) in configuration.sources.enumerated() {
             guard case let .sample(s) = source else { continue }
             // Each worker runs its own copy of a source, as Fluentd's worker processes do (docs/pipeline.md, "Workers").
             for worker in configuration.workers(ofSource: i) {
@@ -120,6 +123,14 @@ public final class AgentProcess: Sendable {
                 input.start()
                 inputs.append(input)
             }
+        }
+        var tails: [TailInput] = []
+        for (i, source) in configuration.sources.enumerated() {
+            guard case let .tail(t) = source else { continue }
+            let input = TailInput(config: t, sink: pipeline.source(label: t.label, worker: configuration.workers(ofSource: i).lowerBound),
+                                  loop: group.next(), logger: logger)
+            try await input.start().get()
+            tails.append(input)
         }
         var forwardInputs: [ForwardInput] = []
         do {
@@ -136,6 +147,7 @@ public final class AgentProcess: Sendable {
         } catch {
             for input in forwardInputs { await input.stop() }
             for input in inputs { try? await input.stop().get() }
+            for t in tails { try? await t.stop().get() }
             await agent.stop(flush: false)
             throw error
         }
@@ -194,7 +206,7 @@ public final class AgentProcess: Sendable {
             }
         }
         return AgentProcess(agent: agent, inputs: inputs, forwardInputs: forwardInputs, plane: plane, signals: signals,
-                            rpc: rpc, monitors: monitors, metricsServers: metricsServers, metricsTimers: metricsTimers, logger: logger)
+                            rpc: rpc, monitors: monitors, metricsServers: metricsServers, metricsTimers: metricsTimers, tails: tails, logger: logger)
     }
 
     /// The plugins monitor_agent lists, in Fluentd's order (inputs, then the output), with the output's live figures.
@@ -211,6 +223,7 @@ public final class AgentProcess: Sendable {
             case .monitorAgent(let m): element = m.element
             case .prometheus(let p): element = p.element
             case .prometheusOutputMonitor(let p): element = p.element
+            case .tail(let t): element = t.element
             }
             guard let element else { continue }
             inputs.append(.init(id: name(element, i), category: .input, type: element.type ?? "", element: element))
@@ -228,6 +241,7 @@ public final class AgentProcess: Sendable {
     /// Runs until the agent stops (a signal, an RPC call, or `stop()`), then tears everything down.
     public func run() async {
         await agent.run()
+        for t in tails { try? await t.stop().get() }
         // Normally stopped already (a stop shuts the inputs before the agent); this covers an agent stopped otherwise.
         await AgentProcessControl.stopInputs(inputs, forwardInputs, logger: nil)
         signals.cancel()

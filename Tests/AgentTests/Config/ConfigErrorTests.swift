@@ -28,7 +28,7 @@ struct ConfigErrorTests {
 
     @Test func unknownPluginTypes() {
         expectConfigError("<match **>\n  @type kafka\n</match>", line: 2, "unknown output plugin type 'kafka'")
-        expectConfigError("<source>\n  @type tail\n</source>", line: 2, "unknown input plugin type 'tail'")
+        expectConfigError("<source>\n  @type http\n</source>", line: 2, "unknown input plugin type 'http'")
         expectConfigError("<match **>\n</match>", line: 1, "Missing '@type'")
         expectConfigError("<source>\n</source>", line: 1, "Missing '@type'")
     }
