@@ -151,7 +151,7 @@ public final class AgentProcess: Sendable {
             await agent.stop(flush: false)
             throw error
         }
-        let control = AgentProcessControl(agent: agent, inputs: inputs, forwardInputs: forwardInputs, logger: logger)
+        let control = AgentProcessControl(agent: agent, inputs: inputs, forwardInputs: forwardInputs, logger: logger, pipeline: pipeline)
         let plane = ControlPlane(control: control, configPath: configPath, options: overrides.parseOptions, logger: logger)
         let signals = SignalHandler(plane: plane, logger: logger)
         var rpc: RPCServer?

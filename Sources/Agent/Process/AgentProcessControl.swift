@@ -9,12 +9,20 @@ struct AgentProcessControl: AgentControl {
     let inputs: [SampleInput]
     let forwardInputs: [ForwardInput]
     let logger: Logger
+    /// The inputs' router; a reload gives it the new labels, filters and matches (docs/pipeline.md).
+    var pipeline: EventPipeline? = nil
 
     func flush() async throws { try await agent.flush() }
 
-    func reload(_ configuration: AgentConfiguration) async throws { try await agent.reload(configuration) }
+    func reload(_ configuration: AgentConfiguration) async throws {
+        try await agent.reload(configuration)
+        pipeline?.replace(with: configuration)
+    }
 
-    func gracefulReload(_ configuration: AgentConfiguration) async throws { try await agent.gracefulReload(configuration) }
+    func gracefulReload(_ configuration: AgentConfiguration) async throws {
+        try await agent.gracefulReload(configuration)
+        pipeline?.replace(with: configuration)
+    }
 
     /// Inputs first (sample inputs stop ticking, forward inputs close their listeners and connections), then the
     /// output: flush_at_shutdown tries once unless a retry wait is pending, and nothing waits for a destination that

@@ -12,13 +12,19 @@ import NIOCore
 /// A route without filters that ends at the forward output passes the input's encoded entries straight to the buffer,
 /// so a relay configuration pays one cache lookup per batch and nothing per event.
 public final class EventPipeline: Sendable {
-    private let filters: [FilterConfig]
-    private let matches: [MatchConfig]
-    private let routing: RoutingTable
+    /// The routing rules; a reload replaces them (and empties the route cache).
+    private struct Rules: Sendable {
+        var filters: [FilterConfig]
+        var matches: [MatchConfig]
+        var routing: RoutingTable
+        /// Resolved routes, under the same lock as the rules so a reload never leaves a stale one behind.
+        var cache: [RouteKey: RoutingTable.Route] = [:]
+    }
+
+    private let rules: NIOLockedValueBox<Rules>
     private let forward: (any EventBatchSink)?
     private let logger: Logger
     private let writeStdout: @Sendable (String) -> Void
-    private let cache = NIOLockedValueBox([RouteKey: RoutingTable.Route]())
     /// Per label and tag, how many batches found no match (Fluentd's NoMatchMatch warns at 1, 2, 4, … 256, then every 512).
     private let unmatchedCounts = NIOLockedValueBox([String: Int]())
     /// Fluentd's MatchCache keeps at most this many tags.
@@ -46,9 +52,7 @@ public final class EventPipeline: Sendable {
     /// lines (tests capture them; the process writes them to standard output).
     public init(configuration: AgentConfiguration, forward: (any EventBatchSink)?, logger: Logger,
                 writeStdout: @escaping @Sendable (String) -> Void = EventPipeline.standardOutput) {
-        filters = configuration.filters
-        matches = configuration.matches
-        routing = configuration.routing
+        rules = NIOLockedValueBox(Rules(filters: configuration.filters, matches: configuration.matches, routing: configuration.routing))
         self.forward = forward
         self.logger = logger
         self.writeStdout = writeStdout
@@ -64,16 +68,24 @@ public final class EventPipeline: Sendable {
         SourceSink(pipeline: self, label: label ?? RoutingTable.root, worker: worker)
     }
 
+    /// A reload's new routing (Fluentd rebuilds its routers on reload): later events follow it.
+    public func replace(with configuration: AgentConfiguration) {
+        rules.withLockedValue { $0 = Rules(filters: configuration.filters, matches: configuration.matches, routing: configuration.routing) }
+    }
+
+    private var filters: [FilterConfig] { rules.withLockedValue { $0.filters } }
+    private var routing: RoutingTable { rules.withLockedValue { $0.routing } }
+
     /// The cached route of `tag`.
     public func route(tag: String, label: String, worker: Int) -> RoutingTable.Route {
         let key = RouteKey(label: label, worker: worker, tag: tag)
-        if let r = cache.withLockedValue({ $0[key] }) { return r }
-        let r = routing.resolve(tag: tag, label: label, worker: worker, filters: filters, matches: matches)
-        cache.withLockedValue {
-            if $0.count >= Self.cacheLimit { $0.removeAll(keepingCapacity: true) }
-            $0[key] = r
+        return rules.withLockedValue { rules in
+            if let r = rules.cache[key] { return r }
+            let r = rules.routing.resolve(tag: tag, label: label, worker: worker, filters: rules.filters, matches: rules.matches)
+            if rules.cache.count >= Self.cacheLimit { rules.cache.removeAll(keepingCapacity: true) }
+            rules.cache[key] = r
+            return r
         }
-        return r
     }
 
     /// Whether `tag` reaches any output from `label` (the forward input counts the others as unmatched).
@@ -141,7 +153,8 @@ public final class EventPipeline: Sendable {
         var events = events
         var errors: [(Event, String)] = []
         var tagValues: RecordTransformer.TagValues?
-        for i in route.filters {
+        let filters = self.filters
+        for i in route.filters where filters.indices.contains(i) {
             switch filters[i].kind {
             case .grep(let g):
                 let before = events.count
@@ -180,7 +193,7 @@ public final class EventPipeline: Sendable {
                     toErrorLabel: false)
     }
 
-    private var hasErrorLabel: Bool { routing.rules[RoutingTable.errorLabel] != nil }
+    private var hasErrorLabel: Bool { rules.withLockedValue { $0.routing.rules[RoutingTable.errorLabel] != nil } }
 
     private func send(_ events: [Event], tag: String, target: RoutingTable.Target, worker: Int, errorLabel: Bool) throws(AgentEmitError) {
         switch target {

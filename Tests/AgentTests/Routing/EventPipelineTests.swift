@@ -131,6 +131,20 @@ struct EventPipelineTests {
         #expect(events == [.init(time: EventTime(seconds: 9), record: [MessagePackPair(.str("k"), 1), MessagePackPair(.str("added"), .str("a"))])])
     }
 
+    @Test func aReloadReplacesTheRouting() throws {
+        let before = try parseConfig("<match **>\n  @type null\n</match>\n<match never>\n\(RoutingTableTests.forward)\n</match>")
+        let after = try parseConfig("<match **>\n\(RoutingTableTests.forward)\n</match>")
+        let sink = CapturingSink()
+        let pipeline = EventPipeline(configuration: before, forward: sink, logger: Logger(label: "test"))
+        let e = Self.entries([(EventTime(seconds: 1), [])])
+        try pipeline.source(label: nil).emit(tag: "t", entries: e, count: 1)
+        #expect(pipeline.counters.withLockedValue { $0.nulled } == 1 && sink.batches.withLockedValue { $0.count } == 0)
+        // The cached route of "t" must not survive the reload.
+        pipeline.replace(with: after)
+        try pipeline.source(label: nil).emit(tag: "t", entries: e, count: 1)
+        #expect(sink.batches.withLockedValue { $0.count } == 1)
+    }
+
     @Test func rubyFloatsAndInspect() {
         #expect(RubyValueText.float(1e15) == "1.0e+15")
         #expect(RubyValueText.float(1e14) == "100000000000000.0")
