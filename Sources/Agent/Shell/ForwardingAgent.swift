@@ -246,8 +246,10 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
         (try? await shell.loop.submit { () -> [NodeMonitorFigures] in
             let core = self.shell.core
             let f = core.settings
-            return self.shell.settings.nodes.enumerated().map { i, n in
-                NodeMonitorFigures(label: n.label, phi: core.isAvailable(i) ? core.phi(i) : nil, available: core.isAvailable(i),
+            // Registered nodes only: one that service discovery took out is no longer a node of the output.
+            return core.members.map { i in
+                let n = core.nodes[i]
+                return NodeMonitorFigures(label: n.label, phi: core.isAvailable(i) ? core.phi(i) : nil, available: core.isAvailable(i),
                                    state: core.state(i), latency: core.latency.indices.contains(i) ? core.latency[i] : NodeLatency(),
                                    measuresHeartbeats: f.heartbeatType != .none, measuresAcks: f.requireAckResponse)
             }
