@@ -10,8 +10,10 @@ import ForwardLabTestSupport
 /// `<source> @type prometheus` + `prometheus_output_monitor`: fluent-plugin-prometheus' series from the output's
 /// monitor_agent figures, and a scrape of a running agent.
 @Suite(.serialized) struct PrometheusOutputMonitorTests {
+    /// The first sample of `series`: a bare name (any labels) or a name with its full label set.
     static func value(_ text: String, _ series: String) -> Double? {
-        for line in text.split(separator: "\n") where line.hasPrefix(series + "{") {
+        let prefix = series.hasSuffix("}") ? series + " " : series + "{"
+        for line in text.split(separator: "\n") where line.hasPrefix(prefix) {
             return Double(line.split(separator: " ").last ?? "")
         }
         return nil
@@ -41,6 +43,127 @@ import ForwardLabTestSupport
         f.retry = .init(start: 100, steps: 2, nextTime: 104.5)
         m.update(.init(pluginID: "out", figures: f, nodes: []))
         #expect(Self.value(m.exposition(), "fluentd_output_status_retry_wait") == 4.5)
+    }
+
+    @Test("node state, last round trip and the two histograms: exported per node only where measured, in the text format")
+    func latencySeries() {
+        let m = PrometheusOutputMonitor()
+        let clock = VirtualClock()
+        var core = ForwarderCore(settings: ForwarderSettings(), nodes: [ForwarderNodeConfig(name: "r1", host: "h")], clock: clock)
+        _ = core.handle(.heartbeatSent(node: 0))
+        clock.advance(by: 0.002)
+        _ = core.handle(.heartbeatReplied(node: 0))
+        let id = ChunkID(high: 1, low: 2)
+        _ = core.handle(.ackRegistered(chunkID: id, node: 0, connection: 1))
+        clock.advance(by: 0.03)
+        _ = core.handle(.ackReceived(connection: 1, reply: .map(ack: id.ackValue)))
+        m.update(.init(pluginID: "out", figures: OutputMonitorFigures(), nodes: [
+            .init(label: "r1", phi: 0.1, available: true, state: .available, latency: core.latency[0],
+                  measuresHeartbeats: true, measuresAcks: true),
+            .init(label: "r\"2", phi: nil, available: false, state: .recovering),
+        ]))
+        let text = m.exposition()
+        let r1 = #"plugin_id="out",type="forward",node="r1""#
+        for line in [
+            "fwdlab_forward_node_state{\(r1),state=\"available\"} 1", "fwdlab_forward_node_state{\(r1),state=\"detached\"} 0",
+            "fwdlab_forward_node_state{\(r1),state=\"recovering\"} 0",
+            #"fwdlab_forward_node_state{plugin_id="out",type="forward",node="r\"2",state="recovering"} 1"#,
+            "# TYPE fwdlab_forward_node_heartbeat_rtt_seconds histogram",
+            "fwdlab_forward_node_heartbeat_rtt_seconds_bucket{\(r1),le=\"0.001\"} 0",
+            "fwdlab_forward_node_heartbeat_rtt_seconds_bucket{\(r1),le=\"0.0025\"} 1",
+            "fwdlab_forward_node_heartbeat_rtt_seconds_bucket{\(r1),le=\"+Inf\"} 1",
+            "fwdlab_forward_node_heartbeat_rtt_seconds_count{\(r1)} 1",
+            "# TYPE fwdlab_forward_node_ack_latency_seconds histogram",
+            "fwdlab_forward_node_ack_latency_seconds_bucket{\(r1),le=\"0.025\"} 0",
+            "fwdlab_forward_node_ack_latency_seconds_bucket{\(r1),le=\"0.05\"} 1",
+            "fwdlab_forward_node_ack_latency_seconds_bucket{\(r1),le=\"190\"} 1",
+            "fwdlab_forward_node_ack_latency_seconds_count{\(r1)} 1",
+        ] {
+            #expect(text.contains(line + "\n") || text.contains(line + ".0\n"), "\(line) in:\n\(text)")
+        }
+        #expect(Self.value(text, "fwdlab_forward_node_ack_latency_seconds_sum").map { abs($0 - 0.03) < 1e-9 } == true)
+        #expect(Self.value(text, "fwdlab_forward_node_heartbeat_last_rtt_seconds{\(r1)}").map { abs($0 - 0.002) < 1e-9 } == true)
+        // r"2 measures nothing: no round trip or histogram series, one TYPE line per family.
+        #expect(!text.contains(#"rtt_seconds_count{plugin_id="out",type="forward",node="r\"2"}"#))
+        #expect(text.components(separatedBy: "# TYPE fwdlab_forward_node_ack_latency_seconds ").count == 2)
+        // The next update replaces the histogram, it does not add a second series.
+        m.update(.init(pluginID: "out", figures: OutputMonitorFigures(), nodes: [
+            .init(label: "r1", phi: 0.1, available: true, state: .detached, latency: NodeLatency(), measuresHeartbeats: true, measuresAcks: true),
+        ]))
+        let again = m.exposition()
+        #expect(again.contains("fwdlab_forward_node_ack_latency_seconds_count{\(r1)} 0\n"), "\(again)")
+        #expect(again.components(separatedBy: "fwdlab_forward_node_ack_latency_seconds_count{").count == 2)
+        #expect(again.contains("fwdlab_forward_node_state{\(r1),state=\"detached\"} 1"))
+    }
+
+    @Test("a real relay with acks and heartbeats: /metrics shows each ack's latency (count = chunks acked) and the heartbeat round trips")
+    func scrapeLatenciesOfARelay() async throws {
+        let receiver = try await ForwardReceiver.start(ReceiverSettings(name: "r1", bind: "127.0.0.1", port: 0), group: ShellTestSupport.group)
+        let config = try AgentConfiguration.parse(text: """
+            <source>
+              @type prometheus
+              bind 127.0.0.1
+              port 0
+            </source>
+            <source>
+              @type prometheus_output_monitor
+              interval 0.1
+            </source>
+            <match t.**>
+              @type forward
+              @id out_fwd
+              require_ack_response true
+              ack_response_timeout 1
+              heartbeat_interval 0.1
+              <server>
+                name r1
+                host 127.0.0.1
+                port \(receiver.port)
+              </server>
+              <buffer>
+                flush_interval 60s
+                chunk_limit_records 1
+                flush_thread_interval 0.05
+                flush_thread_burst_interval 0.05
+                delayed_commit_timeout 1
+                flush_at_shutdown false
+              </buffer>
+            </match>
+            """, file: "prom-acks.conf")
+        let process = try await AgentProcess.start(configuration: config, configPath: "prom-acks.conf", group: ShellTestSupport.group)
+        let port = try #require(process.metricsServers.first?.port)
+        let chunks = 4
+        // One record per chunk, so each emit queues a chunk for the flush thread. delayed_commit_timeout equal to
+        // ack_response_timeout stays 1 s, so the ack reader's passes (as Fluentd's: an ack is read when the pass
+        // watching its connection ends) last 1/3 s.
+        for i in 0..<chunks {
+            try process.agent.emit(tag: "t.a", time: ShellTestSupport.time, record: ShellTestSupport.record(i))
+        }
+        let ackCount = #"fwdlab_forward_node_ack_latency_seconds_count{plugin_id="out_fwd",type="forward",node="r1"}"#
+        var text = ""
+        // Bounded: until an update shows every chunk acked and a round trip, at most 5 s (about 0.5 s normally).
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            text = try await rawHTTP(port: port, method: "GET", path: "/metrics").body
+            if Self.value(text, ackCount) == Double(chunks),
+               (Self.value(text, "fwdlab_forward_node_heartbeat_rtt_seconds_count") ?? 0) >= 1 { break }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        let committed = await process.agent.counters().chunksCommitted
+        await process.stop()
+        await process.run()
+        let acked = receiver.stats.snapshot().acks
+        await receiver.stop()
+        #expect(committed == chunks && acked == chunks, "agent committed \(committed), receiver acked \(acked)")
+        #expect(Self.value(text, ackCount) == Double(committed), "\(text)")
+        let sum = try #require(Self.value(text, "fwdlab_forward_node_ack_latency_seconds_sum"))
+        #expect(sum > 0 && sum / Double(chunks) < 1, "mean ack latency \(sum / Double(chunks)) s")
+        #expect(Self.value(text, #"fwdlab_forward_node_ack_latency_seconds_bucket{plugin_id="out_fwd",type="forward",node="r1",le="1"}"#)
+                == Double(chunks), "every ack within ack_response_timeout")
+        let rtt = try #require(Self.value(text, "fwdlab_forward_node_heartbeat_last_rtt_seconds"), "\(text)")
+        #expect(rtt > 0 && rtt < 1, "loopback connect \(rtt) s")
+        #expect((Self.value(text, "fwdlab_forward_node_heartbeat_rtt_seconds_count") ?? 0) >= 1)
+        #expect(text.contains(#"fwdlab_forward_node_state{plugin_id="out_fwd",type="forward",node="r1",state="available"} 1"#), "\(text)")
     }
 
     @Test("prometheus_output_monitor's interval must be positive, its labels plain strings; unknown parameters are errors")
