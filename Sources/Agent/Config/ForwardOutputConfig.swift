@@ -145,6 +145,8 @@ public struct ForwardOutputConfig: Sendable, Equatable {
             c.serviceDiscovery.append(sd)
             c.servers += sd.initialServers
         }
+        c.servers = ServerConfig.collapsingIdentical(c.servers)
+
         let bufferElement = try r.raw.section("buffer")
         let legacy = try LegacyBufferParameters.convert(&r, defaultChunkKey: "tag", hasBufferSection: bufferElement != nil)
         if asSecondary {

@@ -53,3 +53,18 @@ extension ServerConfig {
         discovered = s
     }
 }
+
+extension ServerConfig {
+    /// The services hash's identity of a static server (quirk 30, docs/quirks.md): every field of the section.
+    var staticIdentity: DiscoveredService {
+        DiscoveredService(plugin: "static", host: node.host, port: node.port, name: node.name, weight: node.weight,
+                          standby: node.standby, username: username, password: password, sharedKey: sharedKey)
+    }
+
+    /// Fluentd keys its services by identity, so a server written twice with the same fields is one node (the first
+    /// one's place); discovered servers compare by their discovery identity.
+    static func collapsingIdentical(_ servers: [ServerConfig]) -> [ServerConfig] {
+        var seen = Set<DiscoveredService>()
+        return servers.filter { seen.insert($0.discovered ?? $0.staticIdentity).inserted }
+    }
+}

@@ -27,6 +27,17 @@ import Testing
         #expect(f.servers.allSatisfy { $0.discovered == nil })
     }
 
+    @Test func identicalServersAreOneNodeAsInFluentdsServicesHash() throws {
+        let same = "  <server>\n    host 10.0.0.1\n  </server>\n  <server>\n    host 10.0.0.1\n  </server>\n"
+        let f = try forwardOutput("<match test.**>\n  @type forward\n\(same)</match>\n")
+        #expect(f.servers.count == 1)
+        let other = "  <server>\n    host 10.0.0.1\n  </server>\n  <server>\n    host 10.0.0.1\n    weight 30\n  </server>\n"
+        #expect(try forwardOutput("<match test.**>\n  @type forward\n\(other)</match>\n").servers.count == 2)
+        // A file listing a server twice: one node too.
+        let yaml = try tempFile("dup.yaml", "- {host: 127.0.0.1, port: 1}\n- {host: 127.0.0.1, port: 1}\n")
+        #expect(try forwardOutput(match("    @type file\n    path \(yaml)")).servers.count == 1)
+    }
+
     @Test func fileListYAMLAndJSON() throws {
         let yaml = try tempFile("sd.yaml", "- host: 127.0.0.1\n  port: 24301\n  name: r1\n- host: 127.0.0.1\n  port: 24302\n  weight: 20\n  standby: true\n")
         let f = try forwardOutput(match("    @type file\n    path \(yaml)"))
