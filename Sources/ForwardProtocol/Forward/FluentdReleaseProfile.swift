@@ -19,6 +19,13 @@ public enum FluentdReleaseProfile: String, Sendable, CaseIterable, Hashable, Cus
         self.init(rawValue: name.hasPrefix("v") ? String(name.dropFirst()) : name)
     }
 
+    /// The profile of a release's line: `1.16.9` and `1.16.11` are `1.16`, `1.19.3` is `1.19`; nil for another line.
+    public init?(release: String) {
+        let parts = (release.hasPrefix("v") ? String(release.dropFirst()) : release).split(separator: ".")
+        guard parts.count >= 2 else { return nil }
+        self.init(rawValue: "\(parts[0]).\(parts[1])")
+    }
+
     public var description: String { rawValue }
 
     /// The error text for a name that is not a profile.

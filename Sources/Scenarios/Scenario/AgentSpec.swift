@@ -1,3 +1,5 @@
+import ForwardProtocol
+
 /// The agent under test: its Fluentd configuration (with `${…}` placeholders) and overrides.
 public struct AgentSpec: Sendable, Equatable {
     /// Configuration text (inline, or read from `configFile` at load time).
@@ -8,6 +10,9 @@ public struct AgentSpec: Sendable, Equatable {
     public var configLineOffset: Int
     /// Parameter overrides applied inside the forward `<match>` (e.g. `phi_threshold: 0`).
     public var overrides: [String: String] = [:]
+    /// The configuration's `<system> fwdlab_fluentd_version` (read at load time): a real Fluentd of another release
+    /// line cannot stand in for this agent.
+    public var fluentdVersion: FluentdReleaseProfile = .default
 
     public init(configText: String, configSource: String, configLineOffset: Int = 0) {
         self.configText = configText

@@ -620,7 +620,7 @@ public enum ScenarioLoader {
                 for f in scenario.files { try f.write(into: d, context: context) }
             }
             let text = try ConfigTemplate.render(spec, context: context)
-            _ = try AgentConfiguration.parse(text: text, file: spec.configSource)
+            spec.fluentdVersion = try AgentConfiguration.parse(text: text, file: spec.configSource).system.fluentdVersion
         } catch let e as ConfigTemplateError {
             throw y.error(inline ?? fileNode, inline != nil ? "agent.config" : "agent.config_file", e.description)
         } catch {
