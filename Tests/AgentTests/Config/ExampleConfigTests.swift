@@ -6,7 +6,7 @@ import Testing
 struct ExampleConfigTests {
     static let files = [
         "relay-two-receivers.conf", "sample-to-forward.conf", "udp-heartbeat.conf", "tls.conf", "shared-key.conf",
-        "file-buffer-secondary.conf", "v012-names.conf", "monitoring.conf",
+        "file-buffer-secondary.conf", "v012-names.conf", "monitoring.conf", "pipeline.conf",
     ]
 
     static func load(_ name: String, env: [String: String] = [:]) throws -> AgentConfiguration {

@@ -1,0 +1,38 @@
+import Agent
+import FluentdConfig
+import ForwardLabTestSupport
+import ForwardProtocol
+import ForwardServer
+import Foundation
+import NIOCore
+import Simulator
+import Testing
+
+/// fixtures/configs/pipeline.conf run as `fwdlab agent` runs it (AgentProcess), against a real receiver on loopback:
+/// two workers' sample inputs, a label, grep and record_transformer, copy with relabel, monitor_agent.
+@Suite("Pipeline in a running agent")
+struct PipelineProcessTests {
+    @Test func workersLabelsFiltersAndCopyReachTheReceiver() async throws {
+        var settings = ReceiverSettings(name: "r1")
+        settings.ledger = LedgerSettings(storeEvents: true, keepRecords: true)
+        let receiver = try await ForwardReceiver.start(settings, group: ShellTestSupport.group)
+        let config = try AgentConfiguration.load(
+            path: "\(repositoryRoot)/fixtures/configs/pipeline.conf",
+            options: ConfigParseOptions(environment: ["R1_PORT": "\(receiver.port)", "MONITOR_PORT": "0"]))
+        #expect(config.unrunnableReason() == nil)
+        let process = try await AgentProcess.start(configuration: config, configPath: "pipeline.conf", group: ShellTestSupport.group)
+        // Bounded: at most 1.5 s for 6 events (two sample inputs at 40/s, half of them dropped by grep).
+        let arrived = await pollUntil(seconds: 1.5, every: .milliseconds(20)) { receiver.ledger.count >= 6 }
+        await process.stop()
+        await process.run()
+        await receiver.stop()
+        #expect(arrived, "\(receiver.ledger.count) events")
+        let events = receiver.ledger.events()
+        #expect(events.allSatisfy { $0.tag == "app.web" })
+        let records = events.compactMap { $0.record.flatMap { try? MessagePackValue.decode(ByteBuffer(bytes: $0)) } }
+        #expect(records.count == events.count)
+        // grep dropped every debug record; record_transformer added the tag's second part.
+        #expect(records.allSatisfy { $0["level"] == "info" && $0["service"] == "web" }, "\(records.prefix(3))")
+        #expect(process.monitors.count == 1)
+    }
+}
