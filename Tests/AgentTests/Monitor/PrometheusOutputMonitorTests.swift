@@ -166,6 +166,51 @@ import ForwardLabTestSupport
         #expect(text.contains(#"fwdlab_forward_node_state{plugin_id="out_fwd",type="forward",node="r1",state="available"} 1"#), "\(text)")
     }
 
+    @Test("UDP heartbeats on loopback: a round trip from the request datagram to the receiver's reply")
+    func scrapeUDPRoundTrips() async throws {
+        let receiver = try await ForwardReceiver.start(ReceiverSettings(name: "r1", bind: "127.0.0.1", port: 0), group: ShellTestSupport.group)
+        let config = try AgentConfiguration.parse(text: """
+            <source>
+              @type prometheus
+              bind 127.0.0.1
+              port 0
+            </source>
+            <source>
+              @type prometheus_output_monitor
+              interval 0.1
+            </source>
+            <match t.**>
+              @type forward
+              heartbeat_type udp
+              heartbeat_interval 0.1
+              <server>
+                name r1
+                host 127.0.0.1
+                port \(receiver.port)
+              </server>
+            </match>
+            """, file: "prom-udp.conf")
+        let process = try await AgentProcess.start(configuration: config, configPath: "prom-udp.conf", group: ShellTestSupport.group)
+        let port = try #require(process.metricsServers.first?.port)
+        var text = ""
+        // Bounded: until an update shows two round trips, at most 5 s (about 0.3 s normally).
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            text = try await rawHTTP(port: port, method: "GET", path: "/metrics").body
+            if (Self.value(text, "fwdlab_forward_node_heartbeat_rtt_seconds_count") ?? 0) >= 2 { break }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        await process.stop()
+        await process.run()
+        let answered = receiver.stats.snapshot().heartbeats
+        await receiver.stop()
+        let count = try #require(Self.value(text, "fwdlab_forward_node_heartbeat_rtt_seconds_count"), "\(text)")
+        #expect(count >= 2 && count <= Double(answered), "\(count) round trips, \(answered) replies sent")
+        let rtt = try #require(Self.value(text, "fwdlab_forward_node_heartbeat_last_rtt_seconds"))
+        #expect(rtt > 0 && rtt < 1, "loopback UDP round trip \(rtt) s")
+        #expect(!text.contains("fwdlab_forward_node_ack_latency_seconds"), "no acks, no ack latency series")
+    }
+
     @Test("prometheus_output_monitor's interval must be positive, its labels plain strings; unknown parameters are errors")
     func configErrors() throws {
         func load(_ body: String) throws -> AgentConfiguration {
@@ -219,6 +264,8 @@ import ForwardLabTestSupport
               </server>
               <buffer>
                 flush_interval 0.2s
+                flush_thread_interval 0.05
+                flush_at_shutdown false
               </buffer>
             </match>
             """, file: "prom.conf")
