@@ -122,4 +122,24 @@ struct ReceiverZstdTests {
         base.adopt(.v1_18)
         #expect(try !ReceiverConfigLoader.parse(text: "<source>\n  @type forward\n</source>", base: base).settings.skipInvalidEvent)
     }
+
+    @Test("topology receivers: fluentd_version picks the profile (and its skip_invalid_event default) before the other keys")
+    func topologyFluentdVersion() throws {
+        let yaml = """
+        receivers:
+          - {name: a, fluentd_version: "1.19"}
+          - {name: b, fluentd_version: "1.19", skip_invalid_event: false}
+          - {name: c}
+        """
+        let t = try TopologyLoader.parse(yaml, file: "t.yaml")
+        #expect(t.receivers.map(\.settings.profile) == [.v1_19, .v1_19, .v1_16])
+        #expect(t.receivers.map(\.settings.skipInvalidEvent) == [true, false, false])
+        do {
+            _ = try TopologyLoader.parse("receivers:\n  - {name: a, fluentd_version: \"1.15\"}\n", file: "t.yaml")
+            Issue.record("accepted fluentd_version 1.15")
+        } catch {
+            #expect("\(error)".contains("t.yaml:2:"), "\(error)")
+            #expect("\(error)".contains("unknown Fluentd version '1.15'"), "\(error)")
+        }
+    }
 }
