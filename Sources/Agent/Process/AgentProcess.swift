@@ -8,8 +8,13 @@ import NIOPosix
 /// Everything `fwdlab agent -c FILE` runs: the forward output's `ForwardingAgent`, the inputs that
 /// feed it, the RPC endpoint and the signal handlers (docs/forward-protocol.md, "RPC and signals"), until a stop is requested.
 public final class AgentProcess: Sendable {
-    /// The running forwarder.
-    public let agent: ForwardingAgent
+    /// The running forwarder; nil for a configuration without a forward output (a receiver's: inputs, filters,
+    /// stdout/null outputs only; docs/pipeline.md, "What runs"). Implicitly unwrapped so callers that started a
+    /// forwarder use it directly; check `hasForwardOutput` first otherwise.
+    public let agent: ForwardingAgent!
+
+    /// Whether the configuration has a forward output (and `agent` a value).
+    public var hasForwardOutput: Bool { agent != nil }
     private let inputs: [SampleInput]
     /// The `<source> @type forward` servers.
     public let forwardInputs: [ForwardInput]
@@ -25,11 +30,14 @@ public final class AgentProcess: Sendable {
     public let tails: [TailInput]
     private let logger: Logger
 
-    private init(agent: ForwardingAgent, inputs: [SampleInput], forwardInputs: [ForwardInput], plane: ControlPlane,
+    private let control: AgentProcessControl
+
+    private init(agent: ForwardingAgent?, control: AgentProcessControl, inputs: [SampleInput], forwardInputs: [ForwardInput], plane: ControlPlane,
                  signals: SignalHandler, rpc: RPCServer?, monitors: [MonitorHTTPServer], metricsServers: [MonitorHTTPServer],
                  metricsTimers: [Task<Void, Never>], tails: [TailInput], logger: Logger) {
         self.tails = tails
         self.agent = agent
+        self.control = control
         self.inputs = inputs
         self.forwardInputs = forwardInputs
         self.plane = plane
@@ -81,9 +89,8 @@ public final class AgentProcess: Sendable {
                              logger: Logger = Logger(label: "fwdlab.agent")) async throws -> AgentProcess {
         // What the runtime cannot run (a second forward output, a primary file output, ...) fails here, by name.
         if let reason = configuration.unrunnableReason() { throw StartError.unsupported("\(reason)") }
-        guard let first = configuration.forwardOutputSites.first, var settings = AgentRuntimeSettings(configuration: configuration) else {
-            throw StartError.unsupported("\(configuration.path ?? "config"): no <match> with @type forward: nothing to run")
-        }
+        let first = configuration.forwardOutputSites.first
+        var settings = AgentRuntimeSettings(configuration: configuration)
         // Read every forward input's server settings before anything starts, so a bad one fails with its file:line.
         var forwardSettings: [ReceiverSettings] = []
         for source in configuration.sources {
@@ -93,20 +100,24 @@ public final class AgentProcess: Sendable {
         }
         // <system> dns_resolver sends the agent's queries to that nameserver through c-ares;
         // otherwise the runtime uses the system resolver.
-        if let seed = overrides.seed { settings.forwarder.seed = seed }
+        if let seed = overrides.seed { settings?.forwarder.seed = seed }
         var resolver: (any AddressResolver)?
         if let dnsResolver = overrides.dnsResolver ?? configuration.system.dnsResolver {
             let pool = NIOThreadPool(numberOfThreads: 1)
             pool.start()
             resolver = try CAresResolver.addressResolver(dnsResolver: dnsResolver, threadPool: pool)
         }
-        // The output logs through its own copy when it has @id or @log_level, as a Fluentd plugin does.
-        let outputLogger = AgentLogOptions.pluginLogger(logger, id: first.element?.id, level: first.output.forward?.logLevel)
-        let agent = try await ForwardingAgent.start(configuration: settings, eventLoopGroup: group,
+        var startedAgent: ForwardingAgent?
+        if let first, let settings {
+            // The output logs through its own copy when it has @id or @log_level, as a Fluentd plugin does.
+            let outputLogger = AgentLogOptions.pluginLogger(logger, id: first.element?.id, level: first.output.forward?.logLevel)
+            startedAgent = try await ForwardingAgent.start(configuration: settings, eventLoopGroup: group,
                                                     clock: overrides.clock ?? SystemClock(), logger: outputLogger,
                                                     eventFile: eventFile, resolver: resolver, phiSamples: overrides.phiSamples,
                                                     timeScale: overrides.clock?.scale ?? 1)
-        agent.setConfigurationText(configuration.configText)
+            startedAgent?.setConfigurationText(configuration.configText)
+        }
+        let agent = startedAgent
         // Inputs emit through the router (labels, filters, copy, relabel); a plain relay's route is the buffer itself.
         let pipeline = EventPipeline(configuration: configuration, forward: agent, logger: logger)
         var inputs: [SampleInput] = []
@@ -148,10 +159,11 @@ public final class AgentProcess: Sendable {
             for input in forwardInputs { await input.stop() }
             for input in inputs { try? await input.stop().get() }
             for t in tails { try? await t.stop().get() }
-            await agent.stop(flush: false)
+            await agent?.stop(flush: false)
             throw error
         }
-        let control = AgentProcessControl(agent: agent, inputs: inputs, forwardInputs: forwardInputs, logger: logger, pipeline: pipeline)
+        let control = AgentProcessControl(agent: agent, inputs: inputs, forwardInputs: forwardInputs, logger: logger, pipeline: pipeline,
+                                          withoutOutput: agent == nil ? .init(loop: group.next(), configText: configuration.configText) : nil)
         let plane = ControlPlane(control: control, configPath: configPath, options: overrides.parseOptions, logger: logger)
         let signals = SignalHandler(plane: plane, logger: logger)
         var rpc: RPCServer?
@@ -175,6 +187,7 @@ public final class AgentProcess: Sendable {
                 while !Task.isCancelled {
                     try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
                     if Task.isCancelled { return }
+                    guard let agent else { continue }
                     exporter.update(.init(pluginID: outputID, figures: await agent.outputMonitor(), nodes: await agent.nodeMonitor()))
                 }
             })
@@ -201,17 +214,18 @@ public final class AgentProcess: Sendable {
                 try? await rpc?.close()
                 signals.cancel()
                 await AgentProcessControl.stopInputs(inputs, forwardInputs, logger: nil)
-                await agent.stop(flush: false)
+                await agent?.stop(flush: false)
+                await control.finishWithoutOutput()
                 throw StartError.unsupported("\(location): cannot listen on \(bind):\(port): \(error)")
             }
         }
-        return AgentProcess(agent: agent, inputs: inputs, forwardInputs: forwardInputs, plane: plane, signals: signals,
+        return AgentProcess(agent: agent, control: control, inputs: inputs, forwardInputs: forwardInputs, plane: plane, signals: signals,
                             rpc: rpc, monitors: monitors, metricsServers: metricsServers, metricsTimers: metricsTimers, tails: tails, logger: logger)
     }
 
     /// The plugins monitor_agent lists, in Fluentd's order (inputs, then the output), with the output's live figures.
-    private static func monitorReport(_ configuration: AgentConfiguration, output: MatchConfig,
-                                      agent: ForwardingAgent) -> (make: @Sendable () async -> MonitorAgentReport, outputID: String) {
+    private static func monitorReport(_ configuration: AgentConfiguration, output: MatchConfig?,
+                                      agent: ForwardingAgent?) -> (make: @Sendable () async -> MonitorAgentReport, outputID: String) {
         // Plugins without @id get a Ruby-style object name, fixed for the process's lifetime.
         func name(_ element: ConfigElement?, _ index: Int) -> String { element?.id ?? "object:" + String(0x5c8 + 20 * index, radix: 16) }
         var inputs: [MonitorAgentReport.Plugin] = []
@@ -228,10 +242,11 @@ public final class AgentProcess: Sendable {
             guard let element else { continue }
             inputs.append(.init(id: name(element, i), category: .input, type: element.type ?? "", element: element))
         }
-        let outputElement = output.element ?? ConfigElement(name: "match", location: output.location)
-        let outputID = name(output.element, configuration.sources.count)
+        let outputElement = output.map { $0.element ?? ConfigElement(name: "match", location: $0.location) }
+        let outputID = name(output?.element, configuration.sources.count)
         let inputPlugins = inputs
         return ({
+            guard let agent, let outputElement else { return MonitorAgentReport(plugins: inputPlugins) }
             let figures = await agent.outputMonitor()
             return MonitorAgentReport(plugins: inputPlugins + [.init(id: outputID, category: .output, type: "forward",
                                                                element: outputElement, output: figures)])
@@ -240,7 +255,7 @@ public final class AgentProcess: Sendable {
 
     /// Runs until the agent stops (a signal, an RPC call, or `stop()`), then tears everything down.
     public func run() async {
-        await agent.run()
+        if let agent { await agent.run() } else { await control.waitWithoutOutput() }
         for t in tails { try? await t.stop().get() }
         // Normally stopped already (a stop shuts the inputs before the agent); this covers an agent stopped otherwise.
         await AgentProcessControl.stopInputs(inputs, forwardInputs, logger: nil)
@@ -253,6 +268,6 @@ public final class AgentProcess: Sendable {
 
     /// Graceful stop, as SIGTERM does: inputs first, then the agent (which flushes per flush_at_shutdown).
     public func stop() async {
-        try? await AgentProcessControl(agent: agent, inputs: inputs, forwardInputs: forwardInputs, logger: logger).stop()
+        try? await control.stop()
     }
 }

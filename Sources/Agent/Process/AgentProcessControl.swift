@@ -1,39 +1,77 @@
 import Logging
+import NIOConcurrencyHelpers
+import NIOCore
 
 /// The control plane's view of a whole `fwdlab agent` process: like `ForwardingAgent`'s, except that a stop
 /// shuts the inputs first, as Fluentd's worker does (lib/fluent/root_agent.rb `shutdown` calls `stop` and then
 /// `shutdown` on the inputs before the outputs' `before_shutdown`, where flush_at_shutdown flushes), so no input
 /// emits into an agent that is stopping. See docs/control-path.md.
 struct AgentProcessControl: AgentControl {
-    let agent: ForwardingAgent
+    let agent: ForwardingAgent?
     let inputs: [SampleInput]
     let forwardInputs: [ForwardInput]
     let logger: Logger
     /// The inputs' router; a reload gives it the new labels, filters and matches (docs/pipeline.md).
     var pipeline: EventPipeline? = nil
+    /// Set when the configuration has no forward output: what `run()` waits for, and the text `dumpConfig` answers.
+    var withoutOutput: WithoutOutput? = nil
 
-    func flush() async throws { try await agent.flush() }
+    /// A process without a forward output: stopped when its inputs are.
+    struct WithoutOutput: Sendable {
+        let stopped: EventLoopPromise<Void>
+        let configText: NIOLockedValueBox<String>
+
+        init(loop: any EventLoop, configText: String) {
+            stopped = loop.makePromise(of: Void.self)
+            self.configText = NIOLockedValueBox(configText)
+        }
+    }
+
+    func flush() async throws { try await agent?.flush() }
 
     func reload(_ configuration: AgentConfiguration) async throws {
-        try await agent.reload(configuration)
+        try checkOutputs(configuration)
+        try await agent?.reload(configuration)
         pipeline?.replace(with: configuration)
+        withoutOutput?.configText.withLockedValue { $0 = configuration.configText }
     }
 
     func gracefulReload(_ configuration: AgentConfiguration) async throws {
-        try await agent.gracefulReload(configuration)
+        try checkOutputs(configuration)
+        try await agent?.gracefulReload(configuration)
         pipeline?.replace(with: configuration)
+        withoutOutput?.configText.withLockedValue { $0 = configuration.configText }
     }
+
+    /// A reload cannot add or remove the forward output (its buffer and connections are made at start).
+    private func checkOutputs(_ configuration: AgentConfiguration) throws {
+        if agent == nil, !configuration.forwardOutputSites.isEmpty {
+            throw AgentStartError.configuration("the new configuration adds a forward output: restart the agent to run it")
+        }
+    }
+
+    /// Waits until `stop()` ran (a process without a forward output).
+    func waitWithoutOutput() async { try? await withoutOutput?.stopped.futureResult.get() }
+
+    /// Ends a process without a forward output that failed to start.
+    func finishWithoutOutput() async { withoutOutput?.stopped.succeed(()) }
 
     /// Inputs first (sample inputs stop ticking, forward inputs close their listeners and connections), then the
     /// output: flush_at_shutdown tries once unless a retry wait is pending, and nothing waits for a destination that
     /// is down.
     func stop() async throws {
         await Self.stopInputs(inputs, forwardInputs, logger: logger)
-        logger.info("shutting down the forward output")
-        await agent.stop(flush: nil)
+        if let agent {
+            logger.info("shutting down the forward output")
+            await agent.stop(flush: nil)
+        }
+        withoutOutput?.stopped.succeed(())
     }
 
-    func dumpConfig() async -> String { await agent.dumpConfig() }
+    func dumpConfig() async -> String {
+        if let agent { return await agent.dumpConfig() }
+        return withoutOutput?.configText.withLockedValue { $0 } ?? ""
+    }
 
     /// Stops every input (idempotent); logs the step when given a logger.
     static func stopInputs(_ inputs: [SampleInput], _ forwardInputs: [ForwardInput], logger: Logger?) async {

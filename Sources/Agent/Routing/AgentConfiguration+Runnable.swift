@@ -30,10 +30,6 @@ extension AgentConfiguration {
     public func unrunnableReason() -> ConfigError? {
         let fluentd = "run this configuration on real Fluentd (fwdlab run --agent fluentd)"
         let sites = forwardOutputSites
-        if sites.isEmpty {
-            let at = matches.first?.location ?? ConfigLocation(file: path ?? "<config>", line: 0)
-            return ConfigError("no <match> with @type forward: the ForwardLab agent runs forwarders (one out_forward per process); \(fluentd)", at: at)
-        }
         if sites.count > 1 {
             return ConfigError("a second @type forward output (\(sites[1].tagDescription)): the ForwardLab agent runs one out_forward per process (the first is at \(sites[0].location)); \(fluentd)", at: sites[1].location)
         }

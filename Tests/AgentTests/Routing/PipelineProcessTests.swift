@@ -35,4 +35,38 @@ struct PipelineProcessTests {
         #expect(records.allSatisfy { $0["level"] == "info" && $0["service"] == "web" }, "\(records.prefix(3))")
         #expect(process.monitors.count == 1)
     }
+
+    /// A receiver's configuration (Fluentd's example/in_forward.conf shape: forward input, no forward output) runs:
+    /// a request is routed through the filter to null and acked; a stop ends `run()`.
+    @Test func aConfigurationWithoutAForwardOutputRuns() async throws {
+        let config = try AgentConfiguration.parse(text: """
+            <source>
+              @type forward
+              bind 127.0.0.1
+              port 0
+            </source>
+            <filter test>
+              @type grep
+              <regexp>
+                key seq
+                pattern /^[0-4]$/
+              </regexp>
+            </filter>
+            <match test>
+              @type null
+            </match>
+            """, file: "receiver.conf")
+        #expect(config.unrunnableReason() == nil)
+        let process = try await AgentProcess.start(configuration: config, configPath: "receiver.conf", group: ShellTestSupport.group)
+        #expect(!process.hasForwardOutput)
+        let port = try #require(process.forwardInputs.first?.port)
+        let client = try ForwardLabTestSupport.RawClient(port: port)
+        client.send(Wire.packed(seqs: Array(0..<10)))
+        let ack = client.read(count: Wire.ack(Wire.chunkID).count, timeout: 2)
+        client.close()
+        #expect(ack == Wire.ack(Wire.chunkID))
+        #expect(process.forwardInputs.first?.counters.buffered == 10)
+        await process.stop()
+        await process.run()
+    }
 }
