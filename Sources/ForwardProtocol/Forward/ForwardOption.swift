@@ -8,7 +8,7 @@ public struct ForwardOption: Sendable {
     public var chunk: ByteBuffer?
     /// Whether `chunk` is present and truthy in Ruby's sense (only then is an ack due; docs/forward-protocol.md, "Ack response").
     public var wantsAck: Bool
-    /// `compressed`: `"gzip"` marks CompressedPackedForward; anything else means uncompressed (v1.16.9).
+    /// `compressed`: which values mark CompressedPackedForward depends on the release (`FluentdReleaseProfile`).
     public var compressed: String?
 
     public init(size: Int64? = nil, chunk: ByteBuffer? = nil, wantsAck: Bool = false, compressed: String? = nil,
