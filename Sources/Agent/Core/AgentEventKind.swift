@@ -34,6 +34,9 @@ public enum AgentEventKind: String, Sendable, Codable, CaseIterable, Hashable, C
     case reloaded
     /// The graceful stop began (Fluentd: "fluentd worker is now stopping"): the origin of the shutdown's decisions.
     case stopped
+    /// Service discovery brought a node in / took it out (the manager's "Service in/out" lines; docs/agent-parameters.md).
+    case serviceIn = "service_in"
+    case serviceOut = "service_out"
     /// Opt-in: phi evaluated at a heartbeat tick (recorded apart from the decisions).
     case phiSample = "phi_sample"
 

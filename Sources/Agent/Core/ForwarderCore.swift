@@ -318,6 +318,7 @@ public struct ForwarderCore: Sendable {
                 latency.append(NodeLatency())
                 out.append(.log(.info, "adding forwarding server '\(n.label)' host=\(RubyInspect.string(n.host)) port=\(n.port) weight=\(n.weight)"))
                 out.append(.log(.info, "Service in: \(service.logText)"))
+                out.append(.emitEvent(AgentEvent(time: now, node: n.label, event: .serviceIn, detail: "\(n.host):\(n.port)")))
                 if let p = members.firstIndex(where: { identities[$0] == service }) {
                     // Same identity twice (a duplicated file entry): the hash keeps its place, the node is the new one.
                     let old = members[p]
@@ -331,6 +332,7 @@ public struct ForwarderCore: Sendable {
                 if let p = members.firstIndex(where: { identities[$0] == service }) {
                     let old = members.remove(at: p)
                     out.append(.log(.info, "Service out: \(service.logText)"))
+                    out.append(.emitEvent(AgentEvent(time: now, node: nodes[old].label, event: .serviceOut, detail: "\(service.host):\(service.port)")))
                     out.append(.nodeRemoved(node: old))
                 } else {
                     out.append(.log(.warn, "Not found service: \(service.logText)"))

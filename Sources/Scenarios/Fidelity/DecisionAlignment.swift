@@ -6,7 +6,7 @@ import Foundation
 public enum DecisionAlignment {
     /// Decisions about one node, compared per node in order. (`ack_failed` is one per chunk in flight, so it counts
     /// chunks, not decisions: `RunFigures.ackTimeouts` compares it.)
-    static let nodeDecisions: Set<AgentEventKind> = [.detached, .disabled, .recovered, .standbyPromoted]
+    static let nodeDecisions: Set<AgentEventKind> = [.detached, .disabled, .recovered, .standbyPromoted, .serviceIn, .serviceOut]
     /// Agent-wide decisions, compared in order.
     static let agentDecisions: Set<AgentEventKind> = [.noNodesAvailable, .chunkRetry, .retryLimit, .chunkToSecondary, .reloaded]
 
@@ -36,6 +36,8 @@ public enum DecisionAlignment {
             case .disabled: cause == "ack_timeout" || cause == "peer_closed_before_ack" ? ackCheck : heartbeatTick
             case .detached, .recovered, .standbyPromoted: heartbeatTick
             case .noNodesAvailable: cause == "rebuild" ? heartbeatTick : flushThread
+            // Applied at the discovery manager's tick, whose phase is each process's own (it starts with the output).
+            case .serviceIn, .serviceOut: ServiceDiscoveryCore.managerInterval
             default: flushThread
             }
         }

@@ -15,7 +15,7 @@ public struct FluentdDecisionReader: Sendable {
     public static let observableEvents: Set<AgentEventKind> = [
         .detached, .disabled, .recovered, .standbyPromoted, .noNodesAvailable, .ackFailed, .ackUnmatched,
         .chunkRetry, .retryLimit, .retrySucceeded, .bufferOverflow, .reloaded, .stopped, .chunkSent,
-        .chunkAcked, .chunkRolledBack, .slowFlush, .handshakeTimeout, .started,
+        .chunkAcked, .chunkRolledBack, .slowFlush, .handshakeTimeout, .started, .serviceIn, .serviceOut,
     ]
 
     /// The events one log text holds, in log order. `toRunSeconds` maps a wall time (ns) onto the run clock.
@@ -65,6 +65,14 @@ public struct FluentdDecisionReader: Sendable {
         }
         if let name = Self.quotedName(m, prefix: "recovered forwarding server '") {
             return [e(name.isEmpty ? label(f) : name, .recovered, cause: "recovered")]
+        }
+        if m == "Service in:" || m == "Service out:", let rest = f["name"] {
+            // `name=NAME HOST:PORT` reads as one unquoted field; an unnamed service is labelled HOST:PORT, as the
+            // agent labels nodes.
+            let space = rest.lastIndex(of: " ") ?? rest.startIndex
+            let name = String(rest[..<space]).trimmingCharacters(in: .whitespaces)
+            let address = String(rest[space...]).trimmingCharacters(in: .whitespaces)
+            return [e(name.isEmpty ? address : name, m == "Service in:" ? .serviceIn : .serviceOut, detail: address)]
         }
         if m.hasPrefix("using standby node ") {
             let address = String(m.dropFirst("using standby node ".count))

@@ -93,4 +93,13 @@ struct FluentdLogTests {
         #expect(events.map(\.event.rawValue) == ["no_nodes_available", "chunk_retry"])
         #expect(events[0].cause == "flush_failed" && events[1].cause == "Fluent::Plugin::ForwardOutput::NoNodesAvailable")
     }
+
+    /// The discovery manager's lines (docs/fluentd-host.md): a named service by its name, an unnamed one by HOST:PORT.
+    @Test func serviceInAndOutLines() {
+        let text = ["2026-12-07 14:25:26.196740488 +0000 [info]: Service in: name=r2 127.0.0.1:45847",
+                    "2026-12-07 14:25:26.196903730 +0000 [info]: Service out: name= 127.0.0.1:33129"].joined(separator: "\n")
+        let events = FluentdDecisionReader(labels: [:]).events(inLog: text, toRunSeconds: { _ in 1 })
+        #expect(events.map(\.event) == [.serviceIn, .serviceOut])
+        #expect(events.map(\.node) == ["r2", "127.0.0.1:33129"])
+    }
 }
