@@ -41,6 +41,8 @@ public final class PrometheusOutputMonitor: Sendable {
     /// The histograms of the last update, by family then series, in first-seen order (the registry's histograms
     /// only record observations; these are the core's cumulative figures, set as a whole at each update).
     private let histograms = NIOLockedValueBox(HistogramFamilies())
+    /// The node gauges the last update set (the next one unregisters those it does not set again).
+    private let nodeGauges = NIOLockedValueBox<[Gauge]>([])
 
     /// The ForwardLab histogram families, in exposition order.
     static let heartbeatRTTName = "fwdlab_forward_node_heartbeat_rtt_seconds"
@@ -64,25 +66,33 @@ public final class PrometheusOutputMonitor: Sendable {
         if let retry = sample.figures.retry {
             gauge("fluentd_output_status_retry_wait", "Current retry wait", base).set(to: retry.nextTime - retry.start)
         }
-        var families = histograms.withLockedValue { $0 }
+        // The node series are this update's only: a series the update does not set (phi of a node out of the
+        // rotation, a node service discovery took out) leaves the exposition.
+        var families = HistogramFamilies()
+        var set: [Gauge] = []
+        func nodeGauge(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Double) {
+            let g = gauge(name, help, labels)
+            g.set(to: value)
+            set.append(g)
+        }
         for n in sample.nodes {
             let nodeLabels = base + [("node", n.label)]
-            gauge("fwdlab_forward_node_available", "1 while the node is in the rotation (ForwardLab extension).", nodeLabels)
-                .set(to: n.available ? 1 : 0)
+            nodeGauge("fwdlab_forward_node_available", "1 while the node is in the rotation (ForwardLab extension).", nodeLabels,
+                      n.available ? 1 : 0)
             if let phi = n.phi {
-                gauge("fwdlab_forward_node_phi", "The node's phi at the update (ForwardLab extension).", nodeLabels).set(to: phi)
+                nodeGauge("fwdlab_forward_node_phi", "The node's phi at the update (ForwardLab extension).", nodeLabels, phi)
             }
             if let state = n.state {
                 // One series per state, 1 for the current one (the Prometheus idiom for an enumeration).
                 for s in Self.states {
-                    gauge("fwdlab_forward_node_state", "1 for the node's current state, 0 for the others (ForwardLab extension).",
-                          nodeLabels + [("state", s.rawValue)]).set(to: s == state ? 1 : 0)
+                    nodeGauge("fwdlab_forward_node_state", "1 for the node's current state, 0 for the others (ForwardLab extension).",
+                              nodeLabels + [("state", s.rawValue)], s == state ? 1 : 0)
                 }
             }
             if n.measuresHeartbeats {
                 if let rtt = n.latency.lastHeartbeatRTT {
-                    gauge("fwdlab_forward_node_heartbeat_last_rtt_seconds",
-                          "The latest heartbeat round trip (ForwardLab extension).", nodeLabels).set(to: rtt)
+                    nodeGauge("fwdlab_forward_node_heartbeat_last_rtt_seconds",
+                              "The latest heartbeat round trip (ForwardLab extension).", nodeLabels, rtt)
                 }
                 families.set(Self.heartbeatRTTName, labels: nodeLabels, n.latency.heartbeatRTT)
             }
@@ -90,6 +100,12 @@ public final class PrometheusOutputMonitor: Sendable {
                 families.set(Self.ackLatencyName, labels: nodeLabels, n.latency.ackLatency)
             }
         }
+        let kept = Set(set.map(ObjectIdentifier.init))
+        let previous = nodeGauges.withLockedValue { old in
+            defer { old = set }
+            return old
+        }
+        for g in previous where !kept.contains(ObjectIdentifier(g)) { registry.unregisterGauge(g) }
         histograms.withLockedValue { $0 = families }
     }
 

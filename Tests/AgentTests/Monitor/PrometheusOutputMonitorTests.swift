@@ -96,6 +96,29 @@ import ForwardLabTestSupport
         #expect(again.contains("fwdlab_forward_node_state{\(r1),state=\"detached\"} 1"))
     }
 
+    @Test("a node series the next update does not set leaves the exposition: phi out of the rotation, a node taken out")
+    func vanishedSeries() {
+        let m = PrometheusOutputMonitor()
+        m.update(.init(pluginID: "out", figures: OutputMonitorFigures(), nodes: [
+            .init(label: "r1", phi: 0.5, available: true, state: .available, measuresHeartbeats: true, measuresAcks: true),
+            .init(label: "r2", phi: 0.7, available: true, state: .available, measuresHeartbeats: true, measuresAcks: true),
+        ]))
+        let before = m.exposition()
+        #expect(before.contains(#"fwdlab_forward_node_phi{plugin_id="out",type="forward",node="r1"}"#))
+        #expect(before.contains(#"fwdlab_forward_node_ack_latency_seconds_count{plugin_id="out",type="forward",node="r2"} 0"#), "\(before)")
+        // r1 detached (no phi), r2 taken out by service discovery.
+        m.update(.init(pluginID: "out", figures: OutputMonitorFigures(), nodes: [
+            .init(label: "r1", phi: nil, available: false, state: .detached, measuresHeartbeats: true, measuresAcks: true),
+        ]))
+        let after = m.exposition()
+        #expect(!after.contains("fwdlab_forward_node_phi"), "\(after)")
+        #expect(!after.contains(#"node="r2""#), "\(after)")
+        #expect(after.contains(#"fwdlab_forward_node_available{plugin_id="out",type="forward",node="r1"} 0"#))
+        #expect(after.contains(#"fwdlab_forward_node_state{plugin_id="out",type="forward",node="r1",state="detached"} 1"#))
+        #expect(after.contains(#"fwdlab_forward_node_ack_latency_seconds_count{plugin_id="out",type="forward",node="r1"} 0"#))
+        #expect(after.contains("fluentd_output_status_emit_count"), "the output's series stay")
+    }
+
     @Test("a real relay with acks and heartbeats: /metrics shows each ack's latency (count = chunks acked) and the heartbeat round trips")
     func scrapeLatenciesOfARelay() async throws {
         let receiver = try await ForwardReceiver.start(ReceiverSettings(name: "r1", bind: "127.0.0.1", port: 0), group: ShellTestSupport.group)
