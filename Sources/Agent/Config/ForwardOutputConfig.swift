@@ -13,9 +13,9 @@ public struct ForwardOutputConfig: Sendable, Equatable {
     /// Heartbeat, detector, ack, DNS and startup options, plus the better behaviours (core type).
     public var settings = ForwarderSettings()
     public var servers: [ServerConfig] = []
-    public var security: SecurityConfig? = nil
     /// `<service_discovery>` sections (their configure-time servers are in `servers` too).
     public var serviceDiscovery: [ServiceDiscoveryConfig] = []
+    public var security: SecurityConfig? = nil
     public var transport: Transport = .tcp
     public var tls = TLSClientConfig()
     public var sendTimeout: Double = 60
@@ -138,7 +138,6 @@ public struct ForwardOutputConfig: Sendable, Equatable {
         for (i, el) in serverElements.enumerated() {
             c.servers.append(try ServerConfig.parse(el, index: i, parentPath: path, into: &ctx))
         }
-
         // <server>s first, then each <service_discovery>'s services (out_forward prepends a static discovery).
         for (i, el) in try r.raw.sections("service_discovery").enumerated() {
             let sd = try ServiceDiscoveryConfig.parse(el, index: i, parentPath: path, into: &ctx)

@@ -10,12 +10,12 @@ public struct AgentRuntimeSettings: Sendable {
     public var nodes: [ForwarderNodeConfig] = []
     /// Per-`<server>` credentials (same order as `nodes`; missing entries mean none).
     public var credentials: [NodeCredentials] = []
-    /// `<security>`; nil → no handshake (docs/forward-protocol.md, "When the handshake runs").
-    public var security: ClientSecuritySettings? = nil
     /// Discovery identity per node (same order as `nodes`; nil or missing: a node no discovery takes out).
     public var identities: [DiscoveredService?] = []
     /// `<service_discovery> @type file|srv` sources, watched once the output runs (docs/agent-parameters.md).
     public var discovery: [ServiceDiscoveryConfig] = []
+    /// `<security>`; nil → no handshake (docs/forward-protocol.md, "When the handshake runs").
+    public var security: ClientSecuritySettings? = nil
     /// `transport tls` when set (docs/forward-protocol.md, "Client TLS"); nil → plain TCP.
     public var tls: TLSClientConfig? = nil
     /// `compress gzip|zstd` (one gzip member or zstd frame per buffer append; docs/forward-protocol.md, "Sending a
@@ -54,9 +54,6 @@ public struct AgentRuntimeSettings: Sendable {
     public func credentials(for i: Int) -> NodeCredentials {
         credentials.indices.contains(i) ? credentials[i] : NodeCredentials()
     }
-}
-
-/// `<server> shared_key / username / password`.
 
     /// Appends a node service discovery brought in (index `nodes.count`, as in the core).
     public mutating func appendDiscovered(_ service: DiscoveredService) {
@@ -66,6 +63,9 @@ public struct AgentRuntimeSettings: Sendable {
         credentials.append(NodeCredentials(sharedKey: service.sharedKey, username: service.username ?? "", password: service.password ?? ""))
         identities.append(service)
     }
+}
+
+/// `<server> shared_key / username / password`.
 public struct NodeCredentials: Sendable, Equatable {
     public var sharedKey: String?
     public var username: String

@@ -126,9 +126,9 @@ final class ForwardOutputShell: @unchecked Sendable {
     /// socket, start the timers.
     func start() -> EventLoopFuture<Void> {
         loop.flatSubmit { [self] in
-            let errors = settings.forwarder.validationErrors(nodes: settings.nodes)
             fetchInitialSRV()
         }.flatMap { [self] () -> EventLoopFuture<Void> in
+            let errors = settings.forwarder.validationErrors(nodes: settings.nodes)
             if !errors.isEmpty {
                 return loop.makeFailedFuture(AgentStartError.configuration(errors.joined(separator: "; ")))
             }
@@ -140,7 +140,6 @@ final class ForwardOutputShell: @unchecked Sendable {
         }
     }
 
-    private func resolveAtStartup() -> EventLoopFuture<Void> {
     /// sd_srv's configure-time query (docs/agent-parameters.md, "<service_discovery>"): each SRV source's services
     /// become nodes before the first "adding forwarding server" line, as Fluentd builds them in `configure`.
     private func fetchInitialSRV() -> EventLoopFuture<Void> {
@@ -172,6 +171,7 @@ final class ForwardOutputShell: @unchecked Sendable {
         }
     }
 
+    private func resolveAtStartup() -> EventLoopFuture<Void> {
         guard settings.forwarder.heartbeatType != .none else { return loop.makeSucceededVoidFuture() }
         var futures: [EventLoopFuture<Void>] = []
         for (i, n) in settings.nodes.enumerated() {
@@ -546,9 +546,9 @@ final class ForwardOutputShell: @unchecked Sendable {
         guard !settings.discovery.isEmpty else { return }
         let shell = ServiceDiscoveryShell(
             loop: loop, threadPool: threadPool, sources: settings.discovery, resolver: resolver, timeScale: timeScale,
+            srvInitial: srvInitial,
             log: { [weak self] level, message in self?.hub.log(level, message) },
             onBatch: { [weak self] batch in
-            srvInitial: srvInitial,
                 guard let self, !self.stopped else { return }
                 self.execute(self.core.applyDiscovery(batch))
             })
