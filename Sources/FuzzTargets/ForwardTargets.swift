@@ -41,8 +41,12 @@ enum ForwardTargets {
 
     /// What a receiver does with one frame, short of handing events on.
     static func decodeFrame(_ frame: ByteBuffer, limits: MessagePackLimits) {
-        // The 1.19 profile: every `compressed` value but text is a codec (gzip, zstd or an unknown name).
-        guard case let .request(request)? = try? ForwardFrame.decode(frame, limits: limits, profile: .v1_19) else { return }
+        // Both readings of `compressed`: 1.16's (gzip only) and 1.19's (every value but text names a codec).
+        for profile in [FluentdReleaseProfile.v1_16, .v1_19] { decodeFrame(frame, limits: limits, profile: profile) }
+    }
+
+    static func decodeFrame(_ frame: ByteBuffer, limits: MessagePackLimits, profile: FluentdReleaseProfile) {
+        guard case let .request(request)? = try? ForwardFrame.decode(frame, limits: limits, profile: profile) else { return }
         _ = request.tagString
         _ = request.wantsAck
         _ = request.mode
