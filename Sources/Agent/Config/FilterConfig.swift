@@ -48,7 +48,7 @@ public struct FilterConfig: Sendable, Equatable {
         case "grep":
             kind = .grep(try GrepFilter.parse(element, path: path, into: &ctx))
         case "record_transformer":
-            kind = .recordTransformer(try RecordTransformer.parse(element, path: path, hostname: ProcessInfo.processInfo.hostName, into: &ctx))
+            kind = .recordTransformer(try RecordTransformer.parse(element, path: path, hostname: SystemHostname.name(), into: &ctx))
         case let other?:
             let p = element.param("@type") ?? element.param("type")
             throw ConfigError(

@@ -42,7 +42,7 @@ public struct InjectConfig: Sendable, Equatable {
     static func parse(_ element: ConfigElement, path: String, into ctx: inout ConfigBuildContext) throws -> InjectConfig {
         var r = SectionReader(element, path: path + " <inject>")
         let hostnameKey = try r.optionalString("hostname_key")
-        let hostname = try r.optionalString("hostname") ?? ProcessInfo.processInfo.hostName
+        let hostname = try r.optionalString("hostname") ?? SystemHostname.name()
         var c = InjectConfig(hostnameKey: hostnameKey, hostname: hostname)
         c.workerIDKey = try r.optionalString("worker_id_key")
         c.tagKey = try r.optionalString("tag_key")

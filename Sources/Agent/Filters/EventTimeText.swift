@@ -23,3 +23,14 @@ public enum EventTimeText {
         FluentdTimeFormat.format("%Y-%m-%d %H:%M:%S.%N %z", instant(time))
     }
 }
+
+/// The host name as Ruby's `Socket.gethostname` returns it (gethostname(2), not a resolved FQDN): record_transformer's
+/// `${hostname}` and `<inject>`'s default `hostname`.
+public enum SystemHostname {
+    public static func name() -> String {
+        var buf = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buf, buf.count) == 0 else { return ProcessInfo.processInfo.hostName }
+        let bytes = buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

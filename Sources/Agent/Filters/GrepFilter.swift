@@ -53,7 +53,7 @@ public struct GrepFilter: Sendable, Equatable {
             for i in 1...legacyCount {
                 let name = "\(kind)\(i)"
                 guard let p = r.raw.param(name) else { continue }
-                r.warn("'\(name)' is deprecated: Use <\(kind)> section (in \(element.context))", at: p.location)
+                r.warn("'\(name)' parameter is deprecated: Use <\(kind)> section (in \(element.context))", at: p.location)
                 let parts = p.value.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: false)
                 guard parts.count == 2 else {
                     throw ConfigError("\(name) does not contain 2 parameters (in \(element.context))", at: p.location)

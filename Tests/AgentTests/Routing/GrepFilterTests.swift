@@ -79,7 +79,7 @@ struct GrepFilterTests {
         #expect(!g.keeps(rec(("message", "Do not keep"))))
         #expect(!g.keeps(rec(("message", "keep this"), ("k", .map([MessagePackPair(.str("deep"), .str("nope"))])))))
         let c = try parseConfig("<filter **>\n  @type grep\n  regexp1 message keep this\n</filter>\n")
-        #expect(c.warnings.contains { $0.message.contains("'regexp1' is deprecated") })
+        #expect(c.warnings.contains { $0.message.contains("'regexp1' parameter is deprecated: Use <regexp> section") })
     }
 
     @Test func configErrorsAsFluentd() {
