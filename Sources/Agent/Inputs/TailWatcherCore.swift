@@ -86,8 +86,11 @@ public struct TailWatcherCore: Sendable, Equatable {
         }
         if stat.inode == inode {
             if stat.size < position {
+                // Truncated: Fluentd logs it as a rotation (without a wait) and follows the file again from 0.
                 position = 0
+                out.append(.log("detected rotation of \(path)"))
                 out.append(.close(inode: inode))
+                out.append(.log("following tail of \(path)"))
                 out.append(.read(inode: inode, from: 0))
             } else {
                 out.append(.read(inode: inode, from: position))
@@ -97,6 +100,7 @@ public struct TailWatcherCore: Sendable, Equatable {
         out += rotate(now: now)
         inode = stat.inode
         position = 0
+        out.append(.log("following tail of \(path)"))
         out.append(.read(inode: inode, from: 0))
         return out
     }
