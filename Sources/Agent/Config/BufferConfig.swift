@@ -120,7 +120,13 @@ public struct BufferConfig: Sendable, Equatable {
             $0.rawValue
         } map: { BufferType(rawValue: $0)! }
         let isFile = c.type == .file
-        c.path = try r.optionalString("path")
+        if isFile, r.written(["path"]) == nil, let root = ctx.rootDir, let id = parent.id {
+            // buf_file with plugin_root_dir: ROOT_DIR/worker0/PLUGIN_ID/buffer (the agent's workers share worker 0's).
+            c.path = (root.hasSuffix("/") ? root : root + "/") + "worker0/\(id)/buffer"
+            r.record("path", "\"\(c.path!)\"", isDefault: true, note: "from <system> root_dir and @id")
+        } else {
+            c.path = try r.optionalString("path")
+        }
         if isFile && c.path == nil {
             throw r.error("buffer path is not configured. specify 'path' in <buffer> (@type file)")
         }

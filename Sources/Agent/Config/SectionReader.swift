@@ -147,6 +147,8 @@ struct ConfigBuildContext {
     var settings: [EffectiveSetting] = []
     /// `<system> fwdlab_fluentd_version`, read first: later sections ask it where releases differ.
     var profile: FluentdReleaseProfile = .default
+    /// `<system> root_dir`, read first: a file buffer without `path` of a plugin with `@id` goes under it.
+    var rootDir: String? = nil
 
     /// Rejects unknown parameters and sections, then keeps the reader's warnings and settings.
     mutating func finish(_ reader: SectionReader, sections: Bool = true) throws {

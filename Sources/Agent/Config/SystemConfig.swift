@@ -36,12 +36,14 @@ public struct SystemConfig: Sendable, Equatable {
     /// ForwardLab extension `fwdlab_fluentd_version 1.16|1.18|1.19`: the release whose behaviour the agent reproduces
     /// where releases differ (docs/fluentd-model.md, "Release profiles").
     public var fluentdVersion: FluentdReleaseProfile = .default
+    /// `root_dir`: where a file `<buffer>` without `path` goes for a plugin with `@id` (docs/pipeline.md, "Workers").
+    public var rootDir: String? = nil
 
     public init() {}
 
     /// Fluentd `<system>` parameters accepted for compatibility that have no effect in this agent.
     static let ignoredParameters: [String] = [
-        "restart_worker_interval", "root_dir", "emit_error_log_interval", "suppress_config_dump", "log_event_verbose",
+        "restart_worker_interval", "emit_error_log_interval", "suppress_config_dump", "log_event_verbose",
         "without_source", "process_name", "strict_config_value", "enable_msgpack_time_support",
         "disable_shared_socket", "enable_input_metrics", "enable_size_metrics", "enable_jit", "file_permission",
         "dir_permission",
@@ -95,6 +97,8 @@ public struct SystemConfig: Sendable, Equatable {
             return p
         }, default: .default, note: "ForwardLab extension (release profile)") { $0.rawValue }
         ctx.profile = config.fluentdVersion
+        config.rootDir = try r.optionalString("root_dir")
+        ctx.rootDir = config.rootDir
         for name in ignoredParameters { r.acceptIgnored(name, why: "not applicable to the single-process agent") }
         for s in ignoredSections {
             for child in try r.raw.sections(s) {

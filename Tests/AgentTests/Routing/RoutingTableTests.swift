@@ -173,6 +173,13 @@ struct RoutingTableTests {
         #expect(c.workers(ofSource: 0) == 1...1)
     }
 
+    /// buf_file's plugin_root_dir: a file buffer without path under <system> root_dir, for a plugin with @id.
+    @Test func fileBufferPathFromRootDir() throws {
+        let c = try parseConfig("<system>\n  root_dir /var/lib/agent\n</system>\n<match **>\n  @id out1\n\(RoutingTableTests.forward)\n  <buffer>\n    @type file\n  </buffer>\n</match>")
+        #expect(c.forwardOutputs.first?.buffer.path == "/var/lib/agent/worker0/out1/buffer")
+        expectConfigError("<system>\n  root_dir /var/lib/agent\n</system>\n<match **>\n\(RoutingTableTests.forward)\n  <buffer>\n    @type file\n  </buffer>\n</match>", line: 10, "buffer path is not configured")
+    }
+
     @Test func routingErrors() {
         expectConfigError("<label @ROOT>\n</label>", line: 1, "@ROOT for <label> is not permitted")
         expectConfigError("<match **>\n  @type relabel\n  @label @NOPE\n</match>", line: 1, "unknown label @NOPE")
