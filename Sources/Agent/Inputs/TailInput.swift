@@ -24,6 +24,8 @@ public final class TailInput: @unchecked Sendable {
     private var positions = TailPositionFile()
     private var lastRefresh = 0.0
     private var dirty = false
+    /// Paths whose open failed, warned about once until they open again.
+    private var warnedUnreadable = Set<String>()
     /// Events emitted and lines that did not parse, for tests and status.
     public private(set) var emitted = 0
     public private(set) var unparsed = 0
@@ -131,7 +133,13 @@ public final class TailInput: @unchecked Sendable {
     /// one, or nil when nothing could be read or emitted (the same bytes are read again next time).
     private func read(path: String, inode: UInt64, from: UInt64, reopen: Bool = true) -> UInt64? {
         if files[inode] == nil {
-            guard reopen, let h = FileHandle(forReadingAtPath: path) else { return nil }
+            guard reopen else { return nil }
+            guard let h = FileHandle(forReadingAtPath: path) else {
+                // Fluentd's refresh warns about an unreadable file and examines it again later; once per path here.
+                if warnedUnreadable.insert(path).inserted { logger.warning("\(path) unreadable. It is excluded and would be examined next time.") }
+                return nil
+            }
+            warnedUnreadable.remove(path)
             var st = stat()
             guard fstat(h.fileDescriptor, &st) == 0, UInt64(st.st_ino) == inode else { try? h.close(); return nil }
             files[inode] = (h, path)
