@@ -150,6 +150,7 @@ public struct AgentConfiguration: Sendable {
         self.path = path
         self.files = document.files
         self.configText = Self.masked(root).rendered()
+        for (i, site) in forwardOutputSites.enumerated() { self.routing.forwardIndex[site.location] = i }
     }
 
     /// The first match (in the given label, or top level) whose patterns match `tag`, as Fluentd routes events.

@@ -89,8 +89,7 @@ public final class AgentProcess: Sendable {
                              logger: Logger = Logger(label: "fwdlab.agent")) async throws -> AgentProcess {
         // What the runtime cannot run (a second forward output, a primary file output, ...) fails here, by name.
         if let reason = configuration.unrunnableReason() { throw StartError.unsupported("\(reason)") }
-        let first = configuration.forwardOutputSites.first
-        var settings = AgentRuntimeSettings(configuration: configuration)
+        let sites = configuration.forwardOutputSites
         // Read every forward input's server settings before anything starts, so a bad one fails with its file:line.
         var forwardSettings: [ReceiverSettings] = []
         for source in configuration.sources {
@@ -100,26 +99,38 @@ public final class AgentProcess: Sendable {
         }
         // <system> dns_resolver sends the agent's queries to that nameserver through c-ares;
         // otherwise the runtime uses the system resolver.
-        if let seed = overrides.seed { settings?.forwarder.seed = seed }
         var resolver: (any AddressResolver)?
         if let dnsResolver = overrides.dnsResolver ?? configuration.system.dnsResolver {
             let pool = NIOThreadPool(numberOfThreads: 1)
             pool.start()
             resolver = try CAresResolver.addressResolver(dnsResolver: dnsResolver, threadPool: pool)
         }
-        var startedAgent: ForwardingAgent?
-        if let first, let settings {
+        // One ForwardingAgent per forward output (its own buffer, nodes and connections, as each out_forward in
+        // Fluentd); the event stream (--events) and phi samples are the first's.
+        var startedAgents: [ForwardingAgent] = []
+        for (i, site) in sites.enumerated() {
+            guard let f = site.output.forward else { continue }
+            var settings = AgentRuntimeSettings(forward: f)
+            if let seed = overrides.seed { settings.forwarder.seed = seed &+ UInt64(i) }
             // The output logs through its own copy when it has @id or @log_level, as a Fluentd plugin does.
-            let outputLogger = AgentLogOptions.pluginLogger(logger, id: first.element?.id, level: first.output.forward?.logLevel)
-            startedAgent = try await ForwardingAgent.start(configuration: settings, eventLoopGroup: group,
-                                                    clock: overrides.clock ?? SystemClock(), logger: outputLogger,
-                                                    eventFile: eventFile, resolver: resolver, phiSamples: overrides.phiSamples,
-                                                    timeScale: overrides.clock?.scale ?? 1)
-            startedAgent?.setConfigurationText(configuration.configText)
+            let outputLogger = AgentLogOptions.pluginLogger(logger, id: site.element?.id, level: f.logLevel)
+            do {
+                let a = try await ForwardingAgent.start(configuration: settings, eventLoopGroup: group,
+                                                        clock: overrides.clock ?? SystemClock(), logger: outputLogger,
+                                                        eventFile: i == 0 ? eventFile : nil, resolver: resolver,
+                                                        phiSamples: i == 0 && overrides.phiSamples,
+                                                        timeScale: overrides.clock?.scale ?? 1)
+                a.setConfigurationText(configuration.configText)
+                startedAgents.append(a)
+            } catch {
+                for a in startedAgents { await a.stop(flush: false) }
+                throw error
+            }
         }
-        let agent = startedAgent
+        let agents = startedAgents
+        let agent = agents.first
         // Inputs emit through the router (labels, filters, copy, relabel); a plain relay's route is the buffer itself.
-        let pipeline = EventPipeline(configuration: configuration, forward: agent, logger: logger)
+        let pipeline = EventPipeline(configuration: configuration, forwards: agents, logger: logger)
         var inputs: [SampleInput] = []
         for (i, source) in configuration.sources.enumerated() {
             guard case let .sample(s) = source else { continue }
@@ -159,11 +170,12 @@ public final class AgentProcess: Sendable {
             for input in forwardInputs { await input.stop() }
             for input in inputs { try? await input.stop().get() }
             for t in tails { try? await t.stop().get() }
-            await agent?.stop(flush: false)
+            for a in agents { await a.stop(flush: false) }
             throw error
         }
         let control = AgentProcessControl(agent: agent, inputs: inputs, forwardInputs: forwardInputs, logger: logger, pipeline: pipeline,
-                                          withoutOutput: agent == nil ? .init(loop: group.next(), configText: configuration.configText) : nil)
+                                          withoutOutput: agent == nil ? .init(loop: group.next(), configText: configuration.configText) : nil,
+                                          moreAgents: Array(agents.dropFirst()))
         let plane = ControlPlane(control: control, configPath: configPath, options: overrides.parseOptions, logger: logger)
         let signals = SignalHandler(plane: plane, logger: logger)
         var rpc: RPCServer?
@@ -174,7 +186,7 @@ public final class AgentProcess: Sendable {
         var monitors: [MonitorHTTPServer] = []
         var metricsServers: [MonitorHTTPServer] = []
         var metricsTimers: [Task<Void, Never>] = []
-        let report = monitorReport(configuration, output: first, agent: agent)
+        let report = monitorReport(configuration, outputs: sites, agents: agents)
         let outputID = report.outputID
         var exporters: [PrometheusOutputMonitor] = []
         for source in configuration.sources {
@@ -214,7 +226,7 @@ public final class AgentProcess: Sendable {
                 try? await rpc?.close()
                 signals.cancel()
                 await AgentProcessControl.stopInputs(inputs, forwardInputs, logger: nil)
-                await agent?.stop(flush: false)
+                for a in agents { await a.stop(flush: false) }
                 await control.finishWithoutOutput()
                 throw StartError.unsupported("\(location): cannot listen on \(bind):\(port): \(error)")
             }
@@ -224,8 +236,8 @@ public final class AgentProcess: Sendable {
     }
 
     /// The plugins monitor_agent lists, in Fluentd's order (inputs, then the output), with the output's live figures.
-    private static func monitorReport(_ configuration: AgentConfiguration, output: MatchConfig?,
-                                      agent: ForwardingAgent?) -> (make: @Sendable () async -> MonitorAgentReport, outputID: String) {
+    private static func monitorReport(_ configuration: AgentConfiguration, outputs: [MatchConfig],
+                                      agents: [ForwardingAgent]) -> (make: @Sendable () async -> MonitorAgentReport, outputID: String) {
         // Plugins without @id get a Ruby-style object name, fixed for the process's lifetime.
         func name(_ element: ConfigElement?, _ index: Int) -> String { element?.id ?? "object:" + String(0x5c8 + 20 * index, radix: 16) }
         var inputs: [MonitorAgentReport.Plugin] = []
@@ -242,20 +254,23 @@ public final class AgentProcess: Sendable {
             guard let element else { continue }
             inputs.append(.init(id: name(element, i), category: .input, type: element.type ?? "", element: element))
         }
-        let outputElement = output.map { $0.element ?? ConfigElement(name: "match", location: $0.location) }
-        let outputID = name(output?.element, configuration.sources.count)
+        let outputElements = outputs.map { $0.element ?? ConfigElement(name: "match", location: $0.location) }
+        let outputIDs = outputs.enumerated().map { name($0.element.element, configuration.sources.count + $0.offset) }
         let inputPlugins = inputs
         return ({
-            guard let agent, let outputElement else { return MonitorAgentReport(plugins: inputPlugins) }
-            let figures = await agent.outputMonitor()
-            return MonitorAgentReport(plugins: inputPlugins + [.init(id: outputID, category: .output, type: "forward",
-                                                               element: outputElement, output: figures)])
-        }, outputID)
+            var plugins = inputPlugins
+            for (i, agent) in agents.enumerated() where outputElements.indices.contains(i) {
+                plugins.append(.init(id: outputIDs[i], category: .output, type: "forward", element: outputElements[i],
+                                     output: await agent.outputMonitor()))
+            }
+            return MonitorAgentReport(plugins: plugins)
+        }, outputIDs.first ?? name(nil, configuration.sources.count))
     }
 
     /// Runs until the agent stops (a signal, an RPC call, or `stop()`), then tears everything down.
     public func run() async {
         if let agent { await agent.run() } else { await control.waitWithoutOutput() }
+        for a in control.moreAgents { await a.stop(flush: nil) }
         for t in tails { try? await t.stop().get() }
         // Normally stopped already (a stop shuts the inputs before the agent); this covers an agent stopped otherwise.
         await AgentProcessControl.stopInputs(inputs, forwardInputs, logger: nil)

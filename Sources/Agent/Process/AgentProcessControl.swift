@@ -15,6 +15,8 @@ struct AgentProcessControl: AgentControl {
     var pipeline: EventPipeline? = nil
     /// Set when the configuration has no forward output: what `run()` waits for, and the text `dumpConfig` answers.
     var withoutOutput: WithoutOutput? = nil
+    /// The forward outputs after the first (a configuration with several): flushed, reloaded and stopped with it.
+    var moreAgents: [ForwardingAgent] = []
 
     /// A process without a forward output: stopped when its inputs are.
     struct WithoutOutput: Sendable {
@@ -27,11 +29,15 @@ struct AgentProcessControl: AgentControl {
         }
     }
 
-    func flush() async throws { try await agent?.flush() }
+    func flush() async throws {
+        try await agent?.flush()
+        for a in moreAgents { try await a.flush() }
+    }
 
     func reload(_ configuration: AgentConfiguration) async throws {
         try checkOutputs(configuration)
         try await agent?.reload(configuration)
+        try await reloadMore(configuration)
         pipeline?.replace(with: configuration)
         withoutOutput?.configText.withLockedValue { $0 = configuration.configText }
     }
@@ -39,14 +45,29 @@ struct AgentProcessControl: AgentControl {
     func gracefulReload(_ configuration: AgentConfiguration) async throws {
         try checkOutputs(configuration)
         try await agent?.gracefulReload(configuration)
+        try await reloadMore(configuration)
         pipeline?.replace(with: configuration)
         withoutOutput?.configText.withLockedValue { $0 = configuration.configText }
     }
 
-    /// A reload cannot add or remove the forward output (its buffer and connections are made at start).
+    /// A reload cannot add or remove forward outputs (their buffers and connections are made at start).
     private func checkOutputs(_ configuration: AgentConfiguration) throws {
-        if agent == nil, !configuration.forwardOutputSites.isEmpty {
+        let running = (agent == nil ? 0 : 1) + moreAgents.count
+        let wanted = configuration.forwardOutputSites.count
+        if agent == nil, wanted > 0 {
             throw AgentStartError.configuration("the new configuration adds a forward output: restart the agent to run it")
+        }
+        if wanted != running {
+            throw AgentStartError.configuration("the new configuration has \(wanted) forward outputs, the running one \(running): restart the agent to run it")
+        }
+    }
+
+    /// The second and later forward outputs take their own section's settings.
+    private func reloadMore(_ configuration: AgentConfiguration) async throws {
+        let outputs = configuration.forwardOutputs
+        for (i, a) in moreAgents.enumerated() where outputs.indices.contains(i + 1) {
+            try await a.reload(AgentRuntimeSettings(forward: outputs[i + 1]))
+            a.setConfigurationText(configuration.configText)
         }
     }
 
@@ -65,6 +86,7 @@ struct AgentProcessControl: AgentControl {
             logger.info("shutting down the forward output")
             await agent.stop(flush: nil)
         }
+        for a in moreAgents { await a.stop(flush: nil) }
         withoutOutput?.stopped.succeed(())
     }
 

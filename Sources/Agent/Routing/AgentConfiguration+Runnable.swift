@@ -29,10 +29,6 @@ extension AgentConfiguration {
     /// `file:line` and suggests real Fluentd (docs/pipeline.md, "What runs").
     public func unrunnableReason() -> ConfigError? {
         let fluentd = "run this configuration on real Fluentd (fwdlab run --agent fluentd)"
-        let sites = forwardOutputSites
-        if sites.count > 1 {
-            return ConfigError("a second @type forward output (\(sites[1].tagDescription)): the ForwardLab agent runs one out_forward per process (the first is at \(sites[0].location)); \(fluentd)", at: sites[1].location)
-        }
         func check(_ output: OutputConfig, at location: ConfigLocation, in match: MatchConfig) -> ConfigError? {
             switch output {
             case .file(let f):

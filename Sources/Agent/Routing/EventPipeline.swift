@@ -22,7 +22,8 @@ public final class EventPipeline: Sendable {
     }
 
     private let rules: NIOLockedValueBox<Rules>
-    private let forward: (any EventBatchSink)?
+    /// The forward outputs, in `forwardOutputSites` order.
+    private let forwards: [any EventBatchSink]
     private let logger: Logger
     private let writeStdout: @Sendable (String) -> Void
     /// Per label and tag, how many batches found no match (Fluentd's NoMatchMatch warns at 1, 2, 4, … 256, then every 512).
@@ -50,10 +51,16 @@ public final class EventPipeline: Sendable {
 
     /// `forward` is the forward output (nil when the configuration has none); `writeStdout` receives out_stdout's
     /// lines (tests capture them; the process writes them to standard output).
-    public init(configuration: AgentConfiguration, forward: (any EventBatchSink)?, logger: Logger,
+    public convenience init(configuration: AgentConfiguration, forward: (any EventBatchSink)?, logger: Logger,
+                            writeStdout: @escaping @Sendable (String) -> Void = EventPipeline.standardOutput) {
+        self.init(configuration: configuration, forwards: forward.map { [$0] } ?? [], logger: logger, writeStdout: writeStdout)
+    }
+
+    /// `forwards` are the forward outputs in `AgentConfiguration.forwardOutputSites` order.
+    public init(configuration: AgentConfiguration, forwards: [any EventBatchSink], logger: Logger,
                 writeStdout: @escaping @Sendable (String) -> Void = EventPipeline.standardOutput) {
         rules = NIOLockedValueBox(Rules(filters: configuration.filters, matches: configuration.matches, routing: configuration.routing))
-        self.forward = forward
+        self.forwards = forwards
         self.logger = logger
         self.writeStdout = writeStdout
     }
@@ -109,7 +116,8 @@ public final class EventPipeline: Sendable {
 
     func emit(tag: String, entries: ByteBuffer, count: Int, label: String, worker: Int) throws(AgentEmitError) {
         let route = route(tag: tag, label: label, worker: worker)
-        if route.isDirectForward, let forward {
+        if route.filters.isEmpty, case .forward(let i) = route.target, forwards.indices.contains(i) {
+            let forward = forwards[i]
             do {
                 try forward.emit(tag: tag, entries: entries, count: count)
             } catch .bufferOverflow where hasErrorLabel {
@@ -197,9 +205,9 @@ public final class EventPipeline: Sendable {
 
     private func send(_ events: [Event], tag: String, target: RoutingTable.Target, worker: Int, errorLabel: Bool) throws(AgentEmitError) {
         switch target {
-        case .forward:
-            guard let forward else { return }
-            try forward.emit(tag: tag, entries: Self.encode(events), count: events.count)
+        case .forward(let i):
+            guard forwards.indices.contains(i) else { return }
+            try forwards[i].emit(tag: tag, entries: Self.encode(events), count: events.count)
         case .stdout(let s):
             var text = ""
             for e in events { text += StdoutFormat.line(tag: tag, time: e.time, record: s.injected(e.record, tag: tag, time: e.time, worker: worker), type: s.outputType) }

@@ -30,6 +30,9 @@ public struct RoutingTable: Sendable, Equatable {
 
     /// Rules per label (`@ROOT` for the top level), each list in Fluentd's order.
     public var rules: [String: [Entry]] = [:]
+    /// Which forward output (its index among the configuration's `forwardOutputSites`) a `<match>` or `<store>`
+    /// section is, by the section's location.
+    public var forwardIndex: [ConfigLocation: Int] = [:]
 
     public init(rules: [String: [Entry]] = [:]) { self.rules = rules }
 
@@ -59,8 +62,8 @@ public struct RoutingTable: Sendable, Equatable {
 
     /// What finally receives the events.
     public indirect enum Target: Sendable, Equatable {
-        /// The process's forward output (`<match>` index or copy store of it).
-        case forward
+        /// One of the process's forward outputs (its index among `forwardOutputSites`).
+        case forward(Int)
         case stdout(StdoutOutputConfig)
         case null
         case copy([Branch])
@@ -86,16 +89,18 @@ public struct RoutingTable: Sendable, Equatable {
                 if filters[i].matches(tag) { applied.append(i) }
             case .match(let i):
                 guard matches[i].matches(tag) else { continue }
-                let rest = target(of: matches[i].output, tag: tag, worker: worker, filters: filters, matches: matches, depth: depth)
+                let rest = target(of: matches[i].output, at: matches[i].location, tag: tag, worker: worker, filters: filters,
+                                  matches: matches, depth: depth)
                 return Route(filters: applied + rest.filters, target: rest.target)
             }
         }
         return Route(filters: applied, target: .unmatched(label: label))
     }
 
-    private func target(of output: OutputConfig, tag: String, worker: Int, filters: [FilterConfig], matches: [MatchConfig], depth: Int) -> Route {
+    private func target(of output: OutputConfig, at location: ConfigLocation, tag: String, worker: Int, filters: [FilterConfig],
+                        matches: [MatchConfig], depth: Int) -> Route {
         switch output {
-        case .forward: return Route(target: .forward)
+        case .forward: return Route(target: .forward(forwardIndex[location] ?? 0))
         case .stdout(let s): return Route(target: .stdout(s))
         case .null: return Route(target: .null)
         case .file(let f): return Route(target: .unsupported("@type \(f.kind.rawValue)"))
@@ -105,7 +110,8 @@ public struct RoutingTable: Sendable, Equatable {
             return resolve(tag: tag, label: label, worker: worker, filters: filters, matches: matches, depth: depth + 1)
         case .copy(let c):
             return Route(target: .copy(c.stores.map {
-                Branch(route: target(of: $0.output, tag: tag, worker: worker, filters: filters, matches: matches, depth: depth),
+                Branch(route: target(of: $0.output, at: $0.element.location, tag: tag, worker: worker, filters: filters,
+                                     matches: matches, depth: depth),
                        ignoreError: $0.ignoreError, ignoreIfPrevSuccess: $0.ignoreIfPrevSuccess)
             }))
         }

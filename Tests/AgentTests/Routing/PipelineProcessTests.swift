@@ -69,4 +69,50 @@ struct PipelineProcessTests {
         await process.stop()
         await process.run()
     }
+
+    /// Several forward outputs in one process (Fluentd's example/out_forward_client.conf shape): each its own
+    /// ForwardingAgent, events routed by tag, and a copy with two forward stores feeding both receivers.
+    @Test func severalForwardOutputs() async throws {
+        let r1 = try await ForwardReceiver.start(ReceiverSettings(name: "r1"), group: ShellTestSupport.group)
+        let r2 = try await ForwardReceiver.start(ReceiverSettings(name: "r2"), group: ShellTestSupport.group)
+        func forward(_ port: Int) -> String {
+            "    @type forward\n    <server>\n      host 127.0.0.1\n      port \(port)\n    </server>\n    <buffer>\n      flush_interval 0.1\n      flush_thread_interval 0.1\n    </buffer>"
+        }
+        let config = try AgentConfiguration.parse(text: """
+            <source>
+              @type sample
+              tag one
+              rate 50
+            </source>
+            <source>
+              @type sample
+              tag both
+              rate 50
+            </source>
+            <match one>
+            \(forward(r1.port))
+            </match>
+            <match both>
+              @type copy
+              <store>
+            \(forward(r1.port))
+              </store>
+              <store>
+            \(forward(r2.port))
+              </store>
+            </match>
+            """, file: "two.conf")
+        #expect(config.forwardOutputSites.count == 3 && config.unrunnableReason() == nil)
+        let process = try await AgentProcess.start(configuration: config, configPath: "two.conf", group: ShellTestSupport.group)
+        // Bounded: at most 1.5 s until r1 has both tags and r2 "both".
+        let arrived = await pollUntil(seconds: 1.5, every: .milliseconds(20)) {
+            Set(r1.ledger.events().map(\.tag)) == ["one", "both"] && !r2.ledger.events().isEmpty
+        }
+        await process.stop()
+        await process.run()
+        await r1.stop()
+        await r2.stop()
+        #expect(arrived)
+        #expect(r2.ledger.events().allSatisfy { $0.tag == "both" })
+    }
 }
