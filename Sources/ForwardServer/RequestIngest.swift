@@ -95,7 +95,10 @@ struct RequestIngest {
                 }
             }
             batch.slots.append(IngestSlot(seq: seq, time: stored))
-            if keepRecords { batch.records.append(storedRecord(record.readableBytesView, kind: kind, peerIP: peerIP)) }
+            if keepRecords {
+                batch.records.append(storedRecord(record.readableBytesView, kind: kind, peerIP: peerIP))
+                batch.metadata.append([])
+            }
             if collectEntries {
                 batch.entries.writeInteger(UInt8(0x92))
                 Self.write(stored, into: &batch.entries)
@@ -173,6 +176,7 @@ struct RequestIngest {
                     func take(_ record: UnsafeRawBufferPointer) {
                         if keep {
                             batch.records.append(storedRecord(record, kind: e.recordKind, peerIP: peerIP))
+                            batch.metadata.append(e.metadataEnd > e.metadataStart ? Array(raw[e.metadataStart ..< e.metadataEnd]) : [])
                         }
                         if rewrite {
                             batch.entries.writeInteger(UInt8(0x92))
@@ -209,6 +213,8 @@ struct RequestIngest {
         switch time {
         case let .eventTime(s, n): EventTime(seconds: s, nanoseconds: n).encode(into: &buffer)
         case let .integer(v): buffer.writeMessagePackInt(v)
+        // Never re-encoded: entries with this time pass through byte for byte (only replaced times are written).
+        case let .withMetadata(s, n, integer): integer ? buffer.writeMessagePackInt(Int64(s)) : EventTime(seconds: s, nanoseconds: n).encode(into: &buffer)
         case .other: buffer.writeMessagePackNil()
         }
     }
@@ -247,6 +253,7 @@ extension StoredTime: CustomStringConvertible {
         switch self {
         case let .eventTime(s, n): return EventTime(seconds: s, nanoseconds: n).description
         case let .integer(v): return String(v)
+        case let .withMetadata(s, n, integer): return "[\(integer ? String(s) : EventTime(seconds: s, nanoseconds: n).description), metadata]"
         case .other: return "invalid"
         }
     }
