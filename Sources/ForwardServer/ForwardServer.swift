@@ -40,7 +40,7 @@ public final class ForwardServer: Sendable {
     public static func start(_ settings: ReceiverSettings, sink: any ForwardIngestSink,
                              group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> ForwardServer {
         try settings.validate()
-        let tlsContext = try settings.tls.map { try ReceiverTLSContextFactory.makeContext($0, logger: settings.logger) }
+        let tlsContext = try settings.tls.map { try ReceiverTLSContextFactory.makeContext($0, profile: settings.profile, logger: settings.logger) }
         let core = ForwardServerCore(settings: settings, sink: sink, tlsContext: tlsContext)
         // With port 0 the kernel picks a free TCP port, but the same UDP number may be taken (another process's
         // client socket): then try another ephemeral port, a bounded number of times.

@@ -1,11 +1,12 @@
 import Foundation
+import ForwardProtocol
 import Logging
 import NIOSSL
 
 /// Builds the server's NIOSSLContext from `<transport tls>` options (docs/forward-protocol.md, "Server TLS"), generating the
 /// certificate at start when none is configured.
 enum ReceiverTLSContextFactory {
-    static func makeContext(_ tls: ReceiverTLSSettings, logger: Logger) throws -> NIOSSLContext {
+    static func makeContext(_ tls: ReceiverTLSSettings, profile: FluentdReleaseProfile = .default, logger: Logger) throws -> NIOSSLContext {
         try tls.validate()
         let chain: [NIOSSLCertificateSource]
         let key: NIOSSLPrivateKeySource
@@ -54,9 +55,12 @@ enum ReceiverTLSContextFactory {
         if tls.clientCertAuth {
             config.certificateVerification = .noHostnameVerification
             config.trustRoots = tls.caPath.map { .file($0) } ?? .default
+        } else if profile.verifiesPresentedClientCertificates && !tls.insecure {
+            // 1.16 asks for a client certificate and fails the handshake on one that does not verify, but accepts a
+            // client without one (docs/fluentd-model.md, "Release profiles").
+            config.certificateVerification = .optionalVerification
+            config.trustRoots = tls.caPath.map { .file($0) } ?? .default
         } else {
-            // Fluentd v1.16.9 requests but does not require a client certificate; NIOSSL cannot
-            // express "optional", so none is requested (HEAD's VERIFY_NONE behaviour).
             config.certificateVerification = .none
         }
         do {

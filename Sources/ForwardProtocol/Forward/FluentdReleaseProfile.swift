@@ -56,6 +56,11 @@ public enum FluentdReleaseProfile: String, Sendable, CaseIterable, Hashable, Cus
         return value == "gzip" ? .gzip : nil
     }
 
+    /// Whether in_forward over TLS without `client_cert_auth` still asks for a client certificate and rejects one that
+    /// does not verify (a client without one is accepted). 1.16: the server helper leaves Ruby's default SSL parameters
+    /// in place unless `insecure`, and they verify the peer; 1.18.0 sets no verification (fluent/fluentd#4718).
+    public var verifiesPresentedClientCertificates: Bool { self == .v1_16 }
+
     /// in_forward's `skip_invalid_event` default (true since 1.19.0).
     public var skipInvalidEventDefault: Bool { self == .v1_19 }
 }
