@@ -44,8 +44,9 @@ public struct ScenarioRunner: Sendable {
         if let problem = scenario.timeScaleProblem(Self.effectiveTimeScale(scenario, options: options)) {
             return (problem, false)
         }
-        if case let .fluentd(installation) = options.agentMode, FluentdReleaseProfile(release: installation.version) != scenario.agent.fluentdVersion {
-            return ("the agent runs the Fluentd \(scenario.agent.fluentdVersion) release profile (fwdlab_fluentd_version); real Fluentd \(installation.version) is another release line", true)
+        if case let .fluentd(installation) = options.agentMode, scenario.agent.namesFluentdVersion,
+           FluentdReleaseProfile(release: installation.version) != scenario.agent.fluentdVersion {
+            return ("the agent runs the Fluentd \(scenario.agent.fluentdVersion) release profile (it sets fwdlab_fluentd_version); real Fluentd \(installation.version) is another release line", true)
         }
         return nil
     }

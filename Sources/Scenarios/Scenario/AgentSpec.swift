@@ -13,6 +13,9 @@ public struct AgentSpec: Sendable, Equatable {
     /// The configuration's `<system> fwdlab_fluentd_version` (read at load time): a real Fluentd of another release
     /// line cannot stand in for this agent.
     public var fluentdVersion: FluentdReleaseProfile = .default
+    /// Whether the configuration names that profile. Only then must a real Fluentd be of its release line: a
+    /// configuration on the default profile is what an upgrade runs unchanged on every release.
+    public var namesFluentdVersion = false
 
     public init(configText: String, configSource: String, configLineOffset: Int = 0) {
         self.configText = configText

@@ -620,7 +620,9 @@ public enum ScenarioLoader {
                 for f in scenario.files { try f.write(into: d, context: context) }
             }
             let text = try ConfigTemplate.render(spec, context: context)
-            spec.fluentdVersion = try AgentConfiguration.parse(text: text, file: spec.configSource).system.fluentdVersion
+            let parsed = try AgentConfiguration.parse(text: text, file: spec.configSource)
+            spec.fluentdVersion = parsed.system.fluentdVersion
+            spec.namesFluentdVersion = parsed.effectiveSettings.contains { $0.name == "fwdlab_fluentd_version" && !$0.isDefault }
         } catch let e as ConfigTemplateError {
             throw y.error(inline ?? fileNode, inline != nil ? "agent.config" : "agent.config_file", e.description)
         } catch {
