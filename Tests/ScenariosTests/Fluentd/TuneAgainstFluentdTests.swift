@@ -18,11 +18,27 @@ import Testing
         var o = ScenarioRunnerTests.options()
         o.capture = false
         o.agentMode = try RunOptions.AgentMode.parse("fluentd:1.16.9")
-        let result = await ScenarioRunner(options: o).run(scenario)
-        let r = try #require(result.record, "\(ProcessModeTests.explain(result))")
-        let crash = try #require(r.steps.first { $0.id == "crash-r1" }).time
-        let detach = try #require(r.agentEvents.first { $0.node == "r1" && $0.event == .detached && $0.time >= crash },
-                                  "\(ProcessModeTests.explain(result))")
+        // Real Fluentd has two outcomes here, set by its flush thread's phase at the kill, which no setting fixes: a
+        // chunk still in flight to r1 makes it disable r1 for the peer's close at the crash (a CI run with acks,
+        // 2026-12-07; the known divergence of phi-detach-tcp-heartbeat); otherwise phi detaches it, which is what the
+        // engine models. Up to four runs: a run on the first path must show exactly that (disabled, that cause, within
+        // 50 ms of the crash), and one run must take the second.
+        var found: (record: RunRecord, crash: Double, detach: AgentEventEntry)?
+        for attempt in 1 ... 4 where found == nil {
+            let result = await ScenarioRunner(options: o).run(scenario)
+            let r = try #require(result.record, "\(ProcessModeTests.explain(result))")
+            let crash = try #require(r.steps.first { $0.id == "crash-r1" }).time
+            if let d = r.agentEvents.first(where: { $0.node == "r1" && $0.event == .detached && $0.time >= crash }) {
+                found = (r, crash, d)
+                break
+            }
+            let left = try #require(r.agentEvents.first { $0.node == "r1" && $0.isDetach && $0.time >= crash }, "\(ProcessModeTests.explain(result))")
+            #expect(left.event == .disabled && left.cause == "peer_closed_before_ack" && left.time - crash < 0.05,
+                    "run \(attempt): r1 left by \(left.event) (\(left.cause ?? "-")) at \(left.time), crash at \(crash)")
+            guard left.event == .disabled, left.cause == "peer_closed_before_ack" else { return }
+            print("tune vs fluentd 1.16.9, acks \(acks): run \(attempt) had a chunk in flight to r1 at the kill (disabled for the peer's close at \(ScenarioFormat.number(left.time)) s); running again")
+        }
+        let (r, crash, detach) = try #require(found, "Fluentd took the peer-close path in all four runs")
         let beats = (r.observations["r1"] ?? []).filter { $0.isHeartbeat(heartbeatType: r.heartbeatType) }
             .compactMap(\.answeredAt).filter { $0 <= crash }
         let lastBeat = try #require(beats.max())
