@@ -31,16 +31,7 @@ public struct FilterConfig: Sendable, Equatable {
     }
 
     static func parse(_ element: ConfigElement, label: String?, into ctx: inout ConfigBuildContext) throws -> FilterConfig {
-        let texts = element.arguments.isEmpty ? ["**"] : element.arguments
-        var patterns: [MatchPattern] = []
-        for t in texts {
-            do {
-                patterns.append(try MatchPattern(t))
-            } catch let e as ConfigError {
-                throw ConfigError("invalid filter pattern '\(t)': \(e.message) (in \(element.context))", at: element.location)
-            }
-        }
-        let path = (label.map { "<label \($0)> " } ?? "") + "<filter \(texts.joined(separator: " "))>"
+        let (patterns, path) = try MatchPattern.sectionPatterns(element, section: "filter", label: label)
         let kind: Kind
         switch element.type {
         case nil, "":

@@ -25,16 +25,7 @@ public struct MatchConfig: Sendable, Equatable {
     public var tagDescription: String { "<match \(patterns.map(\.text).joined(separator: " "))>" }
 
     static func parse(_ element: ConfigElement, label: String?, into ctx: inout ConfigBuildContext) throws -> MatchConfig {
-        let texts = element.arguments.isEmpty ? ["**"] : element.arguments
-        var patterns: [MatchPattern] = []
-        for t in texts {
-            do {
-                patterns.append(try MatchPattern(t))
-            } catch let e as ConfigError {
-                throw ConfigError("invalid match pattern '\(t)': \(e.message) (in \(element.context))", at: element.location)
-            }
-        }
-        let path = (label.map { "<label \($0)> " } ?? "") + "<match \(texts.joined(separator: " "))>"
+        let (patterns, path) = try MatchPattern.sectionPatterns(element, section: "match", label: label)
         let output = try OutputConfig.parse(element, type: element.type, path: path, asSecondary: false, primaryBuffer: nil, into: &ctx)
         var match = MatchConfig(patterns: patterns, output: output, label: label, location: element.location)
         match.element = element

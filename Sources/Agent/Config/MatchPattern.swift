@@ -198,3 +198,20 @@ public struct MatchPattern: Sendable, Hashable, CustomStringConvertible {
         var remaining = 100_000
     }
 }
+
+extension MatchPattern {
+    /// The patterns of a `<match>` or `<filter>` section (`**` when it names none) and the section's path as error
+    /// messages name it (`<label @L> <filter a.**>`); `section` is `match` or `filter`.
+    static func sectionPatterns(_ element: ConfigElement, section: String, label: String?) throws -> (patterns: [MatchPattern], path: String) {
+        let texts = element.arguments.isEmpty ? ["**"] : element.arguments
+        var patterns: [MatchPattern] = []
+        for t in texts {
+            do {
+                patterns.append(try MatchPattern(t))
+            } catch let e as ConfigError {
+                throw ConfigError("invalid \(section) pattern '\(t)': \(e.message) (in \(element.context))", at: element.location)
+            }
+        }
+        return (patterns, (label.map { "<label \($0)> " } ?? "") + "<\(section) \(texts.joined(separator: " "))>")
+    }
+}
