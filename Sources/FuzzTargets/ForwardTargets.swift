@@ -73,16 +73,22 @@ enum ForwardTargets {
         }
     }
 
+    /// `[fuzz.CODEC, bin(blob), {size: 1, compressed: CODEC, chunk: "c"}]`.
+    static func compressedFrame(blob: [UInt8], codec: String) -> ByteBuffer {
+        var frame = ByteBuffer()
+        frame.writeMessagePackArrayHeader(count: 3)
+        frame.writeMessagePackString("fuzz.\(codec)")
+        frame.writeMessagePackBinary(blob)
+        ForwardOption.write(size: 1, compressed: codec, chunk: "c", into: &frame)
+        return frame
+    }
+
     static let gzip = FuzzTarget(
         name: "forward-gzip",
         summary: "the input as the blob of a CompressedPackedForward request: GzipMembers.decompress "
             + "(multi-member, truncation, bomb cap), then the inflated entries",
         run: { data in
-            var frame = ByteBuffer()
-            frame.writeMessagePackArrayHeader(count: 3)
-            frame.writeMessagePackString("fuzz.gzip")
-            frame.writeMessagePackBinary(data)
-            ForwardOption.write(size: 1, compressed: "gzip", chunk: "c", into: &frame)
+            let frame = compressedFrame(blob: data, codec: "gzip")
             guard case let .request(request)? = try? ForwardFrame.decode(frame, limits: serverLimits),
                   case let .compressed(blob) = request.payload else {
                 fuzzCheck(false, "a [tag, bin, {compressed: gzip}] frame is not a CompressedPackedForward request")
@@ -100,11 +106,7 @@ enum ForwardTargets {
         summary: "the input as the blob of a zstd CompressedPackedForward request (1.19 profile): ZstdFrames.decompress "
             + "(concatenated frames, truncation, corruption, bomb cap), then the decoded entries",
         run: { data in
-            var frame = ByteBuffer()
-            frame.writeMessagePackArrayHeader(count: 3)
-            frame.writeMessagePackString("fuzz.zstd")
-            frame.writeMessagePackBinary(data)
-            ForwardOption.write(size: 1, compressed: "zstd", chunk: "c", into: &frame)
+            let frame = compressedFrame(blob: data, codec: "zstd")
             guard case let .request(request)? = try? ForwardFrame.decode(frame, limits: serverLimits, profile: .v1_19),
                   case let .compressed(blob) = request.payload, request.compression == .zstd else {
                 fuzzCheck(false, "a [tag, bin, {compressed: zstd}] frame is not a zstd CompressedPackedForward request under 1.19")

@@ -40,13 +40,22 @@ public final class ForwardInput: Sendable {
 
     /// Reads `<source> @type forward` into server settings; config errors carry the file:line of the section.
     public static func settings(for source: ForwardSourceConfig, logger: Logger) throws -> ReceiverSettings {
-        var base = ReceiverSettings(name: source.element.id ?? "forward", bind: source.bind, port: source.port)
-        base.adopt(source.profile)
-        base.logger = logger
-        base.ledger = LedgerSettings(storeEvents: false)
+        let base = defaultSettings(name: source.element.id ?? "forward", bind: source.bind, port: source.port,
+                                   profile: source.profile, logger: logger)
         let loaded = try ReceiverConfigLoader.read(source: source.element, base: base)
         for note in loaded.notes { logger.info("\(note)") }
         return loaded.settings
+    }
+
+    /// in_forward's defaults under `profile` (1.19: skip_invalid_event on, zstd) for an input that buffers into the
+    /// agent and keeps no ledger of its own.
+    public static func defaultSettings(name: String = "forward", bind: String, port: Int, profile: FluentdReleaseProfile,
+                                       logger: Logger) -> ReceiverSettings {
+        var s = ReceiverSettings(name: name, bind: bind, port: port)
+        s.adopt(profile)
+        s.logger = logger
+        s.ledger = LedgerSettings(storeEvents: false)
+        return s
     }
 
     /// Stops listening and closes every client connection (their unacked requests are theirs to resend).

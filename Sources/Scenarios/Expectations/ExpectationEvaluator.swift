@@ -14,6 +14,17 @@ public enum ExpectationEvaluator {
         func pass(_ measured: String, _ message: String) { result.status = .pass; result.measured = measured; result.message = message }
         func fail(_ measured: String, _ message: String) { result.status = .fail; result.measured = measured; result.message = message }
         func skip(_ message: String, _ cause: ExpectationResult.SkipCause) { result.status = .skip; result.message = message; result.skipCause = cause }
+        /// Passes when `fraction` is within [lo, hi] (± 1e-9), naming the bound it missed otherwise.
+        func judge(_ fraction: Double, within lo: Double, _ hi: Double, _ measured: String, _ detail: String) {
+            if fraction + 1e-9 < lo { fail(measured, detail + "; expected at least \(ScenarioFormat.number(lo * 100)) %") }
+            else if fraction - 1e-9 > hi { fail(measured, detail + "; expected at most \(ScenarioFormat.number(hi * 100)) %") }
+            else { pass(measured, detail) }
+        }
+        /// The accepted sequence numbers no receiver's ledger holds, ascending.
+        func lostSequences() -> [Int64] {
+            let delivered = Set(r.deliveries.compactMap(\.seq))
+            return r.load.acceptedSequences.filter { !delivered.contains($0) }
+        }
         let sec = ScenarioFormat.seconds
         func origin(_ after: String?) -> Double? {
             guard let after else { return 0 }
@@ -43,23 +54,19 @@ public enum ExpectationEvaluator {
         }
         switch spec.kind {
         case .noLoss:
-            let delivered = Set(r.deliveries.compactMap(\.seq))
-            let lost = r.load.acceptedSequences.filter { !delivered.contains($0) }
+            let lost = lostSequences()
             let m = "\(lost.count) of \(r.load.accepted) lost"
             if lost.isEmpty { pass(m, "every event the input accepted reached a receiver") }
             else { fail(m, "missing seq \(ranges(lost))") }
 
         case let .lost(minFraction, maxFraction):
-            let delivered = Set(r.deliveries.compactMap(\.seq))
-            let lost = r.load.acceptedSequences.filter { !delivered.contains($0) }
+            let lost = lostSequences()
             let m = "\(lost.count) of \(r.load.accepted) lost"
             // Nothing accepted proves nothing either way.
             guard r.load.accepted > 0 else { fail(m, "the input accepted no events"); break }
             let f = Double(lost.count) / Double(r.load.accepted)
             let detail = "\(ScenarioFormat.number(f * 100)) % of the accepted events reached no receiver" + (lost.isEmpty ? "" : " (seq \(ranges(lost)))")
-            if f + 1e-9 < minFraction { fail(m, detail + "; expected at least \(ScenarioFormat.number(minFraction * 100)) %") }
-            else if f - 1e-9 > maxFraction { fail(m, detail + "; expected at most \(ScenarioFormat.number(maxFraction * 100)) %") }
-            else { pass(m, detail) }
+            judge(f, within: minFraction, maxFraction, m, detail)
 
         case let .duplicates(max):
             var counts: [Int64: Int] = [:]
@@ -276,9 +283,7 @@ public enum ExpectationEvaluator {
             guard r.load.offered > 0 else { fail(m, "the load offered no events"); break }
             let f = Double(r.load.accepted) / Double(r.load.offered)
             let detail = "\(ScenarioFormat.number(f * 100)) % accepted; refused by the input (closed without an ack) \(r.load.overflow), agent down \(r.load.agentDown)"
-            if f + 1e-9 < minFraction { fail(m, detail + "; expected at least \(ScenarioFormat.number(minFraction * 100)) %") }
-            else if f - 1e-9 > maxFraction { fail(m, detail + "; expected at most \(ScenarioFormat.number(maxFraction * 100)) %") }
-            else { pass(m, detail) }
+            judge(f, within: minFraction, maxFraction, m, detail)
 
         case let .secondary(min):
             if r.secondaryChunks >= min { pass("\(r.secondaryChunks) chunks", "written to <secondary>") }

@@ -41,16 +41,8 @@ public struct ExpectationSpec: Sendable, Equatable {
         case let .stepCompletes(id, w, res): return "step \(id) completes within \(s(w))\(res.map { " answering \($0)" } ?? "")"
         case let .noAgentEvent(e, n): return "no agent event \(e)\(n.map { " on \($0)" } ?? "")"
         case let .logContains(t): return "agent log contains \"\(t)\""
-        case let .accepted(lo, hi):
-            let pct = { (f: Double) in ScenarioFormat.number(f * 100) }
-            if hi >= 1 { return "input accepted ≥ \(pct(lo)) % of offered events" }
-            if lo <= 0 { return "input accepted ≤ \(pct(hi)) % of offered events" }
-            return "input accepted \(pct(lo))–\(pct(hi)) % of offered events"
-        case let .lost(lo, hi):
-            let pct = { (f: Double) in ScenarioFormat.number(f * 100) }
-            if hi >= 1 { return "≥ \(pct(lo)) % of accepted events lost" }
-            if lo <= 0 { return "≤ \(pct(hi)) % of accepted events lost" }
-            return "\(pct(lo))–\(pct(hi)) % of accepted events lost"
+        case let .accepted(lo, hi): return "input accepted \(Self.percentBounds(lo, hi)) of offered events"
+        case let .lost(lo, hi): return "\(Self.percentBounds(lo, hi)) of accepted events lost"
         case let .secondary(m): return "≥ \(m) chunks written to <secondary>"
         case let .wireNoDataAfterDetach(n, g): return "wire: no data to \(n) after detach + \(s(g))"
         case let .wireFailoverGap(m): return "wire: failover gap ≤ \(s(m))"
@@ -61,5 +53,13 @@ public struct ExpectationSpec: Sendable, Equatable {
         case let .wireFailoverAgrees(n, to, t):
             return "wire: failover of \(n)\(to.map { " to \($0)" } ?? "") agrees with the agent's events within \(ScenarioFormat.number(t * 1000)) ms"
         }
+    }
+
+    /// `≥ 90 %`, `≤ 0 %` or `10–50 %` for fraction bounds (an open end is 0 or 1).
+    static func percentBounds(_ lo: Double, _ hi: Double) -> String {
+        let pct = { (f: Double) in ScenarioFormat.number(f * 100) }
+        if hi >= 1 { return "≥ \(pct(lo)) %" }
+        if lo <= 0 { return "≤ \(pct(hi)) %" }
+        return "\(pct(lo))–\(pct(hi)) %"
     }
 }

@@ -1,6 +1,5 @@
 import Agent
 import Foundation
-import ForwardServer
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -110,11 +109,8 @@ final class AgentHost: AgentUnderTest {
         }
         var input: ForwardInput?
         if let port = wireInputPort {
-            var s = ReceiverSettings(name: "forward", bind: "127.0.0.1", port: port)
-            // in_forward of the agent's release profile (1.19: skip_invalid_event on by default, zstd).
-            s.adopt(configuration.system.fluentdVersion)
-            s.logger = logger
-            s.ledger = LedgerSettings(storeEvents: false)
+            // in_forward of the agent's release profile.
+            let s = ForwardInput.defaultSettings(bind: "127.0.0.1", port: port, profile: configuration.system.fluentdVersion, logger: logger)
             do {
                 // Every tag reaches the output, as with `emit`: scenario configs route the load's tag there.
                 input = try await ForwardInput.start(settings: s, agent: agent)
