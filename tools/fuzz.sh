@@ -4,6 +4,8 @@
 #   tools/fuzz.sh TARGET SECONDS [LIBFUZZER-FLAG...]   one target for SECONDS
 #   tools/fuzz.sh all SECONDS [LIBFUZZER-FLAG...]      every target, one after another, SECONDS each
 #   tools/fuzz.sh list                                 the targets
+#   tools/fuzz.sh build                                only build fwdlab-fuzz
+# FWDLAB_FUZZ_NO_BUILD=1 skips the build (tools/test.sh builds once, then runs two targets at a time).
 #
 # Builds fwdlab-fuzz with libFuzzer and AddressSanitizer (-D FUZZING, -sanitize=fuzzer,address) in its own scratch
 # path (.build-fuzz; the normal build is untouched), seeds the corpus from fixtures/ and the target's generated
@@ -111,6 +113,7 @@ run_target() {
 [ $# -ge 1 ] || usage
 case $1 in
   list) printf '%s\n' "${targets[@]}"; exit 0 ;;
+  build) build; exit 0 ;;
 esac
 [ $# -ge 2 ] || usage
 which=$1 seconds=$2
@@ -123,7 +126,7 @@ else
   selected=("$which")
 fi
 
-build
+[ "${FWDLAB_FUZZ_NO_BUILD:-}" = 1 ] || build
 failed=()
 for t in "${selected[@]}"; do
   run_target "$t" "$seconds" "$@" || failed+=("$t")
