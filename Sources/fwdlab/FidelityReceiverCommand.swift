@@ -45,6 +45,7 @@ struct FidelityReceiverCommand: AsyncParsableCommand {
         var options = ReceiverDifferential.Options(fluentd: installation, frames: frames, known: known,
                                                    workdir: (out as NSString).appendingPathComponent("work"))
         options.probeTimeout = probeTimeout
+        options.wholeCorpus = !corpusOnly
         FileHandle.standardError.write(Data("fidelity-receiver: \(frames.count) frames against Fluentd \(installation.version) (\(installation.origin))\n".utf8))
         let report = try await ReceiverDifferential(options: options).run { row in
             FileHandle.standardError.write(Data("  \(row.status == .same ? "same" : "DIFF") \(row.frame)\n".utf8))

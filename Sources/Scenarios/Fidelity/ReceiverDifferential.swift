@@ -19,6 +19,9 @@ public struct ReceiverDifferential: Sendable {
         public var probeTimeout: Double = 1.5
         /// Seconds to wait for a barrier's ack and for its sentinel among the events.
         public var barrierTimeout: Double = 5
+        /// Whether `frames` is the whole corpus: only then is a known difference naming no frame stale (a subset run
+        /// cannot tell a removed frame from one it left out).
+        public var wholeCorpus = true
 
         public init(fluentd: FluentdInstallation, frames: [ReceiverFrame], known: ReceiverKnownDifferences = ReceiverKnownDifferences(),
                     workdir: String) {
@@ -63,7 +66,7 @@ public struct ReceiverDifferential: Sendable {
         await fwdlab.shutdown()
         let names = Set(rows.map(\.frame))
         let stale = options.known.differences.map(\.frame).filter { name in
-            !names.contains(name) || rows.first { $0.frame == name }?.status == .same
+            names.contains(name) ? rows.first { $0.frame == name }?.status == .same : options.wholeCorpus
         }
         return ReceiverFidelityReport(fluentdVersion: options.fluentd.version, fluentdOrigin: options.fluentd.origin,
                                       fluentdRestarts: fluentd.restarts, rows: rows, staleExplanations: stale)

@@ -36,8 +36,8 @@ public struct ReceiverFidelityReport: Sendable, Codable, Equatable {
     public var agree: Int { rows.filter { $0.status == .same }.count }
     public var differ: Int { rows.filter { $0.status == .differ }.count }
     public var explained: Int { rows.filter { $0.status == .explained }.count }
-    /// Whether the run passes: every difference explained.
-    public var passed: Bool { differ == 0 }
+    /// Whether the run passes: every difference explained, and every explanation still needed.
+    public var passed: Bool { differ == 0 && staleExplanations.isEmpty }
 
     private enum CodingKeys: String, CodingKey {
         case fluentdVersion, fluentdOrigin, fluentdRestarts, rows, staleExplanations, agree, differ, explained

@@ -55,6 +55,13 @@ struct ReceiverVerdictTests {
                                             rows: [explained, differ, same], staleExplanations: [])
         #expect(report.agree == 1 && report.differ == 1 && report.explained == 1 && !report.passed)
         #expect(report.table().hasSuffix("1 agree, 1 differ (1 explained)"))
+        // Every difference explained passes, unless an explanation is stale.
+        let clean = ReceiverFidelityReport(fluentdVersion: "1.16.9", fluentdOrigin: "x", fluentdRestarts: 0,
+                                           rows: [explained, same], staleExplanations: [])
+        #expect(clean.passed)
+        var stale = clean
+        stale.staleExplanations = ["h"]
+        #expect(!stale.passed)
     }
 
     @Test("The report round-trips through JSON with its totals")
