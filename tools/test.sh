@@ -23,6 +23,9 @@ step() {
 }
 
 swift build --build-tests || { echo "== build: FAILED" >&2; exit 1; }
+# The libFuzzer + AddressSanitizer build of the fuzz targets (its own scratch path, .build-fuzz), before the timed steps
+# like the build above.
+tools/fuzz.sh build || { echo "== fuzz build: FAILED" >&2; exit 1; }
 step "swift tests" swift test --skip-build --disable-xctest --no-parallel
 # As root every scenario also takes a loopback capture and evaluates its wire expectations; without root the runner
 # prints a note and reports them SKIP, which --strict accepts only where the scenario declares it (may_skip: capture).
@@ -33,6 +36,26 @@ step "scenario suite" .build/debug/fwdlab run fixtures/scenarios --strict --out 
 step "mutation check subset" .build/debug/fwdlab run fixtures/scenarios/phi-idle-detach-from-last-heartbeat.yaml --mutants \
   --mutant phi_threshold_x2 --mutant phi_threshold_div2 --mutant heartbeat_interval_x2 --mutant heartbeat_interval_div2 \
   --mutant phi_detector_off --out "$reports/mutants"
+# The three-minute fault soak (docs/soak.md: every receiver fault, DNS changes, RPC flushes, reloads, kill -9 of the
+# agent; acked loss, RSS/fd growth, stuck states) and the fuzz smoke run (every target 30 s, two at a time under
+# nice 19, docs/fuzzing.md) side by side: the soak is mostly waiting on its schedule and judges no sub-second timing,
+# and the fuzzers only take the CPU it leaves.
+fault_soak() { .build/debug/fwdlab soak --minutes 3 --seed "${FWDLAB_SOAK_SEED:-1}" --out "$reports/soak"; }
+fuzz_smoke() { tools/fuzz.sh list | xargs -P 2 -I{} env FWDLAB_FUZZ_NO_BUILD=1 tools/fuzz.sh {} 30; }
+soak_rc=$(mktemp)
+( if fault_soak; then echo ok >"$soak_rc"; fi ) &
+soak_job=$!
+echo "== fault soak (3 min): started beside the fuzz smoke run" >&2
+soak_start=$SECONDS
+step "fuzz smoke (30 s per target)" fuzz_smoke
+wait "$soak_job"
+if [ "$(cat "$soak_rc")" = ok ]; then
+  echo "== fault soak (3 min): ok ($((SECONDS - soak_start)) s)" >&2
+else
+  echo "== fault soak (3 min): FAILED ($((SECONDS - soak_start)) s)" >&2
+  failed+=("fault soak")
+fi
+rm -f "$soak_rc"
 step "receiver differential" .build/debug/fwdlab fidelity-receiver --against fluentd:1.16.9 --out "$reports/fidelity-receiver"
 # The subset covers every heartbeat type (udp, tcp, transport, none), crash idle and under traffic with and without
 # acks, pause (shorter than the ack timeout: decisions that do not depend on thread phases or the balancer's

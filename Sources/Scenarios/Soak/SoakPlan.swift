@@ -213,6 +213,7 @@ public struct SoakPlan: Sendable, Equatable {
               connect_timeout 1
               send_timeout 2
               expire_dns_cache 1
+              ignore_network_errors_at_startup true
               <security>
                 self_hostname agent.fwdlab.test
                 shared_key soak
