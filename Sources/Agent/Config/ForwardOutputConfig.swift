@@ -31,6 +31,10 @@ public struct ForwardOutputConfig: Sendable, Equatable {
     public var keepaliveTimeout: Double? = nil
     public var timeAsInteger = false
     public var slowFlushLogThreshold: Double = 20.0
+    /// `fwdlab_flush_thread_start` / `fwdlab_enqueue_thread_start`: how the buffer's threads begin (Fluentd's phase
+    /// is a thread race; the default is what 1.16.9 measurably does most often).
+    public var flushThreadStart: ThreadStartChoice = .fluentdDefault
+    public var enqueueThreadStart: ThreadStartChoice = .fluentdDefault
     public var buffer = BufferConfig()
     public var secondary: SecondaryConfig? = nil
     /// `@id` of the plugin, if written.
@@ -56,7 +60,7 @@ public struct ForwardOutputConfig: Sendable, Equatable {
         return s
     }
 
-    static let betterBehaviourNames = ["fwdlab_rebuild_on_every_change", "fwdlab_clear_window_on_disable", "fwdlab_skip_tried_nodes", "fwdlab_read_acks_on_arrival", "fwdlab_wait_for_acks_at_shutdown"]
+    static let betterBehaviourNames = ["fwdlab_rebuild_on_every_change", "fwdlab_clear_window_on_disable", "fwdlab_skip_tried_nodes", "fwdlab_read_acks_on_arrival", "fwdlab_wait_for_acks_at_shutdown", "fwdlab_keep_buffer_on_reload"]
 
     static func parse(_ element: ConfigElement, path: String, asSecondary: Bool, into ctx: inout ConfigBuildContext) throws -> ForwardOutputConfig {
         var c = ForwardOutputConfig()
@@ -125,6 +129,9 @@ public struct ForwardOutputConfig: Sendable, Equatable {
         s.skipTriedNodes = try r.bool("fwdlab_skip_tried_nodes", default: false, note: "ForwardLab better behaviour (quirk 28)")
         s.readAcksOnArrival = try r.bool("fwdlab_read_acks_on_arrival", default: false, note: "ForwardLab better behaviour (quirk 35)")
         s.waitForAcksAtShutdown = try r.bool("fwdlab_wait_for_acks_at_shutdown", default: false, note: "ForwardLab better behaviour (quirk 36)")
+        s.keepBufferOnReload = try r.bool("fwdlab_keep_buffer_on_reload", default: false, note: "ForwardLab better behaviour (quirk 43)")
+        c.flushThreadStart = try Self.threadStart(&r, "fwdlab_flush_thread_start")
+        c.enqueueThreadStart = try Self.threadStart(&r, "fwdlab_enqueue_thread_start")
         if let seed = try r.optional("fwdlab_seed", .integer, note: "ForwardLab extension", show: { String($0) }) {
             guard seed >= 0 else { throw r.error("fwdlab_seed must be a non-negative integer", at: r.written(["fwdlab_seed"])?.location) }
             s.seed = UInt64(seed)
@@ -208,6 +215,21 @@ public struct ForwardOutputConfig: Sendable, Equatable {
         return .normal(NormalPhiDetector.Parameters(
             maxSampleSize: size, minStdDeviation: minStd, acceptableHeartbeatPause: pause,
             firstHeartbeatEstimate: first ?? heartbeatInterval))
+    }
+
+    /// `fwdlab_flush_thread_start` / `fwdlab_enqueue_thread_start`: `after_started_poll` (default), `immediate`,
+    /// `seeded`, or a comma list of the first two, one per thread (docs/agent-parameters.md).
+    static func threadStart(_ r: inout SectionReader, _ name: String) throws -> ThreadStartChoice {
+        let text = try r.value(name, .string, default: ThreadStartChoice.fluentdDefault.parameter,
+                               note: "ForwardLab extension (Fluentd's phase is a thread race)") { $0 }
+        guard let choice = ThreadStartChoice(parameter: text) else {
+            throw r.error("\(name) must be after_started_poll, immediate, seeded or a comma list of the first two, not '\(text)'",
+                          at: r.written([name])?.location)
+        }
+        if name == "fwdlab_enqueue_thread_start", case .fixed(let list) = choice, list.count > 1 {
+            throw r.error("\(name) takes one phase (there is one enqueue thread), not '\(text)'", at: r.written([name])?.location)
+        }
+        return choice
     }
 
     /// `@log_level` (or `log_level`) of a plugin section.

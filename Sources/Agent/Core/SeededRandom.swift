@@ -40,4 +40,6 @@ public struct SeededRandom: RandomNumberGenerator, Sendable, Equatable {
 public enum RandomStream: UInt64, Sendable {
     /// retry_randomize jitter of the retry schedule.
     case retryJitter = 1
+    /// `fwdlab_flush_thread_start seeded`: each buffer thread's start phase (`ThreadStartChoice`).
+    case threadStart = 2
 }

@@ -31,6 +31,8 @@ extension AgentRuntimeSettings {
         retry = c.retrySettings
         flushThreadInterval = c.buffer.flushThreadInterval
         flushThreadBurstInterval = c.buffer.flushThreadBurstInterval
+        flushThreadStart = c.flushThreadStart
+        enqueueThreadStart = c.enqueueThreadStart
         if let sec = c.secondary, case .file(let f) = sec.output {
             let dir = f.directory ?? (f.path as NSString).deletingLastPathComponent
             secondary = SecondaryFileSettings(directory: dir.isEmpty ? "." : dir, basename: f.basename ?? "dump.bin")

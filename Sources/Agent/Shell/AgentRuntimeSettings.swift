@@ -43,6 +43,9 @@ public struct AgentRuntimeSettings: Sendable {
     /// `flush_thread_interval` / `flush_thread_burst_interval`.
     public var flushThreadInterval: AgentSeconds = 1
     public var flushThreadBurstInterval: AgentSeconds = 1
+    /// How the flush threads and the enqueue thread begin (docs/fluentd-model.md, "The flush thread(s)").
+    public var flushThreadStart: ThreadStartChoice = .fluentdDefault
+    public var enqueueThreadStart: ThreadStartChoice = .fluentdDefault
     /// `<secondary>` (file output); nil → none.
     public var secondary: SecondaryFileSettings? = nil
     /// Quirk reproductions and their opt-in fixes (docs/quirks.md).

@@ -31,6 +31,8 @@ final class ForwardOutputShell: @unchecked Sendable {
     private var flushThreadTimers: [Scheduled<Void>?] = []
     /// The `submit_flush_all` loop's sleep.
     private var flushAllTimer: Scheduled<Void>?
+    /// The enqueue thread's next pass (`OutputDirective.armEnqueueThread`).
+    private var enqueueTimer: Scheduled<Void>?
     /// The ack reader's current pass (`ForwarderDirective.armAckReader`).
     private var ackReaderTimer: Scheduled<Void>?
     /// Completed by `ForwarderDirective.lastAckDone` (the shutdown's final ack pass).
@@ -117,6 +119,12 @@ final class ForwardOutputShell: @unchecked Sendable {
         o.slowFlushLogThreshold = s.slowFlushLogThreshold
         o.retry = s.retry
         o.retry.hasSecondary = s.secondary != nil
+        // Each thread's start phase: a seeded choice draws from the run's seed, so a replay starts them alike.
+        var rng = SeededRandom.stream(.threadStart, seed: s.forwarder.seed)
+        o.flushThreadStarts = s.flushThreadStart.resolve(count: o.flushThreadCount, rng: &rng)
+        o.enqueueThreadStart = s.enqueueThreadStart.resolve(count: 1, rng: &rng)[0]
+        o.enqueueInterval = FlushTiming.enqueueInterval(flushInterval: s.buffer.flushInterval,
+                                                        flushThreadInterval: s.flushThreadInterval) ?? 0.05
         return o
     }
 
@@ -225,14 +233,6 @@ final class ForwardOutputShell: @unchecked Sendable {
         if settings.keepalive {
             timers.append(loop.scheduleRepeatedTask(initialDelay: amount(5), delay: amount(5)) { [weak self] _ in self?.sweep() })
         }
-        let period = FlushTiming.enqueueInterval(flushInterval: settings.buffer.flushInterval,
-                                                 flushThreadInterval: settings.flushThreadInterval) ?? 0.05
-        // The enqueue thread only enqueues: a flush thread picks the chunk up at its own wake-up or at the next emit.
-        timers.append(loop.scheduleRepeatedTask(initialDelay: amount(period), delay: amount(period)) { [weak self] _ in
-            guard let self else { return }
-            self.buffer.enqueueDue(now: self.clock.now)
-            self.drainBufferLogs()
-        })
         flushThreadTimers = Array(repeating: nil, count: output.threads.count)
         startDiscovery()
         feedOutput(.started)
@@ -257,6 +257,8 @@ final class ForwardOutputShell: @unchecked Sendable {
         flushThreadTimers = flushThreadTimers.map { _ in nil }
         flushAllTimer?.cancel()
         flushAllTimer = nil
+        enqueueTimer?.cancel()
+        enqueueTimer = nil
         ackReaderTimer?.cancel()
         ackReaderTimer = nil
     }
@@ -489,6 +491,18 @@ final class ForwardOutputShell: @unchecked Sendable {
                     guard let self else { return }
                     flushThreadTimers[thread] = nil
                     feedOutput(.flushThreadTimer(thread: thread))
+                }
+            case .enqueueDue:
+                // The enqueue thread only enqueues: a flush thread picks the chunk up at its own wake-up or at the
+                // next emit.
+                buffer.enqueueDue(now: clock.now)
+                drainBufferLogs()
+            case let .armEnqueueThread(after):
+                enqueueTimer?.cancel()
+                enqueueTimer = loop.scheduleTask(in: amount(after)) { [weak self] in
+                    guard let self else { return }
+                    enqueueTimer = nil
+                    feedOutput(.enqueueThreadTimer)
                 }
             case let .commit(id, node):
                 commit(id, node: node)

@@ -16,6 +16,8 @@ import Testing
         s.flushThreadInterval = 1
         s.flushThreadBurstInterval = 0.5
         s.retry.randomize = false
+        // The loop's rules from a thread that starts at once; the start phases are ThreadStartTests'.
+        s.flushThreadStarts = [.immediate]
         tweak(&s)
         return OutputCore(settings: s, clock: clock, rng: SeededRandom(seed: 7))
     }

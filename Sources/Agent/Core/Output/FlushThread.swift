@@ -3,6 +3,9 @@
 public struct FlushThread: Sendable, Equatable {
     /// What the thread is doing.
     public enum Phase: Sendable, Equatable {
+        /// Sleeping in its `after_started?` poll before the first pass: a signal is lost, but the `nextClock` it
+        /// sets stays (docs/fluentd-model.md, "The flush thread(s)").
+        case polling
         /// Waiting on its condition variable (until a timer or a signal).
         case waiting
         /// Inside `try_flush`: a signal now is lost, because the flush's end overwrites `nextClock`.

@@ -16,6 +16,8 @@ public struct OutputCore: Sendable {
     public private(set) var flushSuspended = false
     /// `@output_flush_thread_current_position`: the thread the last wake-up went to.
     private var position = 0
+    /// The enqueue thread's loop is running (`@output_enqueue_thread_running`).
+    public private(set) var enqueueRunning = false
 
     public init(settings: OutputSettings, clock: any AgentClock, rng: SeededRandom) {
         self.settings = settings
@@ -47,17 +49,33 @@ public struct OutputCore: Sendable {
     public mutating func handle(_ event: OutputEvent, into out: inout [OutputDirective]) {
         switch event {
         case .started:
-            // flush_thread_run: the first wake-up is one flush_thread_interval after start. The event marks the
-            // phase origin of everything the flush threads decide (Fluentd logs "flush_thread actually running").
+            // flush_thread_run: the first wake-up is one flush_thread_interval after start, set before the thread's
+            // after_started? poll; a thread that sleeps the poll begins its loop 0.5 s after start. The event marks
+            // the phase origin of everything the flush threads decide. The enqueue thread is armed first: when both
+            // wake in the same instant, its pass comes first (docs/fluentd-model.md, "The flush thread(s)").
             out.append(.emitEvent(AgentEvent(time: clock.now, node: "", event: .started)))
+            enqueueRunning = settings.enqueueInterval != nil
+            if enqueueRunning {
+                if settings.enqueueThreadStart == .immediate { enqueuePass(into: &out) }
+                else { out.append(.armEnqueueThread(after: ThreadStart.pollInterval)) }
+            }
             let now = clock.monotonicNow
             for i in threads.indices {
                 threads[i] = FlushThread(nextClock: now + settings.flushThreadInterval)
-                loop(thread: i, into: &out)
+                if settings.flushThreadStart(i) == .afterStartedPoll {
+                    threads[i].phase = .polling
+                    out.append(.armFlushThread(thread: i, after: ThreadStart.pollInterval))
+                } else {
+                    loop(thread: i, into: &out)
+                }
             }
         case .flushThreadTimer(let i):
-            guard threads.indices.contains(i), threads[i].phase == .waiting else { return }
+            guard threads.indices.contains(i), threads[i].phase == .waiting || threads[i].phase == .polling else { return }
+            threads[i].phase = .waiting
             loop(thread: i, into: &out)
+        case .enqueueThreadTimer:
+            guard enqueueRunning else { return }
+            enqueuePass(into: &out)
         case .emitted(let queued):
             // emit_buffered: wake a flush thread only when nothing is retrying and a chunk is queued.
             if retry.state == nil && queued { submitFlushOnce(into: &out) }
@@ -83,6 +101,7 @@ public struct OutputCore: Sendable {
         case .flushSuspended:
             flushSuspended = true
         case .stopping:
+            enqueueRunning = false
             for i in threads.indices { threads[i].phase = .stopped }
             if flushingAll {
                 flushingAll = false
@@ -90,6 +109,16 @@ public struct OutputCore: Sendable {
             }
             rollbackAll(into: &out)
         }
+    }
+
+    // MARK: - Enqueue thread (output.rb enqueue_thread_run)
+
+    /// One pass, then the sleep: the thread sleeps its period after each pass, so its passes drift later by the
+    /// pass's own length (the shell's enqueue is synchronous, so the drift is the timer's).
+    private mutating func enqueuePass(into out: inout [OutputDirective]) {
+        guard let period = settings.enqueueInterval else { return }
+        out.append(.enqueueDue)
+        out.append(.armEnqueueThread(after: period))
     }
 
     // MARK: - Flush threads (output.rb flush_thread_run, next_flush_time, submit_flush_once)
@@ -140,7 +169,7 @@ public struct OutputCore: Sendable {
     }
 
     /// submit_flush_once: round robin over the threads; a waiting thread flushes now, a flushing one loses the signal
-    /// (its `nextClock` is overwritten when the flush returns).
+    /// (its `nextClock` is overwritten when the flush returns), a polling one flushes when its poll ends.
     private mutating func submitFlushOnce(into out: inout [OutputDirective]) {
         position = (position + 1) % threads.count
         guard threads[position].phase != .stopped else { return }

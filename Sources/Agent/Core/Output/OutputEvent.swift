@@ -22,6 +22,8 @@ public enum OutputEvent: Sendable, Equatable {
     case started
     /// A flush thread's wait ended (the timer armed by `armFlushThread`).
     case flushThreadTimer(thread: Int)
+    /// The enqueue thread's sleep (or its `after_started?` poll) ended (the timer armed by `armEnqueueThread`).
+    case enqueueThreadTimer
     /// An input emitted into the buffer; `queued` says whether a chunk is now queued (`emit_buffered`).
     case emitted(queued: Bool)
     /// `tryFlush` found the queue empty; `queued` is the queue's state now.
@@ -51,6 +53,10 @@ public enum OutputDirective: Sendable, Equatable {
     case tryFlush(thread: Int, target: OutputTarget)
     /// Report `flushThreadTimer(thread)` after `after` seconds of clock time (replaces the thread's pending timer).
     case armFlushThread(thread: Int, after: AgentSeconds)
+    /// One enqueue-thread pass: enqueue every staged chunk that is due (`BufferQueue.enqueueDue`).
+    case enqueueDue
+    /// Report `enqueueThreadTimer` after `after` seconds of clock time.
+    case armEnqueueThread(after: AgentSeconds)
     /// Purge the chunk from the buffer; `node` labels the stream's `chunk_committed` (nil: no node, or an ack).
     case commit(ChunkID, node: String?)
     /// Put the chunk back at the head of the queue; `cause` labels the stream's `chunk_rolled_back`.

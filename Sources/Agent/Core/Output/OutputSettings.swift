@@ -14,6 +14,17 @@ public struct OutputSettings: Sendable, Equatable {
     public var slowFlushLogThreshold: AgentSeconds = 20
     /// Retry parameters; `retry.hasSecondary` says whether a `<secondary>` exists.
     public var retry = RetrySettings()
+    /// How each flush thread begins (one per thread; the last repeats): at once or after one `after_started?` poll.
+    public var flushThreadStarts: [ThreadStart] = [.afterStartedPoll]
+    /// The enqueue thread's period (`FlushTiming.enqueueInterval`); nil: no enqueue thread (no interval flush).
+    public var enqueueInterval: AgentSeconds? = nil
+    /// How the enqueue thread begins.
+    public var enqueueThreadStart: ThreadStart = .afterStartedPoll
+
+    /// How flush thread `i` begins.
+    public func flushThreadStart(_ i: Int) -> ThreadStart {
+        flushThreadStarts.indices.contains(i) ? flushThreadStarts[i] : flushThreadStarts.last ?? .afterStartedPoll
+    }
 
     public init() {}
 }
