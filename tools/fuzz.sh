@@ -80,18 +80,26 @@ run_target() {
   fixture_seeds "$target" "$seeds"
   SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 FWDLAB_FUZZ_TARGET=$target FWDLAB_FUZZ_WRITE_SEEDS=$seeds FWDLAB_FUZZ_ROOT=$PWD \
     "$bin" >/dev/null
-  local max_len=4096
+  # -max_len: 4096 covers every MessagePack format (lengths are checked before the payload is awaited, so a str32 or
+  # a map32 header needs no 64 KB body) and several frames; 16384 for the text formats and for pcap (every synthetic
+  # capture in fixtures/pcaps fits; the two real ones are cut either way; the target's reassembly cap is 4 KB).
+  local max_len=4096 malloc_context=${FWDLAB_FUZZ_MALLOC_CONTEXT:-4}
   case $target in
-    pcap) max_len=65536 ;;
-    config|scenario) max_len=16384 ;;
+    config|scenario|pcap) max_len=16384 ;;
   esac
   echo "== fuzz: $target for $seconds s ($(ls "$seeds" | wc -l) seeds, corpus $corpus)" >&2
   local start=$SECONDS status
   # SWIFT_BACKTRACE=enable=no: Swift's crash backtracer would otherwise hold a crashing fuzzer for minutes.
   # leak_check_at_exit=0: libFuzzer still checks every input for leaks (-detect_leaks=1); at exit LeakSanitizer would
   # also report the process's global state, which it cannot see through Swift's tagged pointers.
-  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=leak_check_at_exit=0 FWDLAB_FUZZ_TARGET=$target FWDLAB_FUZZ_ROOT=$PWD \
-    nice -n 19 "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=$max_len \
+  # malloc_context_size=$malloc_context: ASan records the stack of every allocation and free; 30 frames (the default)
+  # cost about a tenth of each execution, the detection is the same (FWDLAB_FUZZ_MALLOC_CONTEXT=30 for full stacks in a
+  # report; docs/fuzzing.md).
+  # -reload=0: one fuzzer per corpus, so there is nothing to reload; with reloading on, libFuzzer re-read the whole
+  # corpus directory every second in which it had added a file.
+  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=leak_check_at_exit=0:malloc_context_size=$malloc_context \
+    FWDLAB_FUZZ_TARGET=$target FWDLAB_FUZZ_ROOT=$PWD \
+    nice -n 19 "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=$max_len -reload=0 \
       -print_final_stats=1 -artifact_prefix="$artifacts/" "$@" "$corpus" "$seeds" >"$log" 2>&1
   status=$?
   local elapsed=$((SECONDS - start))

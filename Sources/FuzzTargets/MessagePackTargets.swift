@@ -14,8 +14,10 @@ enum MessagePackTargets {
         run: { data in
             let split = data.first.map { Int($0 % 16) + 1 } ?? 1
             for limits in [MessagePackLimits.default, tight, MessagePackLimits(eventTimeExtensionOnly: true)] {
-                let whole = frames(data, limits: limits, readSize: Int.max)
-                let pieces = frames(data, limits: limits, readSize: split)
+                // The frames of the piecewise scan are checked against the reader only through their lengths: equal
+                // lengths over the same bytes are the same frames, which the one-read scan has checked already.
+                let whole = frames(data, limits: limits, readSize: Int.max, checkFrames: true)
+                let pieces = frames(data, limits: limits, readSize: split, checkFrames: false)
                 fuzzCheck(whole.lengths == pieces.lengths, "frames \(whole.lengths) in one read, \(pieces.lengths) in \(split)-byte reads")
                 fuzzCheck(whole.error == pieces.error,
                           "error \(String(describing: whole.error)) in one read, \(String(describing: pieces.error)) in \(split)-byte reads")
@@ -23,8 +25,10 @@ enum MessagePackTargets {
         },
         seeds: { Seeds.messagePack() })
 
-    /// Scans `data` as a connection would receive it, `readSize` bytes per read; checks every frame against the reader.
-    static func frames(_ data: [UInt8], limits: MessagePackLimits, readSize: Int) -> (lengths: [Int], error: MessagePackError?) {
+    /// Scans `data` as a connection would receive it, `readSize` bytes per read; with `checkFrames`, checks every frame
+    /// against the reader.
+    static func frames(_ data: [UInt8], limits: MessagePackLimits, readSize: Int,
+                       checkFrames: Bool) -> (lengths: [Int], error: MessagePackError?) {
         var scanner = MessagePackFrameScanner(limits: limits)
         var buffer = ByteBuffer()
         var position = 0
@@ -46,7 +50,7 @@ enum MessagePackTargets {
                 guard case let .frame(length) = result else { break }
                 fuzzCheck(length > 0 && length <= buffer.readableBytes, "frame length \(length) with \(buffer.readableBytes) bytes read")
                 let frame = buffer.readSlice(length: length)!
-                checkFrame(frame, limits: limits)
+                if checkFrames { checkFrame(frame, limits: limits) }
                 lengths.append(length)
                 scanner.reset()
                 if lengths.count % 4 == 0 { buffer.discardReadBytes() }

@@ -292,8 +292,25 @@ public struct MessagePackReader: Sendable {
 }
 
 /// The broad type of a MessagePack value, read from its format byte.
-public enum MessagePackKind: Sendable, Equatable {
+public enum MessagePackKind: Sendable, Equatable, CustomStringConvertible {
     case `nil`, bool, int, float, string, binary, array, map, ext, invalid
+
+    /// The case's name, as `String(describing:)` gave it without this conformance, but without runtime reflection:
+    /// `ForwardFrame.decode` names the kind of every non-array frame it calls broken.
+    public var description: String {
+        switch self {
+        case .nil: "nil"
+        case .bool: "bool"
+        case .int: "int"
+        case .float: "float"
+        case .string: "string"
+        case .binary: "binary"
+        case .array: "array"
+        case .map: "map"
+        case .ext: "ext"
+        case .invalid: "invalid"
+        }
+    }
 
     public init(format f: UInt8) {
         switch f {
