@@ -29,6 +29,10 @@ public enum AgentEventKind: String, Sendable, Codable, CaseIterable, Hashable, C
     case bufferResumed = "buffer_resumed"
     /// The `<security>` handshake outlasted its bound (Fluentd 1.16.11 logs it; the agent disables the node).
     case handshakeTimeout = "handshake_timeout"
+    /// The output built the node and its failure detector (Fluentd: "adding forwarding server"); `detail`
+    /// `initial_last=S` is the detector's first `last`, the wall time rounded down to a whole second
+    /// (docs/fidelity.md: the origin of a detach of a node that never answered).
+    case nodeAdded = "node_added"
     /// The output's flush threads started: the origin of their wake-ups' phase.
     case started
     case reloaded

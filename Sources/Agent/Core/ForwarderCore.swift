@@ -137,9 +137,15 @@ public struct ForwarderCore: Sendable {
         var out: [ForwarderDirective] = []
         for n in nodes {
             out.append(.log(.info, "adding forwarding server '\(n.label)' host=\(RubyInspect.string(n.host)) port=\(n.port) weight=\(n.weight)"))
+            out.append(.emitEvent(Self.nodeAddedEvent(n.label, now: now)))
         }
         rebuild(into: &out)
         configureDirectives = out
+    }
+
+    /// The stream's `node_added`: the detector's initial `last` (floor(now), as `makeDetector` sets it) in its detail.
+    static func nodeAddedEvent(_ label: String, now: AgentSeconds) -> AgentEvent {
+        AgentEvent(time: now, node: label, event: .nodeAdded, detail: "initial_last=\(Int64(now.rounded(.down)))")
     }
 
     /// Directives produced while configuring.
@@ -317,6 +323,7 @@ public struct ForwarderCore: Sendable {
                 heartbeatPending.append(false)
                 latency.append(NodeLatency())
                 out.append(.log(.info, "adding forwarding server '\(n.label)' host=\(RubyInspect.string(n.host)) port=\(n.port) weight=\(n.weight)"))
+                out.append(.emitEvent(Self.nodeAddedEvent(n.label, now: now)))
                 out.append(.log(.info, "Service in: \(service.logText)"))
                 out.append(.emitEvent(AgentEvent(time: now, node: n.label, event: .serviceIn, detail: "\(n.host):\(n.port)")))
                 if let p = members.firstIndex(where: { identities[$0] == service }) {

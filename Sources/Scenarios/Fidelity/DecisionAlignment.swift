@@ -87,12 +87,17 @@ public enum DecisionAlignment {
     static func origin(of e: AgentEventEntry, in r: RunRecord) -> Double? {
         switch e.event {
         case .detached:
-            return PhiReconstruction.arrivals(node: e.node, record: r).last { $0 < e.time }
+            // A node that never answered: its detector's only `last` is the initial one, floor(configure time).
+            return PhiReconstruction.arrivals(node: e.node, record: r).last { $0 < e.time } ?? initialLast(of: e.node, before: e.time, in: r)
         case .recovered:
             guard let left = r.agentEvents.last(where: { $0.node == e.node && $0.isDetach && $0.time < e.time })?.time else { return nil }
             return PhiReconstruction.arrivals(node: e.node, record: r).first { $0 > left && $0 <= e.time }
         case .standbyPromoted:
             guard let d = r.agentEvents.last(where: { $0.event == .detached && $0.node != e.node && $0.time <= e.time + 0.001 }) else { return nil }
+            return origin(of: d, in: r)
+        case .noNodesAvailable where e.cause == "rebuild":
+            // The rebuild that found the weight array empty runs in the tick of the detach that emptied it.
+            guard let d = r.agentEvents.last(where: { $0.event == .detached && $0.time <= e.time + 0.001 && $0.time >= e.time - 0.1 }) else { return nil }
             return origin(of: d, in: r)
         default:
             return nil
@@ -100,6 +105,15 @@ public enum DecisionAlignment {
     }
 
 
+
+    /// The run time of `node`'s detector's initial `last` (its `node_added` event's `initial_last`, a wall second),
+    /// for the detector built last before `time`.
+    static func initialLast(of node: String, before time: Double, in r: RunRecord) -> Double? {
+        guard let added = r.agentEvents.last(where: { $0.event == .nodeAdded && $0.node == node && $0.time <= time }),
+              let text = added.detail, text.hasPrefix("initial_last="), let second = Int64(text.dropFirst("initial_last=".count))
+        else { return nil }
+        return Double(second) - Double(r.startedWallNanos) / 1e9
+    }
 
     /// Pairs the n-th occurrence of each decision on both sides; an occurrence on one side only is a divergence.
     /// With both runs' records, detector decisions are judged by their latency from their origins (`origin(of:in:)`)

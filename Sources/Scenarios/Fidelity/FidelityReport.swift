@@ -84,6 +84,9 @@ public struct ScenarioFidelity: Sendable, Codable {
     public var agentReport: String?
     public var fluentdReport: String?
     public var timelines: SideBySide?
+    /// The start phases Fluentd's buffer threads took (`FluentdThreadStarts.summary`), which the agent's run
+    /// reproduced (docs/fidelity.md, "Fluentd's thread start phases").
+    public var threadStarts: String?
 
     public init(scenario: String, path: String, status: Status, reason: String? = nil) {
         self.scenario = scenario
@@ -107,6 +110,7 @@ public struct ScenarioFidelity: Sendable, Codable {
             let n = decisions.count
             head += ": \(n) decision\(n == 1 ? "" : "s"), \(decisions.filter { $0.status == .agree }.count) within tolerance"
             if let a = agentFigures, let f = fluentdFigures { head += "; " + RunFigures.compare(a, f) }
+            if let threadStarts { head += "; thread starts \(threadStarts)" }
         }
         return [head] + decisions.filter { $0.status != .agree }.map { "  " + $0.summary + ($0.knownReason.map { " — \($0)" } ?? "") }
     }

@@ -60,7 +60,17 @@ public struct FidelityRunner: Sendable {
         // below the smallest tolerance (a third of a second).
         async let mineRun = ScenarioRunner(options: agentOptions).run(scenario)
         async let theirsRun = ScenarioRunner(options: fluentdOptions).run(scenario)
-        let (mine, theirs) = await (mineRun, theirsRun)
+        var (mine, theirs) = await (mineRun, theirsRun)
+        // Fluentd's buffer threads start at a phase of their own (a thread race, docs/fidelity.md): when its log shows
+        // phases other than the agent's default, the agent runs again with Fluentd's, as it takes Fluentd's seed.
+        if let starts = theirs.record.flatMap({ FluentdThreadStarts(log: $0.agentLog) }), !starts.isAgentDefault,
+           Self.threadStartsFree(scenario, agentOptions) {
+            out.threadStarts = starts.summary
+            agentOptions.overrides.merge(starts.overrides) { _, new in new }
+            mine = await ScenarioRunner(options: agentOptions).run(scenario)
+        } else if let starts = theirs.record.flatMap({ FluentdThreadStarts(log: $0.agentLog) }) {
+            out.threadStarts = starts.summary
+        }
         out.agentVerdict = mine.verdict.rawValue
         out.fluentdVerdict = theirs.verdict.rawValue
         out.agentReport = mine.reportDirectory
@@ -81,6 +91,12 @@ public struct FidelityRunner: Sendable {
         if out.decisions.contains(where: { $0.status == .diverge }) { out.status = .diverge }
         else if out.decisions.contains(where: { $0.status == .known }) { out.status = .known }
         return out
+    }
+
+    /// Whether neither the scenario nor the options pin the agent's thread start phases (then Fluentd's are used).
+    static func threadStartsFree(_ scenario: Scenario, _ options: RunOptions) -> Bool {
+        let names = ["fwdlab_flush_thread_start", "fwdlab_enqueue_thread_start"]
+        return !names.contains { options.overrides[$0] != nil || scenario.agent.overrides[$0] != nil || scenario.agent.configText.contains($0) }
     }
 
     /// What the ledgers decide beside the event streams: whether events were lost, and where a resent chunk went.

@@ -15,7 +15,7 @@ public struct FluentdDecisionReader: Sendable {
     public static let observableEvents: Set<AgentEventKind> = [
         .detached, .disabled, .recovered, .standbyPromoted, .noNodesAvailable, .ackFailed, .ackUnmatched,
         .chunkRetry, .retryLimit, .retrySucceeded, .bufferOverflow, .reloaded, .stopped, .chunkSent,
-        .chunkAcked, .chunkRolledBack, .slowFlush, .handshakeTimeout, .started, .serviceIn, .serviceOut,
+        .chunkAcked, .chunkRolledBack, .slowFlush, .handshakeTimeout, .started, .serviceIn, .serviceOut, .nodeAdded,
     ]
 
     /// The events one log text holds, in log order. `toRunSeconds` maps a wall time (ns) onto the run clock.
@@ -62,6 +62,11 @@ public struct FluentdDecisionReader: Sendable {
             let phi = f["phi"].flatMap(Double.init)
             return [e(node, .detached, cause: "phi", phi: phi?.isFinite == true ? phi : nil,
                       threshold: f["phi_threshold"].flatMap(Double.init), detail: phi?.isFinite == false ? "phi=\(f["phi"]!)" : nil)]
+        }
+        if let name = Self.quotedName(m, prefix: "adding forwarding server '") {
+            // out_forward.rb build_node logs this, then builds the detector with last = Time.now.to_i.
+            let second = line.wallNanos >= 0 ? line.wallNanos / 1_000_000_000 : (line.wallNanos - 999_999_999) / 1_000_000_000
+            return [e(name.isEmpty ? label(f) : name, .nodeAdded, detail: "initial_last=\(second)")]
         }
         if let name = Self.quotedName(m, prefix: "recovered forwarding server '") {
             return [e(name.isEmpty ? label(f) : name, .recovered, cause: "recovered")]
