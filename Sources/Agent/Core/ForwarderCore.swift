@@ -165,6 +165,19 @@ public struct ForwarderCore: Sendable {
         return max(0, stopBegan + Self.inputEventLoopExit - now)
     }
 
+    /// How long after its after_shutdown began the output's own event loop (the heartbeat timer's) takes to exit: the
+    /// helper's run timeout. `last_ack` runs inside that wait, so it only shows when the pass returned at once (an ack
+    /// already in the socket): measured on 1.16.9, close 0.50 s after a last_ack that read its ack at once, 3 ms after
+    /// a last_ack whose select waited 1 s (docs/control-path.md, "Reload").
+    public static let outputEventLoopExit: AgentSeconds = 0.5
+
+    /// How long to wait, at `now`, after the final ack pass before the output closes, when that pass (the output's
+    /// after_shutdown) began at `lastAckBegan`. Measured with acks only; without them nothing waits, as for `last_ack`.
+    public func closeDelay(lastAckBegan: AgentSeconds, now: AgentSeconds) -> AgentSeconds {
+        guard settings.requireAckResponse else { return 0 }
+        return max(0, lastAckBegan + Self.outputEventLoopExit - now)
+    }
+
     public func isAvailable(_ node: Int) -> Bool { health.indices.contains(node) && health[node].isAvailable }
     /// Whether `node` is still registered (service discovery has not taken it out).
     public func isMember(_ node: Int) -> Bool { members.contains(node) }

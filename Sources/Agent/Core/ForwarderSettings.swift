@@ -58,6 +58,9 @@ public struct ForwarderSettings: Sendable, Equatable {
     /// Better behaviour: at shutdown the ack reader keeps reading and the stop waits (bounded) for every ack, instead
     /// of Fluentd's stopped reader and single final pass (docs/fluentd-model.md, "Shutdown with acks").
     public var waitForAcksAtShutdown = false
+    /// Quirk 43 (docs/quirks.md): a graceful reload keeps a memory buffer's chunks that its shutdown did not flush,
+    /// instead of dropping them with the old buffer as Fluentd does.
+    public var keepBufferOnReload = false
 
     /// A deliberate breakage, never a behaviour to choose: only `AgentMutant.noResendAfterAckFailure` sets it (the
     /// mutation check, docs/scenarios.md). A chunk whose ack timed out or never came is committed, not rolled back.

@@ -35,17 +35,29 @@ struct AgentProcessControl: AgentControl {
     }
 
     func reload(_ configuration: AgentConfiguration) async throws {
-        try checkOutputs(configuration)
-        try await agent?.reload(configuration)
-        try await reloadMore(configuration)
-        pipeline?.replace(with: configuration)
-        withoutOutput?.configText.withLockedValue { $0 = configuration.configText }
+        try await gracefulReload(configuration)
     }
 
+    /// Fluentd's `reload_config` (docs/control-path.md, "Reload"): every output's new settings are checked before any
+    /// output stops, so a failure leaves them all running; then the outputs shut down side by side (Fluentd runs each
+    /// plugin's shutdown in its own thread) and start again; the routing changes with the new outputs.
     func gracefulReload(_ configuration: AgentConfiguration) async throws {
         try checkOutputs(configuration)
-        try await agent?.gracefulReload(configuration)
-        try await reloadMore(configuration)
+        var prepared: [ForwardingAgent.PreparedReload] = []
+        if let agent { prepared.append(try await agent.prepareReload(configuration)) }
+        let outputs = configuration.forwardOutputs
+        for (i, a) in moreAgents.enumerated() where outputs.indices.contains(i + 1) {
+            prepared.append(try await a.prepareReload(AgentRuntimeSettings(forward: outputs[i + 1])))
+        }
+        let running = (agent.map { [$0] } ?? []) + moreAgents
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (output, p) in zip(running, prepared) {
+                group.addTask { try await output.performReload(p) }
+            }
+            try await group.waitForAll()
+        }
+        agent?.setConfigurationText(configuration.configText)
+        for a in moreAgents { a.setConfigurationText(configuration.configText) }
         pipeline?.replace(with: configuration)
         withoutOutput?.configText.withLockedValue { $0 = configuration.configText }
     }
@@ -59,15 +71,6 @@ struct AgentProcessControl: AgentControl {
         }
         if wanted != running {
             throw AgentStartError.configuration("the new configuration has \(wanted) forward outputs, the running one \(running): restart the agent to run it")
-        }
-    }
-
-    /// The second and later forward outputs take their own section's settings.
-    private func reloadMore(_ configuration: AgentConfiguration) async throws {
-        let outputs = configuration.forwardOutputs
-        for (i, a) in moreAgents.enumerated() where outputs.indices.contains(i + 1) {
-            try await a.reload(AgentRuntimeSettings(forward: outputs[i + 1]))
-            a.setConfigurationText(configuration.configText)
         }
     }
 

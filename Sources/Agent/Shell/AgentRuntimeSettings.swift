@@ -113,6 +113,10 @@ public struct SecondaryFileSettings: Sendable, Equatable {
 }
 
 extension AgentRuntimeSettings {
+    /// Whether a graceful reload of an output running these settings drops the chunks its shutdown left: Fluentd's new
+    /// output starts a new buffer, empty for a memory buffer, resumed from disk for a file one (quirk 43).
+    public var reloadDropsBuffer: Bool { bufferStorage == .memory && !forwarder.keepBufferOnReload }
+
     /// The connection rules these settings ask for (`ConnectionPolicy`).
     public var connectionPolicy: ConnectionPolicy {
         ConnectionPolicy(keepalive: keepalive, requireAck: forwarder.requireAckResponse,

@@ -57,6 +57,9 @@ final class ForwardOutputShell: @unchecked Sendable {
     /// here so the core's decisions, in clock time, are those of an unscaled run.
     let timeScale: Double
     let wakePending = ManagedAtomic<Bool>(false)
+    /// False while a reload's old output shuts down and the new one has not started: Fluentd's inputs are stopped
+    /// then, so the agent refuses emits as a stopped input would (docs/control-path.md, "Reload").
+    let acceptsEmits = ManagedAtomic<Bool>(true)
 
     /// Counters for status, tests and the bench.
     struct Counters: Sendable, Equatable {
@@ -270,38 +273,49 @@ final class ForwardOutputShell: @unchecked Sendable {
     /// the drain waits for the acks too.
     func stop(flush: Bool, drainTimeout: AgentSeconds) -> EventLoopFuture<Void> {
         loop.flatSubmit { [self] in
-            for t in timers { t.cancel() }
-            timers.removeAll()
-            heartbeatTimer?.cancel()
-            heartbeatTimer = nil
-            discovery?.stop()
-            discovery = nil
-            let deadline = clock.monotonicNow + drainTimeout
-            let waitForAcks = settings.forwarder.waitForAcksAtShutdown
-            if !waitForAcks { feed(.ackReaderStopping) }
-            let drained: EventLoopFuture<Void>
-            if flush {
-                buffer.enqueueAll()
-                feedOutput(.flushAllRequested(queued: buffer.hasQueued))
-                drained = waitSettled(deadline: deadline, acks: waitForAcks)
-            } else {
-                drained = loop.makeSucceededVoidFuture()
-            }
-            let stopBegan = clock.monotonicNow
-            return drained.flatMap {
-                if waitForAcks { return self.loop.makeSucceededVoidFuture() }
-                self.feedOutput(.flushSuspended)
-                let wait = self.core.lastAckDelay(stopBegan: stopBegan, now: self.clock.monotonicNow)
-                return self.loop.scheduleTask(in: self.amount(wait)) {}.futureResult.flatMap {
-                    self.finalAckPass(deadline: max(deadline, self.clock.monotonicNow) + 2)
+            shutDownOutput(flush: flush, drainTimeout: drainTimeout).map { self.stopped = true }
+        }
+    }
+
+    /// The shutdown sequence itself, shared by a stop and a graceful reload (Fluentd's `stop_phase` runs the same
+    /// `RootAgent#shutdown` for both, docs/control-path.md): when it completes the old output is gone (timers,
+    /// connections, cores' state) and the buffer holds what was not committed.
+    private func shutDownOutput(flush: Bool, drainTimeout: AgentSeconds) -> EventLoopFuture<Void> {
+        loop.assertInEventLoop()
+        for t in timers { t.cancel() }
+        timers.removeAll()
+        heartbeatTimer?.cancel()
+        heartbeatTimer = nil
+        discovery?.stop()
+        discovery = nil
+        let deadline = clock.monotonicNow + drainTimeout
+        let waitForAcks = settings.forwarder.waitForAcksAtShutdown
+        if !waitForAcks { feed(.ackReaderStopping) }
+        let drained: EventLoopFuture<Void>
+        if flush {
+            buffer.enqueueAll()
+            feedOutput(.flushAllRequested(queued: buffer.hasQueued))
+            drained = waitSettled(deadline: deadline, acks: waitForAcks)
+        } else {
+            drained = loop.makeSucceededVoidFuture()
+        }
+        let stopBegan = clock.monotonicNow
+        return drained.flatMap {
+            if waitForAcks { return self.loop.makeSucceededVoidFuture() }
+            self.feedOutput(.flushSuspended)
+            let wait = self.core.lastAckDelay(stopBegan: stopBegan, now: self.clock.monotonicNow)
+            return self.loop.scheduleTask(in: self.amount(wait)) {}.futureResult.flatMap {
+                let lastAckBegan = self.clock.monotonicNow
+                return self.finalAckPass(deadline: max(deadline, lastAckBegan) + 2).flatMap {
+                    let close = self.core.closeDelay(lastAckBegan: lastAckBegan, now: self.clock.monotonicNow)
+                    return self.loop.scheduleTask(in: self.amount(close)) {}.futureResult
                 }
-            }.map {
-                self.stopped = true
-                self.endOutput()
-                self.udp?.close(promise: nil)
-                self.udp = nil
-                self.drainBufferLogs()
             }
+        }.map {
+            self.endOutput()
+            self.udp?.close(promise: nil)
+            self.udp = nil
+            self.drainBufferLogs()
         }
     }
 
@@ -359,20 +373,51 @@ final class ForwardOutputShell: @unchecked Sendable {
         }
     }
 
-    /// Graceful reload of the output's settings: in-flight chunks go back to the queue, connections close, a new core
-    /// starts with the new nodes and timers. The buffer is kept (buffer settings changes need a restart).
+    /// Graceful reload of the output's settings, in Fluentd's order (lib/fluent/engine.rb `reload_config`,
+    /// docs/control-path.md, "Reload"): the new settings are checked first, and one that fails leaves the running
+    /// output as it was; then the old output runs the whole shutdown sequence of a stop (flush_at_shutdown's
+    /// force_flush, last_ack, rollback); `reloaded` is emitted when that ends, where Fluentd logs "restart fluentd
+    /// worker"; then the new output starts. The buffer is kept (buffer settings changes need a restart).
     func reload(_ new: AgentRuntimeSettings) -> EventLoopFuture<Void> {
-        // Fluentd configures the new plugins before it lets go of the old ones (Engine#reload_config): a configuration
-        // that fails there (an invalid server list, a host that does not resolve without
-        // ignore_network_errors_at_startup) leaves the running output as it was.
+        prepareReload(new).flatMap { self.performReload($0) }
+    }
+
+    /// A reload's new settings, checked and with their connector built: what `performReload` swaps in.
+    /// `@unchecked Sendable`: the connector is only used on `loop`, where `performReload` runs.
+    struct PreparedReload: @unchecked Sendable {
+        let settings: AgentRuntimeSettings
+        let connector: NodeConnector
+    }
+
+    /// Fluentd's configure step of a reload: fails (leaving this output untouched) when `new` would not start.
+    func prepareReload(_ new: AgentRuntimeSettings) -> EventLoopFuture<PreparedReload> {
         loop.flatSubmit { [self] in
             let errors = new.forwarder.validationErrors(nodes: new.nodes)
             if !errors.isEmpty {
                 return loop.makeFailedFuture(AgentStartError.configuration(errors.joined(separator: "; ")))
             }
-            return checkResolution(new).flatMap { self.replaceOutput(with: new) }
+            return checkResolution(new).flatMapThrowing {
+                PreparedReload(settings: new,
+                               connector: try NodeConnector(loop: self.loop, settings: Self.connectorSettings(new, timeScale: self.timeScale)))
+            }
         }
     }
+
+    /// `stop_phase` then `start_phase`: the old output's shutdown (emits refused meanwhile, as Fluentd's inputs are
+    /// stopped), the memory buffer's leftovers dropped unless kept, `reloaded`, the new output's start.
+    func performReload(_ prepared: PreparedReload) -> EventLoopFuture<Void> {
+        loop.flatSubmit { [self] in
+            acceptsEmits.store(false, ordering: .sequentiallyConsistent)
+            return shutDownOutput(flush: settings.buffer.flushAtShutdown, drainTimeout: Self.reloadDrainTimeout).flatMap {
+                if self.settings.reloadDropsBuffer { self.dropBufferForReload() }
+                return self.startReplacement(prepared.settings, connector: prepared.connector)
+            }
+        }
+    }
+
+    /// The bound on a reload's shutdown flush, as `fwdlab agent` bounds its SIGTERM drain: it only limits a flush that
+    /// is making progress (a retry wait ends the force_flush loop at once).
+    static let reloadDrainTimeout: AgentSeconds = 30
 
     /// The new configuration's hosts resolve, as its start will ask (or the failures are ignored at startup).
     private func checkResolution(_ new: AgentRuntimeSettings) -> EventLoopFuture<Void> {
@@ -389,36 +434,31 @@ final class ForwardOutputShell: @unchecked Sendable {
         }
     }
 
-    private func replaceOutput(with new: AgentRuntimeSettings) -> EventLoopFuture<Void> {
-        loop.flatSubmit { [self] in
-            do {
-                let connector = try NodeConnector(loop: loop, settings: Self.connectorSettings(new, timeScale: timeScale))
-                for t in timers { t.cancel() }
-                timers.removeAll()
-                heartbeatTimer?.cancel()
-                heartbeatTimer = nil
-                discovery?.stop()
-                discovery = nil
-                endOutput()
-                udp?.close(promise: nil)
-                udp = nil
-                if new.buffer != settings.buffer || new.bufferStorage != settings.bufferStorage {
-                    hub.log(.warn, "buffer settings changed by reload are applied at the next restart")
-                }
-                settings = new
-                self.connector = connector
-                cache = SocketCache(keepaliveTimeout: new.keepaliveTimeout)
-                core = ForwarderCore(settings: new.forwarder, nodes: new.nodes, clock: clock, identities: new.identities)
-                core.emitsPhiSamples = phiSamples
-                output = OutputCore(settings: Self.outputSettings(new), clock: clock, rng: output.retry.rng)
-                secondary = new.secondary.map(SecondaryFileOutput.init(settings:))
-                round = HeartbeatRound()
-                hub.emit(event: .reloaded)
-                return start()
-            } catch {
-                return loop.makeFailedFuture(error)
-            }
+    /// The old memory buffer goes with the old output (Fluentd's new output starts an empty one, quirk 43): what the
+    /// shutdown did not flush, staged or rolled back, is lost.
+    private func dropBufferForReload() {
+        buffer.enqueueAll()
+        let dropped = buffer.clearQueue()
+        guard !dropped.isEmpty else { return }
+        hub.log(.warn, "reload dropped \(dropped.count) chunks of the memory buffer (fwdlab_keep_buffer_on_reload keeps them)")
+    }
+
+    /// Fluentd's `start_phase` after the old pipeline stopped: new cores, connections and timers for `new`.
+    private func startReplacement(_ new: AgentRuntimeSettings, connector: NodeConnector) -> EventLoopFuture<Void> {
+        if new.buffer != settings.buffer || new.bufferStorage != settings.bufferStorage {
+            hub.log(.warn, "buffer settings changed by reload are applied at the next restart")
         }
+        settings = new
+        self.connector = connector
+        cache = SocketCache(keepaliveTimeout: new.keepaliveTimeout)
+        core = ForwarderCore(settings: new.forwarder, nodes: new.nodes, clock: clock, identities: new.identities)
+        core.emitsPhiSamples = phiSamples
+        output = OutputCore(settings: Self.outputSettings(new), clock: clock, rng: output.retry.rng)
+        secondary = new.secondary.map(SecondaryFileOutput.init(settings:))
+        round = HeartbeatRound()
+        hub.emit(event: .reloaded)
+        acceptsEmits.store(true, ordering: .sequentiallyConsistent)
+        return start()
     }
 
     // MARK: - Core plumbing

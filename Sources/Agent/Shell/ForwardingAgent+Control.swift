@@ -8,11 +8,16 @@ extension ForwardingAgent: AgentControl {
     }
 
     public func gracefulReload(_ configuration: AgentConfiguration) async throws {
+        try await performReload(prepareReload(configuration))
+        configurationText.withLockedValue { $0 = configuration.configText }
+    }
+
+    /// `prepareReload` for the configuration's first forward output.
+    public func prepareReload(_ configuration: AgentConfiguration) async throws -> PreparedReload {
         guard let s = AgentRuntimeSettings(configuration: configuration) else {
             throw AgentStartError.configuration("the new configuration has no forward output")
         }
-        try await reload(s)
-        configurationText.withLockedValue { $0 = configuration.configText }
+        return try await prepareReload(s)
     }
 
     public func stop() async throws { await stop(flush: nil) }

@@ -118,14 +118,14 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
     /// chunk buffer has grown. Throws `AgentEmitError.bufferOverflow` (throw_exception / drop failures) or
     /// `.mustWait` (overflow_action block: call `emitWaiting`).
     public func emit(tag: String, time: EventTime, record: ByteBuffer) throws(AgentEmitError) {
-        guard !stopping.load(ordering: .relaxed) else { throw .stopped }
+        guard !stopping.load(ordering: .relaxed), shell.acceptsEmits.load(ordering: .relaxed) else { throw .stopped }
         try handle(buffer.append(tag: tag, time: time, record: record, now: clock.now), records: 1)
     }
 
     /// Appends pre-encoded entries (concatenated `[time, record]`; e.g. a received PackedForward blob) counting
     /// `count` records, as one buffer append.
     public func emit(tag: String, entries: ByteBuffer, count: Int) throws(AgentEmitError) {
-        guard !stopping.load(ordering: .relaxed) else { throw .stopped }
+        guard !stopping.load(ordering: .relaxed), shell.acceptsEmits.load(ordering: .relaxed) else { throw .stopped }
         try handle(buffer.appendEncoded(tag: tag, entries: entries, count: count, now: clock.now), records: count)
     }
 
@@ -181,7 +181,25 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
 
     /// Graceful reload of the output settings (SIGUSR2, `/api/config.gracefulReload`).
     public func reload(_ settings: AgentRuntimeSettings) async throws {
-        try await shell.reload(settings).get()
+        try await performReload(prepareReload(settings))
+    }
+
+    /// A reload's configure step alone (docs/control-path.md, "Reload"): throws, leaving the output untouched, when
+    /// `settings` would not start. A process with several outputs checks them all before it stops any.
+    public func prepareReload(_ settings: AgentRuntimeSettings) async throws -> PreparedReload {
+        PreparedReload(agent: self, shell: try await shell.prepareReload(settings).get())
+    }
+
+    /// The rest of the reload: the old output's shutdown, `reloaded`, the new output's start.
+    public func performReload(_ prepared: PreparedReload) async throws {
+        precondition(prepared.agent === self, "a prepared reload belongs to the agent that prepared it")
+        try await shell.performReload(prepared.shell).get()
+    }
+
+    /// What `prepareReload` checked, for `performReload`.
+    public struct PreparedReload: Sendable {
+        let agent: ForwardingAgent
+        let shell: ForwardOutputShell.PreparedReload
     }
 
     /// Graceful stop: flush per flush_at_shutdown (or `flush` when given), roll back what is not committed, close

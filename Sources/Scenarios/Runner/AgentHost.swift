@@ -23,6 +23,8 @@ final class AgentHost: AgentUnderTest {
         var phiSamples: [AgentEventEntry] = []
         var secondaryChunks = 0
         var incarnations = 0
+        /// The last reload started (`reload()`), until a stop or kill waited for it.
+        var reload: Task<Void, Never>?
     }
     private let state = NIOLockedValueBox(State())
 
@@ -151,13 +153,29 @@ final class AgentHost: AgentUnderTest {
         await current?.flush(timeout: timeout)
     }
 
+    /// Like the signal the other hosts send: started, not awaited, since the reload now runs the old output's whole
+    /// shutdown first (about 1.5 s, docs/control-path.md) and the timeline's next steps keep their times. A stop or
+    /// kill waits for it, as Fluentd handles one signal at a time.
     func reload() async throws {
         guard let agent = current else { throw ScenarioRunError.agent("reload: the agent is not running") }
-        try await agent.reload(settings)
+        let settings = self.settings
+        let logger = log.logger()
+        let previous = state.withLockedValue { $0.reload }
+        let task = Task {
+            await previous?.value
+            do { try await agent.reload(settings) } catch { logger.error("graceful reload failed: \(error)") }
+        }
+        state.withLockedValue { $0.reload = task }
     }
 
     /// The running incarnation, taken out of the state; its RPC endpoint closes first (no request reaches a stopping agent).
     private func take() async -> ForwardingAgent? {
+        let reload = state.withLockedValue { s -> Task<Void, Never>? in
+            let r = s.reload
+            s.reload = nil
+            return r
+        }
+        await reload?.value
         let (agent, rpc, input) = state.withLockedValue { s in
             let taken = (s.agent, s.rpc, s.input)
             s.agent = nil

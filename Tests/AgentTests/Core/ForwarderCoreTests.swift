@@ -425,4 +425,16 @@ extension ForwarderCoreTests {
         let plain = makeCore([ForwarderNodeConfig(host: "a")], clock: clock)
         #expect(plain.lastAckDelay(stopBegan: 10, now: 10) == 0)
     }
+
+    @Test("the output closes 0.5 s after last_ack began (its event loop's exit), at once after a last_ack that waited longer")
+    func closeWaitsForTheOutputsEventLoop() {
+        let clock = VirtualClock()
+        let acking = makeCore([ForwarderNodeConfig(host: "a")], clock: clock) { $0.requireAckResponse = true }
+        // last_ack read an ack already in the socket (the reload in rpc-flush-reload): close 0.5 s after it began.
+        #expect(abs(acking.closeDelay(lastAckBegan: 10, now: 10.001) - 0.499) < 1e-9)
+        // last_ack's select waited its whole interval (1 s, nothing readable): close at once.
+        #expect(acking.closeDelay(lastAckBegan: 10, now: 11) == 0)
+        let plain = makeCore([ForwarderNodeConfig(host: "a")], clock: clock)
+        #expect(plain.closeDelay(lastAckBegan: 10, now: 10) == 0)
+    }
 }

@@ -2,6 +2,7 @@ import ForwardProtocol
 import ForwardServer
 import Foundation
 import NIOCore
+import NIOPosix
 import Simulator
 import Testing
 
@@ -161,5 +162,92 @@ struct ShellLifecycleWireTests {
         await agent.stop(flush: true, drainTimeout: 5)
         await r1.stop()
         await dns.stop()
+    }
+
+    /// Agent events with their monotonic times (the injected clock's), for the reload sequence.
+    final class TimedEvents: @unchecked Sendable {
+        // @unchecked: `records` is only touched under `lock`.
+        private let lock = NSLock()
+        private var records: [AgentEventRecord] = []
+        func append(_ r: AgentEventRecord) { lock.withLock { records.append(r) } }
+        /// (name, monotonic time) in emission order.
+        var timeline: [(String, AgentSeconds)] { lock.withLock { records.map { ($0.event.event.rawValue, $0.monotonic) } } }
+        func times(_ name: String) -> [AgentSeconds] { timeline.filter { $0.0 == name }.map(\.1) }
+    }
+
+    @Test("a graceful reload runs the old output's shutdown first: flush_at_shutdown sends, last_ack reads the ack at 1 s, `reloaded` at 1.5 s, emits refused until then (docs/control-path.md)")
+    func reloadStopsTheOldOutputFirst() async throws {
+        let r1 = try await ForwardReceiver.start(ReceiverSettings(name: "r1"), group: group)
+        var s = ShellTestSupport.settings(ports: [r1.port], ack: true)
+        s.forwarder.ackResponseTimeout = 2
+        s.flushThreadBurstInterval = 1   // Fluentd's default: the force_flush loop sleeps 1 s after its one flush
+        let clock = SystemClock()
+        let events = TimedEvents()
+        let agent = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group, clock: clock,
+                                                    eventSink: { events.append($0) })
+        // A first delivery, so the flush threads run (they begin some time after the start, as Fluentd's).
+        try agent.emit(tag: "rl", time: ShellTestSupport.time, record: ShellTestSupport.record(-1))
+        await agent.flush(timeout: 5)
+        #expect(await pollUntil(seconds: 5) { r1.ledger.count == 1 && agent.bufferStats.dequeuedChunks == 0 })
+        for n in 0 ..< 10 { try agent.emit(tag: "rl", time: ShellTestSupport.time, record: ShellTestSupport.record(n)) }
+        let t0 = clock.monotonicNow
+        let reload = Task { try await agent.reload(s) }
+        // Fluentd's inputs are stopped during the window: an emit is refused as by a stopped input. The ones accepted
+        // before the reload began are flushed by its shutdown.
+        var refused = false
+        var accepted = 0
+        #expect(await pollUntil(seconds: 1) {
+            do throws(AgentEmitError) {
+                try agent.emit(tag: "rl", time: ShellTestSupport.time, record: ShellTestSupport.record(99))
+                accepted += 1
+            } catch {
+                if case .stopped = error { refused = true }
+            }
+            return refused
+        })
+        #expect(clock.monotonicNow - t0 < 1, "refused while the old output shuts down")
+        try await reload.value
+        let sent = events.times("chunk_sent"), acked = events.times("chunk_acked"), reloaded = events.times("reloaded")
+        let started = events.times("started")
+        try #require(sent.count == 2 && acked.count == 2 && reloaded.count == 1 && started.count == 2, "\(events.timeline)")
+        // Predicted from Fluentd's sequence: the shutdown flush at once; the ack read by last_ack after the 1 s burst
+        // sleep (the reader stopped at the stop); the output's event loop exits 0.5 s after last_ack began.
+        #expect(sent[1] - t0 < 0.2)
+        #expect(acked[1] - t0 >= 1 && acked[1] - t0 < 1.25, "last_ack at \(acked[1] - t0) s")
+        #expect(reloaded[0] - t0 >= 1.5 && reloaded[0] - t0 < 1.75, "reloaded at \(reloaded[0] - t0) s")
+        #expect(acked[1] <= reloaded[0] && reloaded[0] <= started[1], "\(events.timeline)")
+        #expect(r1.ledger.count == 11 + accepted, "the shutdown flush delivered the staged events once")
+        // The new output runs: emits are accepted again and flushed (once its flush threads began).
+        for n in 10 ..< 15 { try agent.emit(tag: "rl", time: ShellTestSupport.time, record: ShellTestSupport.record(n)) }
+        #expect(await pollUntil(seconds: 5) {
+            await agent.flush(timeout: 1)
+            return r1.ledger.count == 16 + accepted
+        })
+        await agent.stop(flush: true, drainTimeout: 5)
+        await r1.stop()
+    }
+
+    @Test("a reload with a retry wait pending drops the memory buffer's chunks, as Fluentd's new buffer starts empty; fwdlab_keep_buffer_on_reload keeps them")
+    func reloadDropsTheMemoryBufferUnlessKept() async throws {
+        let probe = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
+        let port = probe.localAddress!.port!
+        try await probe.close()
+        for keep in [false, true] {
+            var s = ShellTestSupport.settings(ports: [port])
+            s.retry.wait = 30   // the retry wait stays pending through the reload
+            s.forwarder.keepBufferOnReload = keep
+            let agent = try await ForwardingAgent.start(configuration: s, eventLoopGroup: group)
+            for n in 0 ..< 10 { try agent.emit(tag: "rl", time: ShellTestSupport.time, record: ShellTestSupport.record(n)) }
+            await agent.flush(timeout: 2)   // the one try fails (connection refused): a retry wait begins
+            #expect(await pollUntil(seconds: 5) { await agent.counters().flushFailures >= 1 })
+            try await agent.reload(s)
+            let b = agent.bufferStats
+            if keep {
+                #expect(agent.buffer.queuedRecords == 10, "kept: \(b)")
+            } else {
+                #expect(b.stagedChunks == 0 && b.queuedChunks == 0 && b.dequeuedChunks == 0, "dropped: \(b)")
+            }
+            await agent.stop(flush: false)
+        }
     }
 }
