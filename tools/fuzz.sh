@@ -7,6 +7,9 @@
 #   tools/fuzz.sh build                                only build fwdlab-fuzz
 # FWDLAB_FUZZ_NO_BUILD=1 skips the build (tools/test.sh builds once, then runs two targets at a time).
 #
+# Prints one summary line per target on stdout ("fuzz: TARGET ok execs=... exec/s=... cov=... ft=... seconds=..." or
+# "fuzz: TARGET FAILED (libFuzzer exit N) ..."), the details on stderr; `tools/fuzz.sh all 30` is the CI smoke run.
+#
 # Builds fwdlab-fuzz with libFuzzer and AddressSanitizer (-D FUZZING, -sanitize=fuzzer,address) in its own scratch
 # path (.build-fuzz; the normal build is untouched), seeds the corpus from fixtures/ and the target's generated
 # seeds, runs libFuzzer with -max_total_time=SECONDS and prints executions, exec/s and coverage. Exits non-zero when a
@@ -112,7 +115,7 @@ run_target() {
   echo "$final" >&2
   if [ "$status" -ne 0 ]; then
     grep -E "ERROR: |SUMMARY: |invariant broken|Fatal error|Test unit written|timeout after" "$log" | head -20 >&2
-    echo "fuzz: $target FAILED (libFuzzer exit $status) execs=${execs:-?} exec/s=${rate:-?} cov=${cov:-?} ft=${ft:-?} seconds=$elapsed log=$log" >&2
+    echo "fuzz: $target FAILED (libFuzzer exit $status) execs=${execs:-?} exec/s=${rate:-?} cov=${cov:-?} ft=${ft:-?} seconds=$elapsed log=$log"
     return 1
   fi
   echo "fuzz: $target ok execs=${execs:-?} exec/s=${rate:-?} cov=${cov:-?} ft=${ft:-?} seconds=$elapsed"
