@@ -68,6 +68,6 @@ public struct FluentdThreadStarts: Sendable, Equatable {
     /// `flush after_started_poll (+0.500 s), enqueue immediate (+0.000 s)`.
     public var summary: String {
         let names = flush.map { "flush \($0.rawValue)" } + (enqueue.map { ["enqueue \($0.rawValue)"] } ?? [])
-        return zip(names, delays).map { "\($0) (+\(ScenarioFormat.seconds($1)))" }.joined(separator: ", ")
+        return zip(names, delays).map { "\($0) (\($1 >= 0 ? "+" : "")\(ScenarioFormat.seconds($1)))" }.joined(separator: ", ")
     }
 }
