@@ -63,13 +63,11 @@ public struct FidelityRunner: Sendable {
         var (mine, theirs) = await (mineRun, theirsRun)
         // Fluentd's buffer threads start at a phase of their own (a thread race, docs/fidelity.md): when its log shows
         // phases other than the agent's default, the agent runs again with Fluentd's, as it takes Fluentd's seed.
-        if let starts = theirs.record.flatMap({ FluentdThreadStarts(log: $0.agentLog) }), !starts.isAgentDefault,
-           Self.threadStartsFree(scenario, agentOptions) {
-            out.threadStarts = starts.summary
+        let starts = theirs.record.flatMap { FluentdThreadStarts(log: $0.agentLog) }
+        out.threadStarts = starts?.summary
+        if let starts, !starts.isAgentDefault, Self.threadStartsFree(scenario, agentOptions) {
             agentOptions.overrides.merge(starts.overrides) { _, new in new }
             mine = await ScenarioRunner(options: agentOptions).run(scenario)
-        } else if let starts = theirs.record.flatMap({ FluentdThreadStarts(log: $0.agentLog) }) {
-            out.threadStarts = starts.summary
         }
         out.agentVerdict = mine.verdict.rawValue
         out.fluentdVerdict = theirs.verdict.rawValue
