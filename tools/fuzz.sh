@@ -98,8 +98,8 @@ run_target() {
   # malloc_context_size=$malloc_context: ASan records the stack of every allocation and free; 30 frames (the default)
   # cost about a tenth of each execution, the detection is the same (FWDLAB_FUZZ_MALLOC_CONTEXT=30 for full stacks in a
   # report; docs/fuzzing.md).
-  # -reload=0: one fuzzer per corpus, so there is nothing to reload; with reloading on, libFuzzer re-read the whole
-  # corpus directory every second in which it had added a file.
+  # -reload=0: one fuzzer per corpus, so there is nothing to reload; with reloading on, libFuzzer listed and stat-ed
+  # the whole corpus directory (and read its newest files) every second in which it had added a file.
   SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=leak_check_at_exit=0:malloc_context_size=$malloc_context \
     FWDLAB_FUZZ_TARGET=$target FWDLAB_FUZZ_ROOT=$PWD \
     nice -n 19 "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=$max_len -reload=0 \
