@@ -41,3 +41,16 @@ public struct AgentEvent: Sendable, Equatable, Codable {
                   threshold: threshold, detail: detail)
     }
 }
+
+extension AgentEvent {
+    /// A `node_added` event's detail: its detector's initial `last`, a whole wall second (docs/fidelity.md).
+    public static func initialLastDetail(second: Int64) -> String { initialLastPrefix + String(second) }
+
+    /// The second in a `node_added` detail (`initialLastDetail`), nil for any other text.
+    public static func initialLastSecond(detail: String?) -> Int64? {
+        guard let detail, detail.hasPrefix(initialLastPrefix) else { return nil }
+        return Int64(detail.dropFirst(initialLastPrefix.count))
+    }
+
+    private static let initialLastPrefix = "initial_last="
+}

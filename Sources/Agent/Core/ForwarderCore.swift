@@ -135,17 +135,17 @@ public struct ForwarderCore: Sendable {
         self.heartbeatPending = nodes.map { _ in false }
         self.latency = nodes.map { _ in NodeLatency() }
         var out: [ForwarderDirective] = []
-        for n in nodes {
-            out.append(.log(.info, "adding forwarding server '\(n.label)' host=\(RubyInspect.string(n.host)) port=\(n.port) weight=\(n.weight)"))
-            out.append(.emitEvent(Self.nodeAddedEvent(n.label, now: now)))
-        }
+        for n in nodes { out += Self.nodeAdded(n, now: now) }
         rebuild(into: &out)
         configureDirectives = out
     }
 
-    /// The stream's `node_added`: the detector's initial `last` (floor(now), as `makeDetector` sets it) in its detail.
-    static func nodeAddedEvent(_ label: String, now: AgentSeconds) -> AgentEvent {
-        AgentEvent(time: now, node: label, event: .nodeAdded, detail: "initial_last=\(Int64(now.rounded(.down)))")
+    /// Fluentd's "adding forwarding server" line and the stream's `node_added`, whose detail is the detector's
+    /// initial `last` (floor(now), as `makeDetector` sets it).
+    static func nodeAdded(_ n: ForwarderNodeConfig, now: AgentSeconds) -> [ForwarderDirective] {
+        [.log(.info, "adding forwarding server '\(n.label)' host=\(RubyInspect.string(n.host)) port=\(n.port) weight=\(n.weight)"),
+         .emitEvent(AgentEvent(time: now, node: n.label, event: .nodeAdded,
+                               detail: AgentEvent.initialLastDetail(second: Int64(now.rounded(.down)))))]
     }
 
     /// Directives produced while configuring.
@@ -335,8 +335,7 @@ public struct ForwarderCore: Sendable {
                 balancerNodes.append(BalancerNode(host: n.host, port: n.port, weight: n.weight, standby: n.standby))
                 heartbeatPending.append(false)
                 latency.append(NodeLatency())
-                out.append(.log(.info, "adding forwarding server '\(n.label)' host=\(RubyInspect.string(n.host)) port=\(n.port) weight=\(n.weight)"))
-                out.append(.emitEvent(Self.nodeAddedEvent(n.label, now: now)))
+                out += Self.nodeAdded(n, now: now)
                 out.append(.log(.info, "Service in: \(service.logText)"))
                 out.append(.emitEvent(AgentEvent(time: now, node: n.label, event: .serviceIn, detail: "\(n.host):\(n.port)")))
                 if let p = members.firstIndex(where: { identities[$0] == service }) {

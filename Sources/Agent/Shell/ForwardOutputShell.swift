@@ -373,14 +373,12 @@ final class ForwardOutputShell: @unchecked Sendable {
         }
     }
 
-    /// Graceful reload of the output's settings, in Fluentd's order (lib/fluent/engine.rb `reload_config`,
-    /// docs/control-path.md, "Reload"): the new settings are checked first, and one that fails leaves the running
-    /// output as it was; then the old output runs the whole shutdown sequence of a stop (flush_at_shutdown's
-    /// force_flush, last_ack, rollback); `reloaded` is emitted when that ends, where Fluentd logs "restart fluentd
-    /// worker"; then the new output starts. The buffer is kept (buffer settings changes need a restart).
-    func reload(_ new: AgentRuntimeSettings) -> EventLoopFuture<Void> {
-        prepareReload(new).flatMap { self.performReload($0) }
-    }
+    // Graceful reload of the output's settings, in Fluentd's order (lib/fluent/engine.rb `reload_config`,
+    // docs/control-path.md, "Reload"): `prepareReload` checks the new settings first, and one that fails leaves the
+    // running output as it was; `performReload` then runs the whole shutdown sequence of a stop (flush_at_shutdown's
+    // force_flush, last_ack, rollback), emits `reloaded` when that ends, where Fluentd logs "restart fluentd worker",
+    // and starts the new output. The buffer itself stays (buffer settings changes need a restart); what a memory
+    // buffer's shutdown left is dropped as in Fluentd unless `fwdlab_keep_buffer_on_reload` (quirk 43).
 
     /// A reload's new settings, checked and with their connector built: what `performReload` swaps in.
     /// `@unchecked Sendable`: the connector is only used on `loop`, where `performReload` runs.

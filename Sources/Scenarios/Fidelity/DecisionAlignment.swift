@@ -110,7 +110,7 @@ public enum DecisionAlignment {
     /// for the detector built last before `time`.
     static func initialLast(of node: String, before time: Double, in r: RunRecord) -> Double? {
         guard let added = r.agentEvents.last(where: { $0.event == .nodeAdded && $0.node == node && $0.time <= time }),
-              let text = added.detail, text.hasPrefix("initial_last="), let second = Int64(text.dropFirst("initial_last=".count))
+              let second = AgentEvent.initialLastSecond(detail: added.detail)
         else { return nil }
         return Double(second) - Double(r.startedWallNanos) / 1e9
     }

@@ -66,7 +66,7 @@ public struct FluentdDecisionReader: Sendable {
         if let name = Self.quotedName(m, prefix: "adding forwarding server '") {
             // out_forward.rb build_node logs this, then builds the detector with last = Time.now.to_i.
             let second = line.wallNanos >= 0 ? line.wallNanos / 1_000_000_000 : (line.wallNanos - 999_999_999) / 1_000_000_000
-            return [e(name.isEmpty ? label(f) : name, .nodeAdded, detail: "initial_last=\(second)")]
+            return [e(name.isEmpty ? label(f) : name, .nodeAdded, detail: AgentEvent.initialLastDetail(second: second))]
         }
         if let name = Self.quotedName(m, prefix: "recovered forwarding server '") {
             return [e(name.isEmpty ? label(f) : name, .recovered, cause: "recovered")]

@@ -10,9 +10,6 @@ public enum ThreadStart: String, Sendable, Equatable, CaseIterable {
 
     /// The length of one `after_started?` poll (output.rb `flush_thread_run`, `enqueue_thread_run`).
     public static let pollInterval: AgentSeconds = 0.5
-
-    /// How long after the output's start the thread's loop begins.
-    public var delay: AgentSeconds { self == .afterStartedPoll ? Self.pollInterval : 0 }
 }
 
 /// The configured choice for a set of threads (`fwdlab_flush_thread_start`, `fwdlab_enqueue_thread_start`;
