@@ -33,10 +33,12 @@ import Testing
         #expect((r.simulated?.resends ?? 0) > 0, "chunks held by the paused receiver were resent")
     }
 
+    // Off the tick grids: the library scenario crashes on a heartbeat tick, a race either side may win (the fixture says why).
     @Test("crash under traffic without acks matches SIGKILL", .timeLimit(.minutes(2)))
     func crashUnderTraffic() async throws {
-        let r = try await Self.check("fixtures/scenarios/primary-killed-under-traffic-no-ack.yaml")
+        let r = try await Self.check("fixtures/fault-check/crash-under-traffic-no-ack.yaml")
         #expect(r.status == .agree, "\(r.lines.joined(separator: "\n"))")
+        #expect(r.decisions.map(\.key) == ["r1 detached(phi) #1"], "the crash was detected on both")
     }
 
     @Test("crash of an idle receiver: detach and recovery within one heartbeat tick of SIGKILL's", .timeLimit(.minutes(2)))
