@@ -36,6 +36,8 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
     private var format = Format.undecided
     private var phase = Phase.established
     private var cumulation = ByteBuffer()
+    /// Whether `cumulation` is a read buffer adopted as it came (shared with NIO's receive pool), not our own copy.
+    private var cumulationIsReadBuffer = false
     private var scanner: MessagePackFrameScanner
     private var json: JSONStreamSplitter
     /// Fluentd's per-read byte counter (docs/forward-protocol.md, "Chunk size limits"; quirk 23 in docs/quirks.md).
@@ -207,6 +209,7 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
         if cumulation.readableBytes == 0 {
             // Common case: no leftovers, adopt the read buffer without copying.
             cumulation = bytes
+            cumulationIsReadBuffer = true
         } else {
             cumulation.writeBuffer(&bytes)
         }
@@ -215,6 +218,15 @@ final class ForwardConnectionHandler: ChannelInboundHandler {
             // Let go of the read buffer instead of clearing it: the caller still holds that buffer, so `clear()` would
             // allocate a fresh one of the same capacity (1 MB after large reads) on every read.
             cumulation = ByteBuffer()
+        } else if cumulationIsReadBuffer && !stalled {
+            // A partial frame at the end of an adopted read buffer: copy just that tail out. Appending the next read to
+            // the shared buffer would copy all of it (its whole capacity, then doubled), and NIO's receive pool would
+            // allocate a new read buffer because this one is still held: two extra megabytes per connection.
+            // Room for one more read, so the append that follows does not reallocate.
+            var tail = context.channel.allocator.buffer(capacity: cumulation.readableBytes + core.settings.readBufferLimit)
+            tail.writeBuffer(&cumulation)
+            cumulation = tail
+            cumulationIsReadBuffer = false
         } else if cumulation.readerIndex > 1 << 20 {
             cumulation.discardReadBytes()
         }

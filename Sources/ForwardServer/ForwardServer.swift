@@ -76,7 +76,8 @@ public final class ForwardServer: Sendable {
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.recvAllocator,
-                                value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16384, maximum: 1 << 20))
+                                value: AdaptiveRecvByteBufferAllocator(minimum: min(1024, settings.readBufferLimit), initial: min(16384, settings.readBufferLimit),
+                                                                      maximum: settings.readBufferLimit))
         if let backlog = settings.backlog {
             bootstrap = bootstrap.serverChannelOption(ChannelOptions.backlog, value: Int32(backlog))
         }

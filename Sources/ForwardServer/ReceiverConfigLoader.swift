@@ -50,6 +50,13 @@ public enum ReceiverConfigLoader {
         s.sourceAddressKey = try r.optionalString("source_address_key")
         s.tag = try r.optionalString("tag")
         s.addTagPrefix = try r.optionalString("add_tag_prefix")
+        if let limit = try r.optionalSize("fwdlab_read_buffer_limit") {
+            guard (4096...(64 << 20)).contains(limit) else {
+                throw ConfigError("'fwdlab_read_buffer_limit' must be between 4k and 64m, got \(limit) bytes",
+                                  at: source.param("fwdlab_read_buffer_limit")?.location ?? source.location)
+            }
+            s.readBufferLimit = limit
+        }
         for name in ["resolve_hostname", "source_hostname_key", "blocking_timeout"] where r.has(name) {
             notes.append("\(source.param(name)!.location): '\(name)' accepted but not emulated")
         }

@@ -28,6 +28,10 @@ public struct ReceiverSettings: Sendable {
     public var sendKeepalivePacket: Bool
     /// TCP_NODELAY on accepted sockets (Fluentd does not set it; benchmarks may).
     public var tcpNoDelay: Bool
+    /// The largest read per connection, in bytes (NIO's adaptive receive buffer grows up to it;
+    /// `fwdlab_read_buffer_limit`). Large reads take a large request in one piece, without copying; smaller ones bound
+    /// what a connection holds while the agent's buffer is full (docs/agent-parameters.md, "Memory").
+    public var readBufferLimit: Int
     /// Drop (without ack) messages whose counted size exceeds this (docs/forward-protocol.md, "Chunk size limits").
     public var chunkSizeLimit: Int?
     /// Warn about messages whose counted size exceeds this.
@@ -71,6 +75,7 @@ public struct ReceiverSettings: Sendable {
         denyKeepalive = false
         sendKeepalivePacket = false
         tcpNoDelay = false
+        readBufferLimit = 1 << 20
         chunkSizeLimit = nil
         chunkSizeWarnLimit = nil
         chunkSizeAccounting = .perRead

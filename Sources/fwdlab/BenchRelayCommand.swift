@@ -63,6 +63,8 @@ struct BenchRelayCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("agent-param"), help: "With --agent process: NAME=VALUE added to the fwdlab agent's <match> only (repeatable).")
     var agentParams: [String] = []
+    @Option(name: .customLong("agent-input-param"), help: "With --agent process: NAME=VALUE added to the fwdlab agent's <source> only (repeatable), e.g. fwdlab_read_buffer_limit=256k.")
+    var agentInputParams: [String] = []
 
     var chunkLimit: Int { chunkLimitOption ?? (agent == "process" ? 4 * 1024 * 1024 : 8 * 1024 * 1024) }
 
@@ -202,13 +204,18 @@ struct BenchRelayCommand: AsyncParsableCommand {
             guard let eq = p.firstIndex(of: "="), eq != p.startIndex else { throw ValidationError("--agent-param \(p): expected NAME=VALUE") }
             s.agentParameters.append((String(p[..<eq]), String(p[p.index(after: eq)...])))
         }
+        for p in agentInputParams {
+            guard let eq = p.firstIndex(of: "="), eq != p.startIndex else { throw ValidationError("--agent-input-param \(p): expected NAME=VALUE") }
+            s.agentInputParameters.append((String(p[..<eq]), String(p[p.index(after: eq)...])))
+        }
         let settings = s
 
         print("bench relay --agent process: \(seconds) s windows after \(settings.warmup) s warm-up, record \(recordSize) B, "
               + "\(connections) client connections × \(batch) events per acked request, chunk_limit \(chunkLimit) B, "
               + "total_limit \(totalLimit) B, overflow_action block, flush_thread_count \(settings.flushThreadCount), "
               + "flush_thread_burst_interval \(burstInterval) s, acks on; \(ProcessInfo.processInfo.activeProcessorCount) cores")
-        print("fwdlab agent's extra parameters: \(settings.agentParameters.isEmpty ? "none" : settings.agentParameters.map { "\($0.name) \($0.value)" }.joined(separator: ", "))")
+        print("fwdlab agent's extra parameters: \(settings.agentParameters.isEmpty ? "none" : settings.agentParameters.map { "\($0.name) \($0.value)" }.joined(separator: ", "))"
+              + (settings.agentInputParameters.isEmpty ? "" : "; in <source>: " + settings.agentInputParameters.map { "\($0.name) \($0.value)" }.joined(separator: ", ")))
         print("configurations and logs: \(workdir)")
         let limit = try await ProcessRelayBenchmark.loopbackLimit(settings: settings)
         print(String(format: "loopback limit (the same client straight into the receiver): %.0f events/s, %.0f MB/s", limit.eventsPerSecond, limit.megabytesPerSecond))

@@ -31,8 +31,9 @@ import Testing
         var peers: [String] { state.withLockedValue { $0.peers } }
     }
 
-    static func withServer(_ sink: RecordingSink, _ body: (ForwardServer) async throws -> Void) async throws {
-        let server = try await ForwardServer.start(ReceiverSettings(name: "t"), sink: sink)
+    static func withServer(_ sink: RecordingSink, settings: ReceiverSettings = ReceiverSettings(name: "t"),
+                           _ body: (ForwardServer) async throws -> Void) async throws {
+        let server = try await ForwardServer.start(settings, sink: sink)
         do { try await body(server) } catch {
             await server.stop()
             throw error
@@ -95,5 +96,34 @@ import Testing
         #expect(net.description == "192.168.0.0/16")
         #expect(net.contains("192.168.44.1") && !net.contains("192.169.0.1") && !net.contains("10.0.0.1"))
         #expect(throws: (any Error).self) { try ClientAddressMatcher(network: "192.168.0.0/99") }
+    }
+
+    /// Reads of at most 4 KB cut these 5–6 KB requests mid-frame, so each read's tail is copied out and the next read
+    /// appended to the copy: every request must still arrive whole, in order, and be acked once.
+    @Test func requestsCutByTheReadLimitArriveWholeAndInOrder() async throws {
+        let sink = RecordingSink()
+        var settings = ReceiverSettings(name: "t")
+        settings.readBufferLimit = 4096
+        try await Self.withServer(sink, settings: settings) { server in
+            let client = try RawClient(port: server.port)
+            var all = ByteBuffer()
+            let requests = (0..<6).map { r in Array(r * 1000..<(r * 1000 + 250)) }
+            for seqs in requests {
+                var one = Wire.packed(tag: "app.log", seqs: seqs)
+                #expect(one.readableBytes > 4096, "a request spans more than one read")
+                all.writeBuffer(&one)
+            }
+            client.send(all)
+            for _ in requests { #expect(client.readMessage(timeout: 5) == Wire.ack(Wire.chunkID)) }
+            var got: [[Int]] = []
+            for batch in sink.batches {
+                var it = ForwardEntryIterator(packed: batch.entries)
+                var seqs: [Int] = []
+                while let e = try it.next() { if let v = try MessagePackValue.decode(e.record)["seq"]?.intValue { seqs.append(Int(v)) } }
+                got.append(seqs)
+            }
+            #expect(got == requests)
+            #expect(sink.rejections.isEmpty)
+        }
     }
 }

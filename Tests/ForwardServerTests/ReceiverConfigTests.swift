@@ -67,6 +67,19 @@ struct ReceiverConfigTests {
         }
     }
 
+    @Test("fwdlab_read_buffer_limit sets the largest read; outside 4k–64m it is an error naming the line")
+    func readBufferLimit() throws {
+        #expect(try ReceiverConfigLoader.parse(text: "<source>\n  @type forward\n</source>\n").settings.readBufferLimit == 1 << 20)
+        let set = try ReceiverConfigLoader.parse(text: "<source>\n  @type forward\n  fwdlab_read_buffer_limit 256k\n</source>\n")
+        #expect(set.settings.readBufferLimit == 256 * 1024)
+        do {
+            _ = try ReceiverConfigLoader.parse(text: "<source>\n  @type forward\n  fwdlab_read_buffer_limit 1k\n</source>\n")
+            Issue.record("a 1 KB read limit was accepted")
+        } catch {
+            #expect("\(error)".contains("fwdlab_read_buffer_limit") && "\(error)".contains("3"), "\(error)")
+        }
+    }
+
     @Test("The shared fixture forward_in_secure.conf loads")
     func fixture() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -12,17 +12,14 @@ public final class AgentEventHub: @unchecked Sendable {
     private let sink: (@Sendable (AgentEventRecord) -> Void)?
     private var file: FileHandle?
     private var continuation: AsyncStream<AgentEventRecord>.Continuation?
-    /// The stream of events (one consumer).
-    public let stream: AsyncStream<AgentEventRecord>
+    private var subscribed: AsyncStream<AgentEventRecord>?
+    private var finished = false
     public let logger: Logger
 
     public init(clock: any AgentClock, logger: Logger, sink: (@Sendable (AgentEventRecord) -> Void)?, jsonLinesPath: String?) throws {
         self.clock = clock
         self.logger = logger
         self.sink = sink
-        var cont: AsyncStream<AgentEventRecord>.Continuation?
-        stream = AsyncStream(bufferingPolicy: .bufferingNewest(100_000)) { cont = $0 }
-        continuation = cont
         if let path = jsonLinesPath {
             if !FileManager.default.fileExists(atPath: path) {
                 _ = FileManager.default.createFile(atPath: path, contents: nil)
@@ -32,6 +29,20 @@ public final class AgentEventHub: @unchecked Sendable {
             }
             h.seekToEndOfFile()
             file = h
+        }
+    }
+
+    /// The stream of events (one consumer), from the first time it is asked for: events before that are not kept.
+    /// Created on demand because an agent nobody subscribes to would otherwise buffer its newest 100 000 events
+    /// (about 20 MB once a relay has run for a couple of minutes) for no reader.
+    public var stream: AsyncStream<AgentEventRecord> {
+        lock.withLock {
+            if let subscribed { return subscribed }
+            var cont: AsyncStream<AgentEventRecord>.Continuation?
+            let s = AsyncStream(bufferingPolicy: .bufferingNewest(100_000)) { cont = $0 }
+            if finished { cont?.finish() } else { continuation = cont }
+            subscribed = s
+            return s
         }
     }
 
@@ -75,6 +86,7 @@ public final class AgentEventHub: @unchecked Sendable {
         lock.withLock {
             continuation?.finish()
             continuation = nil
+            finished = true
             try? file?.close()
             file = nil
         }

@@ -29,7 +29,7 @@ public final class ForwardingAgent: EventBatchSink, Sendable {
     /// The running configuration's masked text (`config.dump`), set by the caller that built the settings.
     let configurationText = NIOLockedValueBox("")
 
-    /// The event stream (one consumer): node transitions, standby promotion, chunk lifecycle, retries.
+    /// The event stream (one consumer; events from the first access on): node transitions, standby promotion, chunk lifecycle, retries.
     public var events: AsyncStream<AgentEventRecord> { hub.stream }
 
     private init(settings: AgentRuntimeSettings, clock: any AgentClock, buffer: AgentBuffer, shell: ForwardOutputShell,

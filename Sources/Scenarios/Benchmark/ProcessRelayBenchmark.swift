@@ -39,6 +39,8 @@ public enum ProcessRelayBenchmark {
         public var burstInterval: Double?
         /// Extra `<match>` parameters given to the fwdlab agent only (its opt-in `fwdlab_*` behaviours).
         public var agentParameters: [(name: String, value: String)] = []
+        /// Lines added to the fwdlab agent's `<source>` only.
+        public var agentInputParameters: [(name: String, value: String)] = []
         /// Where configurations and logs go.
         public var workdir: String
 
@@ -78,8 +80,10 @@ public enum ProcessRelayBenchmark {
               @type forward
               require_ack_response true
             """
+        var source = ""
         if case .fwdlab = side {
             for p in s.agentParameters { match += "\n  \(p.name) \(p.value)" }
+            for p in s.agentInputParameters { source += "\n  \(p.name) \(p.value)" }
         }
         let burst = s.burstInterval.map { "\n    flush_thread_burst_interval \(Self.seconds($0))" } ?? ""
         return """
@@ -89,7 +93,7 @@ public enum ProcessRelayBenchmark {
             <source>
               @type forward
               bind 127.0.0.1
-              port \(inputPort)
+              port \(inputPort)\(source)
             </source>
             <match bench.**>
             \(match)
