@@ -51,7 +51,7 @@ public enum ReceiverConfigLoader {
         s.tag = try r.optionalString("tag")
         s.addTagPrefix = try r.optionalString("add_tag_prefix")
         if let limit = try r.optionalSize("fwdlab_read_buffer_limit") {
-            guard (4096...(64 << 20)).contains(limit) else {
+            guard ReceiverSettings.readBufferLimitRange.contains(limit) else {
                 throw ConfigError("'fwdlab_read_buffer_limit' must be between 4k and 64m, got \(limit) bytes",
                                   at: source.param("fwdlab_read_buffer_limit")?.location ?? source.location)
             }

@@ -32,6 +32,8 @@ public struct ReceiverSettings: Sendable {
     /// `fwdlab_read_buffer_limit`). Large reads take a large request in one piece, without copying; smaller ones bound
     /// what a connection holds while the agent's buffer is full (docs/agent-parameters.md, "Memory").
     public var readBufferLimit: Int
+    /// What `fwdlab_read_buffer_limit` may be set to.
+    public static let readBufferLimitRange = 4096...(64 << 20)
     /// Drop (without ack) messages whose counted size exceeds this (docs/forward-protocol.md, "Chunk size limits").
     public var chunkSizeLimit: Int?
     /// Warn about messages whose counted size exceeds this.

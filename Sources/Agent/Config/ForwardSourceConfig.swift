@@ -1,5 +1,6 @@
 import FluentdConfig
 import ForwardProtocol
+import ForwardServer
 
 /// `<source> @type forward` (in_forward; parameters in docs/agent-parameters.md). The whole section is kept for the forward-server code; the
 /// parameters are type-checked here so typos and bad values fail at load time with file:line.
@@ -47,6 +48,10 @@ public struct ForwardSourceConfig: Sendable, Equatable {
         _ = try r.bool("send_keepalive_packet", default: false)
         _ = try r.optionalSize("chunk_size_warn_limit")
         _ = try r.optionalSize("chunk_size_limit")
+        if let limit = try r.optionalSize("fwdlab_read_buffer_limit"), !ReceiverSettings.readBufferLimitRange.contains(limit) {
+            throw r.error("'fwdlab_read_buffer_limit' must be between 4k and 64m, got \(limit) bytes",
+                          at: r.written(["fwdlab_read_buffer_limit"])?.location)
+        }
         c.profile = ctx.profile
         _ = try r.bool("skip_invalid_event", default: ctx.profile.skipInvalidEventDefault)
         _ = try r.optionalString("source_address_key")
