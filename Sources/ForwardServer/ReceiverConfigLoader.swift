@@ -51,9 +51,8 @@ public enum ReceiverConfigLoader {
         s.tag = try r.optionalString("tag")
         s.addTagPrefix = try r.optionalString("add_tag_prefix")
         if let limit = try r.optionalSize("fwdlab_read_buffer_limit") {
-            guard ReceiverSettings.readBufferLimitRange.contains(limit) else {
-                throw ConfigError("'fwdlab_read_buffer_limit' must be between 4k and 64m, got \(limit) bytes",
-                                  at: source.param("fwdlab_read_buffer_limit")?.location ?? source.location)
+            if let problem = ReceiverSettings.readBufferLimitProblem(limit) {
+                throw ConfigError(problem, at: source.param("fwdlab_read_buffer_limit")?.location ?? source.location)
             }
             s.readBufferLimit = limit
         }

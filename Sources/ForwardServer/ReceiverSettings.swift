@@ -34,6 +34,10 @@ public struct ReceiverSettings: Sendable {
     public var readBufferLimit: Int
     /// What `fwdlab_read_buffer_limit` may be set to.
     public static let readBufferLimitRange = 4096...(64 << 20)
+    /// Why `limit` cannot be a `fwdlab_read_buffer_limit`, or nil when it can (one message for both config readers).
+    public static func readBufferLimitProblem(_ limit: Int) -> String? {
+        readBufferLimitRange.contains(limit) ? nil : "'fwdlab_read_buffer_limit' must be between 4k and 64m, got \(limit) bytes"
+    }
     /// Drop (without ack) messages whose counted size exceeds this (docs/forward-protocol.md, "Chunk size limits").
     public var chunkSizeLimit: Int?
     /// Warn about messages whose counted size exceeds this.

@@ -200,22 +200,16 @@ struct BenchRelayCommand: AsyncParsableCommand {
         s.burstInterval = burstInterval
         // As in-process: the agent is measured with acks read on arrival unless --fluentd-ack-reader (quirk 35).
         if !fluentdAckReader { s.agentParameters.append(("fwdlab_read_acks_on_arrival", "true")) }
-        for p in agentParams {
-            guard let eq = p.firstIndex(of: "="), eq != p.startIndex else { throw ValidationError("--agent-param \(p): expected NAME=VALUE") }
-            s.agentParameters.append((String(p[..<eq]), String(p[p.index(after: eq)...])))
-        }
-        for p in agentInputParams {
-            guard let eq = p.firstIndex(of: "="), eq != p.startIndex else { throw ValidationError("--agent-input-param \(p): expected NAME=VALUE") }
-            s.agentInputParameters.append((String(p[..<eq]), String(p[p.index(after: eq)...])))
-        }
+        s.agentParameters += try Self.pairs(agentParams, flag: "--agent-param")
+        s.agentInputParameters = try Self.pairs(agentInputParams, flag: "--agent-input-param")
         let settings = s
 
         print("bench relay --agent process: \(seconds) s windows after \(settings.warmup) s warm-up, record \(recordSize) B, "
               + "\(connections) client connections × \(batch) events per acked request, chunk_limit \(chunkLimit) B, "
               + "total_limit \(totalLimit) B, overflow_action block, flush_thread_count \(settings.flushThreadCount), "
               + "flush_thread_burst_interval \(burstInterval) s, acks on; \(ProcessInfo.processInfo.activeProcessorCount) cores")
-        print("fwdlab agent's extra parameters: \(settings.agentParameters.isEmpty ? "none" : settings.agentParameters.map { "\($0.name) \($0.value)" }.joined(separator: ", "))"
-              + (settings.agentInputParameters.isEmpty ? "" : "; in <source>: " + settings.agentInputParameters.map { "\($0.name) \($0.value)" }.joined(separator: ", ")))
+        print("fwdlab agent's extra parameters: \(settings.agentParameters.isEmpty ? "none" : Self.listed(settings.agentParameters))"
+              + (settings.agentInputParameters.isEmpty ? "" : "; in <source>: " + Self.listed(settings.agentInputParameters)))
         print("configurations and logs: \(workdir)")
         let limit = try await ProcessRelayBenchmark.loopbackLimit(settings: settings)
         print(String(format: "loopback limit (the same client straight into the receiver): %.0f events/s, %.0f MB/s", limit.eventsPerSecond, limit.megabytesPerSecond))
@@ -300,6 +294,20 @@ struct BenchRelayCommand: AsyncParsableCommand {
                       cpu: ProcessFigures.cpuSeconds() - startCPU, rss: status[0], peak: status[1], anonymous: status[2])
     }
 
+}
+
+extension BenchRelayCommand {
+    /// `NAME=VALUE` arguments of `flag` as configuration lines.
+    fileprivate static func pairs(_ arguments: [String], flag: String) throws -> [(name: String, value: String)] {
+        try arguments.map { p in
+            guard let eq = p.firstIndex(of: "="), eq != p.startIndex else { throw ValidationError("\(flag) \(p): expected NAME=VALUE") }
+            return (String(p[..<eq]), String(p[p.index(after: eq)...]))
+        }
+    }
+
+    fileprivate static func listed(_ parameters: [(name: String, value: String)]) -> String {
+        parameters.map { "\($0.name) \($0.value)" }.joined(separator: ", ")
+    }
 }
 
 extension ForwardingAgent {

@@ -48,9 +48,8 @@ public struct ForwardSourceConfig: Sendable, Equatable {
         _ = try r.bool("send_keepalive_packet", default: false)
         _ = try r.optionalSize("chunk_size_warn_limit")
         _ = try r.optionalSize("chunk_size_limit")
-        if let limit = try r.optionalSize("fwdlab_read_buffer_limit"), !ReceiverSettings.readBufferLimitRange.contains(limit) {
-            throw r.error("'fwdlab_read_buffer_limit' must be between 4k and 64m, got \(limit) bytes",
-                          at: r.written(["fwdlab_read_buffer_limit"])?.location)
+        if let limit = try r.optionalSize("fwdlab_read_buffer_limit"), let problem = ReceiverSettings.readBufferLimitProblem(limit) {
+            throw r.error(problem, at: r.written(["fwdlab_read_buffer_limit"])?.location)
         }
         c.profile = ctx.profile
         _ = try r.bool("skip_invalid_event", default: ctx.profile.skipInvalidEventDefault)
